@@ -1,0 +1,174 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { isIntIn, Problems } from "../validation";
+import { renderServerUserData, scriptSafe } from "./server-user-data";
+
+export interface SingleServerArgs {
+    /** The VPC the server lives in. */
+    vpcId: pulumi.Input<string>;
+    /** A public subnet: the server is reached through its Elastic IP. */
+    subnetId: pulumi.Input<string>;
+    /** The subnet's availability zone; the data volume must live in the same one. */
+    availabilityZone: pulumi.Input<string>;
+    /** The shop's container image. */
+    image: string;
+    /** The port the shop listens on inside its container. @default 8080 */
+    containerPort?: number;
+    /** EC2 instance type. @default "t3.small" */
+    instanceType?: string;
+    /** Size of the encrypted data volume that holds PostgreSQL's files, in GiB. @default 20 */
+    dataVolumeGiB?: number;
+    /**
+     * Production data: the data volume gets Pulumi `protect` and `retainOnDelete`, so no
+     * `pulumi up` or `destroy` can delete it. @default false
+     */
+    protectData?: boolean;
+    /** Public host name; with one, the server answers HTTPS on 443 with a certificate it obtains. @default none (HTTP on 80) */
+    domain?: string;
+    /** Retention of the container log group, in days. @default 14 */
+    logRetentionDays?: number;
+    /** Tags for every child, on top of the provider's default tags. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * Stage 1: one EC2 instance that runs the shop container and PostgreSQL side by side.
+ * Reached only on 80/443 through an Elastic IP; administered through SSM Session Manager
+ * (no SSH, no key pair); IMDSv2 required; root and data volumes encrypted. PostgreSQL's
+ * files live on a separate EBS volume, so the instance itself can be replaced (a new AMI,
+ * a new image) without losing a single order.
+ */
+export class SingleServer extends pulumi.ComponentResource {
+    readonly instanceId: pulumi.Output<string>;
+    readonly publicIp: pulumi.Output<string>;
+    readonly url: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly dataVolumeId: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+
+    constructor(name: string, args: SingleServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const containerPort = args.containerPort ?? 8080;
+        const dataVolumeGiB = args.dataVolumeGiB ?? 20;
+        new Problems()
+            .check(!scriptSafe.test(args.image), `image must be an image reference such as registry/name:tag (got ${JSON.stringify(args.image)})`)
+            .check(!isIntIn(containerPort, 1, 65535), `containerPort must be an integer from 1 to 65535 (got ${containerPort})`)
+            .check(!isIntIn(dataVolumeGiB, 10, 16384), `dataVolumeGiB must be an integer from 10 to 16384 (got ${dataVolumeGiB})`)
+            .check(args.domain !== undefined && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(args.domain), `domain must be a DNS name (got ${JSON.stringify(args.domain)})`)
+            .throwIfAny("SingleServer", name);
+        super("shop:compute:SingleServer", name, {}, opts);
+
+        const tags = args.tags ?? {};
+        const parent = { parent: this };
+
+        const securityGroup = new aws.ec2.SecurityGroup(
+            name,
+            { vpcId: args.vpcId, description: "Single shop server: HTTP and HTTPS from anywhere, nothing else", tags: { ...tags, Name: name } },
+            parent,
+        );
+        // Only the web ports, over IPv4 and IPv6. No SSH: administration is through SSM Session Manager.
+        for (const [port, label] of [[80, "http"], [443, "https"]] as const) {
+            new aws.vpc.SecurityGroupIngressRule(`${name}-${label}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `${label} from the internet` }, parent);
+            new aws.vpc.SecurityGroupIngressRule(`${name}-${label}-v6`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv6: "::/0", description: `${label} from the internet (IPv6)` }, parent);
+            // Outbound web only: packages, container images, SSM, CloudWatch Logs, ACME.
+            new aws.vpc.SecurityGroupEgressRule(`${name}-${label}-out`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `${label} to the internet` }, parent);
+        }
+
+        const logGroup = new aws.cloudwatch.LogGroup(name, { retentionInDays: args.logRetentionDays ?? 14, tags }, parent);
+
+        const role = new aws.iam.Role(
+            name,
+            {
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags,
+            },
+            parent,
+        );
+        // Least privilege: Session Manager, pulling images, and writing to its own log group.
+        new aws.iam.RolePolicyAttachment(`${name}-ssm`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, parent);
+        new aws.iam.RolePolicyAttachment(`${name}-ecr`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly" }, parent);
+        new aws.iam.RolePolicy(
+            `${name}-logs`,
+            {
+                role: role.id,
+                policy: logGroup.arn.apply((arn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:*` }],
+                    }),
+                ),
+            },
+            parent,
+        );
+        const profile = new aws.iam.InstanceProfile(name, { role: role.name, tags }, parent);
+
+        const protectData = args.protectData ?? false;
+        const dataVolume = new aws.ebs.Volume(
+            `${name}-data`,
+            { availabilityZone: args.availabilityZone, size: dataVolumeGiB, type: "gp3", encrypted: true, tags: { ...tags, Name: `${name}-data` } },
+            { parent: this, protect: protectData, retainOnDelete: protectData },
+        );
+
+        const ami = aws.ec2.getAmiOutput(
+            {
+                owners: ["amazon"],
+                mostRecent: true,
+                filters: [
+                    { name: "name", values: ["al2023-ami-2023.*-kernel-*-x86_64"] },
+                    { name: "architecture", values: ["x86_64"] },
+                ],
+            },
+            parent,
+        );
+        const region = aws.getRegionOutput({}, parent).region;
+        const userData = pulumi
+            .all([region, logGroup.name, dataVolume.id])
+            .apply(([r, logGroupName, dataVolumeId]) =>
+                renderServerUserData({ image: args.image, containerPort, region: r, logGroupName, dataVolumeId, domain: args.domain }),
+            );
+
+        const instance = new aws.ec2.Instance(
+            name,
+            {
+                ami: ami.id,
+                instanceType: args.instanceType ?? "t3.small",
+                subnetId: args.subnetId,
+                vpcSecurityGroupIds: [securityGroup.id],
+                iamInstanceProfile: profile.name,
+                // IMDSv2 only, and a hop limit of 1 so containers cannot borrow the instance's credentials.
+                metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+                rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: 30, deleteOnTermination: true },
+                monitoring: true,
+                userData,
+                // The script runs only at first boot: a new image or config means a new instance (the data stays on its volume).
+                userDataReplaceOnChange: true,
+                tags: { ...tags, Name: name },
+            },
+            // A newer AMI must not replace the server on an unrelated `pulumi up`; roll it with `pulumi up --replace`.
+            { parent: this, ignoreChanges: ["ami"] },
+        );
+        new aws.ec2.VolumeAttachment(
+            `${name}-data`,
+            { instanceId: instance.id, volumeId: dataVolume.id, deviceName: "/dev/sdf", stopInstanceBeforeDetaching: true },
+            // On replacement, detach from the old server (stopped first, so PostgreSQL shuts down cleanly) before attaching to the new one.
+            { parent: this, deleteBeforeReplace: true },
+        );
+        const eip = new aws.ec2.Eip(name, { domain: "vpc", instance: instance.id, tags: { ...tags, Name: name } }, parent);
+
+        this.instanceId = instance.id;
+        this.publicIp = eip.publicIp;
+        this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`http://${eip.publicIp}`;
+        this.securityGroupId = securityGroup.id;
+        this.dataVolumeId = dataVolume.id;
+        this.logGroupName = logGroup.name;
+        this.registerOutputs({
+            instanceId: this.instanceId,
+            publicIp: this.publicIp,
+            url: this.url,
+            securityGroupId: this.securityGroupId,
+            dataVolumeId: this.dataVolumeId,
+        });
+    }
+}

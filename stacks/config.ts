@@ -1,0 +1,200 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { allowedStages, findStage, Stage } from "./registry";
+
+/** The Pulumi project name: the namespace of this program's config keys. */
+export const project = "shop-evolution";
+
+export type Environment = "dev" | "prod";
+
+/** How big each environment is. Every field can be overridden in `shop-evolution:sizing`. */
+export interface Sizing {
+    /** Availability zones the VPC spans (2-4). */
+    azCount: number;
+    /** NAT gateways: one shared by all zones (cheap) or one per zone (a zone outage cuts nothing off). */
+    natGateways: "single" | "per-az";
+    /** Instance type of the single server (stage 1). */
+    serverInstanceType: string;
+    /** Size of the single server's data volume, in GiB. */
+    dataVolumeGiB: number;
+    /** Retention of CloudWatch log groups (VPC flow logs, container logs), in days. */
+    logRetentionDays: number;
+}
+
+export const sizingDefaults: Record<Environment, Sizing> = {
+    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14 },
+    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90 },
+};
+
+/** The validated configuration of one stack. */
+export interface StackConfig {
+    stage: Stage;
+    environment: Environment;
+    /** Where the stack runs; the first is the home region. */
+    regions: string[];
+    sizing: Sizing;
+    /** Production data is protected: `protect`, deletion protection, final snapshots. */
+    protectData: boolean;
+    /** Tags every AWS resource carries, through the providers' default tags. */
+    tags: Record<string, string>;
+    /** Public host name of the shop, if it has one (enables HTTPS). */
+    domain?: string;
+    /** The shop's container image. */
+    image: string;
+    /** The VPC's address range. */
+    vpcCidr: string;
+}
+
+/**
+ * Until the ShopImage component builds the shop into ECR, stage 1 runs a public image
+ * that listens on the shop's port (8080) so the server can be deployed and reached.
+ */
+export const defaultImage = "docker.io/nginxinc/nginx-unprivileged:1.27-alpine";
+
+/** Log retention periods CloudWatch Logs accepts. */
+const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+const sizingSchema = z
+    .object({
+        azCount: z.int().min(2).max(4, { error: "expected an integer from 2 to 4" }),
+        natGateways: z.enum(["single", "per-az"]),
+        serverInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as t3.small" }),
+        dataVolumeGiB: z.int().min(10).max(16384),
+        logRetentionDays: z.int().refine((d) => logRetentionChoices.includes(d), {
+            error: `expected one of ${logRetentionChoices.join(", ")}`,
+        }),
+    })
+    .partial()
+    .strict();
+
+const tagsSchema = z.record(
+    z.string().min(1).max(128).refine((k) => !k.startsWith("aws:"), { error: "tag keys may not start with aws:" }),
+    z.string().max(256),
+);
+
+/** One entry per config key this program reads; any other key in its namespace is a typo. */
+const keys = {
+    stage: z.string({ error: "required" }),
+    environment: z.enum(["dev", "prod"], { error: "expected dev or prod" }),
+    regions: z
+        .array(z.string().regex(regionPattern, { error: "expected an AWS region such as us-east-1" }))
+        .min(1, { error: "expected at least one region" })
+        .refine((r) => new Set(r).size === r.length, { error: "regions must be unique" })
+        .optional(),
+    sizing: sizingSchema.optional(),
+    tags: tagsSchema.optional(),
+    domain: z.string().regex(hostnamePattern, { error: "expected a lower-case DNS name such as shop.example.com" }).optional(),
+    image: z.string().min(1).optional(),
+    vpcCidr: z
+        .string()
+        .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|20)$/, { error: "expected an IPv4 CIDR block from /16 to /20" })
+        .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), { error: "expected valid IPv4 octets" })
+        .optional(),
+} as const;
+
+/** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
+const structuredKeys = new Set(["regions", "sizing", "tags"]);
+
+/**
+ * Thrown when a stack's configuration is invalid; `problems` names each one, with its key.
+ * As a RunError, `pulumi up` prints it without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(readonly problems: string[]) {
+        super(`Invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * Validates raw config (as Pulumi holds it: every value a string, lists and maps as JSON)
+ * and resolves defaults. Collects every problem before throwing one ConfigError.
+ */
+export function parseStackConfig(raw: Record<string, string>): StackConfig {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        const [namespace, key] = splitKey(fullKey);
+        if (namespace !== project) continue;
+        if (!(key in keys)) {
+            problems.push(`${fullKey}: unknown key; expected one of ${Object.keys(keys).map((k) => `${project}:${k}`).join(", ")}`);
+            continue;
+        }
+        values[key] = structuredKeys.has(key) ? decodeJson(text) : text;
+    }
+
+    const parsed = z.object(keys).safeParse(values);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            const [key, ...rest] = issue.path.map(String);
+            const where = `${project}:${key}${rest.length ? "." + rest.join(".") : ""}`;
+            const got = valueAt(values, issue.path);
+            const gotText = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
+            problems.push(`${where}: ${issue.message}${gotText}`);
+        }
+    }
+
+    const stage = values.stage === undefined ? undefined : findStage(String(values.stage));
+    if (values.stage !== undefined && !stage) {
+        problems.push(`${project}:stage: expected ${allowedStages()} (got ${JSON.stringify(values.stage)})`);
+    }
+
+    const awsRegion = raw["aws:region"];
+    if (awsRegion !== undefined && !regionPattern.test(awsRegion)) {
+        problems.push(`aws:region: expected an AWS region such as us-east-1 (got ${JSON.stringify(awsRegion)})`);
+    }
+    if (values.regions === undefined && awsRegion === undefined) {
+        problems.push(`${project}:regions: required when aws:region is not set; expected a list such as [us-east-1]`);
+    }
+    const listed = parsed.success ? parsed.data.regions : undefined;
+    if (listed && awsRegion !== undefined && listed[0] !== awsRegion) {
+        problems.push(`aws:region: must be the first of ${project}:regions (got ${awsRegion}, the regions start with ${listed[0]})`);
+    }
+
+    if (problems.length > 0 || !parsed.success || !stage) {
+        throw new ConfigError(problems);
+    }
+    const c = parsed.data;
+    return {
+        stage,
+        environment: c.environment,
+        regions: c.regions ?? [awsRegion!],
+        sizing: { ...sizingDefaults[c.environment], ...c.sizing },
+        protectData: c.environment === "prod",
+        tags: { project, environment: c.environment, "managed-by": "pulumi", ...c.tags },
+        domain: c.domain,
+        image: c.image ?? defaultImage,
+        vpcCidr: c.vpcCidr ?? "10.0.0.0/16",
+    };
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const i = fullKey.indexOf(":");
+    return i < 0 ? [project, fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];
+}
+
+function decodeJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text; // not JSON: the schema reports it as the wrong type
+    }
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    let value = root;
+    for (const step of path) {
+        if (value === null || typeof value !== "object") return undefined;
+        value = (value as Record<PropertyKey, unknown>)[step];
+    }
+    return value;
+}
+
+/** The running stack's configuration, validated. */
+export function readStackConfig(): StackConfig {
+    return parseStackConfig(pulumi.runtime.allConfig());
+}

@@ -1,0 +1,82 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { SingleServer } from "../components/compute/single-server";
+import { Vpc } from "../components/network/vpc";
+import { StackConfig } from "./config";
+import { Stage } from "./registry";
+
+/** The stages whose composition exists; the others are refused before anything is registered. */
+export const composedStages: ReadonlySet<number> = new Set([1]);
+
+export class StageNotComposedError extends pulumi.RunError {
+    constructor(readonly stage: Stage) {
+        super(
+            `shop-evolution:stage: stage ${stage.number} (${stage.slug}) is not composed yet; ` +
+                `composed stages: ${[...composedStages].join(", ")}`,
+        );
+        this.name = "StageNotComposedError";
+    }
+}
+
+/** Refuses a stage that has no composition yet. */
+export function assertComposed(stage: Stage): void {
+    if (!composedStages.has(stage.number)) throw new StageNotComposedError(stage);
+}
+
+/**
+ * Builds the stack for the configured stage and returns its outputs.
+ *
+ * Names are part of the contract: a resource's URN comes from its name and its parents'
+ * types, and a changed URN replaces the resource. Region-scoped names carry the region,
+ * so later stages add regions without renaming the home region's resources.
+ */
+export function composeStack(config: StackConfig): Record<string, unknown> {
+    assertComposed(config.stage);
+    const [homeRegion] = config.regions;
+    const provider = regionProvider(homeRegion, config.tags);
+
+    const network = new Vpc(
+        `shop-${homeRegion}`,
+        {
+            cidrBlock: config.vpcCidr,
+            azCount: config.sizing.azCount,
+            // Stage 1 has nothing in the private subnets yet: NAT gateways come with the first private server (stage 2).
+            natGateways: config.stage.number >= 2 ? config.sizing.natGateways : "none",
+            flowLogRetentionDays: config.sizing.logRetentionDays,
+        },
+        { provider },
+    );
+
+    const server = new SingleServer(
+        "shop-server",
+        {
+            vpcId: network.vpcId,
+            subnetId: network.publicSubnetIds[0],
+            availabilityZone: network.availabilityZones[0],
+            image: config.image,
+            instanceType: config.sizing.serverInstanceType,
+            dataVolumeGiB: config.sizing.dataVolumeGiB,
+            protectData: config.protectData,
+            domain: config.domain,
+            logRetentionDays: config.sizing.logRetentionDays,
+        },
+        { provider },
+    );
+
+    return {
+        stage: { number: config.stage.number, slug: config.stage.slug },
+        environment: config.environment,
+        region: homeRegion,
+        url: server.url,
+        publicIp: server.publicIp,
+        vpcId: network.vpcId,
+        instanceId: server.instanceId,
+        dataVolumeId: server.dataVolumeId,
+        logGroupName: server.logGroupName,
+    };
+}
+
+/** The AWS provider of one region; every AWS resource of that region uses it, never the default provider. */
+export function regionProvider(region: string, tags: Record<string, string>): aws.Provider {
+    return new aws.Provider(`aws-${region}`, { region: region as aws.Region, defaultTags: { tags } });
+}

@@ -1,0 +1,181 @@
+import * as pulumi from "@pulumi/pulumi";
+import { specialSigKey, specialSecretSig, specialResourceSig, specialAssetSig, specialArchiveSig, specialOutputValueSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { offlineInvoke } from "./offline-invokes";
+
+/**
+ * Runs a Pulumi program in-process under Pulumi's mock runtime: no engine, no
+ * credentials, no network. Every registration is recorded as the engine would
+ * receive it (parent, provider, protect, retainOnDelete, inputs), and the run
+ * returns only after every registration has settled. The offline plan and the
+ * tests share this one runner.
+ */
+
+/** One registered resource, as the plan contract (DESIGN.md) describes it. */
+export interface PlannedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    region: string | null;
+    protect: boolean;
+    retainOnDelete: boolean;
+    /** Inputs as plain JSON: secrets as "[secret]", unknowns as "(known after apply)", resources as their URN. */
+    inputs: Record<string, unknown>;
+    /** True for a provider-managed resource, false for a component. */
+    custom: boolean;
+    /** URN of the explicit provider, or null for the default one. */
+    provider: string | null;
+}
+
+export interface MockRunOptions {
+    project: string;
+    stack: string;
+    /** Raw config, as Pulumi holds it: `namespace:key` to string (lists and maps as JSON). */
+    config: Record<string, string>;
+    /** Preview: computed values stay unknown, as in `pulumi preview`. Otherwise they get mock ids. */
+    preview: boolean;
+}
+
+export interface MockRunResult {
+    resources: PlannedResource[];
+    outputs: Record<string, unknown>;
+}
+
+export const unknownText = "(known after apply)";
+export const secretText = "[secret]";
+
+/** Runs `program` as the body of a stack and returns what it registered and exported. */
+export async function runUnderMocks(program: () => Promise<Record<string, unknown> | void>, options: MockRunOptions): Promise<MockRunResult> {
+    const registrations: PlannedResource[] = [];
+    // The mock monitor's URNs drop all but the last parent type; the engine keeps the whole chain.
+    const engineUrns = new Map<string, string>();
+    const providerRegions = new Map<string, string | null>();
+    const defaultRegion = options.config["aws:region"] ?? null;
+    /** The engine URN and region of the provider behind a reference ("<mock urn>::<id>"). */
+    const providerOf = (ref: string) => {
+        const urn = ref ? (engineUrns.get(ref.slice(0, ref.lastIndexOf("::"))) ?? null) : null;
+        return { urn, region: urn ? (providerRegions.get(urn) ?? null) : defaultRegion };
+    };
+
+    pulumi.runtime.setAllConfig(options.config);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                if (options.preview) return { id: "", state: args.inputs };
+                return { id: `${args.name}-id`, state: { arn: `arn:aws:mock::123456789012:${args.type}/${args.name}`, ...args.inputs } };
+            },
+            call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),
+        },
+        options.project,
+        options.stack,
+        options.preview,
+    );
+    recordRegistrations((request, mockUrn) => {
+        const type = request.getType();
+        const parent = engineUrns.get(request.getParent()) ?? null;
+        const urn = engineUrn(options, parent, type, request.getName());
+        engineUrns.set(mockUrn, urn);
+        const inputs = plainValue(request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        const provider = providerOf(request.getProvider());
+        const ownRegion = typeof inputs.region === "string" ? inputs.region : null;
+        if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, ownRegion);
+        registrations.push({
+            urn,
+            type,
+            name: request.getName(),
+            parent,
+            region: type === "pulumi:providers:aws" ? ownRegion : type.startsWith("aws:") ? (ownRegion ?? provider.region) : null,
+            protect: request.getProtect() === true,
+            retainOnDelete: request.getRetainondelete() === true,
+            inputs,
+            custom: request.getCustom(),
+            provider: provider.urn,
+        });
+    });
+
+    let exported: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => (exported = (await program()) ?? {}));
+    // Children register asynchronously, after their constructors return: wait until every RPC has settled.
+    await pulumi.runtime.disconnect();
+    return { resources: registrations, outputs: (await settle(exported)) as Record<string, unknown> };
+}
+
+/** A URN as the engine makes it: the parent's type chain, without the root stack's type. */
+function engineUrn(options: MockRunOptions, parent: string | null, type: string, name: string): string {
+    const parentChain = parent ? parent.split("::")[2] : "";
+    const chain = !parentChain || parentChain === stackType ? type : `${parentChain}$${type}`;
+    return `urn:pulumi:${options.stack}::${options.project}::${chain}::${name}`;
+}
+
+const stackType = "pulumi:pulumi:Stack";
+
+/** The engine-facing part of the mock monitor that this runner observes. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getCustom(): boolean;
+    getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined;
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+type Callback = (err: Error | null, response?: { getUrn(): string }) => void;
+
+/** Wraps the mock monitor's registerResource so each successful registration is reported with its URN. */
+function recordRegistrations(onRegistered: (request: RegisterRequest, urn: string) => void): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: Callback): void };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (request, callback) =>
+        register(request, (err, response) => {
+            if (!err && response) onRegistered(request, response.getUrn());
+            callback(err, response);
+        });
+}
+
+/**
+ * Resolves a program's exports to plain JSON. Each output is settled on its own, so one
+ * value known only after apply (an IP address) does not hide the others, as it would in
+ * the stack's single output object.
+ */
+async function settle(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const output = value as unknown as { isKnown: Promise<boolean>; isSecret: Promise<boolean>; promise(): Promise<unknown> };
+        if (await output.isSecret) return secretText;
+        return (await output.isKnown) ? settle(await output.promise()) : unknownText;
+    }
+    if (value instanceof Promise) return settle(await value);
+    if (pulumi.Resource.isInstance(value)) return settle((value as pulumi.Resource).urn);
+    if (Array.isArray(value)) return Promise.all(value.map(settle));
+    if (value !== null && typeof value === "object") {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await settle(v)] as const));
+        return Object.fromEntries(entries.filter(([, v]) => v !== undefined));
+    }
+    return value;
+}
+
+/** Turns the wire form of a value (Pulumi's signature objects) into plain, deterministic JSON. */
+export function plainValue(value: unknown): unknown {
+    if (value === unknownValue) return unknownText;
+    if (Array.isArray(value)) return value.map(plainValue);
+    if (value === null || typeof value !== "object") return value;
+    const record = value as Record<string, unknown>;
+    switch (record[specialSigKey]) {
+        case specialSecretSig:
+            return secretText;
+        case specialResourceSig:
+            return record.urn;
+        case specialAssetSig:
+        case specialArchiveSig:
+            return { asset: record.path ?? record.uri ?? (record.text !== undefined ? "(inline text)" : "(archive)") };
+        case specialOutputValueSig:
+            if (record.secret) return secretText;
+            return "value" in record ? plainValue(record.value) : unknownText;
+    }
+    return Object.fromEntries(
+        Object.keys(record)
+            .sort()
+            .map((k) => [k, plainValue(record[k])]),
+    );
+}

@@ -1,0 +1,128 @@
+/**
+ * The offline plan: `npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json]`.
+ * Runs the real program under Pulumi's mock runtime, with the stack's config from
+ * Pulumi.<stack>.yaml, and prints the resources it would register: a tree, or the JSON
+ * of the plan contract (DESIGN.md). Bad config exits with status 2 and one line per
+ * problem on stderr, before anything is registered.
+ */
+import { parseArgs } from "node:util";
+import { InvalidArgsError } from "../components/validation";
+import { ConfigError, parseStackConfig, project } from "../stacks/config";
+import { assertComposed, StageNotComposedError } from "../stacks";
+import program = require("../index");
+import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
+import { readStackConfigFile, StackFileError } from "./stack-files";
+
+const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json]";
+
+export interface Plan {
+    project: string;
+    stack: string;
+    stage: { number: number; slug: string };
+    resources: Omit<PlannedResource, "custom" | "provider">[];
+    outputs: Record<string, unknown>;
+}
+
+/** Thrown for input the user must fix: printed one problem a line, exit status 2. */
+class UsageError extends Error {
+    constructor(readonly problems: string[]) {
+        super(problems.join("\n"));
+    }
+}
+
+/** Plans a stack offline. Throws ConfigError, StackFileError or StageNotComposedError for bad input. */
+export async function planStack(stack: string, stageOverride?: string): Promise<Plan> {
+    const raw = readStackConfigFile(stack);
+    if (stageOverride !== undefined) raw[`${project}:stage`] = stageOverride;
+    const config = parseStackConfig(raw);
+    assertComposed(config.stage);
+    const run = await runUnderMocks(program, { project, stack, config: raw, preview: true });
+    return toPlan(stack, config.stage, run);
+}
+
+function toPlan(stack: string, stage: { number: number; slug: string }, run: MockRunResult): Plan {
+    const root = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
+    return {
+        project,
+        stack,
+        stage: { number: stage.number, slug: stage.slug },
+        resources: run.resources
+            .filter((r) => r.urn !== root)
+            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs }) => ({
+                urn,
+                type,
+                name,
+                parent: parent === root ? null : parent,
+                region,
+                protect,
+                retainOnDelete,
+                inputs,
+            })),
+        outputs: run.outputs,
+    };
+}
+
+/** The plan as an indented tree of resources, children under their parents. */
+export function renderTree(plan: Plan): string {
+    const children = new Map<string | null, Plan["resources"]>();
+    for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const lines = [`${plan.project} / ${plan.stack}: stage ${plan.stage.number} (${plan.stage.slug})`];
+    const walk = (parent: string | null, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            const marks = [r.region, r.protect ? "protected" : "", r.retainOnDelete ? "retained on delete" : ""].filter(Boolean).join(", ");
+            lines.push(`${"  ".repeat(depth)}+ ${r.type} ${r.name}${marks ? `  [${marks}]` : ""}`);
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(null, 1);
+    lines.push("", `${plan.resources.length} resources`, "", "Outputs:");
+    for (const [key, value] of Object.entries(plan.outputs)) lines.push(`  ${key}: ${JSON.stringify(value)}`);
+    return lines.join("\n");
+}
+
+function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean } {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+            strict: true,
+            allowPositionals: false,
+        });
+    } catch (err) {
+        throw new UsageError([(err as Error).message, usage]);
+    }
+    const { values } = parsed;
+    if (values.help) {
+        process.stdout.write(`${usage}\n`);
+        process.exit(0);
+    }
+    if (!values.stack) throw new UsageError(["--stack is required", usage]);
+    return { stack: values.stack, stage: values.stage, json: values.json ?? false };
+}
+
+function problemsOf(err: unknown): string[] | undefined {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) return err.problems;
+    if (err instanceof InvalidArgsError) return err.problems.map((p) => `${err.component} "${err.resourceName}": ${p}`);
+    if (err instanceof StageNotComposedError) return [err.message];
+    return undefined;
+}
+
+async function main(): Promise<void> {
+    const fail = (err: unknown) => {
+        const problems = problemsOf(err);
+        process.stderr.write(`${(problems ?? [`plan failed: ${(err as Error)?.message ?? String(err)}`]).join("\n")}\n`);
+        process.exit(problems ? 2 : 1);
+    };
+    // A component that refuses its input rejects promises the runtime still holds: report those the same way.
+    process.on("unhandledRejection", fail);
+    try {
+        const options = parseCommandLine(process.argv.slice(2));
+        const plan = await planStack(options.stack, options.stage);
+        process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+    } catch (err) {
+        fail(err);
+    }
+}
+
+if (require.main === module) void main();
