@@ -58,22 +58,25 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
+const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays"];
+
 const sizingSchema = z
     .object({
-        azCount: z.int().min(2).max(4, { error: "expected an integer from 2 to 4" }),
-        natGateways: z.enum(["single", "per-az"]),
+        azCount: z.int({ error: "expected an integer from 2 to 4" }).min(2, { error: "expected an integer from 2 to 4" }).max(4, { error: "expected an integer from 2 to 4" }),
+        natGateways: z.enum(["single", "per-az"], { error: "expected single or per-az" }),
         serverInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as t3.small" }),
-        dataVolumeGiB: z.int().min(10).max(16384),
-        logRetentionDays: z.int().refine((d) => logRetentionChoices.includes(d), {
+        dataVolumeGiB: z.int({ error: "expected an integer from 10 to 16384" }).min(10, { error: "expected at least 10" }).max(16384, { error: "expected at most 16384" }),
+        logRetentionDays: z.int({ error: "expected a whole number of days" }).refine((d) => logRetentionChoices.includes(d), {
             error: `expected one of ${logRetentionChoices.join(", ")}`,
         }),
-    })
+    }, { error: `expected a map with any of ${sizingFields.join(", ")}` })
     .partial()
     .strict();
 
 const tagsSchema = z.record(
     z.string().min(1).max(128).refine((k) => !k.startsWith("aws:"), { error: "tag keys may not start with aws:" }),
-    z.string().max(256),
+    z.string({ error: "expected a text value" }).max(256),
+    { error: "expected a map of tag names to values" },
 );
 
 /** One entry per config key this program reads; any other key in its namespace is a typo. */
@@ -81,7 +84,9 @@ const keys = {
     stage: z.string({ error: "required" }),
     environment: z.enum(["dev", "prod"], { error: "expected dev or prod" }),
     regions: z
-        .array(z.string().regex(regionPattern, { error: "expected an AWS region such as us-east-1" }))
+        .array(z.string().regex(regionPattern, { error: "expected an AWS region such as us-east-1" }), {
+            error: "expected a list of AWS regions such as [us-east-1, eu-west-1]",
+        })
         .min(1, { error: "expected at least one region" })
         .refine((r) => new Set(r).size === r.length, { error: "regions must be unique" })
         .optional(),
@@ -134,7 +139,11 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
             const where = `${project}:${key}${rest.length ? "." + rest.join(".") : ""}`;
             const got = valueAt(values, issue.path);
             const gotText = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
-            problems.push(`${where}: ${issue.message}${gotText}`);
+            if (issue.code === "unrecognized_keys") {
+                problems.push(`${where}: unknown ${issue.keys.join(", ")}; expected any of ${sizingFields.join(", ")}`);
+            } else {
+                problems.push(`${where}: ${issue.message}${gotText}`);
+            }
         }
     }
 

@@ -62,7 +62,9 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
         {
             newResource: (args) => {
                 if (options.preview) return { id: "", state: args.inputs };
-                return { id: `${args.name}-id`, state: { arn: `arn:aws:mock::123456789012:${args.type}/${args.name}`, ...args.inputs } };
+                // As a provider would: an id, an ARN, and the resource's name where it was left to autonaming.
+                const { name, type } = args;
+                return { id: `${name}-id`, state: { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...args.inputs } };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),
         },

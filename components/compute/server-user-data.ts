@@ -57,7 +57,7 @@ blkid "$device" >/dev/null || mkfs.xfs "$device"
 mkdir -p /srv/shop
 grep -q " /srv/shop " /etc/fstab || echo "$device /srv/shop xfs defaults,nofail 0 2" >> /etc/fstab
 mount -a
-mkdir -p /srv/shop/postgres /srv/shop/caddy
+mkdir -p /srv/shop/postgres
 
 # The database password is made on the box, once, and lives only on the encrypted data volume.
 if [ ! -s /srv/shop/db-password ]; then
@@ -85,6 +85,7 @@ docker run -d --name shop --restart unless-stopped --network shop \\
   ${domain ? "" : `-p 80:${containerPort} `}${logging("shop")} \\
   ${image}
 ${domain ? `
+mkdir -p /srv/shop/caddy
 docker run -d --name shop-proxy --restart unless-stopped --network shop \\
   -p 80:80 -p 443:443 -v /srv/shop/caddy:/data \\
   ${logging("proxy")} \\

@@ -1,0 +1,122 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Plan, planStack, renderTree } from "../tools/plan";
+import { projectRoot } from "../tools/stack-files";
+
+function cli(args: string[], viaNpm = false) {
+    const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [path.join(projectRoot, "node_modules/.bin/tsx"), ["tools/plan.ts"]];
+    const result = spawnSync(command, [...prefix, ...args], { cwd: projectRoot, encoding: "utf8" });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const resourceKeys = ["inputs", "name", "parent", "protect", "region", "retainOnDelete", "type", "urn"];
+
+describe("offline plan of stage 1", () => {
+    let dev: Plan;
+    let prod: Plan;
+    beforeAll(async () => {
+        dev = await planStack("dev", "1");
+        prod = await planStack("prod", "single-server");
+    });
+
+    it("has exactly the shape of the plan contract", () => {
+        expect(Object.keys(dev).sort()).toEqual(["outputs", "project", "resources", "stack", "stage"]);
+        expect(dev).toMatchObject({ project: "shop-evolution", stack: "dev", stage: { number: 1, slug: "single-server" } });
+        const urns = new Set(dev.resources.map((r) => r.urn));
+        expect(urns.size).toBe(dev.resources.length);
+        for (const r of dev.resources) {
+            expect(Object.keys(r).sort()).toEqual(resourceKeys);
+            expect(r.urn.startsWith("urn:pulumi:dev::shop-evolution::")).toBe(true);
+            expect(r.parent === null || urns.has(r.parent)).toBe(true);
+        }
+    });
+
+    it("holds the VPC, the instance, its security group and the Elastic IP", () => {
+        const types = dev.resources.map((r) => r.type);
+        for (const type of ["aws:ec2/vpc:Vpc", "aws:ec2/instance:Instance", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/eip:Eip"]) {
+            expect(types).toContain(type);
+        }
+    });
+
+    it("puts every AWS resource in a region through an explicit provider", () => {
+        for (const plan of [dev, prod]) {
+            const aws = plan.resources.filter((r) => r.type.startsWith("aws:"));
+            expect(aws.length).toBeGreaterThan(30);
+            expect(aws.filter((r) => r.region !== "us-east-1")).toEqual([]);
+        }
+    });
+
+    it("sizes prod bigger than dev and protects prod's data volume", () => {
+        const subnets = (plan: Plan) => plan.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet").length;
+        expect(subnets(dev)).toBe(6);
+        expect(subnets(prod)).toBe(9);
+        const volume = (plan: Plan) => plan.resources.find((r) => r.type === "aws:ebs/volume:Volume")!;
+        expect(volume(dev).protect).toBe(false);
+        expect(volume(prod)).toMatchObject({ protect: true, retainOnDelete: true });
+        const instanceType = (plan: Plan) => plan.resources.find((r) => r.type === "aws:ec2/instance:Instance")!.inputs.instanceType;
+        expect(instanceType(dev)).toBe("t3.small");
+        expect(instanceType(prod)).toBe("m6i.large");
+    });
+
+    it("runs stage 1 without NAT gateways: nothing lives in the private subnets yet", () => {
+        expect(prod.resources.filter((r) => r.type === "aws:ec2/natGateway:NatGateway")).toEqual([]);
+    });
+
+    it("exports the shop URL and the stage", () => {
+        expect(dev.outputs).toMatchObject({ stage: { number: 1, slug: "single-server" }, region: "us-east-1" });
+        expect(dev.outputs.url).toBe("(known after apply)");
+    });
+
+    it("renders a readable tree with protection marked", () => {
+        const tree = renderTree(prod);
+        expect(tree).toContain("shop-evolution / prod: stage 1 (single-server)");
+        expect(tree).toMatch(/\n {4}\+ aws:ebs\/volume:Volume shop-server-data {2}\[us-east-1, protected, retained on delete\]/);
+        expect(tree).toContain(`${prod.resources.length} resources`);
+    });
+});
+
+describe("plan command line", () => {
+    const badStack = path.join(projectRoot, "Pulumi.test-wrong-types.yaml");
+    afterAll(() => fs.rmSync(badStack, { force: true }));
+
+    it("prints the contract JSON alone on stdout through npm run plan", () => {
+        const { status, stdout } = cli(["--stack", "dev", "--stage", "1", "--json"], true);
+        expect(status).toBe(0);
+        expect(JSON.parse(stdout).stage).toEqual({ number: 1, slug: "single-server" });
+    });
+
+    it.each([["0"], ["nonsense"]])("refuses --stage %s with status 2 and one line naming the key, no stack trace", (stage) => {
+        const { status, stdout, stderr } = cli(["--stack", "dev", "--stage", stage]);
+        expect(status).toBe(2);
+        expect(stdout).toBe("");
+        expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^shop-evolution:stage: expected a number 1-15/)]);
+    });
+
+    it("refuses a stage that is not composed yet", () => {
+        const { status, stderr } = cli(["--stack", "dev", "--stage", "cache"]);
+        expect(status).toBe(2);
+        expect(stderr.trim()).toBe("shop-evolution:stage: stage 3 (cache) is not composed yet; composed stages: 1");
+    });
+
+    it("refuses a stack file with values of the wrong type, one line per problem", () => {
+        fs.writeFileSync(
+            badStack,
+            "config:\n  aws:region: us-east-1\n  shop-evolution:stage: 1\n  shop-evolution:environment: dev\n" +
+                "  shop-evolution:regions: us-east-1\n  shop-evolution:sizing:\n    azCount: three\n",
+        );
+        const { status, stdout, stderr } = cli(["--stack", "test-wrong-types"]);
+        expect(status).toBe(2);
+        expect(stdout).toBe("");
+        const lines = stderr.trim().split("\n");
+        expect(lines).toHaveLength(2);
+        expect(lines[0]).toMatch(/^shop-evolution:regions: expected a list of AWS regions.*\(got "us-east-1"\)$/);
+        expect(lines[1]).toMatch(/^shop-evolution:sizing.azCount: .*\(got "three"\)$/);
+        expect(stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it("refuses an unknown stack and an unknown flag", () => {
+        expect(cli(["--stack", "staging"])).toMatchObject({ status: 2, stderr: expect.stringContaining("no Pulumi.staging.yaml; stacks here: dev, prod") });
+        expect(cli(["--stack", "dev", "--colour"])).toMatchObject({ status: 2, stderr: expect.stringContaining("--colour") });
+    });
+});
