@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assumableBy, policyDocument } from "../iam";
 import { isIntIn, Problems } from "../validation";
 import { renderServerUserData, scriptSafe } from "./server-user-data";
 
@@ -78,10 +79,7 @@ export class SingleServer extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             name,
             {
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: assumableBy("ec2.amazonaws.com"),
                 tags,
             },
             parent,
@@ -93,12 +91,7 @@ export class SingleServer extends pulumi.ComponentResource {
             `${name}-logs`,
             {
                 role: role.id,
-                policy: logGroup.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:*` }],
-                    }),
-                ),
+                policy: logGroup.arn.apply((arn) => policyDocument([{ Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${arn}:*` }])),
             },
             parent,
         );

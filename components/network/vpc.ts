@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assumableBy, policyDocument } from "../iam";
 import { isIntIn, Problems } from "../validation";
 import { cidrSubnet, parseCidr } from "./cidr";
 
@@ -151,10 +152,7 @@ export class Vpc extends pulumi.ComponentResource {
         const flowLogRole = new aws.iam.Role(
             `${name}-flow-logs`,
             {
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: assumableBy("vpc-flow-logs.amazonaws.com"),
                 tags,
             },
             parent,
@@ -164,16 +162,7 @@ export class Vpc extends pulumi.ComponentResource {
             {
                 role: flowLogRole.id,
                 policy: flowLogGroup.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Effect: "Allow",
-                                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                                Resource: [arn, `${arn}:*`],
-                            },
-                        ],
-                    }),
+                    policyDocument([{ Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: [arn, `${arn}:*`] }]),
                 ),
             },
             parent,
