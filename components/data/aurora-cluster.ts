@@ -1,0 +1,372 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { assumableBy } from "../iam";
+import { serviceSecurityGroup } from "../network/service-security-group";
+import { isIntIn, Problems } from "../validation";
+
+/** The Aurora PostgreSQL version every cluster runs: the one place it is pinned. */
+export const auroraPostgresVersion = "16.6";
+/** The parameter group family of that version. */
+export const auroraPostgresFamily = "aurora-postgresql16";
+const serverlessClass = "db.serverless";
+/** Aurora allows 15 readers besides the writer. */
+const maxReaders = 15;
+
+export interface AuroraInstanceArgs {
+    /** Instance class; `db.serverless` for Aurora Serverless v2 (needs `serverlessV2`). @default the cluster's `instanceClass` */
+    instanceClass?: string;
+    /**
+     * Failover priority, 0 (first) to 15 (last). @default 1 for readers, so that any reader
+     * the caller ranks ahead can still be placed; the writer is always 0.
+     */
+    promotionTier?: number;
+}
+
+export interface ReaderAutoscalingArgs {
+    /** Fewest autoscaled readers (0 allowed: the writer and the declared readers are never scaled). */
+    minReaders: number;
+    /** Most autoscaled readers. */
+    maxReaders: number;
+    /** What to track: average reader CPU (%) or average reader connections. @default "cpu" */
+    metric?: "cpu" | "connections";
+    /** Target value of the metric. @default 60 (CPU %) or 500 (connections) */
+    target?: number;
+}
+
+export interface AuroraSecondaryArgs {
+    /** The provider of the secondary region. */
+    provider: aws.Provider;
+    vpcId: pulumi.Input<string>;
+    /** Isolated subnets of the secondary region's VPC. */
+    subnetIds: pulumi.Input<string>[];
+    /** Security groups admitted on 5432 in the secondary region. */
+    allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Read-only instances in the secondary region, keyed like readers. @default { "1": {} } */
+    instances?: Record<string, AuroraInstanceArgs>;
+}
+
+export interface AuroraClusterArgs {
+    vpcId: pulumi.Input<string>;
+    /** The isolated (data) subnets, in at least two zones. */
+    subnetIds: pulumi.Input<string>[];
+    /** Security groups admitted on 5432, keyed by a stable name (such as "app"). */
+    allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Name of the database created in the cluster. @default "shop" */
+    databaseName?: string;
+    /** The master user. @default "shop_admin" */
+    masterUsername?: string;
+    /**
+     * Who makes the master password: `rds-managed` (RDS keeps and rotates it in Secrets Manager)
+     * or `generated` (a random password this component keeps in a Secrets Manager secret).
+     * Global databases need `generated`: RDS does not manage passwords of global clusters.
+     * @default "rds-managed"
+     */
+    masterPassword?: "rds-managed" | "generated";
+    /** Default instance class of the writer and readers. @default "db.r6g.large" */
+    instanceClass?: string;
+    /** The writer instance. @default {} */
+    writer?: AuroraInstanceArgs;
+    /** Reader instances, keyed: adding one in the middle renames none. @default {} */
+    readers?: Record<string, AuroraInstanceArgs>;
+    /** Application Auto Scaling of extra readers; never touches the writer. @default none */
+    readerAutoscaling?: ReaderAutoscalingArgs;
+    /** Aurora Serverless v2 capacity range in ACUs, for `db.serverless` instances. @default none */
+    serverlessV2?: { minCapacity: number; maxCapacity: number };
+    /** Customer-managed KMS key for storage and the password secret. @default the AWS-managed key */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** Days of automated backups. @default 14 in production, 1 otherwise */
+    backupRetentionDays?: number;
+    /**
+     * Production data: deletion protection, a final snapshot, and Pulumi `protect` on the cluster,
+     * so neither `pulumi destroy` nor a mistaken change deletes it. @default false
+     */
+    production?: boolean;
+    /** Makes the cluster the primary of an Aurora global database with a read-only secondary cluster in another region. @default none */
+    secondary?: AuroraSecondaryArgs;
+    /** Tags for every child, on top of the provider's default tags. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * Aurora PostgreSQL: a writer, a keyed map of readers, optional reader autoscaling and
+ * Serverless v2 readers, and optionally a global database with a secondary region.
+ * Storage encrypted, TLS forced (`rds.force_ssl`), isolated subnets, port 5432 open only
+ * to the security groups named, the master password in Secrets Manager, backups,
+ * Performance Insights, enhanced monitoring and PostgreSQL logs in CloudWatch.
+ */
+export class AuroraCluster extends pulumi.ComponentResource {
+    readonly clusterIdentifier: pulumi.Output<string>;
+    readonly writerEndpoint: pulumi.Output<string>;
+    readonly readerEndpoint: pulumi.Output<string>;
+    readonly port: pulumi.Output<number>;
+    readonly databaseName: string;
+    readonly masterUsername: string;
+    /** The Secrets Manager secret holding the master password (JSON with `username` and `password`). */
+    readonly secretArn: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly globalClusterId?: pulumi.Output<string>;
+    readonly secondaryReaderEndpoint?: pulumi.Output<string>;
+
+    constructor(name: string, args: AuroraClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        validate(name, args);
+        super("shop:data:AuroraCluster", name, {}, opts);
+
+        const tags = args.tags ?? {};
+        const production = args.production ?? false;
+        const parent = { parent: this };
+        const instanceClass = args.instanceClass ?? "db.r6g.large";
+        const databaseName = args.databaseName ?? "shop";
+        const masterUsername = args.masterUsername ?? "shop_admin";
+        const passwordMode = args.masterPassword ?? "rds-managed";
+
+        const subnetGroup = new aws.rds.SubnetGroup(name, { subnetIds: args.subnetIds, tags }, parent);
+        const securityGroup = serviceSecurityGroup(
+            name,
+            { vpcId: args.vpcId, port: 5432, allowedSecurityGroups: args.allowedSecurityGroups, description: "Aurora PostgreSQL: 5432 from the named security groups only", tags },
+            parent,
+        );
+        const parameters = new aws.rds.ClusterParameterGroup(
+            name,
+            {
+                family: auroraPostgresFamily,
+                description: "TLS required; slow statements logged",
+                parameters: [
+                    { name: "rds.force_ssl", value: "1" },
+                    { name: "log_min_duration_statement", value: "500" },
+                ],
+                tags,
+            },
+            parent,
+        );
+
+        const generated = passwordMode === "generated" ? generatedPassword(name, masterUsername, args.kmsKeyArn, tags, this) : undefined;
+        const cluster = new aws.rds.Cluster(
+            name,
+            {
+                engine: "aurora-postgresql",
+                engineVersion: auroraPostgresVersion,
+                databaseName,
+                masterUsername,
+                manageMasterUserPassword: generated ? undefined : true,
+                masterUserSecretKmsKeyId: generated ? undefined : args.kmsKeyArn,
+                masterPassword: generated?.password,
+                dbSubnetGroupName: subnetGroup.name,
+                vpcSecurityGroupIds: [securityGroup.id],
+                dbClusterParameterGroupName: parameters.name,
+                storageEncrypted: true,
+                kmsKeyId: args.kmsKeyArn,
+                iamDatabaseAuthenticationEnabled: true,
+                backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
+                preferredBackupWindow: "03:00-04:00",
+                preferredMaintenanceWindow: "sun:04:30-sun:05:30",
+                copyTagsToSnapshot: true,
+                deletionProtection: production,
+                skipFinalSnapshot: !production,
+                finalSnapshotIdentifier: production ? `${name}-final` : undefined,
+                enabledCloudwatchLogsExports: ["postgresql"],
+                serverlessv2ScalingConfiguration: args.serverlessV2,
+                tags,
+            },
+            // The global cluster adopts this cluster (below); its identifier is not this resource's to change.
+            { parent: this, protect: production, ignoreChanges: ["globalClusterIdentifier"] },
+        );
+
+        const monitoringRole = new aws.iam.Role(`${name}-monitoring`, { assumeRolePolicy: assumableBy("monitoring.rds.amazonaws.com"), tags }, parent);
+        new aws.iam.RolePolicyAttachment(
+            `${name}-monitoring`,
+            { role: monitoringRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+            parent,
+        );
+        const instance = (key: string, spec: AuroraInstanceArgs, promotionTier: number, on: { clusterIdentifier: pulumi.Input<string>; subnetGroup: pulumi.Input<string> }, options: pulumi.CustomResourceOptions) =>
+            new aws.rds.ClusterInstance(
+                key,
+                {
+                    clusterIdentifier: on.clusterIdentifier,
+                    engine: "aurora-postgresql",
+                    engineVersion: auroraPostgresVersion,
+                    instanceClass: spec.instanceClass ?? instanceClass,
+                    dbSubnetGroupName: on.subnetGroup,
+                    promotionTier,
+                    publiclyAccessible: false,
+                    autoMinorVersionUpgrade: true,
+                    performanceInsightsEnabled: true,
+                    performanceInsightsKmsKeyId: args.kmsKeyArn,
+                    performanceInsightsRetentionPeriod: 7,
+                    monitoringInterval: 60,
+                    monitoringRoleArn: monitoringRole.arn,
+                    tags,
+                },
+                options,
+            );
+
+        const here = { clusterIdentifier: cluster.id, subnetGroup: subnetGroup.name };
+        const writer = instance(`${name}-writer`, args.writer ?? {}, 0, here, parent);
+        const readers = Object.entries(args.readers ?? {}).map(([key, spec]) =>
+            instance(`${name}-reader-${key}`, spec, spec.promotionTier ?? 1, here, { parent: this, dependsOn: [writer] }),
+        );
+
+        if (args.readerAutoscaling) {
+            const { minReaders, maxReaders: most, metric = "cpu" } = args.readerAutoscaling;
+            // The scalable dimension is the reader count: Application Auto Scaling adds and removes only readers it made.
+            const target = new aws.appautoscaling.Target(
+                `${name}-readers`,
+                {
+                    serviceNamespace: "rds",
+                    scalableDimension: "rds:cluster:ReadReplicaCount",
+                    resourceId: pulumi.interpolate`cluster:${cluster.id}`,
+                    minCapacity: minReaders,
+                    maxCapacity: most,
+                },
+                { parent: this, dependsOn: [writer, ...readers] },
+            );
+            new aws.appautoscaling.Policy(
+                `${name}-readers`,
+                {
+                    policyType: "TargetTrackingScaling",
+                    serviceNamespace: target.serviceNamespace,
+                    scalableDimension: target.scalableDimension,
+                    resourceId: target.resourceId,
+                    targetTrackingScalingPolicyConfiguration: {
+                        predefinedMetricSpecification: {
+                            predefinedMetricType: metric === "cpu" ? "RDSReaderAverageCPUUtilization" : "RDSReaderAverageDatabaseConnections",
+                        },
+                        targetValue: args.readerAutoscaling.target ?? (metric === "cpu" ? 60 : 500),
+                        scaleInCooldown: 300,
+                        scaleOutCooldown: 60,
+                    },
+                },
+                parent,
+            );
+        }
+
+        if (args.secondary) {
+            const secondary = args.secondary;
+            // A global cluster made from the existing one: turning a regional database global replaces nothing.
+            const global = new aws.rds.GlobalCluster(
+                name,
+                { globalClusterIdentifier: `${name}-global`, sourceDbClusterIdentifier: cluster.arn, forceDestroy: !production, deletionProtection: production },
+                { parent: this, protect: production, dependsOn: [writer] },
+            );
+            const inSecondary = { parent: this, provider: secondary.provider };
+            const secondarySubnets = new aws.rds.SubnetGroup(`${name}-secondary`, { subnetIds: secondary.subnetIds, tags }, inSecondary);
+            const secondaryGroup = serviceSecurityGroup(
+                `${name}-secondary`,
+                { vpcId: secondary.vpcId, port: 5432, allowedSecurityGroups: secondary.allowedSecurityGroups, description: "Aurora PostgreSQL secondary: 5432 from the named security groups only", tags },
+                inSecondary,
+            );
+            const secondaryParameters = new aws.rds.ClusterParameterGroup(
+                `${name}-secondary`,
+                { family: auroraPostgresFamily, description: "TLS required", parameters: [{ name: "rds.force_ssl", value: "1" }], tags },
+                inSecondary,
+            );
+            const secondaryCluster = new aws.rds.Cluster(
+                `${name}-secondary`,
+                {
+                    engine: "aurora-postgresql",
+                    engineVersion: auroraPostgresVersion,
+                    globalClusterIdentifier: global.id,
+                    dbSubnetGroupName: secondarySubnets.name,
+                    vpcSecurityGroupIds: [secondaryGroup.id],
+                    dbClusterParameterGroupName: secondaryParameters.name,
+                    storageEncrypted: true,
+                    backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
+                    copyTagsToSnapshot: true,
+                    deletionProtection: production,
+                    skipFinalSnapshot: !production,
+                    finalSnapshotIdentifier: production ? `${name}-secondary-final` : undefined,
+                    enabledCloudwatchLogsExports: ["postgresql"],
+                    serverlessv2ScalingConfiguration: args.serverlessV2,
+                    tags,
+                },
+                { ...inSecondary, protect: production, dependsOn: [writer], ignoreChanges: ["replicationSourceIdentifier"] },
+            );
+            const secondaryMonitoring = new aws.iam.Role(`${name}-secondary-monitoring`, { assumeRolePolicy: assumableBy("monitoring.rds.amazonaws.com"), tags }, inSecondary);
+            new aws.iam.RolePolicyAttachment(
+                `${name}-secondary-monitoring`,
+                { role: secondaryMonitoring.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+                inSecondary,
+            );
+            const there = { clusterIdentifier: secondaryCluster.id, subnetGroup: secondarySubnets.name };
+            Object.entries(secondary.instances ?? { "1": {} }).forEach(([key, spec], i) =>
+                instance(`${name}-secondary-${key}`, spec, spec.promotionTier ?? i, there, { ...inSecondary, dependsOn: [secondaryCluster] }),
+            );
+            this.globalClusterId = global.id;
+            this.secondaryReaderEndpoint = secondaryCluster.readerEndpoint;
+        }
+
+        this.clusterIdentifier = cluster.id;
+        this.writerEndpoint = cluster.endpoint;
+        this.readerEndpoint = cluster.readerEndpoint;
+        this.port = cluster.port;
+        this.databaseName = databaseName;
+        this.masterUsername = masterUsername;
+        this.secretArn = generated ? generated.secretArn : cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({
+            writerEndpoint: this.writerEndpoint,
+            readerEndpoint: this.readerEndpoint,
+            port: this.port,
+            secretArn: this.secretArn,
+            securityGroupId: this.securityGroupId,
+            globalClusterId: this.globalClusterId,
+        });
+    }
+}
+
+/** A random master password, kept in a Secrets Manager secret in the shape RDS itself uses. */
+function generatedPassword(name: string, username: string, kmsKeyArn: pulumi.Input<string> | undefined, tags: Record<string, string>, parent: pulumi.Resource) {
+    // RDS refuses '/', '@', '"' and spaces in master passwords.
+    const password = new random.RandomPassword(`${name}-master`, { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?" }, { parent });
+    const secret = new aws.secretsmanager.Secret(`${name}-master`, { description: `Master user of the ${name} Aurora cluster`, kmsKeyId: kmsKeyArn, tags }, { parent });
+    new aws.secretsmanager.SecretVersion(
+        `${name}-master`,
+        { secretId: secret.id, secretString: pulumi.jsonStringify({ username, password: password.result }) },
+        { parent },
+    );
+    return { password: password.result, secretArn: secret.arn };
+}
+
+function validate(name: string, args: AuroraClusterArgs): void {
+    const instances = { writer: args.writer ?? {}, ...Object.fromEntries(Object.entries(args.readers ?? {}).map(([k, v]) => [`readers.${k}`, v])) };
+    const usesServerless = Object.values(instances).some((i) => (i.instanceClass ?? args.instanceClass) === serverlessClass);
+    const readerCount = Object.keys(args.readers ?? {}).length;
+    const scaling = args.readerAutoscaling;
+    const problems = new Problems()
+        .check(Object.keys(args.allowedSecurityGroups).length === 0, "allowedSecurityGroups must name at least one security group: nothing else can reach the database")
+        .check(Array.isArray(args.subnetIds) && args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
+        .check(readerCount > maxReaders, `readers: Aurora allows at most ${maxReaders} (got ${readerCount})`)
+        .check(args.databaseName !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(args.databaseName), `databaseName must be a lower-case identifier (got ${JSON.stringify(args.databaseName)})`)
+        .check(args.masterUsername !== undefined && !/^[a-z][a-z0-9_]{0,15}$/.test(args.masterUsername), `masterUsername must be a lower-case identifier of at most 16 characters (got ${JSON.stringify(args.masterUsername)})`)
+        .check(args.masterUsername === "admin" || args.masterUsername === "postgres", `masterUsername ${args.masterUsername} is reserved by Aurora PostgreSQL`)
+        .check(args.backupRetentionDays !== undefined && !isIntIn(args.backupRetentionDays, 1, 35), `backupRetentionDays must be an integer from 1 to 35 (got ${args.backupRetentionDays})`)
+        .check(args.secondary !== undefined && (args.masterPassword ?? "rds-managed") === "rds-managed", 'secondary needs masterPassword "generated": RDS does not manage master passwords of global clusters')
+        .check(usesServerless && !args.serverlessV2, "serverlessV2 capacity is required when an instance class is db.serverless");
+    for (const [where, spec] of Object.entries(instances)) {
+        problems.check(spec.promotionTier !== undefined && !isIntIn(spec.promotionTier, 0, 15), `${where}.promotionTier must be an integer from 0 to 15 (got ${spec.promotionTier})`);
+        problems.check(spec.instanceClass !== undefined && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(spec.instanceClass), `${where}.instanceClass must be an RDS instance class such as db.r6g.large (got ${JSON.stringify(spec.instanceClass)})`);
+    }
+    if (args.serverlessV2) {
+        const { minCapacity, maxCapacity } = args.serverlessV2;
+        problems
+            .check(!(minCapacity >= 0 && minCapacity <= 256 && minCapacity * 2 === Math.round(minCapacity * 2)), `serverlessV2.minCapacity must be 0 to 256 in steps of 0.5 (got ${minCapacity})`)
+            .check(!(maxCapacity >= 1 && maxCapacity <= 256 && maxCapacity * 2 === Math.round(maxCapacity * 2)), `serverlessV2.maxCapacity must be 1 to 256 in steps of 0.5 (got ${maxCapacity})`)
+            .check(maxCapacity < minCapacity, `serverlessV2.maxCapacity (${maxCapacity}) must not be below minCapacity (${minCapacity})`);
+    }
+    if (scaling) {
+        problems
+            .check(!isIntIn(scaling.minReaders, 0, maxReaders), `readerAutoscaling.minReaders must be an integer from 0 to ${maxReaders} (got ${scaling.minReaders})`)
+            .check(!isIntIn(scaling.maxReaders, 1, maxReaders), `readerAutoscaling.maxReaders must be an integer from 1 to ${maxReaders} (got ${scaling.maxReaders})`)
+            .check(scaling.maxReaders < scaling.minReaders, `readerAutoscaling.maxReaders (${scaling.maxReaders}) must not be below minReaders (${scaling.minReaders})`)
+            .check(readerCount + scaling.maxReaders > maxReaders, `readers (${readerCount}) plus readerAutoscaling.maxReaders (${scaling.maxReaders}) exceed Aurora's ${maxReaders} readers`)
+            .check(scaling.target !== undefined && !(scaling.target > 0), `readerAutoscaling.target must be above 0 (got ${scaling.target})`)
+            .check(scaling.metric === "cpu" && scaling.target !== undefined && scaling.target > 100, `readerAutoscaling.target is a CPU percentage: at most 100 (got ${scaling.target})`);
+    }
+    if (args.secondary) {
+        problems
+            .check(Object.keys(args.secondary.allowedSecurityGroups).length === 0, "secondary.allowedSecurityGroups must name at least one security group")
+            .check(args.secondary.subnetIds.length < 2, `secondary.subnetIds must list subnets in at least two zones (got ${args.secondary.subnetIds.length})`)
+            .check(args.secondary.instances !== undefined && Object.keys(args.secondary.instances).length === 0, "secondary.instances must hold at least one instance");
+    }
+    problems.throwIfAny("AuroraCluster", name);
+}

@@ -1,0 +1,143 @@
+import * as aws from "@pulumi/aws";
+import { AuroraCluster, AuroraClusterArgs, auroraPostgresVersion } from "../components/data/aurora-cluster";
+import { InvalidArgsError } from "../components/validation";
+import { refusal, run } from "./harness";
+
+const CLUSTER = "aws:rds/cluster:Cluster";
+const INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
+const args: AuroraClusterArgs = { vpcId: "vpc-1", subnetIds: ["s-1", "s-2"], allowedSecurityGroups: { app: "sg-app" } };
+
+describe("AuroraCluster", () => {
+    it("encrypts storage, forces TLS, keeps the password in Secrets Manager and sits in the given subnets", async () => {
+        const r = await run(() => void new AuroraCluster("orders", args));
+        expect(r.one(CLUSTER, "orders").inputs).toMatchObject({
+            engine: "aurora-postgresql",
+            engineVersion: auroraPostgresVersion,
+            storageEncrypted: true,
+            manageMasterUserPassword: true,
+            iamDatabaseAuthenticationEnabled: true,
+            dbSubnetGroupName: "orders",
+            dbClusterParameterGroupName: "orders",
+            vpcSecurityGroupIds: ["orders-id"],
+            enabledCloudwatchLogsExports: ["postgresql"],
+        });
+        expect(r.one(CLUSTER, "orders").inputs.masterPassword).toBeUndefined();
+        expect(r.one("aws:rds/subnetGroup:SubnetGroup", "orders").inputs.subnetIds).toEqual(["s-1", "s-2"]);
+        const parameters = r.one("aws:rds/clusterParameterGroup:ClusterParameterGroup", "orders").inputs.parameters as { name: string; value: string }[];
+        expect(parameters).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
+    });
+
+    it("admits 5432 only from the named security groups, and opens nothing else", async () => {
+        const r = await run(() => void new AuroraCluster("orders", { ...args, allowedSecurityGroups: { app: "sg-app", nginx: "sg-nginx" } }));
+        const rules = r.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((rule) => rule.inputs);
+        expect(rules).toEqual([
+            expect.objectContaining({ securityGroupId: "orders-id", referencedSecurityGroupId: "sg-app", fromPort: 5432, toPort: 5432, ipProtocol: "tcp" }),
+            expect.objectContaining({ securityGroupId: "orders-id", referencedSecurityGroupId: "sg-nginx", fromPort: 5432, toPort: 5432, ipProtocol: "tcp" }),
+        ]);
+        expect(rules.some((rule) => rule.cidrIpv4 !== undefined || rule.cidrIpv6 !== undefined)).toBe(false);
+        expect(r.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")).toEqual([]);
+    });
+
+    it("is cheap and deletable in dev, protected with a final snapshot in production", async () => {
+        const dev = await run(() => void new AuroraCluster("orders", args));
+        expect(dev.one(CLUSTER, "orders")).toMatchObject({ protect: false, inputs: expect.objectContaining({ deletionProtection: false, skipFinalSnapshot: true, backupRetentionPeriod: 1 }) });
+        const prod = await run(() => void new AuroraCluster("orders", { ...args, production: true }));
+        expect(prod.one(CLUSTER, "orders")).toMatchObject({
+            protect: true,
+            inputs: expect.objectContaining({ deletionProtection: true, skipFinalSnapshot: false, finalSnapshotIdentifier: "orders-final", backupRetentionPeriod: 14 }),
+        });
+    });
+
+    it("has a writer first in failover order, and keyed readers that keep their names when one is added in the middle", async () => {
+        const before = await run(() => void new AuroraCluster("orders", { ...args, readers: { a: {}, c: { instanceClass: "db.r6g.xlarge" } } }));
+        const after = await run(() => void new AuroraCluster("orders", { ...args, readers: { a: {}, b: {}, c: { instanceClass: "db.r6g.xlarge" } } }));
+        const names = (r: typeof before) => r.ofType(INSTANCE).map((i) => i.urn);
+        expect(names(after)).toEqual(expect.arrayContaining(names(before)));
+        expect(names(after)).toHaveLength(4);
+        const writer = after.one(INSTANCE, "orders-writer").inputs;
+        expect(writer).toMatchObject({ promotionTier: 0, publiclyAccessible: false, performanceInsightsEnabled: true, monitoringInterval: 60, clusterIdentifier: "orders-id" });
+        expect(after.one(INSTANCE, "orders-reader-c").inputs).toMatchObject({ instanceClass: "db.r6g.xlarge", promotionTier: 1 });
+    });
+
+    it("autoscales readers by their count, never the writer, and accepts a minimum of zero", async () => {
+        const r = await run(() => void new AuroraCluster("orders", { ...args, readerAutoscaling: { minReaders: 0, maxReaders: 4, metric: "connections" } }));
+        expect(r.one("aws:appautoscaling/target:Target", "orders-readers").inputs).toMatchObject({
+            serviceNamespace: "rds",
+            scalableDimension: "rds:cluster:ReadReplicaCount",
+            resourceId: "cluster:orders-id",
+            minCapacity: 0,
+            maxCapacity: 4,
+        });
+        const policy = r.one("aws:appautoscaling/policy:Policy", "orders-readers").inputs as { targetTrackingScalingPolicyConfiguration: Record<string, unknown> };
+        expect(policy.targetTrackingScalingPolicyConfiguration).toMatchObject({
+            predefinedMetricSpecification: { predefinedMetricType: "RDSReaderAverageDatabaseConnections" },
+            targetValue: 500,
+        });
+        expect(r.one(INSTANCE, "orders-writer")).toBeDefined();
+    });
+
+    it("runs Serverless v2 readers with the cluster's capacity range", async () => {
+        const r = await run(
+            () => void new AuroraCluster("orders", { ...args, readers: { s1: { instanceClass: "db.serverless" } }, serverlessV2: { minCapacity: 0.5, maxCapacity: 16 } }),
+        );
+        expect(r.one(CLUSTER, "orders").inputs.serverlessv2ScalingConfiguration).toEqual({ minCapacity: 0.5, maxCapacity: 16 });
+        expect(r.one(INSTANCE, "orders-reader-s1").inputs.instanceClass).toBe("db.serverless");
+    });
+
+    it("makes a global database from the cluster, with a read-only secondary cluster through the caller's provider", async () => {
+        const r = await run(() => {
+            const eu = new aws.Provider("eu", { region: "eu-west-1" });
+            new AuroraCluster("orders", {
+                ...args,
+                production: true,
+                masterPassword: "generated",
+                secondary: { provider: eu, vpcId: "vpc-eu", subnetIds: ["e-1", "e-2"], allowedSecurityGroups: { app: "sg-eu-app" } },
+            });
+        });
+        expect(r.one("aws:rds/globalCluster:GlobalCluster", "orders")).toMatchObject({
+            protect: true,
+            inputs: expect.objectContaining({ sourceDbClusterIdentifier: expect.stringContaining("orders"), deletionProtection: true }),
+        });
+        const secondary = r.one(CLUSTER, "orders-secondary");
+        expect(secondary).toMatchObject({ region: "eu-west-1", protect: true });
+        expect(secondary.inputs).toMatchObject({ globalClusterIdentifier: "orders-id", storageEncrypted: true, dbSubnetGroupName: "orders-secondary" });
+        expect(secondary.inputs.masterUsername).toBeUndefined();
+        expect(r.one(INSTANCE, "orders-secondary-1")).toMatchObject({ region: "eu-west-1" });
+        expect(r.one(CLUSTER, "orders")).toMatchObject({ region: "us-east-1" });
+        // RDS cannot manage a global cluster's password: this one is generated and kept in a secret.
+        expect(r.one(CLUSTER, "orders").inputs.masterPassword).toBe("[secret]");
+        expect(r.one(CLUSTER, "orders").inputs.manageMasterUserPassword).toBeUndefined();
+        expect(r.one("aws:secretsmanager/secretVersion:SecretVersion", "orders-master").inputs.secretString).toBe("[secret]");
+    });
+
+    it("refuses bad arguments, naming each, before registering anything", async () => {
+        const { error, registered } = await refusal(
+            () =>
+                new AuroraCluster("orders", {
+                    ...args,
+                    subnetIds: ["s-1"],
+                    allowedSecurityGroups: {},
+                    masterUsername: "postgres",
+                    backupRetentionDays: 40,
+                    readers: { a: { promotionTier: 16 }, b: { instanceClass: "db.serverless" } },
+                    readerAutoscaling: { minReaders: 3, maxReaders: 2 },
+                    secondary: { provider: undefined as never, vpcId: "v", subnetIds: ["x", "y"], allowedSecurityGroups: { a: "b" } },
+                }),
+        );
+        expect(error).toBeInstanceOf(InvalidArgsError);
+        const problems = (error as InvalidArgsError).problems;
+        for (const field of [
+            "allowedSecurityGroups",
+            "subnetIds",
+            "masterUsername postgres is reserved",
+            "backupRetentionDays",
+            "readers.a.promotionTier",
+            "serverlessV2 capacity is required",
+            "readerAutoscaling.maxReaders (2) must not be below minReaders (3)",
+            'secondary needs masterPassword "generated"',
+        ]) {
+            expect(problems.some((p) => p.includes(field))).toBe(true);
+        }
+        expect(registered).toEqual([]);
+    });
+});
