@@ -41,6 +41,11 @@ export interface MockRunResult {
     outputs: Record<string, unknown>;
 }
 
+/** Outputs that providers compute and components pass on, for runs that are not previews. */
+const computedByProvider: Record<string, Record<string, unknown>> = {
+    "random:index/randomPassword:RandomPassword": { result: "mock-password" },
+};
+
 export const unknownText = "(known after apply)";
 export const secretText = "[secret]";
 
@@ -62,9 +67,10 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
         {
             newResource: (args) => {
                 if (options.preview) return { id: "", state: args.inputs };
-                // As a provider would: an id, an ARN, and the resource's name where it was left to autonaming.
+                // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
-                return { id: `${name}-id`, state: { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...args.inputs } };
+                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...computedByProvider[type], ...args.inputs };
+                return { id: `${name}-id`, state };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),
         },
