@@ -1,0 +1,99 @@
+import * as http from "node:http";
+import * as net from "node:net";
+import { NginxConfArgs, renderNginxConf } from "../components/edge/nginx-conf";
+import { nginxTest, startNginx } from "./support/nginx";
+
+const servers: NginxConfArgs = { upstream: { servers: [{ address: "10.0.0.10:8080" }, { address: "10.0.0.11:8080", weight: 2 }] } };
+
+describe("renderNginxConf", () => {
+    it.each<[string, NginxConfArgs]>([
+        ["servers, direct clients", servers],
+        ["servers behind an ALB", { ...servers, clientAddress: { from: "alb", trustedCidrs: ["10.0.0.0/16"] } }],
+        ["servers behind an NLB with proxy protocol", { ...servers, clientAddress: { from: "nlb-proxy-protocol", trustedCidrs: ["10.0.0.0/16", "10.1.0.0/16"] } }],
+        ["one DNS name re-resolved", { upstream: { dnsName: "internal-shop.us-east-1.elb.amazonaws.com", port: 80, resolver: "169.254.169.253" } }],
+        ["tuned limits", { ...servers, rateLimit: { requestsPerSecond: 5, burst: 0 }, clientMaxBodySize: "8m", timeouts: { read: 5 }, upstreamKeepalive: 4 }],
+    ])("renders a configuration the real nginx accepts: %s", (_, args) => {
+        const result = nginxTest(args);
+        expect(result.output).toContain("syntax is ok");
+        expect(result.ok).toBe(true);
+    });
+
+    it("marks backends down after failed attempts and retries only idempotent requests", () => {
+        const conf = renderNginxConf(servers);
+        expect(conf).toContain("server 10.0.0.10:8080 max_fails=2 fail_timeout=10s;");
+        expect(conf).toContain("server 10.0.0.11:8080 weight=2 max_fails=2 fail_timeout=10s;");
+        const retry = conf.match(/proxy_next_upstream [^;]*;/g);
+        expect(retry).toEqual(["proxy_next_upstream error timeout http_502 http_503 http_504;"]);
+        expect(conf).toContain("keepalive 32;");
+    });
+
+    it("takes the client address from proxy protocol behind an NLB, and from X-Forwarded-For behind an ALB", () => {
+        const nlb = renderNginxConf({ ...servers, clientAddress: { from: "nlb-proxy-protocol", trustedCidrs: ["10.0.0.0/16"] } });
+        expect(nlb).toMatch(/listen 80 proxy_protocol default_server;/);
+        expect(nlb).toContain("real_ip_header proxy_protocol;");
+        const alb = renderNginxConf({ ...servers, clientAddress: { from: "alb", trustedCidrs: ["10.0.0.0/16"] } });
+        expect(alb).toContain("set_real_ip_from 10.0.0.0/16;");
+        expect(alb).toContain("real_ip_header X-Forwarded-For;");
+        expect(alb).not.toContain("proxy_protocol");
+    });
+
+    it("refuses descriptions it cannot render, naming each problem", () => {
+        expect(() =>
+            renderNginxConf({ upstream: { servers: [{ address: "no-port" }] }, listenPort: 70000, clientAddress: { from: "alb", trustedCidrs: [] }, clientMaxBodySize: "lots" }),
+        ).toThrow(/no-port.*must be host:port.*listenPort.*trustedCidrs.*clientMaxBodySize/);
+        expect(() => renderNginxConf({ upstream: { dnsName: "a;b", port: 80, resolver: "1.1.1.1" } })).toThrow("not a DNS name");
+    });
+});
+
+describe("nginx in front of two backends", () => {
+    const backends: http.Server[] = [];
+    const ports: number[] = [];
+
+    beforeAll(async () => {
+        for (const id of ["a", "b"]) {
+            const server = http.createServer((req, res) => {
+                res.setHeader("content-type", "text/plain");
+                res.end(`${id} ${req.headers["x-forwarded-for"] ?? ""}`);
+            });
+            await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+            backends.push(server);
+            ports.push((server.address() as net.AddressInfo).port);
+        }
+    });
+    afterAll(async () => {
+        await Promise.all(backends.map((b) => new Promise((resolve) => b.close(resolve))));
+    });
+
+    async function get(port: number, path = "/"): Promise<{ status: number; body: string }> {
+        const response = await fetch(`http://127.0.0.1:${port}${path}`);
+        return { status: response.status, body: await response.text() };
+    }
+
+    it("balances between them, answers /healthz itself, and keeps answering when one stops", async () => {
+        const nginx = await startNginx({
+            upstream: { servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) },
+            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+        });
+        try {
+            const first = await Promise.all(Array.from({ length: 20 }, () => get(nginx.port)));
+            expect(first.every((r) => r.status === 200)).toBe(true);
+            const seen = new Set(first.map((r) => r.body.split(" ")[0]));
+            expect(seen).toEqual(new Set(["a", "b"]));
+
+            expect(await get(nginx.port, "/healthz")).toEqual({ status: 200, body: "ok\n" });
+
+            // Stop backend b: connections to it are refused, and nginx passes those requests on to a.
+            backends[1].closeAllConnections();
+            await new Promise((resolve) => backends[1].close(resolve));
+            const after = await Promise.all(Array.from({ length: 20 }, () => get(nginx.port)));
+            expect(after.map((r) => r.status)).toEqual(Array(20).fill(200));
+            expect(new Set(after.map((r) => r.body.split(" ")[0]))).toEqual(new Set(["a"]));
+
+            const log = nginx.accessLog().trim().split("\n").map((line) => JSON.parse(line));
+            expect(log.length).toBeGreaterThanOrEqual(40);
+            expect(log[0]).toMatchObject({ method: "GET", uri: "/", status: 200 });
+        } finally {
+            await nginx.stop();
+        }
+    });
+});

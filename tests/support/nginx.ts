@@ -1,0 +1,87 @@
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { NginxConfArgs, renderNginxConf } from "../../components/edge/nginx-conf";
+
+/** Debian's nginx, installed by tools/ensure-system-packages.sh. */
+export const nginxBinary = "/usr/sbin/nginx";
+
+/** A free TCP port on loopback, found by binding port 0. */
+export async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+}
+
+/** A scratch directory for one nginx: its config, pid file, logs and temp files. */
+export function nginxSandbox(): { dir: string; paths: NonNullable<NginxConfArgs["paths"]>; write(conf: string): string } {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-nginx-"));
+    fs.mkdirSync(path.join(dir, "temp"));
+    const paths = { pidFile: `${dir}/nginx.pid`, errorLog: `${dir}/error.log`, accessLog: `${dir}/access.log`, tempDir: `${dir}/temp` };
+    return {
+        dir,
+        paths,
+        write(conf: string) {
+            const file = path.join(dir, "nginx.conf");
+            fs.writeFileSync(file, conf);
+            return file;
+        },
+    };
+}
+
+/** Runs the real `nginx -t` on a rendered configuration; returns its verdict and output. */
+export function nginxTest(args: NginxConfArgs): { ok: boolean; output: string } {
+    const sandbox = nginxSandbox();
+    try {
+        const file = sandbox.write(renderNginxConf({ ...args, paths: { ...sandbox.paths, ...args.paths } }));
+        const result = spawnSync(nginxBinary, ["-t", "-p", sandbox.dir, "-c", file], { encoding: "utf8" });
+        return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
+    } finally {
+        fs.rmSync(sandbox.dir, { recursive: true, force: true });
+    }
+}
+
+/** Starts real nginx in the foreground with a rendered configuration; resolves once it accepts connections. */
+export async function startNginx(args: NginxConfArgs): Promise<{ port: number; stop(): Promise<void>; accessLog(): string }> {
+    const sandbox = nginxSandbox();
+    const port = args.listenPort ?? (await freePort());
+    const file = sandbox.write(renderNginxConf({ ...args, listenPort: port, paths: { ...sandbox.paths, ...args.paths } }));
+    const child: ChildProcess = spawn(nginxBinary, ["-p", sandbox.dir, "-c", file, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => (stderr += chunk));
+    const deadline = Date.now() + 10_000;
+    while (!(await accepts(port))) {
+        if (child.exitCode !== null || Date.now() > deadline) {
+            child.kill("SIGKILL");
+            throw new Error(`nginx did not start: ${stderr}${fs.existsSync(sandbox.paths.errorLog!) ? fs.readFileSync(sandbox.paths.errorLog!, "utf8") : ""}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return {
+        port,
+        accessLog: () => fs.readFileSync(sandbox.paths.accessLog!, "utf8"),
+        async stop() {
+            if (child.exitCode === null) {
+                const exited = new Promise((resolve) => child.once("exit", resolve));
+                child.kill("SIGQUIT");
+                await exited;
+            }
+            fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        },
+    };
+}
+
+function accepts(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect(port, "127.0.0.1");
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}

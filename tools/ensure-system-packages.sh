@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes sure the Debian packages the tests drive for real are installed. As root it installs
+# what is missing with apt-get; otherwise it stops at once and names what to install.
+set -euo pipefail
+
+# command that must exist -> the Debian package that provides it
+declare -A needed=(
+  [/usr/sbin/nginx]=nginx
+)
+
+missing=()
+for path in "${!needed[@]}"; do
+  [ -x "$path" ] || missing+=("${needed[$path]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need these Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing ${missing[*]} for the tests..." >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Installed to be run by the tests, not as a system service.
+if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+pkill -x nginx 2>/dev/null || true
