@@ -6,6 +6,7 @@ export interface Statement {
     Resource: string | string[];
     Principal?: Record<string, string | string[]>;
     Condition?: Record<string, Record<string, string | string[]>>;
+    Sid?: string;
 }
 
 /** A policy document; statements allow unless they say otherwise. */

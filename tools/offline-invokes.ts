@@ -27,6 +27,9 @@ export function offlineInvoke(token: string, inputs: Record<string, unknown>, re
                 architecture: "x86_64",
                 rootDeviceName: "/dev/xvda",
             };
+        case "aws:elb/getServiceAccount:getServiceAccount":
+            // The regional Elastic Load Balancing account that writes access logs; AWS names it per region.
+            return { id: here, arn: `arn:aws:iam::${lookedUpAtDeploy}:root` };
         default:
             throw new Error(`the offline runtime has no answer for the provider function ${token}; add one to tools/offline-invokes.ts`);
     }

@@ -1,0 +1,201 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { isIntIn, Problems } from "../validation";
+import { accessLogBucket } from "./access-log-bucket";
+
+/** TLS 1.3, with TLS 1.2 for older clients: AWS's recommended policy for HTTPS and TLS listeners. */
+export const tlsPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+export interface TargetGroupArgs {
+    /** Port the targets listen on. */
+    port: number;
+    /** Targets registered by instance id (Auto Scaling groups) or by IP (Kubernetes pods). @default "instance" */
+    targetType?: "instance" | "ip";
+    /** Health check path, over HTTP on the traffic port. @default "/healthz" */
+    healthCheckPath?: string;
+    /** Seconds a deregistering target keeps its in-flight requests. @default 30 */
+    deregistrationDelaySeconds?: number;
+    /** NLB only: send the client's address in a proxy protocol v2 header. @default false */
+    proxyProtocol?: boolean;
+}
+
+export interface LoadBalancerArgs {
+    /** `application` (layer 7, HTTP) or `network` (layer 4, TCP/TLS). */
+    type: "application" | "network";
+    vpcId: pulumi.Input<string>;
+    /** The VPC's range: the load balancer reaches its targets there, and nowhere else. */
+    vpcCidr: string;
+    /** Public subnets when internet-facing, private ones when internal; at least two zones. */
+    subnetIds: pulumi.Input<string>[];
+    /** Internal (reached from the VPC only) instead of internet-facing. @default false */
+    internal?: boolean;
+    /** ACM certificate: HTTPS (ALB) or TLS (NLB) on 443 with a TLS 1.3 policy, and HTTP redirected to HTTPS on an ALB. @default none: HTTP or TCP on 80 */
+    certificateArn?: pulumi.Input<string>;
+    /** Target groups, keyed: adding one renames none. */
+    targetGroups: Record<string, TargetGroupArgs>;
+    /** The target group the listeners forward to. @default the only key of `targetGroups` */
+    defaultTargetGroup?: string;
+    /** Refuse deletion of the load balancer itself. @default true */
+    deletionProtection?: boolean;
+    /** Keep access logs in an S3 bucket for this many days; 0 turns them off. @default 30 */
+    accessLogDays?: number;
+    /** Seconds an idle connection stays open (ALB). @default 60 */
+    idleTimeoutSeconds?: number;
+    /** Tags for every child, on top of the provider's default tags. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * An Application or Network Load Balancer with its own security group: the listener ports
+ * open to the world (or the VPC when internal), egress only to the targets' ports in the
+ * VPC; never every port (pulumi-awsx #1286). HTTPS or TLS with a TLS 1.3 policy when there
+ * is a certificate; access logs in S3; deletion protection and invalid-header dropping on.
+ */
+export class LoadBalancer extends pulumi.ComponentResource {
+    readonly arn: pulumi.Output<string>;
+    readonly dnsName: pulumi.Output<string>;
+    readonly zoneId: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly targetGroupArns: Record<string, pulumi.Output<string>>;
+    /** `https://` or `http://` and the DNS name. */
+    readonly url: pulumi.Output<string>;
+
+    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+        const defaultTargetGroup = args.defaultTargetGroup ?? (Object.keys(args.targetGroups).length === 1 ? Object.keys(args.targetGroups)[0] : undefined);
+        validate(name, args, defaultTargetGroup);
+        super("shop:edge:LoadBalancer", name, {}, opts);
+
+        const tags = args.tags ?? {};
+        const parent = { parent: this };
+        const alb = args.type === "application";
+        const tls = args.certificateArn !== undefined;
+        const deletionProtection = args.deletionProtection ?? true;
+        // An ALB with a certificate keeps 80 open only to redirect to 443.
+        const listenerPorts = tls ? (alb ? [80, 443] : [443]) : [80];
+
+        const securityGroup = new aws.ec2.SecurityGroup(
+            name,
+            { vpcId: args.vpcId, description: `${name}: listener ports in, target ports out`, tags: { ...tags, Name: name } },
+            parent,
+        );
+        for (const port of listenerPorts) {
+            if (args.internal) {
+                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `listener ${port} from the VPC` }, parent);
+            } else {
+                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `listener ${port}` }, parent);
+                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}-v6`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv6: "::/0", description: `listener ${port} (IPv6)` }, parent);
+            }
+        }
+        for (const port of new Set(Object.values(args.targetGroups).map((g) => g.port))) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `targets on ${port}` }, parent);
+        }
+
+        const logDays = args.accessLogDays ?? 30;
+        const logs = logDays > 0 ? accessLogBucket(`${name}-logs`, { retentionDays: logDays, forceDestroy: !deletionProtection, tags }, parent) : undefined;
+
+        const lb = new aws.lb.LoadBalancer(
+            name,
+            {
+                loadBalancerType: args.type,
+                internal: args.internal ?? false,
+                subnets: args.subnetIds,
+                securityGroups: [securityGroup.id],
+                enableDeletionProtection: deletionProtection,
+                dropInvalidHeaderFields: alb ? true : undefined,
+                idleTimeout: alb ? (args.idleTimeoutSeconds ?? 60) : undefined,
+                enableCrossZoneLoadBalancing: alb ? undefined : true,
+                accessLogs: logs ? { bucket: logs.id, enabled: true, prefix: "" } : undefined,
+                tags,
+            },
+            // The bucket policy must exist before the load balancer checks that it may write there.
+            { parent: this, dependsOn: logs ? [logs] : [] },
+        );
+
+        const targetGroups = Object.fromEntries(
+            Object.entries(args.targetGroups).map(([key, group]) => [
+                key,
+                new aws.lb.TargetGroup(
+                    `${name}-${key}`,
+                    {
+                        vpcId: args.vpcId,
+                        port: group.port,
+                        protocol: alb ? "HTTP" : "TCP",
+                        targetType: group.targetType ?? "instance",
+                        deregistrationDelay: group.deregistrationDelaySeconds ?? 30,
+                        proxyProtocolV2: alb ? undefined : (group.proxyProtocol ?? false),
+                        healthCheck: {
+                            enabled: true,
+                            protocol: "HTTP",
+                            path: group.healthCheckPath ?? "/healthz",
+                            port: "traffic-port",
+                            matcher: "200",
+                            interval: 10,
+                            timeout: 5,
+                            healthyThreshold: 2,
+                            unhealthyThreshold: 3,
+                        },
+                        tags,
+                    },
+                    parent,
+                ),
+            ]),
+        );
+        const forward = [{ type: "forward", targetGroupArn: targetGroups[defaultTargetGroup!].arn }];
+
+        if (tls) {
+            new aws.lb.Listener(
+                `${name}-${alb ? "https" : "tls"}`,
+                { loadBalancerArn: lb.arn, port: 443, protocol: alb ? "HTTPS" : "TLS", certificateArn: args.certificateArn, sslPolicy: tlsPolicy, defaultActions: forward, tags },
+                parent,
+            );
+            if (alb) {
+                new aws.lb.Listener(
+                    `${name}-http`,
+                    {
+                        loadBalancerArn: lb.arn,
+                        port: 80,
+                        protocol: "HTTP",
+                        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                        tags,
+                    },
+                    parent,
+                );
+            }
+        } else {
+            new aws.lb.Listener(`${name}-${alb ? "http" : "tcp"}`, { loadBalancerArn: lb.arn, port: 80, protocol: alb ? "HTTP" : "TCP", defaultActions: forward, tags }, parent);
+        }
+
+        this.arn = lb.arn;
+        this.dnsName = lb.dnsName;
+        this.zoneId = lb.zoneId;
+        this.securityGroupId = securityGroup.id;
+        this.targetGroupArns = Object.fromEntries(Object.entries(targetGroups).map(([key, group]) => [key, group.arn]));
+        this.url = pulumi.interpolate`${tls ? "https" : "http"}://${lb.dnsName}`;
+        this.registerOutputs({ arn: this.arn, dnsName: this.dnsName, zoneId: this.zoneId, securityGroupId: this.securityGroupId, targetGroupArns: this.targetGroupArns });
+    }
+}
+
+function validate(name: string, args: LoadBalancerArgs, defaultTargetGroup: string | undefined): void {
+    const keys = Object.keys(args.targetGroups);
+    const problems = new Problems()
+        .check(args.type !== "application" && args.type !== "network", `type must be application or network (got ${JSON.stringify(args.type)})`)
+        // AWS caps load balancer names at 32 characters; autonaming appends 8.
+        .check(!/^[a-zA-Z0-9][a-zA-Z0-9-]{0,23}$/.test(name), `the name must be 1-24 letters, digits or hyphens (got ${JSON.stringify(name)})`)
+        .check(args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
+        .check(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(args.vpcCidr), `vpcCidr must be an IPv4 CIDR block (got ${JSON.stringify(args.vpcCidr)})`)
+        .check(keys.length === 0, "targetGroups must hold at least one target group")
+        .check(defaultTargetGroup === undefined && keys.length > 1, `defaultTargetGroup must name one of ${keys.join(", ")} when there are several`)
+        .check(defaultTargetGroup !== undefined && !keys.includes(defaultTargetGroup), `defaultTargetGroup ${JSON.stringify(defaultTargetGroup)} is not one of the targetGroups (${keys.join(", ")})`)
+        .check(args.accessLogDays !== undefined && !isIntIn(args.accessLogDays, 0, 3650), `accessLogDays must be an integer from 0 to 3650 (got ${args.accessLogDays})`);
+    for (const [key, group] of Object.entries(args.targetGroups)) {
+        problems
+            .check(!isIntIn(group.port, 1, 65535), `targetGroups.${key}.port must be an integer from 1 to 65535 (got ${group.port})`)
+            .check(group.proxyProtocol === true && args.type === "application", `targetGroups.${key}.proxyProtocol is for network load balancers only`)
+            .check(group.healthCheckPath !== undefined && !group.healthCheckPath.startsWith("/"), `targetGroups.${key}.healthCheckPath must start with / (got ${JSON.stringify(group.healthCheckPath)})`)
+            .check(group.deregistrationDelaySeconds !== undefined && !isIntIn(group.deregistrationDelaySeconds, 0, 3600), `targetGroups.${key}.deregistrationDelaySeconds must be 0-3600`)
+            .check(!/^[a-z0-9-]{1,12}$/.test(key), `targetGroups key ${JSON.stringify(key)} must be 1-12 lower-case letters, digits or hyphens`)
+            // Target group names share the 32-character cap.
+            .check(`${name}-${key}`.length > 24, `targetGroups.${key}: "${name}-${key}" is longer than 24 characters, the most a target group name leaves room for`);
+    }
+    problems.throwIfAny("LoadBalancer", name);
+}
