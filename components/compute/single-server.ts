@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { amazonLinux2023 } from "./ami";
 import { assumableBy, policyDocument } from "../iam";
 import { isIntIn, Problems } from "../validation";
 import { renderServerUserData, scriptSafe } from "./server-user-data";
@@ -104,17 +105,6 @@ export class SingleServer extends pulumi.ComponentResource {
             { parent: this, protect: protectData, retainOnDelete: protectData },
         );
 
-        const ami = aws.ec2.getAmiOutput(
-            {
-                owners: ["amazon"],
-                mostRecent: true,
-                filters: [
-                    { name: "name", values: ["al2023-ami-2023.*-kernel-*-x86_64"] },
-                    { name: "architecture", values: ["x86_64"] },
-                ],
-            },
-            parent,
-        );
         const region = aws.getRegionOutput({}, parent).region;
         const userData = pulumi
             .all([region, logGroup.name, dataVolume.id])
@@ -125,7 +115,7 @@ export class SingleServer extends pulumi.ComponentResource {
         const instance = new aws.ec2.Instance(
             name,
             {
-                ami: ami.id,
+                ami: amazonLinux2023(parent),
                 instanceType: args.instanceType ?? "t3.small",
                 subnetId: args.subnetId,
                 vpcSecurityGroupIds: [securityGroup.id],

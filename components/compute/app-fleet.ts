@@ -1,0 +1,113 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { policyDocument } from "../iam";
+import { isIntIn, Problems } from "../validation";
+import { renderAppUserData } from "./app-user-data";
+import { fleet, fleetProblems } from "./fleet";
+
+export interface AppFleetArgs {
+    vpcId: pulumi.Input<string>;
+    /** The VPC's range: the databases, caches and services the shop calls live there. */
+    vpcCidr: string;
+    /** Private subnets, in at least two zones. */
+    subnetIds: pulumi.Input<string>[];
+    /** The shop's image; a change rolls the fleet. */
+    image: pulumi.Input<string>;
+    /** The port the shop listens on. @default 8080 */
+    port?: number;
+    /** The shop's plain environment (DESIGN.md's contract): URLs, modules, region. @default {} */
+    environment?: Record<string, pulumi.Input<string>>;
+    /** Variables fetched from Secrets Manager at boot, such as SHOP_DATABASE_PASSWORD from the database's secret. @default {} */
+    secrets?: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }>;
+    /** Security groups admitted on the shop's port (the Nginx fleet's, or a load balancer's), keyed. */
+    allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Target groups the instances register with. @default [] */
+    targetGroupArns?: pulumi.Input<string>[];
+    /** Ports the shop reaches inside the VPC (5432, 6379, 443, other services). @default [5432, 6379] */
+    egressInVpc?: number[];
+    /** @default "t3.small" */
+    instanceType?: string;
+    /** @default 2 */
+    minSize?: number;
+    /** @default 10 */
+    maxSize?: number;
+    /** Average CPU the scaling keeps to. @default 50 */
+    targetCpuPercent?: number;
+    /** Retention of the container log group, in days. @default 14 */
+    logRetentionDays?: number;
+    /** Tags for every child, on top of the provider's default tags. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * The shop on EC2 (stages 2-13): an Auto Scaling group whose instances pull the image from
+ * ECR, fetch their secrets from Secrets Manager and run the container with the shop's
+ * environment contract. The instance role can pull images, read exactly the secrets named,
+ * write its own log group and use SSM: nothing more.
+ */
+export class AppFleet extends pulumi.ComponentResource {
+    readonly autoScalingGroupName: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    readonly roleArn: pulumi.Output<string>;
+    readonly logGroupName: pulumi.Output<string>;
+
+    constructor(name: string, args: AppFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+        const port = args.port ?? 8080;
+        const size = { instanceType: args.instanceType ?? "t3.small", minSize: args.minSize ?? 2, maxSize: args.maxSize ?? 10, targetCpuPercent: args.targetCpuPercent ?? 50 };
+        const environment = args.environment ?? {};
+        const secrets = args.secrets ?? {};
+        const names = [...Object.keys(environment), ...Object.keys(secrets)];
+        fleetProblems(new Problems(), { ...size, subnetIds: args.subnetIds, allowedSecurityGroups: args.allowedSecurityGroups })
+            .check(!isIntIn(port, 1, 65535), `port must be an integer from 1 to 65535 (got ${port})`)
+            .check(names.some((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)), `environment and secrets names must be upper-case variable names (got ${names.filter((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)).join(", ")})`)
+            .check(Object.keys(secrets).some((n) => n in environment), `a variable is both plain and secret: ${Object.keys(secrets).filter((n) => n in environment).join(", ")}`)
+            .check("PORT" in environment, "PORT comes from port, not environment")
+            .throwIfAny("AppFleet", name);
+        super("shop:compute:AppFleet", name, {}, opts);
+
+        const tags = args.tags ?? {};
+        const parent = { parent: this };
+        const logGroup = new aws.cloudwatch.LogGroup(name, { retentionInDays: args.logRetentionDays ?? 14, tags }, parent);
+        const region = aws.getRegionOutput({}, parent).region;
+
+        const secretArns = Object.values(secrets).map((s) => s.secretArn);
+        const userData = pulumi
+            .all([pulumi.output(args.image), region, logGroup.name, pulumi.output(environment), pulumi.output(secrets)])
+            .apply(([image, r, logGroupName, env, secretRefs]) =>
+                renderAppUserData({ image, port, region: r, logGroupName, environment: env, secrets: secretRefs }),
+            );
+        const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns)]).apply(([logArn, arns]) =>
+            policyDocument([
+                { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
+                ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
+            ]),
+        );
+
+        const { group, securityGroup, role } = fleet(
+            name,
+            {
+                vpcId: args.vpcId,
+                vpcCidr: args.vpcCidr,
+                subnetIds: args.subnetIds,
+                port,
+                allowedSecurityGroups: args.allowedSecurityGroups,
+                egressInVpc: args.egressInVpc ?? [5432, 6379],
+                userData,
+                targetGroupArns: args.targetGroupArns ?? [],
+                ...size,
+                managedPolicies: { ecr: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly" },
+                inlinePolicy,
+                rootVolumeGiB: 30,
+                metadataHopLimit: 1,
+                tags,
+            },
+            this,
+        );
+
+        this.autoScalingGroupName = group.name;
+        this.securityGroupId = securityGroup.id;
+        this.roleArn = role.arn;
+        this.logGroupName = logGroup.name;
+        this.registerOutputs({ autoScalingGroupName: this.autoScalingGroupName, securityGroupId: this.securityGroupId, roleArn: this.roleArn });
+    }
+}

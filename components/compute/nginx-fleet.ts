@@ -1,0 +1,85 @@
+import * as pulumi from "@pulumi/pulumi";
+import { NginxConfArgs, nginxConfProblems, renderNginxConf, Upstream } from "../edge/nginx-conf";
+import { Problems } from "../validation";
+import { fleet, fleetProblems } from "./fleet";
+import { renderNginxUserData } from "./nginx-user-data";
+
+export interface NginxFleetArgs {
+    vpcId: pulumi.Input<string>;
+    /** The VPC's range: where the load balancer and the upstreams live. */
+    vpcCidr: string;
+    /** Private subnets, in at least two zones. */
+    subnetIds: pulumi.Input<string>[];
+    /** The application servers nginx balances over. */
+    upstream: Upstream;
+    /** Security groups admitted on port 80 (the load balancer's), keyed. */
+    allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Target groups the instances register with. */
+    targetGroupArns: pulumi.Input<string>[];
+    /** In front of nginx: an ALB (client address in X-Forwarded-For) or an NLB with proxy protocol. @default "alb" */
+    behind?: "alb" | "nlb-proxy-protocol";
+    /** Per-client rate limit. @default { requestsPerSecond: 50, burst: 100 } */
+    rateLimit?: NginxConfArgs["rateLimit"];
+    /** @default "t3.small" */
+    instanceType?: string;
+    /** @default 2 */
+    minSize?: number;
+    /** @default 6 */
+    maxSize?: number;
+    /** Average CPU the scaling keeps to. @default 60 */
+    targetCpuPercent?: number;
+    /** Tags for every child, on top of the provider's default tags. @default {} */
+    tags?: Record<string, string>;
+}
+
+/**
+ * The Nginx fleet of stage 4 on: an Auto Scaling group of nginx instances, their
+ * configuration rendered by `renderNginxConf` (the same renderer the Kubernetes workload
+ * uses), in front of the application servers. A changed configuration rolls the fleet.
+ */
+export class NginxFleet extends pulumi.ComponentResource {
+    readonly autoScalingGroupName: pulumi.Output<string>;
+    readonly securityGroupId: pulumi.Output<string>;
+    /** The configuration the instances run. */
+    readonly nginxConf: string;
+
+    constructor(name: string, args: NginxFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+        const size = { instanceType: args.instanceType ?? "t3.small", minSize: args.minSize ?? 2, maxSize: args.maxSize ?? 6, targetCpuPercent: args.targetCpuPercent ?? 60 };
+        const confArgs: NginxConfArgs = {
+            upstream: args.upstream,
+            clientAddress: { from: args.behind ?? "alb", trustedCidrs: [args.vpcCidr] },
+            rateLimit: args.rateLimit,
+        };
+        const problems = fleetProblems(new Problems(), { ...size, subnetIds: args.subnetIds, allowedSecurityGroups: args.allowedSecurityGroups });
+        for (const problem of nginxConfProblems(confArgs)) problems.check(true, problem);
+        problems.throwIfAny("NginxFleet", name);
+        super("shop:compute:NginxFleet", name, {}, opts);
+
+        const nginxConf = renderNginxConf(confArgs);
+        const upstreamPorts = "servers" in args.upstream ? args.upstream.servers.map((s) => Number(s.address.split(":").pop())) : [args.upstream.port];
+        const { group, securityGroup } = fleet(
+            name,
+            {
+                vpcId: args.vpcId,
+                vpcCidr: args.vpcCidr,
+                subnetIds: args.subnetIds,
+                port: 80,
+                allowedSecurityGroups: args.allowedSecurityGroups,
+                egressInVpc: upstreamPorts,
+                userData: renderNginxUserData(nginxConf),
+                targetGroupArns: args.targetGroupArns,
+                ...size,
+                managedPolicies: {},
+                rootVolumeGiB: 20,
+                metadataHopLimit: 1,
+                tags: args.tags ?? {},
+            },
+            this,
+        );
+
+        this.autoScalingGroupName = group.name;
+        this.securityGroupId = securityGroup.id;
+        this.nginxConf = nginxConf;
+        this.registerOutputs({ autoScalingGroupName: this.autoScalingGroupName, securityGroupId: this.securityGroupId });
+    }
+}
