@@ -42,8 +42,9 @@ export interface MockRunResult {
 }
 
 /** Outputs that providers compute and components pass on, for runs that are not previews. */
-const computedByProvider: Record<string, Record<string, unknown>> = {
-    "random:index/randomPassword:RandomPassword": { result: "mock-password" },
+const computedByProvider: Record<string, (name: string) => Record<string, unknown>> = {
+    "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
+    "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
 };
 
 export const unknownText = "(known after apply)";
@@ -69,7 +70,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
                 if (options.preview) return { id: "", state: args.inputs };
                 // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
-                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...computedByProvider[type], ...args.inputs };
+                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...computedByProvider[type]?.(name), ...args.inputs };
                 return { id: `${name}-id`, state };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),

@@ -30,6 +30,8 @@ export function offlineInvoke(token: string, inputs: Record<string, unknown>, re
         case "aws:elb/getServiceAccount:getServiceAccount":
             // The regional Elastic Load Balancing account that writes access logs; AWS names it per region.
             return { id: here, arn: `arn:aws:iam::${lookedUpAtDeploy}:root` };
+        case "aws:route53/getZone:getZone":
+            return { id: lookedUpAtDeploy, zoneId: lookedUpAtDeploy, name: inputs.name, privateZone: false, nameServers: [] };
         default:
             throw new Error(`the offline runtime has no answer for the provider function ${token}; add one to tools/offline-invokes.ts`);
     }
