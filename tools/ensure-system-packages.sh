@@ -6,12 +6,16 @@ set -euo pipefail
 # command that must exist -> the Debian package that provides it
 declare -A needed=(
   [/usr/sbin/nginx]=nginx
+  [/usr/bin/redis-server]=redis-server
+  [/usr/bin/chromium]=chromium
 )
 
 missing=()
 for path in "${!needed[@]}"; do
   [ -x "$path" ] || missing+=("${needed[$path]}")
 done
+# PostgreSQL's server binaries live in a versioned folder.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,6 +27,8 @@ echo "Installing ${missing[*]} for the tests..." >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Installed to be run by the tests, not as a system service.
-if command -v systemctl >/dev/null 2>&1; then systemctl disable --now nginx >/dev/null 2>&1 || true; fi
-pkill -x nginx 2>/dev/null || true
+# Installed to be run by the tests on their own ports, not as system services.
+for service in nginx redis-server postgresql; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$service" >/dev/null 2>&1 || true; fi
+  service "$service" stop >/dev/null 2>&1 || true
+done

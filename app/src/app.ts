@@ -1,0 +1,106 @@
+/**
+ * The shop as a Fastify instance: dependencies decorated once, each business module a
+ * plugin, security headers, size limits, sessions with CSRF protection, operations routes,
+ * and one error policy (bad input: 400 naming the field; never a stack trace to a client).
+ */
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import Fastify, { FastifyError, FastifyInstance } from "fastify";
+import { MemoryCache } from "./cache/memory-cache";
+import { ShopConfig } from "./config";
+import { Stores } from "./db/stores";
+import { registerOperations } from "./http/operations";
+import { sharedSchemas } from "./http/schemas";
+import { registerSessions } from "./http/session";
+import { Carts } from "./modules/cart/cart";
+import { cartPlugin } from "./modules/cart/plugin";
+import { Catalog } from "./modules/catalog/catalog";
+import { catalogPlugin } from "./modules/catalog/plugin";
+import { Comments } from "./modules/comments/comments";
+import { commentsPlugin } from "./modules/comments/plugin";
+import { CheckoutError, Orders } from "./modules/orders/orders";
+import { FakePaymentProvider, PaymentProvider } from "./modules/orders/payments";
+import { ordersPlugin } from "./modules/orders/plugin";
+import { Search } from "./modules/search/search";
+import { searchPlugin } from "./modules/search/plugin";
+import { usersPlugin } from "./modules/users/plugin";
+import { UserError, Users } from "./modules/users/users";
+import { webPlugin } from "./modules/web/plugin";
+import "./services";
+
+declare module "fastify" {
+    interface FastifyInstance {
+        region: string;
+    }
+}
+
+export interface BuildOptions {
+    config: ShopConfig;
+    stores: Stores;
+    /** @default the fake provider over the orders database */
+    payments?: PaymentProvider;
+}
+
+/** Largest request body: forms and JSON of a shop are small. */
+export const bodyLimit = 64 * 1024;
+
+export async function buildApp({ config, stores, payments }: BuildOptions): Promise<FastifyInstance> {
+    const app = Fastify({
+        logger: { level: config.logLevel },
+        trustProxy: true,
+        bodyLimit,
+        requestIdHeader: "x-request-id",
+        disableRequestLogging: true,
+        ajv: { customOptions: { allErrors: false } },
+    });
+
+    // One JSON line per request, written when the response is done (routes with logLevel "warn", such as /healthz, stay quiet).
+    app.addHook("onResponse", async (request, reply) => {
+        request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request");
+    });
+
+    await app.register(cookie, { secret: config.sessionSecret });
+    await app.register(formbody, { bodyLimit });
+    await app.register(helmet, {
+        contentSecurityPolicy: { directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:"] } },
+        hsts: { maxAge: 31536000, includeSubDomains: false },
+    });
+    for (const schema of sharedSchemas) app.addSchema(schema);
+
+    const cache = new MemoryCache();
+    const catalog = new Catalog(stores.catalog, cache);
+    const carts = new Carts(stores.orders);
+    const users = new Users(stores.users);
+    app.decorate("region", config.region);
+    app.decorate("shop", {
+        catalog,
+        search: new Search(stores.catalog),
+        carts,
+        users,
+        comments: new Comments(stores.comments),
+        orders: new Orders(stores.orders, stores.catalog, catalog, carts, payments ?? new FakePaymentProvider(stores.orders)),
+    });
+
+    registerOperations(app, { region: config.region, databases: stores.all, cache });
+    registerSessions(app, users, config.sessionSecret);
+
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+        if (error.validation) return reply.code(400).send({ error: error.message });
+        if (error instanceof UserError) return reply.code(error.status).send({ error: `${error.field}: ${error.message}` });
+        if (error instanceof CheckoutError) return reply.code(error.status).send({ error: error.message, order: error.order });
+        if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
+        request.log.error({ err: error }, "request failed");
+        return reply.code(500).send({ error: "something went wrong on our side; please try again" });
+    });
+    app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}` }));
+
+    await app.register(catalogPlugin);
+    await app.register(searchPlugin);
+    await app.register(cartPlugin);
+    await app.register(usersPlugin);
+    await app.register(ordersPlugin);
+    await app.register(commentsPlugin);
+    await app.register(webPlugin);
+    return app;
+}

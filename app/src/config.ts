@@ -1,0 +1,131 @@
+/**
+ * The shop's configuration: DESIGN.md's environment contract, read and validated once at
+ * start. With none of it set, the shop runs on its embedded defaults (PGlite, an in-process
+ * cache, PostgreSQL full-text search) and needs no server at all.
+ */
+import { randomBytes } from "node:crypto";
+
+export const modules = ["catalog", "cart", "orders", "users", "payments", "comments", "search", "web", "gateway"] as const;
+export type Module = (typeof modules)[number];
+export const domains = ["catalog", "orders", "users"] as const;
+export type Domain = (typeof domains)[number];
+
+export interface DatabaseTarget {
+    /** The writer (primary). */
+    url: string;
+    /** Readers (replicas), possibly none. */
+    readerUrls: string[];
+}
+
+export interface ShopConfig {
+    port: number;
+    /** Where each business domain's data lives; absent: the embedded PGlite. */
+    databases?: Record<Domain, DatabaseTarget>;
+    /** Comment shards (stage 7); empty: comments live with the catalog. */
+    commentShardUrls: string[];
+    databasePassword?: string;
+    redisUrl?: string;
+    redisAuthToken?: string;
+    searchUrl?: string;
+    /** Modules this process serves. */
+    modules: Module[];
+    /** Where the modules this process does not serve live. */
+    serviceUrls: Partial<Record<Module, string>>;
+    region: string;
+    /** Signs session cookies; every instance behind one load balancer needs the same. */
+    sessionSecret: string;
+    sessionSecretGenerated: boolean;
+    /** Where the embedded PGlite keeps its files; absent: in memory. */
+    pgliteDir?: string;
+    logLevel: string;
+}
+
+export class ShopConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid shop configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ShopConfigError";
+    }
+}
+
+const postgresUrl = /^postgres(ql)?:\/\/[^\s]+$/;
+const redisUrl = /^rediss?:\/\/[^\s]+$/;
+const httpUrl = /^https?:\/\/[^\s]+$/;
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads the environment contract; throws one ShopConfigError naming every malformed variable. */
+export function readConfig(env: Record<string, string | undefined> = process.env): ShopConfig {
+    const problems: string[] = [];
+    const get = (name: string) => {
+        const value = env[name];
+        return value === undefined || value.trim() === "" ? undefined : value.trim();
+    };
+    const url = (name: string, pattern: RegExp, what: string) => {
+        const value = get(name);
+        if (value !== undefined && !pattern.test(value)) problems.push(`${name}: expected ${what} (got ${JSON.stringify(value)})`);
+        return value;
+    };
+    const urlList = (name: string, pattern: RegExp, what: string) => {
+        const value = get(name);
+        if (value === undefined) return [];
+        const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+        for (const item of items) if (!pattern.test(item)) problems.push(`${name}: expected a comma-separated list of ${what} (got ${JSON.stringify(item)})`);
+        return items;
+    };
+
+    const portText = get("PORT") ?? "8080";
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) problems.push(`PORT: expected a port number 1-65535 (got ${JSON.stringify(portText)})`);
+
+    const writer = url("SHOP_DATABASE_URL", postgresUrl, "a postgres:// URL");
+    const readers = urlList("SHOP_DATABASE_READER_URLS", postgresUrl, "postgres:// URLs");
+    const perDomain = Object.fromEntries(
+        domains.map((d) => {
+            const upper = d.toUpperCase();
+            const domainWriter = url(`SHOP_DATABASE_URL_${upper}`, postgresUrl, "a postgres:// URL");
+            const domainReaders = urlList(`SHOP_DATABASE_READER_URLS_${upper}`, postgresUrl, "postgres:// URLs");
+            if (domainWriter && !writer) problems.push(`SHOP_DATABASE_URL_${upper}: needs SHOP_DATABASE_URL for the other domains`);
+            if (!domainWriter && domainReaders.length > 0) problems.push(`SHOP_DATABASE_READER_URLS_${upper}: needs SHOP_DATABASE_URL_${upper}`);
+            return [d, domainWriter ? { url: domainWriter, readerUrls: domainReaders } : undefined];
+        }),
+    ) as Record<Domain, DatabaseTarget | undefined>;
+    if (!writer && readers.length > 0) problems.push("SHOP_DATABASE_READER_URLS: needs SHOP_DATABASE_URL");
+    const commentShardUrls = urlList("SHOP_COMMENT_SHARD_URLS", postgresUrl, "postgres:// URLs");
+    if (!writer && commentShardUrls.length > 0) problems.push("SHOP_COMMENT_SHARD_URLS: needs SHOP_DATABASE_URL");
+
+    const moduleList = (get("SHOP_MODULES") ?? modules.join(",")).split(",").map((m) => m.trim()).filter(Boolean);
+    const unknownModules = moduleList.filter((m) => !(modules as readonly string[]).includes(m));
+    if (unknownModules.length > 0) problems.push(`SHOP_MODULES: unknown ${unknownModules.join(", ")}; expected some of ${modules.join(", ")}`);
+    const serviceUrls: Partial<Record<Module, string>> = {};
+    for (const m of modules) {
+        const value = url(`SHOP_SERVICE_URL_${m.toUpperCase()}`, httpUrl, "an http:// or https:// URL");
+        if (value) serviceUrls[m] = value.replace(/\/+$/, "");
+    }
+
+    const logLevel = get("SHOP_LOG_LEVEL") ?? "info";
+    if (!logLevels.includes(logLevel)) problems.push(`SHOP_LOG_LEVEL: expected one of ${logLevels.join(", ")} (got ${JSON.stringify(logLevel)})`);
+    const sessionSecret = get("SHOP_SESSION_SECRET");
+    if (sessionSecret !== undefined && sessionSecret.length < 32) problems.push("SHOP_SESSION_SECRET: expected at least 32 characters");
+
+    const redis = url("SHOP_REDIS_URL", redisUrl, "a redis:// or rediss:// URL");
+    const search = url("SHOP_SEARCH_URL", httpUrl, "an http:// or https:// URL");
+
+    if (problems.length > 0) throw new ShopConfigError(problems);
+    return {
+        port,
+        databases: writer
+            ? (Object.fromEntries(domains.map((d) => [d, perDomain[d] ?? { url: writer, readerUrls: readers }])) as Record<Domain, DatabaseTarget>)
+            : undefined,
+        commentShardUrls,
+        databasePassword: get("SHOP_DATABASE_PASSWORD"),
+        redisUrl: redis,
+        redisAuthToken: get("SHOP_REDIS_AUTH_TOKEN"),
+        searchUrl: search,
+        modules: moduleList as Module[],
+        serviceUrls,
+        region: get("SHOP_REGION") ?? "local",
+        sessionSecret: sessionSecret ?? randomBytes(32).toString("hex"),
+        sessionSecretGenerated: sessionSecret === undefined,
+        pgliteDir: get("SHOP_PGLITE_DIR"),
+        logLevel,
+    };
+}

@@ -1,0 +1,172 @@
+/**
+ * Versioned schema, one list per business domain. Domains never reference each other's
+ * tables (no foreign keys or joins across them), so each can move to a database of its
+ * own (stage 6) and comments to shards (stage 7) without a rewrite. Append new versions;
+ * never edit an applied one.
+ */
+import { Database } from "./database";
+
+export interface Migration {
+    version: number;
+    name: string;
+    sql: string;
+}
+
+export type SchemaDomain = "catalog" | "orders" | "users" | "comments";
+
+export const migrations: Record<SchemaDomain, Migration[]> = {
+    catalog: [
+        {
+            version: 1,
+            name: "categories, products, stock reservations",
+            sql: `
+CREATE TABLE categories (
+    id serial PRIMARY KEY,
+    slug text NOT NULL UNIQUE,
+    name text NOT NULL,
+    description text NOT NULL
+);
+CREATE TABLE products (
+    id serial PRIMARY KEY,
+    category_id integer NOT NULL REFERENCES categories,
+    sku text NOT NULL UNIQUE,
+    name text NOT NULL,
+    description text NOT NULL,
+    price_cents integer NOT NULL CHECK (price_cents > 0),
+    stock integer NOT NULL CHECK (stock >= 0),
+    hue integer NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    search tsvector GENERATED ALWAYS AS (to_tsvector('english', name || ' ' || description)) STORED
+);
+CREATE INDEX products_by_category ON products (category_id, id);
+CREATE INDEX products_search ON products USING gin (search);
+-- Stock taken for an order, once: a retried checkout finds its reservation and takes nothing more.
+CREATE TABLE stock_reservations (
+    order_key text NOT NULL,
+    product_id integer NOT NULL REFERENCES products,
+    quantity integer NOT NULL CHECK (quantity > 0),
+    reserved_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (order_key, product_id)
+);`,
+        },
+    ],
+    users: [
+        {
+            version: 1,
+            name: "users and sessions",
+            sql: `
+CREATE TABLE users (
+    id serial PRIMARY KEY,
+    email text NOT NULL UNIQUE,
+    name text NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE sessions (
+    id text PRIMARY KEY,
+    user_id integer NOT NULL REFERENCES users ON DELETE CASCADE,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL
+);
+CREATE INDEX sessions_expiry ON sessions (expires_at);`,
+        },
+    ],
+    orders: [
+        {
+            version: 1,
+            name: "carts, orders, payments",
+            sql: `
+CREATE TABLE cart_items (
+    session_id text NOT NULL,
+    product_id integer NOT NULL,
+    quantity integer NOT NULL CHECK (quantity BETWEEN 1 AND 99),
+    added_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (session_id, product_id)
+);
+CREATE TABLE orders (
+    id serial PRIMARY KEY,
+    user_id integer NOT NULL,
+    idempotency_key text NOT NULL,
+    status text NOT NULL CHECK (status IN ('reserving', 'paid', 'rejected', 'payment_failed')),
+    total_cents integer NOT NULL CHECK (total_cents >= 0),
+    problem text,
+    payment_ref text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (user_id, idempotency_key)
+);
+CREATE INDEX orders_by_user ON orders (user_id, id DESC);
+CREATE TABLE order_items (
+    order_id integer NOT NULL REFERENCES orders ON DELETE CASCADE,
+    product_id integer NOT NULL,
+    name text NOT NULL,
+    unit_price_cents integer NOT NULL CHECK (unit_price_cents > 0),
+    quantity integer NOT NULL CHECK (quantity > 0),
+    PRIMARY KEY (order_id, product_id)
+);
+-- The payment provider's ledger, keyed by the charge's idempotency key: one charge per order, ever.
+CREATE TABLE payment_charges (
+    idempotency_key text PRIMARY KEY,
+    order_id integer NOT NULL UNIQUE REFERENCES orders,
+    amount_cents integer NOT NULL,
+    approved boolean NOT NULL,
+    charged_at timestamptz NOT NULL DEFAULT now()
+);`,
+        },
+    ],
+    comments: [
+        {
+            version: 1,
+            name: "product comments",
+            sql: `
+CREATE TABLE comments (
+    id bigserial PRIMARY KEY,
+    product_id integer NOT NULL,
+    user_id integer,
+    author_name text NOT NULL,
+    rating integer NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    body text NOT NULL CHECK (length(body) BETWEEN 1 AND 2000),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX comments_by_product ON comments (product_id, created_at DESC);
+CREATE INDEX comments_latest ON comments (created_at DESC);`,
+        },
+    ],
+};
+
+/** Key of the advisory lock under which migrations run: several instances may start at once. */
+export const migrationLockKey = 7_300_417;
+
+/** Applies the domain's missing migrations, each in a transaction, under the advisory lock. Returns the versions applied. */
+export async function migrate(db: Database, domain: SchemaDomain): Promise<number[]> {
+    return db.withAdvisoryLock(migrationLockKey, async () => {
+        await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+            domain text NOT NULL,
+            version integer NOT NULL,
+            name text NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (domain, version)
+        )`);
+        const applied = new Set(
+            (await db.query<{ version: number }>("SELECT version FROM schema_migrations WHERE domain = $1", [domain])).rows.map((r) => r.version),
+        );
+        const done: number[] = [];
+        for (const migration of migrations[domain]) {
+            if (applied.has(migration.version)) continue;
+            await db.transaction(async (tx) => {
+                for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+                await tx.query("INSERT INTO schema_migrations (domain, version, name) VALUES ($1, $2, $3)", [domain, migration.version, migration.name]);
+            });
+            done.push(migration.version);
+        }
+        return done;
+    });
+}
+
+/** Splits a migration into statements (they hold no semicolons inside literals). */
+function splitStatements(sql: string): string[] {
+    return sql
+        .split(/;\s*(?:\n|$)/)
+        .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+        .filter(Boolean);
+}

@@ -1,0 +1,52 @@
+/**
+ * Where each business domain's data lives, opened once at start: one embedded PGlite for
+ * everything, or node-postgres pools per database named in the environment. Migrations and
+ * the seed run here, under the advisory lock, before the shop takes a request.
+ */
+import { ShopConfig } from "../config";
+import { Database, pgliteDatabase, postgresDatabase } from "./database";
+import { migrate } from "./migrations";
+import { seedCatalog, seedComments } from "./seed";
+
+export interface Stores {
+    catalog: Database;
+    orders: Database;
+    users: Database;
+    comments: Database;
+    /** Every distinct database, for readiness checks and shutdown. */
+    all: Database[];
+    close(): Promise<void>;
+}
+
+export async function openStores(config: Pick<ShopConfig, "databases" | "databasePassword" | "pgliteDir">): Promise<Stores> {
+    let stores: Omit<Stores, "close" | "all">;
+    if (!config.databases) {
+        const embedded = await pgliteDatabase(config.pgliteDir);
+        stores = { catalog: embedded, orders: embedded, users: embedded, comments: embedded };
+    } else {
+        // Domains that share a URL share one pool.
+        const pools = new Map<string, Database>();
+        const open = (url: string) => {
+            if (!pools.has(url)) pools.set(url, postgresDatabase({ url, password: config.databasePassword }));
+            return pools.get(url)!;
+        };
+        const { catalog, orders, users } = config.databases;
+        stores = { catalog: open(catalog.url), orders: open(orders.url), users: open(users.url), comments: open(catalog.url) };
+    }
+    const all = [...new Set(Object.values(stores))];
+    try {
+        await migrate(stores.catalog, "catalog");
+        await migrate(stores.users, "users");
+        await migrate(stores.orders, "orders");
+        await migrate(stores.comments, "comments");
+        await stores.catalog.withAdvisoryLock(7_300_418, async () => {
+            const products = await seedCatalog(stores.catalog);
+            const count = Number((await stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM products")).rows[0].n);
+            if (products > 0 || count > 0) await seedComments(count, () => stores.comments, [stores.comments]);
+        });
+    } catch (err) {
+        await Promise.all(all.map((db) => db.close().catch(() => undefined)));
+        throw err;
+    }
+    return { ...stores, all, close: async () => void (await Promise.all(all.map((db) => db.close()))) };
+}

@@ -1,0 +1,45 @@
+/** Carts, one per browser session; items refer to catalog products by id only. */
+import { Queryable } from "../../db/database";
+
+export interface CartLine {
+    productId: number;
+    quantity: number;
+}
+
+export class Carts {
+    constructor(private readonly db: Queryable) {}
+
+    async lines(sessionId: string): Promise<CartLine[]> {
+        const { rows } = await this.db.query<CartLine>('SELECT product_id AS "productId", quantity FROM cart_items WHERE session_id = $1 ORDER BY added_at, product_id', [sessionId]);
+        return rows;
+    }
+
+    /** Adds to the line's quantity, up to 99. */
+    async add(sessionId: string, productId: number, quantity: number): Promise<void> {
+        await this.db.query(
+            `INSERT INTO cart_items (session_id, product_id, quantity) VALUES ($1, $2, $3)
+             ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = least(99, cart_items.quantity + excluded.quantity)`,
+            [sessionId, productId, quantity],
+        );
+    }
+
+    async setQuantity(sessionId: string, productId: number, quantity: number): Promise<void> {
+        if (quantity === 0) await this.remove(sessionId, productId);
+        else await this.db.query("UPDATE cart_items SET quantity = $3 WHERE session_id = $1 AND product_id = $2", [sessionId, productId, quantity]);
+    }
+
+    async remove(sessionId: string, productId: number): Promise<void> {
+        await this.db.query("DELETE FROM cart_items WHERE session_id = $1 AND product_id = $2", [sessionId, productId]);
+    }
+
+    /** Moves a cart to a new session id (the id changes at sign-in, against session fixation). */
+    async move(from: string, to: string): Promise<void> {
+        await this.db.query(
+            `INSERT INTO cart_items (session_id, product_id, quantity, added_at)
+             SELECT $2, product_id, quantity, added_at FROM cart_items WHERE session_id = $1
+             ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = least(99, cart_items.quantity + excluded.quantity)`,
+            [from, to],
+        );
+        await this.db.query("DELETE FROM cart_items WHERE session_id = $1", [from]);
+    }
+}

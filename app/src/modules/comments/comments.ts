@@ -1,0 +1,39 @@
+/** Product comments (reviews with a rating). */
+import { Queryable } from "../../db/database";
+
+export interface Comment {
+    id: number;
+    productId: number;
+    authorName: string;
+    rating: number;
+    body: string;
+    createdAt: string;
+}
+
+const columns = `id::int AS id, product_id AS "productId", author_name AS "authorName", rating, body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"`;
+
+export class Comments {
+    constructor(private readonly db: Queryable) {}
+
+    async forProduct(productId: number, limit: number): Promise<{ items: Comment[]; count: number; averageRating: number | null }> {
+        const [items, summary] = await Promise.all([
+            this.db.query<Comment>(`SELECT ${columns} FROM comments WHERE product_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [productId, limit]),
+            this.db.query<{ n: string; avg: string | null }>("SELECT count(*) AS n, avg(rating) AS avg FROM comments WHERE product_id = $1", [productId]),
+        ]);
+        const avg = summary.rows[0].avg;
+        return { items: items.rows, count: Number(summary.rows[0].n), averageRating: avg === null ? null : Math.round(Number(avg) * 10) / 10 };
+    }
+
+    async add(productId: number, userId: number, authorName: string, rating: number, body: string): Promise<Comment> {
+        const { rows } = await this.db.query<Comment>(
+            `INSERT INTO comments (product_id, user_id, author_name, rating, body) VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+            [productId, userId, authorName, rating, body.trim()],
+        );
+        return rows[0];
+    }
+
+    async latest(limit: number): Promise<Comment[]> {
+        const { rows } = await this.db.query<Comment>(`SELECT ${columns} FROM comments ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+        return rows;
+    }
+}

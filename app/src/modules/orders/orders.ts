@@ -1,0 +1,177 @@
+/**
+ * Orders and checkout. A checkout is a short saga over the orders and catalog databases
+ * (which stage 6 separates), and every step is idempotent, so a checkout retried with the
+ * same key, even concurrently or after a crash, resumes the same order:
+ *   1. the order is recorded once per (user, idempotency key), with its items and prices;
+ *   2. stock is reserved once per (order, product), never below zero;
+ *   3. the charge is made once per order;
+ *   4. the order is marked paid (or its stock returned when the charge is declined).
+ */
+import { Database, Queryable } from "../../db/database";
+import { Catalog } from "../catalog/catalog";
+import { CartLine, Carts } from "../cart/cart";
+import { PaymentProvider } from "./payments";
+
+export type OrderStatus = "reserving" | "paid" | "rejected" | "payment_failed";
+
+export interface OrderItem {
+    productId: number;
+    name: string;
+    unitPriceCents: number;
+    quantity: number;
+}
+
+export interface Order {
+    id: number;
+    status: OrderStatus;
+    totalCents: number;
+    problem: string | null;
+    createdAt: string;
+    items: OrderItem[];
+}
+
+export class CheckoutError extends Error {
+    constructor(
+        message: string,
+        readonly status: number,
+        readonly order?: Order,
+    ) {
+        super(message);
+    }
+}
+
+class OutOfStock extends Error {}
+
+export class Orders {
+    constructor(
+        private readonly ordersDb: Database,
+        private readonly catalogDb: Database,
+        private readonly catalog: Catalog,
+        private readonly carts: Carts,
+        private readonly payments: PaymentProvider,
+    ) {}
+
+    async checkout(userId: number, sessionId: string, idempotencyKey: string): Promise<Order> {
+        let order = await this.byKey(userId, idempotencyKey);
+        if (!order) {
+            const lines = await this.carts.lines(sessionId);
+            if (lines.length === 0) throw new CheckoutError("the cart is empty", 400);
+            order = await this.record(userId, idempotencyKey, lines);
+        }
+        if (order.status === "reserving") order = await this.complete(order);
+        // A retry of a checkout that failed gets the same answer as the first attempt.
+        if (order.status === "rejected") throw new CheckoutError(order.problem ?? "out of stock", 409, order);
+        if (order.status === "payment_failed") throw new CheckoutError(order.problem ?? "the payment was declined", 402, order);
+        if (order.status === "paid") {
+            // The cart empties of what was bought, also when this is the retry that finds the order done.
+            for (const item of order.items) await this.carts.remove(sessionId, item.productId);
+        }
+        return order;
+    }
+
+    async forUser(userId: number): Promise<Order[]> {
+        const { rows } = await this.ordersDb.query<{ id: number }>("SELECT id FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT 50", [userId]);
+        return Promise.all(rows.map((r) => this.load(this.ordersDb, r.id) as Promise<Order>));
+    }
+
+    async get(userId: number, orderId: number): Promise<Order | undefined> {
+        const order = await this.load(this.ordersDb, orderId, userId);
+        return order;
+    }
+
+    /** Step 1: the order and its items, once per key. A concurrent duplicate waits on the unique key, then finds it. */
+    private async record(userId: number, key: string, lines: CartLine[]): Promise<Order> {
+        const products = await this.catalog.productsByIds(lines.map((l) => l.productId));
+        const missing = lines.filter((l) => !products.has(l.productId));
+        if (missing.length > 0) throw new CheckoutError(`products ${missing.map((l) => l.productId).join(", ")} no longer exist`, 409);
+        const total = lines.reduce((sum, l) => sum + products.get(l.productId)!.priceCents * l.quantity, 0);
+        const id = await this.ordersDb.transaction(async (tx) => {
+            const inserted = await tx.query<{ id: number }>(
+                "INSERT INTO orders (user_id, idempotency_key, status, total_cents) VALUES ($1, $2, 'reserving', $3) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+                [userId, key, total],
+            );
+            if (inserted.rows.length === 0) return undefined;
+            for (const line of lines) {
+                const p = products.get(line.productId)!;
+                await tx.query("INSERT INTO order_items (order_id, product_id, name, unit_price_cents, quantity) VALUES ($1, $2, $3, $4, $5)", [
+                    inserted.rows[0].id,
+                    p.id,
+                    p.name,
+                    p.priceCents,
+                    line.quantity,
+                ]);
+            }
+            return inserted.rows[0].id;
+        });
+        return (id === undefined ? await this.byKey(userId, key) : await this.load(this.ordersDb, id))!;
+    }
+
+    /** Steps 2-4. */
+    private async complete(order: Order): Promise<Order> {
+        const orderKey = `order:${order.id}`;
+        try {
+            await this.catalogDb.transaction(async (tx) => {
+                // In product order, so that concurrent checkouts lock rows in one order and never deadlock.
+                for (const item of [...order.items].sort((a, b) => a.productId - b.productId)) {
+                    const reserved = await tx.query("INSERT INTO stock_reservations (order_key, product_id, quantity) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1", [
+                        orderKey,
+                        item.productId,
+                        item.quantity,
+                    ]);
+                    if (reserved.rows.length === 0) continue; // taken by an earlier attempt of this order
+                    const taken = await tx.query("UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING stock", [item.productId, item.quantity]);
+                    if (taken.rows.length === 0) throw new OutOfStock(`${item.name} has fewer than ${item.quantity} left`);
+                }
+            });
+        } catch (err) {
+            if (!(err instanceof OutOfStock)) throw err;
+            await this.setStatus(order.id, "rejected", err.message);
+            throw new CheckoutError(err.message, 409, await this.load(this.ordersDb, order.id));
+        } finally {
+            this.catalog.forget(order.items.map((i) => i.productId));
+        }
+
+        const charge = await this.payments.charge({ idempotencyKey: orderKey, orderId: order.id, amountCents: order.totalCents });
+        if (!charge.approved) {
+            await this.release(orderKey, order.items);
+            await this.setStatus(order.id, "payment_failed", "the payment was declined");
+            throw new CheckoutError("the payment was declined", 402, await this.load(this.ordersDb, order.id));
+        }
+        await this.ordersDb.query("UPDATE orders SET status = 'paid', payment_ref = $2, updated_at = now() WHERE id = $1 AND status = 'reserving'", [order.id, charge.reference]);
+        return (await this.load(this.ordersDb, order.id))!;
+    }
+
+    /** Returns reserved stock, once: only the attempt that deletes a reservation gives its stock back. */
+    private async release(orderKey: string, items: OrderItem[]): Promise<void> {
+        await this.catalogDb.transaction(async (tx) => {
+            for (const item of [...items].sort((a, b) => a.productId - b.productId)) {
+                const released = await tx.query("DELETE FROM stock_reservations WHERE order_key = $1 AND product_id = $2 RETURNING quantity", [orderKey, item.productId]);
+                if (released.rows.length > 0) await tx.query("UPDATE products SET stock = stock + $2 WHERE id = $1", [item.productId, item.quantity]);
+            }
+        });
+        this.catalog.forget(items.map((i) => i.productId));
+    }
+
+    private async setStatus(orderId: number, status: OrderStatus, problem: string): Promise<void> {
+        await this.ordersDb.query("UPDATE orders SET status = $2, problem = $3, updated_at = now() WHERE id = $1 AND status = 'reserving'", [orderId, status, problem]);
+    }
+
+    private async byKey(userId: number, key: string): Promise<Order | undefined> {
+        const { rows } = await this.ordersDb.query<{ id: number }>("SELECT id FROM orders WHERE user_id = $1 AND idempotency_key = $2", [userId, key]);
+        return rows.length > 0 ? this.load(this.ordersDb, rows[0].id) : undefined;
+    }
+
+    private async load(db: Queryable, orderId: number, userId?: number): Promise<Order | undefined> {
+        const { rows } = await db.query<Omit<Order, "items">>(
+            `SELECT id, status, total_cents AS "totalCents", problem, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
+             FROM orders WHERE id = $1 ${userId === undefined ? "" : "AND user_id = $2"}`,
+            userId === undefined ? [orderId] : [orderId, userId],
+        );
+        if (rows.length === 0) return undefined;
+        const items = await db.query<OrderItem>(
+            'SELECT product_id AS "productId", name, unit_price_cents AS "unitPriceCents", quantity FROM order_items WHERE order_id = $1 ORDER BY product_id',
+            [orderId],
+        );
+        return { ...rows[0], items: items.rows };
+    }
+}

@@ -1,0 +1,69 @@
+import { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { setSession } from "../../http/session";
+import { credentials, errorSchema } from "../../http/schemas";
+import { newSessionId, User } from "./users";
+
+const sessionSchema = {
+    type: "object",
+    properties: { csrfToken: { type: "string" }, user: { anyOf: [{ $ref: "user#" }, { type: "null" }] } },
+    required: ["csrfToken", "user"],
+} as const;
+
+/** Signs the request's session in as `user`, under a new session id (the cart comes along). */
+export async function signIn(request: FastifyRequest, reply: FastifyReply, user: User): Promise<void> {
+    const { users, carts } = request.server.shop;
+    const previous = request.sessionId;
+    const next = newSessionId();
+    await users.startSession(next, user.id);
+    await carts.move(previous, next);
+    setSession(request, reply, next);
+    request.user = user;
+}
+
+export async function signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await request.server.shop.users.endSession(request.sessionId);
+    setSession(request, reply, newSessionId());
+    request.user = undefined;
+}
+
+/** Accounts API: the session (with its CSRF token), registration, sign-in, sign-out. */
+export const usersPlugin: FastifyPluginAsync = async (app) => {
+    const session = (request: FastifyRequest) => ({ csrfToken: request.csrfToken, user: request.user ?? null });
+
+    app.get("/api/session", { schema: { response: { 200: sessionSchema } } }, async (request) => session(request));
+
+    app.post<{ Body: { email: string; name: string; password: string } }>(
+        "/api/users",
+        {
+            schema: {
+                body: { type: "object", properties: { ...credentials, _csrf: { type: "string" } }, required: ["email", "name", "password"] },
+                response: { 201: sessionSchema, 409: errorSchema },
+            },
+        },
+        async (request, reply) => {
+            const user = await app.shop.users.register(request.body.email, request.body.name, request.body.password);
+            await signIn(request, reply, user);
+            return reply.code(201).send(session(request));
+        },
+    );
+
+    app.post<{ Body: { email: string; password: string } }>(
+        "/api/session",
+        {
+            schema: {
+                body: { type: "object", properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, _csrf: { type: "string" } }, required: ["email", "password"] },
+                response: { 200: sessionSchema, 401: errorSchema },
+            },
+        },
+        async (request, reply) => {
+            const user = await app.shop.users.authenticate(request.body.email, request.body.password);
+            await signIn(request, reply, user);
+            return session(request);
+        },
+    );
+
+    app.delete("/api/session", { schema: { response: { 200: sessionSchema } } }, async (request, reply) => {
+        await signOut(request, reply);
+        return session(request);
+    });
+};

@@ -1,0 +1,67 @@
+/** Accounts and signed-in sessions. The session id itself lives in a signed, HttpOnly cookie. */
+import { randomBytes } from "node:crypto";
+import { Queryable } from "../../db/database";
+import { hashPassword, verifyPassword } from "./passwords";
+
+export interface User {
+    id: number;
+    email: string;
+    name: string;
+}
+
+export class UserError extends Error {
+    constructor(
+        readonly field: string,
+        message: string,
+        readonly status = 400,
+    ) {
+        super(message);
+    }
+}
+
+const sessionDays = 14;
+
+export function newSessionId(): string {
+    return randomBytes(24).toString("base64url");
+}
+
+export class Users {
+    constructor(private readonly db: Queryable) {}
+
+    async register(email: string, name: string, password: string): Promise<User> {
+        const normalized = email.trim().toLowerCase();
+        const passwordHash = await hashPassword(password);
+        const { rows } = await this.db.query<User>(
+            "INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING RETURNING id, email, name",
+            [normalized, name.trim(), passwordHash],
+        );
+        if (rows.length === 0) throw new UserError("email", "an account with this email exists already", 409);
+        return rows[0];
+    }
+
+    /** The user with this email and password, or a UserError that does not say which of the two was wrong. */
+    async authenticate(email: string, password: string): Promise<User> {
+        const { rows } = await this.db.query<User & { passwordHash: string }>('SELECT id, email, name, password_hash AS "passwordHash" FROM users WHERE email = $1', [
+            email.trim().toLowerCase(),
+        ]);
+        const ok = rows.length > 0 && (await verifyPassword(password, rows[0].passwordHash));
+        if (!ok) throw new UserError("email", "wrong email or password", 401);
+        return { id: rows[0].id, email: rows[0].email, name: rows[0].name };
+    }
+
+    async startSession(sessionId: string, userId: number): Promise<void> {
+        await this.db.query(`INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => ${sessionDays}))`, [sessionId, userId]);
+    }
+
+    async userOfSession(sessionId: string): Promise<User | undefined> {
+        const { rows } = await this.db.query<User>(
+            "SELECT u.id, u.email, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > now()",
+            [sessionId],
+        );
+        return rows[0];
+    }
+
+    async endSession(sessionId: string): Promise<void> {
+        await this.db.query("DELETE FROM sessions WHERE id = $1", [sessionId]);
+    }
+}

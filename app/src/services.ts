@@ -1,0 +1,22 @@
+/** The shop's business services, decorated onto the Fastify instance once at start. */
+import { Carts } from "./modules/cart/cart";
+import { Catalog } from "./modules/catalog/catalog";
+import { Comments } from "./modules/comments/comments";
+import { Orders } from "./modules/orders/orders";
+import { Search } from "./modules/search/search";
+import { Users } from "./modules/users/users";
+
+export interface ShopServices {
+    catalog: Catalog;
+    search: Search;
+    carts: Carts;
+    orders: Orders;
+    users: Users;
+    comments: Comments;
+}
+
+declare module "fastify" {
+    interface FastifyInstance {
+        shop: ShopServices;
+    }
+}
