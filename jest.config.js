@@ -1,9 +1,17 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const common = (name, tsconfig, roots) => ({
+    displayName: name,
     testEnvironment: "node",
-    roots: ["<rootDir>/tests"],
+    roots,
     testMatch: ["**/*.test.ts"],
-    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] },
+    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig }] },
+});
+
+module.exports = {
+    projects: [
+        common("infra", "<rootDir>/tsconfig.jest.json", ["<rootDir>/tests"]),
+        common("shop", "<rootDir>/app/tsconfig.jest.json", ["<rootDir>/app/test"]),
+    ],
     // Two cores on CI machines: one worker per core.
     maxWorkers: 2,
     testTimeout: 60000,

@@ -6,7 +6,7 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
-import Fastify, { FastifyError, FastifyInstance } from "fastify";
+import Fastify, { FastifyError, FastifyInstance, LogController } from "fastify";
 import { MemoryCache } from "./cache/memory-cache";
 import { ShopConfig } from "./config";
 import { Stores } from "./db/stores";
@@ -51,7 +51,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
         trustProxy: true,
         bodyLimit,
         requestIdHeader: "x-request-id",
-        disableRequestLogging: true,
+        logController: new LogController({ disableRequestLogging: true }),
         ajv: { customOptions: { allErrors: false } },
     });
 

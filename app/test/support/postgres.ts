@@ -1,0 +1,105 @@
+/**
+ * A real PostgreSQL server for the tests, from Debian's packages: initdb into a temporary
+ * directory, started on a free loopback port, stopped and removed afterwards. As root (CI),
+ * the server runs as the `postgres` system user, since PostgreSQL refuses to run as root.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+export interface PostgresServer {
+    port: number;
+    /** A URL of a new, empty database on this server. */
+    createDatabase(name: string): Promise<string>;
+    /** Runs SQL through psql, as the superuser. */
+    psql(database: string, sql: string): string;
+    stop(): Promise<void>;
+    dataDir: string;
+    binDir: string;
+    asServerUser(command: string, args: string[]): string[];
+}
+
+export function postgresBinDir(): string {
+    const root = "/usr/lib/postgresql";
+    const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))) : [];
+    if (versions.length === 0) throw new Error("PostgreSQL's server is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install postgresql");
+    return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], "bin");
+}
+
+export async function freePort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+/** The command line that runs `command` as the server's user (postgres when we are root). */
+export function asServerUser(command: string, args: string[]): string[] {
+    return isRoot ? ["runuser", "-u", "postgres", "--", command, ...args] : [command, ...args];
+}
+
+export function makeServerDir(prefix: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fs.chmodSync(dir, 0o700);
+    if (isRoot) execFileSync("chown", ["-R", "postgres:postgres", dir]);
+    return dir;
+}
+
+function run(argv: string[], options: { input?: string } = {}): string {
+    const result = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", input: options.input });
+    if (result.status !== 0) throw new Error(`${argv.join(" ")} failed: ${result.stderr || result.stdout}`);
+    return result.stdout;
+}
+
+/** Starts postgres on `dataDir` and waits until it accepts connections. */
+export async function startServer(binDir: string, dataDir: string, port: number, extra: string[] = []): Promise<() => Promise<void>> {
+    const child = spawn(
+        asServerUser(path.join(binDir, "postgres"), [])[0],
+        [...asServerUser(path.join(binDir, "postgres"), []).slice(1), "-D", dataDir, "-p", String(port), "-k", dataDir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", ...extra],
+        { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let log = "";
+    child.stderr?.on("data", (chunk) => (log += chunk));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+        const ready = spawnSync(path.join(binDir, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], { encoding: "utf8" });
+        if (ready.status === 0) break;
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return async () => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGINT"); // fast shutdown
+        await exited;
+    };
+}
+
+export async function startPostgres(): Promise<PostgresServer> {
+    const binDir = postgresBinDir();
+    const dataDir = makeServerDir("shop-pg-");
+    run(asServerUser(path.join(binDir, "initdb"), ["-D", dataDir, "-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]));
+    const port = await freePort();
+    const stop = await startServer(binDir, dataDir, port, ["-c", "max_connections=200"]);
+    const psql = (database: string, sql: string) => run([path.join(binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
+    return {
+        port,
+        dataDir,
+        binDir,
+        asServerUser,
+        psql,
+        async createDatabase(name: string) {
+            psql("postgres", `CREATE DATABASE ${name};`);
+            return `postgres://shop@127.0.0.1:${port}/${name}`;
+        },
+        async stop() {
+            await stop();
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        },
+    };
+}
