@@ -75,7 +75,9 @@ export async function startServer(binDir: string, dataDir: string, port: number,
     return async () => {
         if (child.exitCode !== null) return;
         const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGINT"); // fast shutdown
+        // Signal postgres itself: runuser does not pass SIGINT on to it. SIGINT is a fast shutdown.
+        const postmasterPid = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+        process.kill(postmasterPid, "SIGINT");
         await exited;
     };
 }

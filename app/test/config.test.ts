@@ -1,0 +1,75 @@
+/** The environment contract of DESIGN.md, read once at start. */
+import { readConfig, ShopConfigError } from "../src/config";
+
+function problemsOf(env: Record<string, string>): string[] {
+    try {
+        readConfig(env);
+    } catch (err) {
+        if (err instanceof ShopConfigError) return err.problems;
+        throw err;
+    }
+    throw new Error("expected a ShopConfigError");
+}
+
+describe("the shop's configuration", () => {
+    it("runs on the embedded defaults with nothing set", () => {
+        const config = readConfig({});
+        expect(config).toMatchObject({ port: 8080, databases: undefined, modules: expect.arrayContaining(["catalog", "web", "gateway"]), region: "local", logLevel: "info" });
+        expect(config.sessionSecretGenerated).toBe(true);
+        expect(config.sessionSecret).toHaveLength(64);
+    });
+
+    it("gives every domain the main database and its readers unless a domain has its own", () => {
+        const config = readConfig({
+            SHOP_DATABASE_URL: "postgres://shop@writer:5432/shop",
+            SHOP_DATABASE_READER_URLS: "postgres://shop@reader-a/shop, postgres://shop@reader-b/shop",
+            SHOP_DATABASE_URL_ORDERS: "postgres://shop@orders-writer/orders",
+        });
+        expect(config.databases).toEqual({
+            catalog: { url: "postgres://shop@writer:5432/shop", readerUrls: ["postgres://shop@reader-a/shop", "postgres://shop@reader-b/shop"] },
+            users: { url: "postgres://shop@writer:5432/shop", readerUrls: ["postgres://shop@reader-a/shop", "postgres://shop@reader-b/shop"] },
+            orders: { url: "postgres://shop@orders-writer/orders", readerUrls: [] },
+        });
+    });
+
+    it("reads modules, service URLs, region and secrets", () => {
+        const config = readConfig({
+            SHOP_MODULES: "catalog, search",
+            SHOP_SERVICE_URL_ORDERS: "http://orders.shop.svc:8080/",
+            SHOP_REGION: "eu-west-1",
+            SHOP_SESSION_SECRET: "s".repeat(32),
+            SHOP_REDIS_URL: "rediss://cache.example:6379",
+            PORT: "9000",
+        });
+        expect(config).toMatchObject({ modules: ["catalog", "search"], serviceUrls: { orders: "http://orders.shop.svc:8080" }, region: "eu-west-1", port: 9000, redisUrl: "rediss://cache.example:6379" });
+        expect(config.sessionSecretGenerated).toBe(false);
+    });
+
+    it("names every malformed variable at once", () => {
+        const problems = problemsOf({
+            PORT: "80a",
+            SHOP_DATABASE_READER_URLS: "mysql://nope",
+            SHOP_DATABASE_URL_USERS: "postgres://users-db/users",
+            SHOP_MODULES: "catalog,teleport",
+            SHOP_SERVICE_URL_CART: "ftp://cart",
+            SHOP_REDIS_URL: "memcached://x",
+            SHOP_SESSION_SECRET: "short",
+            SHOP_LOG_LEVEL: "loud",
+        });
+        const named = problems.map((p) => p.split(":")[0]);
+        expect(named).toEqual(
+            expect.arrayContaining([
+                "PORT",
+                "SHOP_DATABASE_READER_URLS",
+                "SHOP_DATABASE_URL_USERS",
+                "SHOP_MODULES",
+                "SHOP_SERVICE_URL_CART",
+                "SHOP_REDIS_URL",
+                "SHOP_SESSION_SECRET",
+                "SHOP_LOG_LEVEL",
+            ]),
+        );
+        expect(problems.find((p) => p.startsWith("SHOP_MODULES"))).toContain("unknown teleport");
+        expect(problems.find((p) => p.startsWith("PORT"))).toContain('"80a"');
+    });
+});
