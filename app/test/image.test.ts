@@ -1,0 +1,84 @@
+/**
+ * The shop's image, app/Dockerfile, built stage by stage on this machine (see
+ * support/dockerfile.ts) and its command started as an unprivileged user: it installs from
+ * the lockfile, holds no development dependency, answers its HEALTHCHECK, serves the
+ * storefront, and stops cleanly on its STOPSIGNAL.
+ */
+import { spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
+import { freePort } from "./support/postgres";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const isRoot = process.getuid?.() === 0;
+
+describe("the shop's image", () => {
+    let stages: Stage[];
+    let image: Stage;
+    const inImage = (p: string) => path.join(image.root, path.posix.resolve(image.workdir, p));
+
+    beforeAll(() => {
+        stages = buildDockerfile(path.join(repoRoot, "app", "Dockerfile"), repoRoot);
+        image = stages[stages.length - 1];
+    }, 600_000);
+    afterAll(() => {
+        for (const stage of stages ?? []) fs.rmSync(stage.root, { recursive: true, force: true });
+    });
+
+    it("is built in stages on one Node.js 22 LTS base, and runs as a user other than root", () => {
+        expect(stages.map((s) => s.name)).toEqual(["build", "deps", "2"]);
+        expect(new Set(stages.map((s) => s.image))).toEqual(new Set(["node:22-bookworm-slim"]));
+        expect(image.user).not.toMatch(/^(root|0)(:|$)/);
+        expect(image).toMatchObject({ exposed: ["8080"], stopSignal: "SIGTERM", env: { NODE_ENV: "production", PORT: "8080" } });
+    });
+
+    it("holds the compiled shop and its production dependencies only", () => {
+        expect(fs.existsSync(inImage("dist/main.js"))).toBe(true);
+        expect(fs.existsSync(inImage("src"))).toBe(false);
+        for (const needed of ["fastify", "pg", "@electric-sql/pglite", "prom-client"]) expect([needed, fs.existsSync(inImage(`node_modules/${needed}`))]).toEqual([needed, true]);
+        const app = JSON.parse(fs.readFileSync(path.join(repoRoot, "app", "package.json"), "utf8"));
+        const root = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
+        const unwanted = [...Object.keys(app.devDependencies), ...Object.keys(root.devDependencies), ...Object.keys(root.dependencies)];
+        expect(unwanted.filter((name) => fs.existsSync(inImage(`node_modules/${name}`)))).toEqual([]);
+        // The shop's own files and dependencies; the base image adds its own.
+        expect(treeSize(image.root)).toBeLessThan(80 * 1024 * 1024);
+    });
+
+    it("answers its health check, serves the storefront, and exits 0 on its stop signal", async () => {
+        const port = await freePort();
+        const env = { ...hostEnv(), ...image.env, PORT: String(port), SHOP_LOG_LEVEL: "warn" };
+        // As root (CI), drop to `nobody`, as the image's USER does.
+        const asUser = (argv: string[]) => (isRoot ? ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", ...argv] : argv);
+        const [command, ...args] = asUser(image.cmd!);
+        const shop = spawn(command, args, { cwd: inImage("."), env, stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        shop.stderr!.on("data", (chunk) => (stderr += chunk));
+        const exited = new Promise<number | null>((resolve) => shop.on("exit", resolve));
+        try {
+            const healthy = () => {
+                const [check, ...checkArgs] = asUser(image.healthcheck!.command);
+                try {
+                    execFileSync(check, checkArgs, { cwd: inImage("."), env, stdio: "ignore", timeout: 3000 });
+                    return true;
+                } catch {
+                    return false;
+                }
+            };
+            for (const deadline = Date.now() + 60_000; !healthy(); ) {
+                if (shop.exitCode !== null || Date.now() > deadline) throw new Error(`the image's command did not become healthy: ${stderr}`);
+                await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+            const page = await fetch(`http://127.0.0.1:${port}/products/1`);
+            expect(page.status).toBe(200);
+            expect(await page.text()).toContain("Add to cart");
+
+            shop.kill(image.stopSignal as NodeJS.Signals);
+            expect(await exited).toBe(0);
+            expect(healthy()).toBe(false);
+        } finally {
+            shop.kill("SIGKILL");
+        }
+    });
+});
