@@ -14,7 +14,8 @@ import autocannon from "autocannon";
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, startPostgres, PostgresServer } from "../test/support/postgres";
+import { freePort } from "../test/support/ports";
+import { startPostgres, PostgresServer } from "../test/support/postgres";
 
 const catalogSize = 1008;
 

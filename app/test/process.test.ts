@@ -5,7 +5,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
-import { freePort } from "./support/postgres";
+import { freePort } from "./support/ports";
 
 const appDir = path.resolve(__dirname, "..");
 const tsx = path.resolve(appDir, "..", "node_modules", ".bin", "tsx");

@@ -3,19 +3,12 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../../app/test/support/ports";
 import { NginxConfArgs, renderNginxConf } from "../../components/edge/nginx-conf";
 
 /** Debian's nginx, installed by tools/ensure-system-packages.sh. */
 export const nginxBinary = "/usr/sbin/nginx";
 
-/** A free TCP port on loopback, found by binding port 0. */
-export async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-}
 
 /** A scratch directory for one nginx: its config, pid file, logs and temp files. */
 export function nginxSandbox(): { dir: string; paths: NonNullable<NginxConfArgs["paths"]>; write(conf: string): string } {

@@ -5,9 +5,9 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "./ports";
 
 export interface PostgresServer {
     port: number;
@@ -26,14 +26,6 @@ export function postgresBinDir(): string {
     const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))) : [];
     if (versions.length === 0) throw new Error("PostgreSQL's server is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install postgresql");
     return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], "bin");
-}
-
-export async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
 }
 
 const isRoot = process.getuid?.() === 0;
