@@ -9,7 +9,6 @@ import { NginxConfArgs, renderNginxConf } from "../../components/edge/nginx-conf
 /** Debian's nginx, installed by tools/ensure-system-packages.sh. */
 export const nginxBinary = "/usr/sbin/nginx";
 
-
 /** A scratch directory for one nginx: its config, pid file, logs and temp files. */
 export function nginxSandbox(): { dir: string; paths: NonNullable<NginxConfArgs["paths"]>; write(conf: string): string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-nginx-"));
