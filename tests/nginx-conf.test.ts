@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as net from "node:net";
 import { NginxConfArgs, renderNginxConf } from "../components/edge/nginx-conf";
+import { freePort } from "../app/test/support/ports";
 import { nginxTest, startNginx } from "./support/nginx";
 
 const servers: NginxConfArgs = { upstream: { servers: [{ address: "10.0.0.10:8080" }, { address: "10.0.0.11:8080", weight: 2 }] } };
@@ -92,6 +93,48 @@ describe("nginx in front of two backends", () => {
             const log = nginx.accessLog().trim().split("\n").map((line) => JSON.parse(line));
             expect(log.length).toBeGreaterThanOrEqual(40);
             expect(log[0]).toMatchObject({ method: "GET", uri: "/", status: 200 });
+        } finally {
+            await nginx.stop();
+        }
+    });
+});
+
+describe("nginx behind an NLB with proxy protocol", () => {
+    let backend: http.Server;
+    let backendPort: number;
+    beforeAll(async () => {
+        backend = http.createServer((req, res) => res.end(`client ${req.headers["x-real-ip"]}`));
+        await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+        backendPort = (backend.address() as net.AddressInfo).port;
+    });
+    afterAll(() => new Promise((resolve) => backend.close(resolve)));
+
+    /** Sends raw bytes and returns what comes back until the server closes. */
+    const exchange = (port: number, bytes: string) =>
+        new Promise<string>((resolve, reject) => {
+            const socket = net.connect(port, "127.0.0.1", () => socket.write(bytes));
+            let answer = "";
+            socket.on("data", (chunk) => (answer += chunk));
+            socket.on("close", () => resolve(answer));
+            socket.on("error", reject);
+        });
+
+    it("takes the client from the proxy protocol header, and answers plain health checks on the health port only", async () => {
+        const healthPort = await freePort();
+        const nginx = await startNginx({
+            upstream: { servers: [{ address: `127.0.0.1:${backendPort}` }] },
+            clientAddress: { from: "nlb-proxy-protocol", trustedCidrs: ["127.0.0.0/8"] },
+            healthPort,
+        });
+        try {
+            const proxied = await exchange(nginx.port, "PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\nGET / HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
+            expect(proxied).toMatch(/^HTTP\/1.1 200/);
+            expect(proxied).toContain("client 203.0.113.7");
+            // Without the header the main port refuses the request: only the NLB may speak to it.
+            const plain = await exchange(nginx.port, "GET / HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
+            expect(plain).not.toMatch(/^HTTP\/1.1 200/);
+            expect(await (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).text()).toBe("ok\n");
+            expect((await fetch(`http://127.0.0.1:${healthPort}/`)).status).toBe(404);
         } finally {
             await nginx.stop();
         }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
 import { specialSigKey, specialSecretSig, specialResourceSig, specialAssetSig, specialArchiveSig, specialOutputValueSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { offlineInvoke } from "./offline-invokes";
 
@@ -42,10 +43,21 @@ export interface MockRunResult {
 }
 
 /** Outputs that providers compute and components pass on, for runs that are not previews. */
-const computedByProvider: Record<string, (name: string) => Record<string, unknown>> = {
+const computedByProvider: Record<string, (name: string, inputs: Record<string, any>) => Record<string, unknown>> = {
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
+    "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
+    // The digest of what was pushed: a stand-in derived from the image name.
+    "docker:index/image:Image": (_, inputs) => ({
+        repoDigest: `${String(inputs.imageName).replace(/:[^:/]*$/, "")}@sha256:${createHash("sha256").update(String(inputs.imageName)).digest("hex")}`,
+    }),
 };
+
+/** Kubernetes objects left to autonaming get the provider's name: the resource name and a random suffix. */
+function kubernetesAutoname(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+    if (!type.startsWith("kubernetes:") || type.startsWith("kubernetes:helm") || inputs.metadata?.name) return {};
+    return { metadata: { ...inputs.metadata, name: `${name}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}` } };
+}
 
 export const unknownText = "(known after apply)";
 export const secretText = "[secret]";
@@ -70,7 +82,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
                 if (options.preview) return { id: "", state: args.inputs };
                 // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
-                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...computedByProvider[type]?.(name), ...args.inputs };
+                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...computedByProvider[type]?.(name, args.inputs), ...args.inputs, ...kubernetesAutoname(type, name, args.inputs) };
                 return { id: `${name}-id`, state };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),
@@ -165,6 +177,13 @@ async function settle(value: unknown): Promise<unknown> {
 }
 
 /** Turns the wire form of a value (Pulumi's signature objects) into plain, deterministic JSON. */
+/** A secret's shape with every value hidden: a secret map still shows its keys, never its values. */
+function hideSecret(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(hideSecret);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideSecret(v)]));
+    return secretText;
+}
+
 export function plainValue(value: unknown): unknown {
     if (value === unknownValue) return unknownText;
     if (Array.isArray(value)) return value.map(plainValue);
@@ -172,14 +191,14 @@ export function plainValue(value: unknown): unknown {
     const record = value as Record<string, unknown>;
     switch (record[specialSigKey]) {
         case specialSecretSig:
-            return secretText;
+            return hideSecret(plainValue(record.value));
         case specialResourceSig:
             return record.urn;
         case specialAssetSig:
         case specialArchiveSig:
             return { asset: record.path ?? record.uri ?? (record.text !== undefined ? "(inline text)" : "(archive)") };
         case specialOutputValueSig:
-            if (record.secret) return secretText;
+            if (record.secret) return "value" in record ? hideSecret(plainValue(record.value)) : secretText;
             return "value" in record ? plainValue(record.value) : unknownText;
     }
     return Object.fromEntries(

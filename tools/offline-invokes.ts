@@ -32,6 +32,8 @@ export function offlineInvoke(token: string, inputs: Record<string, unknown>, re
             return { id: here, arn: `arn:aws:iam::${lookedUpAtDeploy}:root` };
         case "aws:route53/getZone:getZone":
             return { id: lookedUpAtDeploy, zoneId: lookedUpAtDeploy, name: inputs.name, privateZone: false, nameServers: [] };
+        case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return { id: here, userName: "AWS", password: lookedUpAtDeploy, authorizationToken: lookedUpAtDeploy, proxyEndpoint: `https://123456789012.dkr.ecr.${here}.amazonaws.com`, expiresAt: lookedUpAtDeploy };
         default:
             throw new Error(`the offline runtime has no answer for the provider function ${token}; add one to tools/offline-invokes.ts`);
     }

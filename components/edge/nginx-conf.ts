@@ -24,6 +24,11 @@ export interface NginxConfArgs {
     upstream: Upstream;
     /** Port nginx listens on. @default 80 */
     listenPort?: number;
+    /**
+     * A second, plain port that answers only `/healthz`: for kubelet probes and load balancer
+     * health checks, which speak no proxy protocol. @default none
+     */
+    healthPort?: number;
     /** Where requests come from, for the real client address: behind an ALB (X-Forwarded-For), an NLB with proxy protocol, or directly. @default "direct" */
     clientAddress?: { from: "alb" | "nlb-proxy-protocol"; trustedCidrs: string[] } | { from: "direct" };
     /** Idle keepalive connections kept open to the backends, per worker. @default 32 */
@@ -83,6 +88,11 @@ export function renderNginxConf(args: NginxConfArgs): string {
     const temp = args.paths?.tempDir
         ? ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${args.paths!.tempDir}/${kind};`)
         : [];
+
+    const healthServer =
+        args.healthPort === undefined
+            ? []
+            : ["# Health only, without proxy protocol: for probes and load balancer health checks.", "server {", `    listen ${args.healthPort};`, "    access_log off;", "    location = /healthz {", "        default_type text/plain;", '        return 200 "ok\\n";', "    }", "    location / {", "        return 404;", "    }", "}"];
 
     return `# Rendered by shop-evolution (components/edge/nginx-conf.ts). Do not edit by hand.
 worker_processes auto;
@@ -157,6 +167,7 @@ ${indent(upstream, 1)}
             ${proxyPass}
         }
     }
+${indent(healthServer, 1)}
 }
 `;
 }
@@ -179,6 +190,10 @@ export function nginxConfProblems(args: NginxConfArgs): string[] {
     }
     const port = args.listenPort ?? 80;
     check(!(Number.isInteger(port) && port > 0 && port < 65536), `listenPort must be 1-65535 (got ${port})`);
+    if (args.healthPort !== undefined) {
+        check(!(Number.isInteger(args.healthPort) && args.healthPort > 0 && args.healthPort < 65536), `healthPort must be 1-65535 (got ${args.healthPort})`);
+        check(args.healthPort === port, `healthPort must differ from listenPort (both ${port})`);
+    }
     if (args.clientAddress && args.clientAddress.from !== "direct") {
         check(args.clientAddress.trustedCidrs.length === 0, "clientAddress.trustedCidrs must name the load balancer's networks");
         for (const cidr of args.clientAddress.trustedCidrs) check(!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(cidr), `trusted CIDR ${JSON.stringify(cidr)} is not a CIDR block`);

@@ -1,0 +1,149 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Statement } from "../iam";
+import { Problems } from "../validation";
+import { podIdentityRole } from "./pod-identity";
+import {
+    budgetAndAutoscaler,
+    checkWorkloadArgs,
+    ComputeResources,
+    computeResources,
+    Replicas,
+    restrictedContainerSecurity,
+    restrictedPodSecurity,
+    spreadOverZones,
+} from "./workload-parts";
+
+export interface ShopWorkloadArgs {
+    /** The namespace (a restricted one: see restrictedNamespace). */
+    namespace: pulumi.Input<string>;
+    /** The shop's image, by digest (ShopImage.imageRef). */
+    image: pulumi.Input<string>;
+    /** The Service's name, by which the Nginx tier and other modules reach it. @default "shop" */
+    serviceName?: string;
+    /** The environment contract (SHOP_DATABASE_URL, SHOP_MODULES, SHOP_REGION, ...), through a ConfigMap. @default {} */
+    env?: Record<string, pulumi.Input<string>>;
+    /** Secrets of the contract (SHOP_DATABASE_PASSWORD, SHOP_REDIS_AUTH_TOKEN, SHOP_SESSION_SECRET), through a Secret. @default {} */
+    secretEnv?: Record<string, pulumi.Input<string>>;
+    /** @default { min: 2, max: 10 } */
+    replicas?: Replicas;
+    /** Average CPU the autoscaler aims at, percent of the request. @default 70 */
+    cpuTargetPercent?: number;
+    /** @default { cpu: "250m", memory: "512Mi" } (CPU may burst to one core) */
+    resources?: ComputeResources;
+    /** AWS permissions of the shop's pods, through EKS Pod Identity. @default none */
+    podIdentity?: { clusterName: pulumi.Input<string>; statements?: Statement[]; managedPolicyArns?: string[] };
+    /** Tags of the IAM role. @default {} */
+    tags?: Record<string, string>;
+}
+
+/** The port the shop listens on in its image. */
+export const shopPort = 8080;
+/** The user of the image's `USER node`. */
+const shopUserId = 1000;
+
+/**
+ * The shop on Kubernetes: a Deployment whose pods run under the restricted Pod Security
+ * profile, start behind a startup probe (migrations run at start), stay in service by
+ * liveness (`/healthz`) and readiness (`/readyz`, the databases answer), drain before
+ * SIGTERM, spread over zones, keep one pod at most away through a PodDisruptionBudget and
+ * scale on CPU. Its environment comes from an immutable ConfigMap and Secret, named by their
+ * content, so that a change rolls the pods.
+ */
+export class ShopWorkload extends pulumi.ComponentResource {
+    /** The Service's DNS name inside the cluster. */
+    readonly serviceHost: pulumi.Output<string>;
+    readonly serviceName: string;
+    readonly deploymentName: pulumi.Output<string>;
+
+    constructor(name: string, args: ShopWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
+        validate(name, args);
+        super("shop:containers:ShopWorkload", name, {}, opts);
+
+        const parent = { parent: this };
+        const serviceName = args.serviceName ?? "shop";
+        const replicas = args.replicas ?? { min: 2, max: 10 };
+        const labels = { "app.kubernetes.io/name": serviceName, "app.kubernetes.io/part-of": "shop-evolution" };
+        const metadata = { namespace: args.namespace, labels };
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { ...metadata, name: serviceName }, automountServiceAccountToken: false }, parent);
+        if (args.podIdentity) {
+            podIdentityRole(
+                `${name}-pods`,
+                { ...args.podIdentity, namespace: args.namespace, serviceAccount: serviceAccount.metadata.name, tags: args.tags },
+                parent,
+            );
+        }
+        const config = new k8s.core.v1.ConfigMap(name, { metadata, immutable: true, data: { ...args.env, PORT: String(shopPort) } }, parent);
+        const secret = new k8s.core.v1.Secret(name, { metadata, immutable: true, type: "Opaque", stringData: args.secretEnv ?? {} }, parent);
+
+        const deployment = new k8s.apps.v1.Deployment(
+            name,
+            {
+                metadata,
+                spec: {
+                    replicas: replicas.min,
+                    selector: { matchLabels: labels },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: serviceAccount.metadata.name,
+                            securityContext: restrictedPodSecurity(shopUserId),
+                            topologySpreadConstraints: spreadOverZones(labels),
+                            terminationGracePeriodSeconds: 30,
+                            containers: [
+                                {
+                                    name: "shop",
+                                    image: args.image,
+                                    ports: [{ name: "http", containerPort: shopPort, protocol: "TCP" }],
+                                    envFrom: [{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+                                    resources: computeResources(args.resources ?? { cpu: "250m", memory: "512Mi" }, "1"),
+                                    securityContext: restrictedContainerSecurity,
+                                    // Migrations run before the shop listens: up to two minutes to start.
+                                    startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 60 },
+                                    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+                                    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+                                    // Endpoints drop the pod while it still serves; SIGTERM comes after, and the shop finishes what is in flight.
+                                    lifecycle: { preStop: { sleep: { seconds: 5 } } },
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
+                            ],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                        },
+                    },
+                },
+            },
+            // The autoscaler owns the count once the Deployment exists.
+            { ...parent, ignoreChanges: ["spec.replicas"] },
+        );
+        const service = new k8s.core.v1.Service(
+            name,
+            { metadata: { ...metadata, name: serviceName }, spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] } },
+            parent,
+        );
+        budgetAndAutoscaler(name, { namespace: args.namespace, labels, deployment, replicas, cpuTargetPercent: args.cpuTargetPercent ?? 70 }, parent);
+
+        this.serviceName = serviceName;
+        this.serviceHost = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+        this.deploymentName = deployment.metadata.name;
+        this.registerOutputs({ serviceHost: this.serviceHost, deploymentName: this.deploymentName });
+    }
+}
+
+const envName = /^[A-Z][A-Z0-9_]*$/;
+
+function validate(name: string, args: ShopWorkloadArgs): void {
+    const problems = new Problems();
+    checkWorkloadArgs(problems, args);
+    if (args.serviceName !== undefined) problems.check(!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(args.serviceName), `serviceName: expected a DNS label (got "${args.serviceName}")`);
+    const env = Object.keys(args.env ?? {});
+    const secretEnv = Object.keys(args.secretEnv ?? {});
+    for (const key of [...env, ...secretEnv]) problems.check(!envName.test(key), `env: "${key}" is not an environment variable name (A-Z, 0-9, _)`);
+    for (const key of env.filter((k) => secretEnv.includes(k))) problems.check(true, `env: ${key} is in both env and secretEnv`);
+    problems.check([...env, ...secretEnv].includes("PORT"), `env: PORT is the image's (${shopPort}) and cannot be set`);
+    for (const key of ["SHOP_DATABASE_PASSWORD", "SHOP_REDIS_AUTH_TOKEN", "SHOP_SESSION_SECRET"]) {
+        problems.check(env.includes(key), `env: ${key} is a secret; pass it in secretEnv`);
+    }
+    problems.throwIfAny("ShopWorkload", name);
+}
