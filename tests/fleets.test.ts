@@ -75,11 +75,15 @@ describe("NginxFleet", () => {
         expect(verdict.ok).toBe(true);
     });
 
-    it("speaks proxy protocol behind an NLB", async () => {
-        const r = await run(() => void new NginxFleet("nginx", { ...nginxArgs, behind: "nlb-proxy-protocol" }));
+    it("speaks proxy protocol behind an NLB, with a plain health port that the load balancer may reach", async () => {
+        let healthCheckPort: number | undefined;
+        const r = await run(() => void (healthCheckPort = new NginxFleet("nginx", { ...nginxArgs, behind: "nlb-proxy-protocol" }).healthCheckPort));
         const conf = nginxConfOf(userDataOf(r, "nginx"));
         expect(conf).toContain("listen 80 proxy_protocol default_server;");
+        expect(conf).toContain(`listen ${healthCheckPort};`);
         expect(nginxAccepts(conf).ok).toBe(true);
+        const ingress = r.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").map((rule) => rule.inputs as any);
+        expect(ingress.filter((rule) => rule.fromPort === healthCheckPort)).toHaveLength(Object.keys(nginxArgs.allowedSecurityGroups).length);
     });
 
     it("spreads over the private subnets behind the target group, scales on CPU and rolls when the configuration changes", async () => {

@@ -54,11 +54,12 @@ describe("LoadBalancer", () => {
     });
 
     it("balances at layer 4 as an NLB: TCP or TLS listeners, cross-zone, proxy protocol on request", async () => {
-        const r = await run(() => void new LoadBalancer("edge", { ...base, type: "network", targetGroups: { nginx: { port: 80, proxyProtocol: true } } }));
+        const r = await run(() => void new LoadBalancer("edge", { ...base, type: "network", targetGroups: { nginx: { port: 80, proxyProtocol: true, healthCheckPort: 8081 } } }));
         expect(r.one("aws:lb/loadBalancer:LoadBalancer", "edge").inputs).toMatchObject({ loadBalancerType: "network", enableCrossZoneLoadBalancing: true });
         expect(r.one("aws:lb/loadBalancer:LoadBalancer", "edge").inputs.dropInvalidHeaderFields).toBeUndefined();
         expect(r.one(LISTENER, "edge-tcp").inputs).toMatchObject({ port: 80, protocol: "TCP" });
-        expect(r.one("aws:lb/targetGroup:TargetGroup", "edge-nginx").inputs).toMatchObject({ protocol: "TCP", proxyProtocolV2: true });
+        expect(r.one("aws:lb/targetGroup:TargetGroup", "edge-nginx").inputs).toMatchObject({ protocol: "TCP", proxyProtocolV2: true, healthCheck: { port: "8081", path: "/healthz" } });
+        expect(r.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").map((rule) => (rule.inputs as any).fromPort).sort()).toEqual([80, 8081]);
         const tls = await run(() => void new LoadBalancer("edge", { ...base, type: "network", certificateArn: "arn:cert", targetGroups: { nginx: { port: 80 } } }));
         expect(tls.ofType(LISTENER).map((l) => [l.inputs.port, l.inputs.protocol, l.inputs.sslPolicy])).toEqual([[443, "TLS", tlsPolicy]]);
         expect(ports(tls.ofType(INGRESS))).toEqual([443]);

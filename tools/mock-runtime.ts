@@ -47,6 +47,11 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
     "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
+    "aws:eks/cluster:Cluster": (name, inputs) => ({
+        endpoint: `https://${createHash("sha256").update(name).digest("hex").slice(0, 32).toUpperCase()}.gr7.us-east-1.eks.amazonaws.com`,
+        certificateAuthority: { data: "LS0tLS1CRUdJTi1tb2NrLWNhLS0tLS0=" },
+        vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: `sg-${name}-cluster` },
+    }),
     // The digest of what was pushed: a stand-in derived from the image name.
     "docker:index/image:Image": (_, inputs) => ({
         repoDigest: `${String(inputs.imageName).replace(/:[^:/]*$/, "")}@sha256:${createHash("sha256").update(String(inputs.imageName)).digest("hex")}`,
@@ -82,7 +87,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
                 if (options.preview) return { id: "", state: args.inputs };
                 // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
-                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...computedByProvider[type]?.(name, args.inputs), ...args.inputs, ...kubernetesAutoname(type, name, args.inputs) };
+                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...args.inputs, ...computedByProvider[type]?.(name, args.inputs), ...kubernetesAutoname(type, name, args.inputs) };
                 return { id: `${name}-id`, state };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),

@@ -12,7 +12,9 @@ export interface FleetArgs {
     subnetIds: pulumi.Input<string>[];
     /** The port the fleet serves on. */
     port: number;
-    /** Security groups admitted on `port` (the load balancer's, or the proxies'), keyed. */
+    /** A second port for the load balancer's health checks only. @default none */
+    healthPort?: number;
+    /** Security groups admitted on `port` and `healthPort` (the load balancer's, or the proxies'), keyed. */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
     /** Ports the instances may reach inside the VPC (backends, databases, caches). */
     egressInVpc: number[];
@@ -67,6 +69,13 @@ export function fleet(name: string, args: FleetArgs, parent: pulumi.Resource): {
             { securityGroupId: securityGroup.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, description: `from ${key}` },
             opts,
         );
+        if (args.healthPort !== undefined) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-health-from-${key}`,
+                { securityGroupId: securityGroup.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort: args.healthPort, toPort: args.healthPort, description: `health checks from ${key}` },
+                opts,
+            );
+        }
     }
     // HTTPS out for packages, images, SSM, Secrets Manager and logs (through NAT); other ports only inside the VPC.
     new aws.vpc.SecurityGroupEgressRule(`${name}-out-https`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS" }, opts);

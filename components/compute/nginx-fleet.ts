@@ -4,6 +4,9 @@ import { Problems } from "../validation";
 import { fleet, fleetProblems } from "./fleet";
 import { renderNginxUserData } from "./nginx-user-data";
 
+/** The plain health port of an Nginx fleet behind an NLB with proxy protocol. */
+export const nginxHealthPort = 8081;
+
 export interface NginxFleetArgs {
     vpcId: pulumi.Input<string>;
     /** The VPC's range: where the load balancer and the upstreams live. */
@@ -42,13 +45,18 @@ export class NginxFleet extends pulumi.ComponentResource {
     readonly securityGroupId: pulumi.Output<string>;
     /** The configuration the instances run. */
     readonly nginxConf: string;
+    /** Behind an NLB with proxy protocol: the plain port for the target group's health check (`healthCheckPort`). */
+    readonly healthCheckPort?: number;
 
     constructor(name: string, args: NginxFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         const size = { instanceType: args.instanceType ?? "t3.small", minSize: args.minSize ?? 2, maxSize: args.maxSize ?? 6, targetCpuPercent: args.targetCpuPercent ?? 60 };
+        // A proxy-protocol listener cannot answer the NLB's plain HTTP health check: a second port does.
+        const healthPort = args.behind === "nlb-proxy-protocol" ? nginxHealthPort : undefined;
         const confArgs: NginxConfArgs = {
             upstream: args.upstream,
             clientAddress: { from: args.behind ?? "alb", trustedCidrs: [args.vpcCidr] },
             rateLimit: args.rateLimit,
+            healthPort,
         };
         const problems = fleetProblems(new Problems(), { ...size, subnetIds: args.subnetIds, allowedSecurityGroups: args.allowedSecurityGroups });
         for (const problem of nginxConfProblems(confArgs)) problems.check(true, problem);
@@ -64,6 +72,7 @@ export class NginxFleet extends pulumi.ComponentResource {
                 vpcCidr: args.vpcCidr,
                 subnetIds: args.subnetIds,
                 port: 80,
+                healthPort,
                 allowedSecurityGroups: args.allowedSecurityGroups,
                 egressInVpc: upstreamPorts,
                 userData: renderNginxUserData(nginxConf),
@@ -80,6 +89,7 @@ export class NginxFleet extends pulumi.ComponentResource {
         this.autoScalingGroupName = group.name;
         this.securityGroupId = securityGroup.id;
         this.nginxConf = nginxConf;
+        this.healthCheckPort = healthPort;
         this.registerOutputs({ autoScalingGroupName: this.autoScalingGroupName, securityGroupId: this.securityGroupId });
     }
 }

@@ -11,8 +11,10 @@ export interface TargetGroupArgs {
     port: number;
     /** Targets registered by instance id (Auto Scaling groups) or by IP (Kubernetes pods). @default "instance" */
     targetType?: "instance" | "ip";
-    /** Health check path, over HTTP on the traffic port. @default "/healthz" */
+    /** Health check path, over HTTP. @default "/healthz" */
     healthCheckPath?: string;
+    /** Port of the health check, when the traffic port cannot answer a plain HTTP check (proxy protocol). @default the traffic port */
+    healthCheckPort?: number;
     /** Seconds a deregistering target keeps its in-flight requests. @default 30 */
     deregistrationDelaySeconds?: number;
     /** NLB only: send the client's address in a proxy protocol v2 header. @default false */
@@ -86,7 +88,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}-v6`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv6: "::/0", description: `listener ${port} (IPv6)` }, parent);
             }
         }
-        for (const port of new Set(Object.values(args.targetGroups).map((g) => g.port))) {
+        for (const port of new Set(Object.values(args.targetGroups).flatMap((g) => [g.port, ...(g.healthCheckPort === undefined ? [] : [g.healthCheckPort])]))) {
             new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `targets on ${port}` }, parent);
         }
 
@@ -127,7 +129,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                             enabled: true,
                             protocol: "HTTP",
                             path: group.healthCheckPath ?? "/healthz",
-                            port: "traffic-port",
+                            port: group.healthCheckPort === undefined ? "traffic-port" : String(group.healthCheckPort),
                             matcher: "200",
                             interval: 10,
                             timeout: 5,
@@ -192,6 +194,7 @@ function validate(name: string, args: LoadBalancerArgs, defaultTargetGroup: stri
             .check(!isIntIn(group.port, 1, 65535), `targetGroups.${key}.port must be an integer from 1 to 65535 (got ${group.port})`)
             .check(group.proxyProtocol === true && args.type === "application", `targetGroups.${key}.proxyProtocol is for network load balancers only`)
             .check(group.healthCheckPath !== undefined && !group.healthCheckPath.startsWith("/"), `targetGroups.${key}.healthCheckPath must start with / (got ${JSON.stringify(group.healthCheckPath)})`)
+            .check(group.healthCheckPort !== undefined && !isIntIn(group.healthCheckPort, 1, 65535), `targetGroups.${key}.healthCheckPort must be an integer from 1 to 65535 (got ${group.healthCheckPort})`)
             .check(group.deregistrationDelaySeconds !== undefined && !isIntIn(group.deregistrationDelaySeconds, 0, 3600), `targetGroups.${key}.deregistrationDelaySeconds must be 0-3600`)
             .check(!/^[a-z0-9-]{1,12}$/.test(key), `targetGroups key ${JSON.stringify(key)} must be 1-12 lower-case letters, digits or hyphens`)
             // Target group names share the 32-character cap.
