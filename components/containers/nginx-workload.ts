@@ -10,8 +10,7 @@ import {
     computeResources,
     Replicas,
     restrictedContainerSecurity,
-    restrictedPodSecurity,
-    spreadOverZones,
+    restrictedDeployment,
 } from "./workload-parts";
 
 export interface NginxWorkloadArgs {
@@ -76,50 +75,42 @@ export class NginxWorkload extends pulumi.ComponentResource {
         const metadata = { namespace: args.namespace, labels };
 
         const config = new k8s.core.v1.ConfigMap(name, { metadata, immutable: true, data: { "nginx.conf": renderNginxConf(kubernetesNginxConf(args)) } }, parent);
-        const deployment = new k8s.apps.v1.Deployment(
+        const deployment = restrictedDeployment(
             name,
             {
-                metadata,
-                spec: {
-                    replicas: replicas.min,
-                    selector: { matchLabels: labels },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            automountServiceAccountToken: false,
-                            securityContext: restrictedPodSecurity(nginxUserId),
-                            topologySpreadConstraints: spreadOverZones(labels),
-                            terminationGracePeriodSeconds: 30,
-                            containers: [
-                                {
-                                    name: "nginx",
-                                    image: args.image ?? nginxImage,
-                                    ports: [
-                                        { name: "http", containerPort: listenPort, protocol: "TCP" },
-                                        { name: "health", containerPort: healthPort, protocol: "TCP" },
-                                    ],
-                                    resources: computeResources(args.resources ?? { cpu: "100m", memory: "128Mi" }, "1"),
-                                    securityContext: restrictedContainerSecurity,
-                                    livenessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 10, failureThreshold: 3 },
-                                    readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 5, failureThreshold: 2 },
-                                    // The NLB deregisters the pod before nginx stops; nginx then finishes open requests on SIGQUIT.
-                                    lifecycle: { preStop: { sleep: { seconds: 10 } } },
-                                    volumeMounts: [
-                                        { name: "config", mountPath: "/etc/nginx/nginx.conf", subPath: "nginx.conf", readOnly: true },
-                                        { name: "tmp", mountPath: "/tmp" },
-                                    ],
-                                },
+                namespace: args.namespace,
+                labels,
+                replicas,
+                userId: nginxUserId,
+                pod: {
+                    automountServiceAccountToken: false,
+                    containers: [
+                        {
+                            name: "nginx",
+                            image: args.image ?? nginxImage,
+                            ports: [
+                                { name: "http", containerPort: listenPort, protocol: "TCP" },
+                                { name: "health", containerPort: healthPort, protocol: "TCP" },
                             ],
-                            volumes: [
-                                { name: "config", configMap: { name: config.metadata.name } },
-                                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                            resources: computeResources(args.resources ?? { cpu: "100m", memory: "128Mi" }, "1"),
+                            securityContext: restrictedContainerSecurity,
+                            livenessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 10, failureThreshold: 3 },
+                            readinessProbe: { httpGet: { path: "/healthz", port: "health" }, periodSeconds: 5, failureThreshold: 2 },
+                            // The NLB deregisters the pod before nginx stops; nginx then finishes open requests on SIGQUIT.
+                            lifecycle: { preStop: { sleep: { seconds: 10 } } },
+                            volumeMounts: [
+                                { name: "config", mountPath: "/etc/nginx/nginx.conf", subPath: "nginx.conf", readOnly: true },
+                                { name: "tmp", mountPath: "/tmp" },
                             ],
                         },
-                    },
+                    ],
+                    volumes: [
+                        { name: "config", configMap: { name: config.metadata.name } },
+                        { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+                    ],
                 },
             },
-            { ...parent, ignoreChanges: ["spec.replicas"] },
+            parent,
         );
         const service = new k8s.core.v1.Service(
             name,

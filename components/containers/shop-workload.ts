@@ -10,8 +10,7 @@ import {
     computeResources,
     Replicas,
     restrictedContainerSecurity,
-    restrictedPodSecurity,
-    spreadOverZones,
+    restrictedDeployment,
 } from "./workload-parts";
 
 export interface ShopWorkloadArgs {
@@ -77,45 +76,36 @@ export class ShopWorkload extends pulumi.ComponentResource {
         const config = new k8s.core.v1.ConfigMap(name, { metadata, immutable: true, data: { ...args.env, PORT: String(shopPort) } }, parent);
         const secret = new k8s.core.v1.Secret(name, { metadata, immutable: true, type: "Opaque", stringData: args.secretEnv ?? {} }, parent);
 
-        const deployment = new k8s.apps.v1.Deployment(
+        const deployment = restrictedDeployment(
             name,
             {
-                metadata,
-                spec: {
-                    replicas: replicas.min,
-                    selector: { matchLabels: labels },
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-                    template: {
-                        metadata: { labels },
-                        spec: {
-                            serviceAccountName: serviceAccount.metadata.name,
-                            securityContext: restrictedPodSecurity(shopUserId),
-                            topologySpreadConstraints: spreadOverZones(labels),
-                            terminationGracePeriodSeconds: 30,
-                            containers: [
-                                {
-                                    name: "shop",
-                                    image: args.image,
-                                    ports: [{ name: "http", containerPort: shopPort, protocol: "TCP" }],
-                                    envFrom: [{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
-                                    resources: computeResources(args.resources ?? { cpu: "250m", memory: "512Mi" }, "1"),
-                                    securityContext: restrictedContainerSecurity,
-                                    // Migrations run before the shop listens: up to two minutes to start.
-                                    startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 60 },
-                                    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-                                    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-                                    // Endpoints drop the pod while it still serves; SIGTERM comes after, and the shop finishes what is in flight.
-                                    lifecycle: { preStop: { sleep: { seconds: 5 } } },
-                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                                },
-                            ],
-                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                namespace: args.namespace,
+                labels,
+                replicas,
+                userId: shopUserId,
+                pod: {
+                    serviceAccountName: serviceAccount.metadata.name,
+                    containers: [
+                        {
+                            name: "shop",
+                            image: args.image,
+                            ports: [{ name: "http", containerPort: shopPort, protocol: "TCP" }],
+                            envFrom: [{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
+                            resources: computeResources(args.resources ?? { cpu: "250m", memory: "512Mi" }, "1"),
+                            securityContext: restrictedContainerSecurity,
+                            // Migrations run before the shop listens: up to two minutes to start.
+                            startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 60 },
+                            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+                            readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+                            // Endpoints drop the pod while it still serves; SIGTERM comes after, and the shop finishes what is in flight.
+                            lifecycle: { preStop: { sleep: { seconds: 5 } } },
+                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                         },
-                    },
+                    ],
+                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
                 },
             },
-            // The autoscaler owns the count once the Deployment exists.
-            { ...parent, ignoreChanges: ["spec.replicas"] },
+            parent,
         );
         const service = new k8s.core.v1.Service(
             name,

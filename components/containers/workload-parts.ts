@@ -34,6 +34,33 @@ export const restrictedContainerSecurity: k8s.types.input.core.v1.SecurityContex
     capabilities: { drop: ["ALL"] },
 };
 
+/**
+ * A Deployment of restricted pods spread over zones, rolled one surge at a time without
+ * taking a pod away first. The autoscaler owns the count once the Deployment exists.
+ */
+export function restrictedDeployment(
+    name: string,
+    args: { namespace: pulumi.Input<string>; labels: Record<string, string>; replicas: Replicas; userId: number; pod: Omit<k8s.types.input.core.v1.PodSpec, "securityContext" | "topologySpreadConstraints"> },
+    opts: pulumi.CustomResourceOptions,
+): k8s.apps.v1.Deployment {
+    return new k8s.apps.v1.Deployment(
+        name,
+        {
+            metadata: { namespace: args.namespace, labels: args.labels },
+            spec: {
+                replicas: args.replicas.min,
+                selector: { matchLabels: args.labels },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+                template: {
+                    metadata: { labels: args.labels },
+                    spec: { terminationGracePeriodSeconds: 30, ...args.pod, securityContext: restrictedPodSecurity(args.userId), topologySpreadConstraints: spreadOverZones(args.labels) },
+                },
+            },
+        },
+        { ...opts, ignoreChanges: ["spec.replicas"] },
+    );
+}
+
 /** Pods spread evenly over zones (strictly) and over nodes (as far as possible). */
 export function spreadOverZones(labels: Record<string, string>): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     return [
