@@ -7,7 +7,8 @@ import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import Fastify, { FastifyError, FastifyInstance, LogController } from "fastify";
-import { MemoryCache } from "./cache/memory-cache";
+import { connectRedis } from "./cache/redis";
+import { ShopCache } from "./cache/shop-cache";
 import { ShopConfig } from "./config";
 import { Stores } from "./db/stores";
 import { registerOperations } from "./http/operations";
@@ -45,6 +46,25 @@ export interface BuildOptions {
 /** Largest request body: forms and JSON of a shop are small. */
 export const bodyLimit = 64 * 1024;
 
+/** The two-level cache when Redis is configured, the in-process one otherwise; Redis connections close with the app. */
+function shopCache(app: FastifyInstance, config: ShopConfig): ShopCache {
+    if (!config.redisUrl) return new ShopCache();
+    let lastWarning = 0;
+    const warn = (err: Error) => {
+        // One line per ten seconds at most: an outage must not flood the logs.
+        if (Date.now() - lastWarning < 10_000) return;
+        lastWarning = Date.now();
+        app.log.warn({ err: err.message }, "Redis failed: serving from the database");
+    };
+    const redis = connectRedis(config.redisUrl, config.redisAuthToken, warn);
+    const subscriber = connectRedis(config.redisUrl, config.redisAuthToken, warn);
+    app.addHook("onClose", async () => {
+        redis.disconnect();
+        subscriber.disconnect();
+    });
+    return new ShopCache({ redis, subscriber, onRedisError: warn });
+}
+
 export async function buildApp({ config, stores, payments }: BuildOptions): Promise<FastifyInstance> {
     const app = Fastify({
         logger: { level: config.logLevel },
@@ -68,7 +88,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
 
-    const cache = new MemoryCache();
+    const cache = shopCache(app, config);
     const catalog = new Catalog(stores.catalog, cache);
     const carts = new Carts(stores.orders);
     const users = new Users(stores.users);

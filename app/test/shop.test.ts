@@ -180,7 +180,7 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
         it("sell exactly the stock left when many buyers want the last items at once", async () => {
             const productId = 11;
             await shop.stores.catalog.query("UPDATE products SET stock = 5 WHERE id = $1", [productId]);
-            shop.app.shop.catalog.forget([productId]);
+            await shop.app.shop.catalog.forget([productId]);
             const buyers = await Promise.all(Array.from({ length: 20 }, async () => {
                 const c = await client();
                 await c.register(email());

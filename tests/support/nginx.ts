@@ -1,9 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort } from "../../app/test/support/ports";
+import { acceptsConnections, freePort } from "../../app/test/support/ports";
 import { NginxConfArgs, renderNginxConf } from "../../components/edge/nginx-conf";
 
 /** Debian's nginx, installed by tools/ensure-system-packages.sh. */
@@ -46,7 +45,7 @@ export async function startNginx(args: NginxConfArgs): Promise<{ port: number; s
     let stderr = "";
     child.stderr?.on("data", (chunk) => (stderr += chunk));
     const deadline = Date.now() + 10_000;
-    while (!(await accepts(port))) {
+    while (!(await acceptsConnections(port))) {
         if (child.exitCode !== null || Date.now() > deadline) {
             child.kill("SIGKILL");
             throw new Error(`nginx did not start: ${stderr}${fs.existsSync(sandbox.paths.errorLog!) ? fs.readFileSync(sandbox.paths.errorLog!, "utf8") : ""}`);
@@ -65,15 +64,4 @@ export async function startNginx(args: NginxConfArgs): Promise<{ port: number; s
             fs.rmSync(sandbox.dir, { recursive: true, force: true });
         },
     };
-}
-
-function accepts(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect(port, "127.0.0.1");
-        socket.once("connect", () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.once("error", () => resolve(false));
-    });
 }

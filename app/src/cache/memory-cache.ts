@@ -1,11 +1,9 @@
 /**
- * The in-process cache: least recently used entries go first, each entry expires after its
- * TTL. The first level of the shop's cache (stage 3 adds Redis behind it).
+ * An in-process map with a capacity and per-entry TTLs: least recently used entries go
+ * first. The first level of the shop's cache (see shop-cache.ts).
  */
 export class MemoryCache {
     private readonly entries = new Map<string, { value: unknown; expires: number }>();
-    hits = 0;
-    misses = 0;
 
     constructor(private readonly capacity = 10_000) {}
 
@@ -13,13 +11,11 @@ export class MemoryCache {
         const entry = this.entries.get(key);
         if (!entry || entry.expires <= Date.now()) {
             if (entry) this.entries.delete(key);
-            this.misses++;
             return undefined;
         }
         // Re-insert to mark it most recently used.
         this.entries.delete(key);
         this.entries.set(key, entry);
-        this.hits++;
         return entry.value as T;
     }
 
@@ -32,27 +28,4 @@ export class MemoryCache {
     delete(key: string): void {
         this.entries.delete(key);
     }
-
-    /** Returns the cached value, or loads, caches and returns it. Concurrent misses of one key share one load. */
-    async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
-        const cached = this.get<T>(key);
-        if (cached !== undefined) return cached;
-        const pending = this.loading.get(key) as Promise<T> | undefined;
-        if (pending) return pending;
-        const loading = load().then(
-            (value) => {
-                this.loading.delete(key);
-                this.set(key, value, ttlMs);
-                return value;
-            },
-            (err) => {
-                this.loading.delete(key);
-                throw err;
-            },
-        );
-        this.loading.set(key, loading);
-        return loading;
-    }
-
-    private readonly loading = new Map<string, Promise<unknown>>();
 }

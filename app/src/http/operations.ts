@@ -1,10 +1,10 @@
 /** /healthz (liveness), /readyz (dependencies reachable) and /metrics (Prometheus text). */
 import { FastifyInstance } from "fastify";
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import { MemoryCache } from "../cache/memory-cache";
+import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { ShopCache } from "../cache/shop-cache";
 import { Database } from "../db/database";
 
-export function registerOperations(app: FastifyInstance, options: { region: string; databases: Database[]; cache: MemoryCache }): Registry {
+export function registerOperations(app: FastifyInstance, options: { region: string; databases: Database[]; cache: ShopCache }): Registry {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const duration = new Histogram({
@@ -14,12 +14,41 @@ export function registerOperations(app: FastifyInstance, options: { region: stri
         buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
         registers: [registry],
     });
-    for (const [name, read] of [
-        ["shop_cache_hits_total", () => options.cache.hits],
-        ["shop_cache_misses_total", () => options.cache.misses],
-    ] as const) {
-        new Gauge({ name, help: `In-process cache ${name.includes("hits") ? "hits" : "misses"} since start`, registers: [registry], collect() { this.set(read()); } });
-    }
+    // Counted by the cache itself; read when Prometheus scrapes.
+    const cacheCounts = options.cache.counters;
+    new Counter({
+        name: "shop_cache_requests_total",
+        help: "Cache look-ups by level (1: in process, 2: Redis) and result",
+        labelNames: ["level", "result"],
+        registers: [registry],
+        collect() {
+            this.reset();
+            this.inc({ level: "1", result: "hit" }, cacheCounts.l1Hits);
+            this.inc({ level: "1", result: "miss" }, cacheCounts.l1Misses);
+            if (options.cache.levels === 2) {
+                this.inc({ level: "2", result: "hit" }, cacheCounts.l2Hits);
+                this.inc({ level: "2", result: "miss" }, cacheCounts.l2Misses);
+            }
+        },
+    });
+    new Counter({
+        name: "shop_cache_loads_total",
+        help: "Values loaded from the database on a cache miss",
+        registers: [registry],
+        collect() {
+            this.reset();
+            this.inc(cacheCounts.loads);
+        },
+    });
+    new Counter({
+        name: "shop_cache_redis_errors_total",
+        help: "Redis calls that failed and were answered from the database",
+        registers: [registry],
+        collect() {
+            this.reset();
+            this.inc(cacheCounts.redisErrors);
+        },
+    });
 
     app.addHook("onSend", async (_request, reply) => {
         reply.header("x-shop-region", options.region);

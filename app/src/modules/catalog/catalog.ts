@@ -1,5 +1,5 @@
 /** The catalog: categories, products and their stock. Reads are cached in process briefly. */
-import { MemoryCache } from "../../cache/memory-cache";
+import { ShopCache } from "../../cache/shop-cache";
 import { Queryable } from "../../db/database";
 
 export interface Category {
@@ -35,17 +35,18 @@ const productColumns = `p.id, p.category_id AS "categoryId", c.slug AS "category
 export class Catalog {
     constructor(
         private readonly db: Queryable,
-        private readonly cache: MemoryCache,
+        private readonly cache: ShopCache,
     ) {}
 
-    categories(): Promise<Category[]> {
-        return this.cache.getOrLoad("categories", 60_000, async () => {
+    async categories(): Promise<Category[]> {
+        const categories = await this.cache.getOrLoad("categories", 60_000, async () => {
             const { rows } = await this.db.query<Category & { productCount: string }>(
                 `SELECT c.id, c.slug, c.name, c.description, count(p.id) AS "productCount"
                  FROM categories c LEFT JOIN products p ON p.category_id = c.id GROUP BY c.id ORDER BY c.name`,
             );
             return rows.map((r) => ({ ...r, productCount: Number(r.productCount) }));
         });
+        return categories ?? [];
     }
 
     async products(options: { categorySlug?: string; page: number; pageSize: number }): Promise<ProductPage> {
@@ -72,8 +73,8 @@ export class Catalog {
         return new Map(rows.map((p) => [p.id, p]));
     }
 
-    /** Drops cached copies after a write (stock taken or returned). */
-    forget(ids: number[]): void {
-        for (const id of ids) this.cache.delete(`product:${id}`);
+    /** Drops cached copies after a write (stock taken or returned), in every instance. */
+    forget(ids: number[]): Promise<void> {
+        return this.cache.invalidate(ids.map((id) => `product:${id}`));
     }
 }

@@ -128,7 +128,7 @@ export class Orders {
             await this.setStatus(order.id, "rejected", err.message);
             throw new CheckoutError(err.message, 409, await this.load(this.ordersDb, order.id));
         } finally {
-            this.catalog.forget(order.items.map((i) => i.productId));
+            await this.catalog.forget(order.items.map((i) => i.productId));
         }
 
         const charge = await this.payments.charge({ idempotencyKey: orderKey, orderId: order.id, amountCents: order.totalCents });
@@ -149,7 +149,7 @@ export class Orders {
                 if (released.rows.length > 0) await tx.query("UPDATE products SET stock = stock + $2 WHERE id = $1", [item.productId, item.quantity]);
             }
         });
-        this.catalog.forget(items.map((i) => i.productId));
+        await this.catalog.forget(items.map((i) => i.productId));
     }
 
     private async setStatus(orderId: number, status: OrderStatus, problem: string): Promise<void> {
