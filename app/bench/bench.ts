@@ -11,11 +11,9 @@
  *   npm run bench -- --json                        one JSON document on stdout
  */
 import autocannon from "autocannon";
-import { ChildProcess, spawn } from "node:child_process";
-import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "../test/support/ports";
 import { startPostgres, PostgresServer } from "../test/support/postgres";
+import { ShopProcess, startShopProcess } from "../test/support/shop-process";
 
 const catalogSize = 1008;
 
@@ -71,34 +69,6 @@ function options() {
     return { backends, url: parsed.url?.replace(/\/+$/, ""), duration, connections, json: parsed.json! };
 }
 
-/** Starts the shop as a child process and waits until it answers /readyz. */
-async function startShopProcess(env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
-    const port = await freePort();
-    const appDir = path.resolve(__dirname, "..");
-    const tsx = path.resolve(appDir, "..", "node_modules", ".bin", "tsx");
-    const child: ChildProcess = spawn(tsx, ["src/main.ts"], {
-        cwd: appDir,
-        env: { PATH: process.env.PATH ?? "", PORT: String(port), SHOP_LOG_LEVEL: "warn", SHOP_SESSION_SECRET: "bench-secret-bench-secret-bench-secret", ...env },
-        stdio: ["ignore", "ignore", "inherit"],
-    });
-    const url = `http://127.0.0.1:${port}`;
-    for (const deadline = Date.now() + 60_000; ; ) {
-        if (child.exitCode !== null) throw new Error(`the shop exited with status ${child.exitCode} before it was ready`);
-        if (Date.now() > deadline) throw new Error("the shop was not ready within 60 s");
-        const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-        if (ready) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return {
-        url,
-        async stop() {
-            const exited = new Promise((resolve) => child.once("exit", resolve));
-            child.kill("SIGTERM");
-            await exited;
-        },
-    };
-}
-
 async function measure(url: string, scenario: Scenario, duration: number, connections: number): Promise<Omit<Row, "backend">> {
     const result = await autocannon({
         url,
@@ -121,7 +91,7 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const backend of opts.backends) {
         let server: PostgresServer | undefined;
-        let shop: { url: string; stop(): Promise<void> } | undefined;
+        let shop: ShopProcess | undefined;
         try {
             if (backend === "postgres") {
                 server = await startPostgres();

@@ -7,14 +7,11 @@ import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import Fastify, { FastifyError, FastifyInstance, LogController } from "fastify";
-import { connectRedis } from "./cache/redis";
-import { ShopCache } from "./cache/shop-cache";
 import { ShopConfig } from "./config";
 import { Stores } from "./db/stores";
 import { registerOperations } from "./http/operations";
 import { sharedSchemas } from "./http/schemas";
 import { registerSessions } from "./http/session";
-import { Carts } from "./modules/cart/cart";
 import { cartPlugin } from "./modules/cart/plugin";
 import { Catalog } from "./modules/catalog/catalog";
 import { catalogPlugin } from "./modules/catalog/plugin";
@@ -28,7 +25,9 @@ import { searchPlugin } from "./modules/search/plugin";
 import { usersPlugin } from "./modules/users/plugin";
 import { UserError, Users } from "./modules/users/users";
 import { webPlugin } from "./modules/web/plugin";
+import { Unavailable } from "./http/unavailable";
 import "./services";
+import { sharedState } from "./shared-state";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -45,25 +44,6 @@ export interface BuildOptions {
 
 /** Largest request body: forms and JSON of a shop are small. */
 export const bodyLimit = 64 * 1024;
-
-/** The two-level cache when Redis is configured, the in-process one otherwise; Redis connections close with the app. */
-function shopCache(app: FastifyInstance, config: ShopConfig): ShopCache {
-    if (!config.redisUrl) return new ShopCache();
-    let lastWarning = 0;
-    const warn = (err: Error) => {
-        // One line per ten seconds at most: an outage must not flood the logs.
-        if (Date.now() - lastWarning < 10_000) return;
-        lastWarning = Date.now();
-        app.log.warn({ err: err.message }, "Redis failed: serving from the database");
-    };
-    const redis = connectRedis(config.redisUrl, config.redisAuthToken, warn);
-    const subscriber = connectRedis(config.redisUrl, config.redisAuthToken, warn);
-    app.addHook("onClose", async () => {
-        redis.disconnect();
-        subscriber.disconnect();
-    });
-    return new ShopCache({ redis, subscriber, onRedisError: warn });
-}
 
 export async function buildApp({ config, stores, payments }: BuildOptions): Promise<FastifyInstance> {
     const app = Fastify({
@@ -88,11 +68,11 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
 
-    const cache = shopCache(app, config);
+    const { cache, sessions, carts, signInAttempts } = sharedState(app, config, stores);
     const catalog = new Catalog(stores.catalog, cache);
-    const carts = new Carts(stores.orders);
-    const users = new Users(stores.users);
+    const users = new Users(stores.users, sessions);
     app.decorate("region", config.region);
+    app.decorate("signInAttempts", signInAttempts);
     app.decorate("shop", {
         catalog,
         search: new Search(stores.catalog),
@@ -108,6 +88,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     app.setErrorHandler((error: FastifyError, request, reply) => {
         if (error.validation) return reply.code(400).send({ error: error.message });
         if (error instanceof UserError) return reply.code(error.status).send({ error: `${error.field}: ${error.message}` });
+        if (error instanceof Unavailable) return reply.code(503).header("retry-after", "2").send({ error: error.message });
         if (error instanceof CheckoutError) return reply.code(error.status).send({ error: error.message, order: error.order });
         if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
         request.log.error({ err: error }, "request failed");

@@ -2,21 +2,13 @@
  * The shop as the process a container runs: it refuses bad configuration with a clear
  * message, and on SIGTERM it finishes the requests in flight before it exits.
  */
-import { ChildProcess, spawn } from "node:child_process";
 import * as http from "node:http";
-import * as path from "node:path";
 import { freePort } from "./support/ports";
+import { spawnShop } from "./support/shop-process";
 
-const appDir = path.resolve(__dirname, "..");
-const tsx = path.resolve(appDir, "..", "node_modules", ".bin", "tsx");
-
-function startProcess(env: Record<string, string>): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-    const child = spawn(tsx, ["src/main.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout!.on("data", (chunk) => (output += chunk));
-    child.stderr!.on("data", (chunk) => (output += chunk));
-    const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    return { child, output: () => output, exit };
+function startProcess(env: Record<string, string>) {
+    const shop = spawnShop(env);
+    return { ...shop, exit: shop.exited };
 }
 
 async function waitUntilHealthy(url: string, exit: Promise<unknown>): Promise<void> {

@@ -38,7 +38,12 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
         const unsigned = raw ? request.unsignCookie(raw) : undefined;
         if (unsigned?.valid && unsigned.value) {
             request.sessionId = unsigned.value;
-            request.user = await users.userOfSession(unsigned.value);
+            try {
+                request.user = await users.userOfSession(unsigned.value);
+            } catch (err) {
+                // The session store is down: serve the request as a guest rather than fail it.
+                request.log.warn({ err: (err as Error).message }, "session store unavailable: serving as a guest");
+            }
             request.csrfToken = csrfTokenFor(secret, unsigned.value);
         } else {
             setSession(request, reply, newSessionId());

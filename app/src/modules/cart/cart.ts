@@ -1,4 +1,7 @@
-/** Carts, one per browser session; items refer to catalog products by id only. */
+/**
+ * Carts, one per browser session; items refer to catalog products by id only. In the
+ * orders database by default; in Redis from stage 4 on (redis-carts.ts).
+ */
 import { Queryable } from "../../db/database";
 
 export interface CartLine {
@@ -6,7 +9,22 @@ export interface CartLine {
     quantity: number;
 }
 
-export class Carts {
+/** At most this many of one product in a cart. */
+export const maxQuantity = 99;
+
+export interface Carts {
+    /** The lines in the order they were added. */
+    lines(sessionId: string): Promise<CartLine[]>;
+    /** Adds to the line's quantity, up to `maxQuantity`. */
+    add(sessionId: string, productId: number, quantity: number): Promise<void>;
+    /** Sets a line's quantity; 0 removes it. */
+    setQuantity(sessionId: string, productId: number, quantity: number): Promise<void>;
+    remove(sessionId: string, productId: number): Promise<void>;
+    /** Moves a cart to a new session id (the id changes at sign-in, against session fixation). */
+    move(from: string, to: string): Promise<void>;
+}
+
+export class PostgresCarts implements Carts {
     constructor(private readonly db: Queryable) {}
 
     async lines(sessionId: string): Promise<CartLine[]> {
@@ -14,11 +32,10 @@ export class Carts {
         return rows;
     }
 
-    /** Adds to the line's quantity, up to 99. */
     async add(sessionId: string, productId: number, quantity: number): Promise<void> {
         await this.db.query(
             `INSERT INTO cart_items (session_id, product_id, quantity) VALUES ($1, $2, $3)
-             ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = least(99, cart_items.quantity + excluded.quantity)`,
+             ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = least(${maxQuantity}, cart_items.quantity + excluded.quantity)`,
             [sessionId, productId, quantity],
         );
     }
@@ -32,12 +49,11 @@ export class Carts {
         await this.db.query("DELETE FROM cart_items WHERE session_id = $1 AND product_id = $2", [sessionId, productId]);
     }
 
-    /** Moves a cart to a new session id (the id changes at sign-in, against session fixation). */
     async move(from: string, to: string): Promise<void> {
         await this.db.query(
             `INSERT INTO cart_items (session_id, product_id, quantity, added_at)
              SELECT $2, product_id, quantity, added_at FROM cart_items WHERE session_id = $1
-             ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = least(99, cart_items.quantity + excluded.quantity)`,
+             ON CONFLICT (session_id, product_id) DO UPDATE SET quantity = least(${maxQuantity}, cart_items.quantity + excluded.quantity)`,
             [from, to],
         );
         await this.db.query("DELETE FROM cart_items WHERE session_id = $1", [from]);

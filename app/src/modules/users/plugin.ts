@@ -1,4 +1,5 @@
 import { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { guardSignIn } from "../../http/rate-limit";
 import { setSession } from "../../http/session";
 import { credentials, errorSchema } from "../../http/schemas";
 import { newSessionId, User } from "./users";
@@ -50,6 +51,7 @@ export const usersPlugin: FastifyPluginAsync = async (app) => {
     app.post<{ Body: { email: string; password: string } }>(
         "/api/session",
         {
+            ...guardSignIn(app.signInAttempts),
             schema: {
                 body: { type: "object", properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, _csrf: { type: "string" } }, required: ["email", "password"] },
                 response: { 200: sessionSchema, 401: errorSchema },

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { Queryable } from "../../db/database";
 import { hashPassword, verifyPassword } from "./passwords";
+import { SessionStore } from "./session-store";
 
 export interface User {
     id: number;
@@ -19,14 +20,15 @@ export class UserError extends Error {
     }
 }
 
-const sessionDays = 14;
-
 export function newSessionId(): string {
     return randomBytes(24).toString("base64url");
 }
 
 export class Users {
-    constructor(private readonly db: Queryable) {}
+    constructor(
+        private readonly db: Queryable,
+        private readonly sessions: SessionStore,
+    ) {}
 
     async register(email: string, name: string, password: string): Promise<User> {
         const normalized = email.trim().toLowerCase();
@@ -49,19 +51,18 @@ export class Users {
         return { id: rows[0].id, email: rows[0].email, name: rows[0].name };
     }
 
-    async startSession(sessionId: string, userId: number): Promise<void> {
-        await this.db.query(`INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => ${sessionDays}))`, [sessionId, userId]);
+    startSession(sessionId: string, userId: number): Promise<void> {
+        return this.sessions.start(sessionId, userId);
     }
 
     async userOfSession(sessionId: string): Promise<User | undefined> {
-        const { rows } = await this.db.query<User>(
-            "SELECT u.id, u.email, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > now()",
-            [sessionId],
-        );
+        const userId = await this.sessions.userIdOf(sessionId);
+        if (userId === undefined) return undefined;
+        const { rows } = await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [userId]);
         return rows[0];
     }
 
-    async endSession(sessionId: string): Promise<void> {
-        await this.db.query("DELETE FROM sessions WHERE id = $1", [sessionId]);
+    endSession(sessionId: string): Promise<void> {
+        return this.sessions.end(sessionId);
     }
 }

@@ -12,6 +12,7 @@ import { viewCart } from "../cart/plugin";
 import { commentBody } from "../comments/plugin";
 import { CheckoutError, Order } from "../orders/orders";
 import { signIn, signOut } from "../users/plugin";
+import { guardSignIn } from "../../http/rate-limit";
 import { UserError } from "../users/users";
 
 const pageSize = 24;
@@ -293,7 +294,7 @@ ${list.map((o) => html`<tr data-test="order-row"><td><a href="/orders/${o.id}">#
 
     app.post<{ Body: { email: string; password: string; next?: string } }>(
         "/login",
-        { attachValidation: true, schema: { body: { type: "object", properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, next: { type: "string" }, _csrf: { type: "string" } }, required: ["email", "password"] } } },
+        { attachValidation: true, ...guardSignIn(app.signInAttempts), schema: { body: { type: "object", properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, next: { type: "string" }, _csrf: { type: "string" } }, required: ["email", "password"] } } },
         async (request, reply) => {
             const next = safeNext(request.body?.next);
             if (request.validationError) return send(reply, request, { title: "Sign in", error: fieldMessage(request.validationError) }, loginForm(request, next), 400);

@@ -1,0 +1,47 @@
+/**
+ * Where the shop keeps what more than one request needs: the cache, sessions, carts and
+ * failed sign-in counters. Without Redis: an in-process cache and counters, sessions and carts in
+ * PostgreSQL. With `SHOP_REDIS_URL` (stage 3 on): all of them in Redis, so that instances
+ * are interchangeable behind the load balancer. Redis connections close with the app.
+ */
+import { FastifyInstance } from "fastify";
+import { connectRedis } from "./cache/redis";
+import { ShopCache } from "./cache/shop-cache";
+import { ShopConfig } from "./config";
+import { Stores } from "./db/stores";
+import { AttemptCounter, MemoryAttemptCounter, RedisAttemptCounter } from "./http/rate-limit";
+import { Carts, PostgresCarts } from "./modules/cart/cart";
+import { RedisCarts } from "./modules/cart/redis-carts";
+import { PostgresSessionStore, RedisSessionStore, SessionStore } from "./modules/users/session-store";
+
+export interface SharedState {
+    cache: ShopCache;
+    sessions: SessionStore;
+    carts: Carts;
+    signInAttempts: AttemptCounter;
+}
+
+export function sharedState(app: FastifyInstance, config: ShopConfig, stores: Stores): SharedState {
+    if (!config.redisUrl) {
+        return { cache: new ShopCache(), sessions: new PostgresSessionStore(stores.users), carts: new PostgresCarts(stores.orders), signInAttempts: new MemoryAttemptCounter() };
+    }
+    let lastWarning = 0;
+    const warn = (err: Error) => {
+        // One line per ten seconds at most: an outage must not flood the logs.
+        if (Date.now() - lastWarning < 10_000) return;
+        lastWarning = Date.now();
+        app.log.warn({ err: err.message }, "Redis failed: the cache answers from the database, sessions and carts wait");
+    };
+    const redis = connectRedis(config.redisUrl, config.redisAuthToken, warn);
+    const subscriber = connectRedis(config.redisUrl, config.redisAuthToken, warn);
+    app.addHook("onClose", async () => {
+        redis.disconnect();
+        subscriber.disconnect();
+    });
+    return {
+        cache: new ShopCache({ redis, subscriber, onRedisError: warn }),
+        sessions: new RedisSessionStore(redis),
+        carts: new RedisCarts(redis),
+        signInAttempts: new RedisAttemptCounter(redis, warn),
+    };
+}

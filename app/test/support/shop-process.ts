@@ -1,0 +1,55 @@
+/**
+ * The shop as its own process, started as its image does (`node`, through tsx here), on a
+ * free port; for tests and the benchmark that need a real process: signals, restarts,
+ * several instances.
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import { freePort } from "./ports";
+
+const appDir = path.resolve(__dirname, "..", "..");
+const tsx = path.resolve(appDir, "..", "node_modules", ".bin", "tsx");
+
+export interface ShopProcess {
+    url: string;
+    port: number;
+    child: ChildProcess;
+    /** Everything it wrote to stdout and stderr. */
+    output(): string;
+    /** Resolves with its exit code. */
+    exited: Promise<number | null>;
+    /** SIGTERM, then waits for the exit. */
+    stop(): Promise<number | null>;
+}
+
+/** Spawns the shop with `env` (and nothing else of this process's environment but PATH). */
+export function spawnShop(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+    const child = spawn(tsx, ["src/main.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout!.on("data", (chunk) => (output += chunk));
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    return { child, output: () => output, exited };
+}
+
+/** Starts the shop on a free port (or `port`) and resolves once it answers /readyz. */
+export async function startShopProcess(env: Record<string, string>, port?: number): Promise<ShopProcess> {
+    const listen = port ?? (await freePort());
+    const shop = spawnShop({ SHOP_LOG_LEVEL: "warn", SHOP_SESSION_SECRET: "shared-secret-of-every-instance-0123456789", ...env, PORT: String(listen) });
+    const url = `http://127.0.0.1:${listen}`;
+    for (const deadline = Date.now() + 60_000; ; ) {
+        if (shop.child.exitCode !== null) throw new Error(`the shop exited with status ${shop.child.exitCode} before it was ready: ${shop.output()}`);
+        if (Date.now() > deadline) throw new Error(`the shop was not ready within 60 s: ${shop.output()}`);
+        if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return {
+        ...shop,
+        url,
+        port: listen,
+        async stop() {
+            if (shop.child.exitCode === null) shop.child.kill("SIGTERM");
+            return shop.exited;
+        },
+    };
+}
