@@ -1,7 +1,7 @@
 /**
  * Stages 3 and 4 for real: two shop processes behind real nginx (rendered by the project's
  * own renderer), sharing a real PostgreSQL and a real Redis. Any instance serves any
- * visitor; a write on one is seen fresh on the other; Redis can fail under load.
+ * visitor; a write on one is seen fresh on the other; Redis can fail under load, an instance can crash.
  */
 import { Redis } from "ioredis";
 import { startNginx } from "../../tests/support/nginx";
@@ -17,10 +17,11 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
     let shops: ShopProcess[];
     let nginx: { port: number; stop(): Promise<void> };
     let front: string;
+    let env: Record<string, string>;
 
     beforeAll(async () => {
         [postgres, redisServer] = await Promise.all([startPostgres(), startRedis()]);
-        const env = { SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_REDIS_URL: redisServer.url };
+        env = { SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_REDIS_URL: redisServer.url };
         // One after the other: the first migrates and seeds, under its advisory lock either way.
         shops = [await startShopProcess({ ...env, SHOP_REGION: "a" }), await startShopProcess({ ...env, SHOP_REGION: "b" })];
         nginx = await startNginx({ upstream: { servers: shops.map((s) => ({ address: `127.0.0.1:${s.port}` })) }, rateLimit: { requestsPerSecond: 10_000, burst: 10_000 } });
@@ -91,6 +92,50 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         expect(right.status).toBe(429);
         expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
         await redis.del((await redis.keys("attempts:*"))[0]);
+    });
+
+    it("loses no order and makes none twice when clients retry their checkouts through an instance's crash", async () => {
+        const productId = 23;
+        const stockBefore = (await (await fetch(`${front}/api/products/${productId}`)).json()).stock as number;
+        // Half the clients talk to instance a directly (as a client of a single server would), half through nginx.
+        const buyers = await Promise.all(
+            Array.from({ length: 20 }, async (_, i) => {
+                const buyer = await new ShopClient(front).open();
+                await buyer.register(`crash-${i}@example.com`);
+                await buyer.request("POST", "/api/cart/items", { json: { productId, quantity: 1 } });
+                return i % 2 ? via(buyer, shops[0]) : buyer;
+            }),
+        );
+        let retries = 0;
+        // Each client retries with its own key until it gets an answer that is not an outage.
+        const checkout = async (buyer: ShopClient, i: number) => {
+            for (let attempt = 0; attempt < 100; attempt++) {
+                const response = await buyer.request("POST", "/api/checkout", { headers: { "idempotency-key": `crash-order-${i}` } }).catch(() => ({ status: 0, data: undefined }));
+                if (![0, 502, 503, 504].includes(response.status)) return response;
+                retries++;
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            throw new Error("no answer after 100 attempts");
+        };
+        const crash = (async () => {
+            await new Promise((resolve) => setTimeout(resolve, 150));
+            shops[0].child.kill("SIGKILL");
+            await shops[0].exited;
+            shops[0] = await startShopProcess({ ...env, SHOP_REGION: "a" }, shops[0].port);
+        })();
+        const results = await Promise.all(buyers.map((buyer, i) => new Promise((resolve) => setTimeout(resolve, i * 20)).then(() => checkout(buyer, i))));
+        await crash;
+
+        expect(retries).toBeGreaterThan(0);
+        expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+        for (const buyer of buyers) {
+            const orders = await buyer.request("GET", "/api/orders");
+            expect(orders.data).toHaveLength(1);
+            expect(orders.data[0].status).toBe("paid");
+        }
+        expect((await (await fetch(`${shops[1].url}/api/products/${productId}`)).json()).stock).toBe(stockBefore - 20);
+        const charges = postgres.psql("shop", "SELECT count(*) FROM payment_charges c JOIN orders o ON o.id = c.order_id WHERE o.idempotency_key LIKE 'crash-order-%'");
+        expect(charges.trim()).toBe("20");
     });
 
     it("keeps serving product pages from PostgreSQL while Redis is down, and uses Redis again when it returns", async () => {

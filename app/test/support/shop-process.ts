@@ -8,7 +8,6 @@ import * as path from "node:path";
 import { freePort } from "./ports";
 
 const appDir = path.resolve(__dirname, "..", "..");
-const tsx = path.resolve(appDir, "..", "node_modules", ".bin", "tsx");
 
 export interface ShopProcess {
     url: string;
@@ -24,7 +23,8 @@ export interface ShopProcess {
 
 /** Spawns the shop with `env` (and nothing else of this process's environment but PATH). */
 export function spawnShop(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    const child = spawn(tsx, ["src/main.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    // node itself with tsx as a loader (not the tsx wrapper), so that signals, SIGKILL too, reach the shop.
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
