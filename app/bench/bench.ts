@@ -1,31 +1,65 @@
 /**
- * The shop's benchmark: requests per second and latency percentiles for a product page
- * (server-rendered HTML) and a product API read, each over random products of the whole
- * catalog, so that later stages (caches, replicas, more instances) can be compared with
- * this one. The shop runs as its own process, as it does in production, so the load
- * generator does not share its event loop.
+ * The shop's benchmark, so that later stages can be compared with this one:
+ *   - requests per second and latency percentiles for a product page (server-rendered
+ *     HTML) and a product API read over random products of the whole catalog, on the
+ *     embedded database and on PostgreSQL;
+ *   - what the cache is worth: product API reads with Zipf-like popularity (a few products
+ *     get most views) on PostgreSQL and Redis, with the cache off and on in the same run,
+ *     the ratio of the two, and the cache's hit ratio from the shop's own /metrics.
+ * The shop runs as its own process, as in production, so the load generator does not share
+ * its event loop; PostgreSQL and Redis are real servers started for the run.
  *
- *   npm run bench                                  both backends, 10 s a scenario
- *   npm run bench -- --backend postgres --duration 30 --connections 50
+ *   npm run bench                                  everything, 10 s a scenario
+ *   npm run bench -- --backend cache --duration 30 --connections 50
  *   npm run bench -- --url http://shop.example     an already running shop
  *   npm run bench -- --json                        one JSON document on stdout
  */
 import autocannon from "autocannon";
 import { parseArgs } from "node:util";
 import { startPostgres, PostgresServer } from "../test/support/postgres";
-import { ShopProcess, startShopProcess } from "../test/support/shop-process";
+import { RedisServer, startRedis } from "../test/support/redis";
+import { startShopProcess } from "../test/support/shop-process";
+import { zipfSampler } from "./zipf";
 
 const catalogSize = 1008;
+
+/** Exponent of the product popularity: 1 is the classic Zipf law. */
+const zipfExponent = 1;
+const uniform = () => 1 + Math.floor(Math.random() * catalogSize);
+const popular = zipfSampler(catalogSize, zipfExponent);
 
 interface Scenario {
     name: string;
     path: (productId: number) => string;
+    productId: () => number;
 }
 
-const scenarios: Scenario[] = [
-    { name: "product page", path: (id) => `/products/${id}` },
-    { name: "product API read", path: (id) => `/api/products/${id}` },
-];
+const productPage: Scenario = { name: "product page", path: (id) => `/products/${id}`, productId: uniform };
+const productRead: Scenario = { name: "product API read", path: (id) => `/api/products/${id}`, productId: uniform };
+const popularRead: Scenario = { name: `product API read, Zipf s=${zipfExponent}`, path: (id) => `/api/products/${id}`, productId: popular };
+
+/** A shop to measure: how to start it, and what to measure on it. */
+interface Setup {
+    name: string;
+    scenarios: Scenario[];
+    env: (servers: { postgres?: PostgresServer; redis?: RedisServer }) => Promise<Record<string, string>>;
+    needs: { postgres?: boolean; redis?: boolean };
+}
+
+const setups: Record<string, Setup[]> = {
+    pglite: [{ name: "pglite", scenarios: [productPage, productRead], needs: {}, env: async () => ({}) }],
+    postgres: [{ name: "postgres", scenarios: [productPage, productRead], needs: { postgres: true }, env: async ({ postgres }) => ({ SHOP_DATABASE_URL: await postgres!.createDatabase("shop") }) }],
+    cache: ["off", "on"].map((cache) => ({
+        name: `postgres+redis, cache ${cache}`,
+        scenarios: [popularRead],
+        needs: { postgres: true, redis: true },
+        env: async ({ postgres, redis }: { postgres?: PostgresServer; redis?: RedisServer }) => ({
+            SHOP_DATABASE_URL: await postgres!.createDatabase(`shop_cache_${cache}`),
+            SHOP_REDIS_URL: redis!.url,
+            SHOP_CACHE: cache,
+        }),
+    })),
+};
 
 interface Row {
     backend: string;
@@ -35,10 +69,12 @@ interface Row {
     p99Ms: number;
     non2xx: number;
     errors: number;
+    /** Share of cache look-ups answered by a cache level, over the measured run. */
+    cacheHitRatio?: number;
 }
 
 function usage(message: string): never {
-    process.stderr.write(`${message}\nusage: npm run bench -- [--backend pglite|postgres|both] [--url URL] [--duration SECONDS] [--connections N] [--json]\n`);
+    process.stderr.write(`${message}\nusage: npm run bench -- [--backend pglite|postgres|cache|all] [--url URL] [--duration SECONDS] [--connections N] [--json]\n`);
     process.exit(2);
 }
 
@@ -47,7 +83,7 @@ function options() {
     try {
         parsed = parseArgs({
             options: {
-                backend: { type: "string", default: "both" },
+                backend: { type: "string", default: "all" },
                 url: { type: "string" },
                 duration: { type: "string", default: "10" },
                 connections: { type: "string", default: "20" },
@@ -62,11 +98,11 @@ function options() {
     const connections = Number(parsed.connections);
     if (!Number.isInteger(duration) || duration < 1) problems.push(`--duration: expected whole seconds, at least 1 (got ${parsed.duration})`);
     if (!Number.isInteger(connections) || connections < 1) problems.push(`--connections: expected a whole number, at least 1 (got ${parsed.connections})`);
-    if (!["pglite", "postgres", "both"].includes(parsed.backend!)) problems.push(`--backend: expected pglite, postgres or both (got ${parsed.backend})`);
+    if (!["pglite", "postgres", "cache", "all"].includes(parsed.backend!)) problems.push(`--backend: expected pglite, postgres, cache or all (got ${parsed.backend})`);
     if (parsed.url !== undefined && !/^https?:\/\/\S+$/.test(parsed.url)) problems.push(`--url: expected an http:// or https:// URL (got ${parsed.url})`);
     if (problems.length > 0) usage(problems.join("\n"));
-    const backends = parsed.url ? ["url"] : parsed.backend === "both" ? ["pglite", "postgres"] : [parsed.backend!];
-    return { backends, url: parsed.url?.replace(/\/+$/, ""), duration, connections, json: parsed.json! };
+    const chosen = parsed.backend === "all" ? Object.values(setups).flat() : setups[parsed.backend!];
+    return { setups: chosen, url: parsed.url?.replace(/\/+$/, ""), duration, connections, json: parsed.json! };
 }
 
 async function measure(url: string, scenario: Scenario, duration: number, connections: number): Promise<Omit<Row, "backend">> {
@@ -74,7 +110,7 @@ async function measure(url: string, scenario: Scenario, duration: number, connec
         url,
         duration,
         connections,
-        requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: scenario.path(1 + Math.floor(Math.random() * catalogSize)) }) }],
+        requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: scenario.path(scenario.productId()) }) }],
     });
     return {
         scenario: scenario.name,
@@ -86,33 +122,55 @@ async function measure(url: string, scenario: Scenario, duration: number, connec
     };
 }
 
+/** Cache look-ups so far, from the shop's /metrics: [hits, all]. */
+async function cacheLookups(url: string): Promise<[number, number]> {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const count = (result: string) => Number(text.match(new RegExp(`shop_cache_requests_total\\{level="1",result="${result}"\\} (\\d+)`))?.[1] ?? 0);
+    const l2Hits = Number(text.match(/shop_cache_requests_total\{level="2",result="hit"\} (\d+)/)?.[1] ?? 0);
+    return [count("hit") + l2Hits, count("hit") + count("miss")];
+}
+
+async function measureShop(url: string, name: string, scenarios: Scenario[], opts: { duration: number; connections: number }): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (const scenario of scenarios) {
+        // A short warm-up, so that the figures are of a running shop, not of its first requests.
+        await measure(url, scenario, 1, opts.connections);
+        const [hitsBefore, lookupsBefore] = await cacheLookups(url);
+        const row: Row = { backend: name, ...(await measure(url, scenario, opts.duration, opts.connections)) };
+        const [hits, lookups] = await cacheLookups(url);
+        if (lookups > lookupsBefore) row.cacheHitRatio = Math.round(((hits - hitsBefore) / (lookups - lookupsBefore)) * 1000) / 1000;
+        rows.push(row);
+    }
+    return rows;
+}
+
 async function main(): Promise<void> {
     const opts = options();
     const rows: Row[] = [];
-    for (const backend of opts.backends) {
-        let server: PostgresServer | undefined;
-        let shop: ShopProcess | undefined;
+    if (opts.url) {
+        rows.push(...(await measureShop(opts.url, opts.url, [productPage, productRead, popularRead], opts)));
+    } else {
+        const needs = { postgres: opts.setups.some((s) => s.needs.postgres), redis: opts.setups.some((s) => s.needs.redis) };
+        const servers: { postgres?: PostgresServer; redis?: RedisServer } = {};
         try {
-            if (backend === "postgres") {
-                server = await startPostgres();
-                shop = await startShopProcess({ SHOP_DATABASE_URL: await server.createDatabase("shop") });
-            } else if (backend === "pglite") {
-                shop = await startShopProcess({});
-            }
-            const url = opts.url ?? shop!.url;
-            for (const scenario of scenarios) {
-                // A short warm-up, so that the figures are of a running shop, not of its first requests.
-                await measure(url, scenario, 1, opts.connections);
-                rows.push({ backend: backend === "url" ? url : backend, ...(await measure(url, scenario, opts.duration, opts.connections)) });
+            if (needs.postgres) servers.postgres = await startPostgres();
+            if (needs.redis) servers.redis = await startRedis();
+            for (const setup of opts.setups) {
+                const shop = await startShopProcess(await setup.env(servers));
+                try {
+                    rows.push(...(await measureShop(shop.url, setup.name, setup.scenarios, opts)));
+                } finally {
+                    await shop.stop();
+                }
             }
         } finally {
-            await shop?.stop();
-            await server?.stop();
+            await servers.redis?.stop();
+            await servers.postgres?.stop();
         }
     }
 
     if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ duration: opts.duration, connections: opts.connections, results: rows }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ duration: opts.duration, connections: opts.connections, zipfExponent, results: rows }, null, 2)}\n`);
     } else {
         printTable(rows, opts);
     }
@@ -124,11 +182,17 @@ async function main(): Promise<void> {
 }
 
 function printTable(rows: Row[], opts: { duration: number; connections: number }): void {
-    const header = ["backend", "scenario", "req/s", "p50 ms", "p99 ms", "non-2xx", "errors"];
-    const table = [header, ...rows.map((r) => [r.backend, r.scenario, String(r.requestsPerSecond), String(r.p50Ms), String(r.p99Ms), String(r.non2xx), String(r.errors)])];
+    const header = ["shop", "scenario", "req/s", "p50 ms", "p99 ms", "cache hits", "non-2xx", "errors"];
+    const table = [
+        header,
+        ...rows.map((r) => [r.backend, r.scenario, String(r.requestsPerSecond), String(r.p50Ms), String(r.p99Ms), r.cacheHitRatio === undefined ? "-" : `${(r.cacheHitRatio * 100).toFixed(1)}%`, String(r.non2xx), String(r.errors)]),
+    ];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-    process.stdout.write(`${opts.duration} s a scenario, ${opts.connections} connections, random products of ${catalogSize}\n`);
+    process.stdout.write(`${opts.duration} s a scenario, ${opts.connections} connections, over the ${catalogSize} products\n`);
     for (const row of table) process.stdout.write(`${row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")}\n`);
+    const off = rows.find((r) => r.backend.endsWith("cache off"));
+    const on = rows.find((r) => r.backend.endsWith("cache on"));
+    if (off && on) process.stdout.write(`cache on / off: ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x the requests per second, p99 ${off.p99Ms} ms -> ${on.p99Ms} ms\n`);
 }
 
 main().catch((err) => {

@@ -38,6 +38,8 @@ export interface ShopConfig {
     /** Where the embedded PGlite keeps its files; absent: in memory. */
     pgliteDir?: string;
     logLevel: string;
+    /** `off` turns the cache off (for benchmarks and diagnosis). @default "on" */
+    cache: "on" | "off";
 }
 
 export class ShopConfigError extends Error {
@@ -106,6 +108,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const sessionSecret = get("SHOP_SESSION_SECRET");
     if (sessionSecret !== undefined && sessionSecret.length < 32) problems.push("SHOP_SESSION_SECRET: expected at least 32 characters");
 
+    const cache = get("SHOP_CACHE") ?? "on";
+    if (cache !== "on" && cache !== "off") problems.push(`SHOP_CACHE: expected on or off (got ${JSON.stringify(cache)})`);
     const redis = url("SHOP_REDIS_URL", redisUrl, "a redis:// or rediss:// URL");
     const search = url("SHOP_SEARCH_URL", httpUrl, "an http:// or https:// URL");
 
@@ -127,5 +131,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         sessionSecretGenerated: sessionSecret === undefined,
         pgliteDir: get("SHOP_PGLITE_DIR"),
         logLevel,
+        cache: cache as "on" | "off",
     };
 }

@@ -23,7 +23,7 @@ export interface SharedState {
 
 export function sharedState(app: FastifyInstance, config: ShopConfig, stores: Stores): SharedState {
     if (!config.redisUrl) {
-        return { cache: new ShopCache(), sessions: new PostgresSessionStore(stores.users), carts: new PostgresCarts(stores.orders), signInAttempts: new MemoryAttemptCounter() };
+        return { cache: new ShopCache({ disabled: config.cache === "off" }), sessions: new PostgresSessionStore(stores.users), carts: new PostgresCarts(stores.orders), signInAttempts: new MemoryAttemptCounter() };
     }
     let lastWarning = 0;
     const warn = (err: Error) => {
@@ -39,7 +39,7 @@ export function sharedState(app: FastifyInstance, config: ShopConfig, stores: St
         subscriber.disconnect();
     });
     return {
-        cache: new ShopCache({ redis, subscriber, onRedisError: warn }),
+        cache: new ShopCache({ redis, subscriber, onRedisError: warn, disabled: config.cache === "off" }),
         sessions: new RedisSessionStore(redis),
         carts: new RedisCarts(redis),
         signInAttempts: new RedisAttemptCounter(redis, warn),
