@@ -26,6 +26,7 @@ import { usersPlugin } from "./modules/users/plugin";
 import { UserError, Users } from "./modules/users/users";
 import { webPlugin } from "./modules/web/plugin";
 import { Unavailable } from "./http/unavailable";
+import { registerReadConsistency } from "./db/read-consistency";
 import "./services";
 import { sharedState } from "./shared-state";
 
@@ -61,6 +62,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     });
 
     await app.register(cookie, { secret: config.sessionSecret });
+    registerReadConsistency(app);
     await app.register(formbody, { bodyLimit });
     await app.register(helmet, {
         contentSecurityPolicy: { directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:"] } },

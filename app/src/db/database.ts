@@ -15,8 +15,14 @@ export interface Queryable {
     query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
 }
 
-export interface Database extends Queryable {
-    readonly kind: "postgres" | "pglite";
+/** Reads that a replica may answer (stage 5): see replicated-database.ts. */
+export interface Readable {
+    /** Like `query`, for a read that a reader may serve, as fresh as this request's own writes. */
+    read<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+export interface Database extends Queryable, Readable {
+    readonly kind: "postgres" | "pglite" | "replicated";
     /** A label for logs and errors: host/database, never credentials. */
     readonly label: string;
     /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
@@ -59,13 +65,15 @@ export function postgresDatabase(options: PostgresOptions): Database {
             client.release();
         }
     };
+    async function query<T>(sql: string, params: unknown[] = []) {
+        const result = await pool.query(sql, params);
+        return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+    }
     return {
         kind: "postgres",
         label,
-        async query<T>(sql: string, params: unknown[] = []) {
-            const result = await pool.query(sql, params);
-            return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
-        },
+        query,
+        read: query,
         transaction: (work) =>
             withClient(async (client) => {
                 await client.query("BEGIN");
@@ -111,6 +119,7 @@ export async function pgliteDatabase(dataDir?: string): Promise<Database> {
         kind: "pglite",
         label: dataDir ? `pglite:${dataDir}` : "pglite:memory",
         ...wrap(db),
+        read: wrap(db).query,
         transaction: (work) => db.transaction((tx) => work(wrap(tx))),
         exec: async (sql) => void (await db.exec(sql)),
         // One process owns an embedded database: an in-process queue is the whole lock.

@@ -3,9 +3,10 @@
  * everything, or node-postgres pools per database named in the environment. Migrations and
  * the seed run here, under the advisory lock, before the shop takes a request.
  */
-import { ShopConfig } from "../config";
+import { DatabaseTarget, ShopConfig } from "../config";
 import { Database, pgliteDatabase, postgresDatabase } from "./database";
 import { migrate } from "./migrations";
+import { ReplicatedDatabase } from "./replicated-database";
 import { seedCatalog, seedComments } from "./seed";
 
 export interface Stores {
@@ -26,12 +27,17 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "databas
     } else {
         // Domains that share a URL share one pool.
         const pools = new Map<string, Database>();
-        const open = (url: string) => {
-            if (!pools.has(url)) pools.set(url, postgresDatabase({ url, password: config.databasePassword }));
-            return pools.get(url)!;
+        const open = (target: DatabaseTarget) => {
+            const key = [target.url, ...target.readerUrls].join(" ");
+            if (!pools.has(key)) {
+                const writer = postgresDatabase({ url: target.url, password: config.databasePassword });
+                const readers = target.readerUrls.map((url) => postgresDatabase({ url, password: config.databasePassword }));
+                pools.set(key, readers.length > 0 ? new ReplicatedDatabase(writer, readers) : writer);
+            }
+            return pools.get(key)!;
         };
         const { catalog, orders, users } = config.databases;
-        stores = { catalog: open(catalog.url), orders: open(orders.url), users: open(users.url), comments: open(catalog.url) };
+        stores = { catalog: open(catalog), orders: open(orders), users: open(users), comments: open(catalog) };
     }
     const all = [...new Set(Object.values(stores))];
     try {

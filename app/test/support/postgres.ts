@@ -97,3 +97,40 @@ export async function startPostgres(): Promise<PostgresServer> {
         },
     };
 }
+
+export interface ReplicaServer {
+    port: number;
+    url(database: string): string;
+    psql(database: string, sql: string): string;
+    /** Stops it abruptly (SIGKILL of the postmaster), as a failed node. */
+    kill(): Promise<void>;
+    stop(): Promise<void>;
+}
+
+/**
+ * A real streaming replica of `primary`: pg_basebackup -R (which writes the standby's
+ * connection settings), started as a hot standby on its own free port.
+ */
+export async function startReplica(primary: PostgresServer): Promise<ReplicaServer> {
+    const dataDir = makeServerDir("shop-pg-replica-");
+    run(asServerUser(path.join(primary.binDir, "pg_basebackup"), ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "shop", "-D", dataDir, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]));
+    const port = await freePort();
+    const stop = await startServer(primary.binDir, dataDir, port, ["-c", "hot_standby=on", "-c", "max_connections=200"]);
+    const psql = (database: string, sql: string) => run([path.join(primary.binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
+    let stopped = false;
+    return {
+        port,
+        url: (database) => `postgres://shop@127.0.0.1:${port}/${database}`,
+        psql,
+        async kill() {
+            const pid = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+            process.kill(pid, "SIGKILL");
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            stopped = true;
+        },
+        async stop() {
+            if (!stopped) await stop();
+            fs.rmSync(dataDir, { recursive: true, force: true });
+        },
+    };
+}

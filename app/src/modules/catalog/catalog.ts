@@ -1,6 +1,6 @@
 /** The catalog: categories, products and their stock. Reads are cached in process briefly. */
 import { ShopCache } from "../../cache/shop-cache";
-import { Queryable } from "../../db/database";
+import { Database } from "../../db/database";
 
 export interface Category {
     id: number;
@@ -34,7 +34,7 @@ const productColumns = `p.id, p.category_id AS "categoryId", c.slug AS "category
 
 export class Catalog {
     constructor(
-        private readonly db: Queryable,
+        private readonly db: Database,
         private readonly cache: ShopCache,
     ) {}
 
@@ -54,8 +54,8 @@ export class Catalog {
         const where = categorySlug ? "WHERE c.slug = $3" : "";
         const params: unknown[] = [pageSize, (page - 1) * pageSize, ...(categorySlug ? [categorySlug] : [])];
         const [items, total] = await Promise.all([
-            this.db.query<Product>(`SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id ${where} ORDER BY p.id LIMIT $1 OFFSET $2`, params),
-            this.db.query<{ n: string }>(`SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id ${categorySlug ? "WHERE c.slug = $1" : ""}`, categorySlug ? [categorySlug] : []),
+            this.db.read<Product>(`SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id ${where} ORDER BY p.id LIMIT $1 OFFSET $2`, params),
+            this.db.read<{ n: string }>(`SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id ${categorySlug ? "WHERE c.slug = $1" : ""}`, categorySlug ? [categorySlug] : []),
         ]);
         return { items: items.rows, page, pageSize, total: Number(total.rows[0].n) };
     }

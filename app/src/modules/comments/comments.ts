@@ -1,5 +1,5 @@
 /** Product comments (reviews with a rating). */
-import { Queryable } from "../../db/database";
+import { Database } from "../../db/database";
 
 export interface Comment {
     id: number;
@@ -13,12 +13,12 @@ export interface Comment {
 const columns = `id::int AS id, product_id AS "productId", author_name AS "authorName", rating, body, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"`;
 
 export class Comments {
-    constructor(private readonly db: Queryable) {}
+    constructor(private readonly db: Database) {}
 
     async forProduct(productId: number, limit: number): Promise<{ items: Comment[]; count: number; averageRating: number | null }> {
         const [items, summary] = await Promise.all([
-            this.db.query<Comment>(`SELECT ${columns} FROM comments WHERE product_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [productId, limit]),
-            this.db.query<{ n: string; avg: string | null }>("SELECT count(*) AS n, avg(rating) AS avg FROM comments WHERE product_id = $1", [productId]),
+            this.db.read<Comment>(`SELECT ${columns} FROM comments WHERE product_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [productId, limit]),
+            this.db.read<{ n: string; avg: string | null }>("SELECT count(*) AS n, avg(rating) AS avg FROM comments WHERE product_id = $1", [productId]),
         ]);
         const avg = summary.rows[0].avg;
         return { items: items.rows, count: Number(summary.rows[0].n), averageRating: avg === null ? null : Math.round(Number(avg) * 10) / 10 };
@@ -33,7 +33,7 @@ export class Comments {
     }
 
     async latest(limit: number): Promise<Comment[]> {
-        const { rows } = await this.db.query<Comment>(`SELECT ${columns} FROM comments ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
+        const { rows } = await this.db.read<Comment>(`SELECT ${columns} FROM comments ORDER BY created_at DESC, id DESC LIMIT $1`, [limit]);
         return rows;
     }
 }

@@ -69,14 +69,19 @@ export class Orders {
         return order;
     }
 
+    /** A user's orders, newest first: a read that a replica may serve, as fresh as the user's own checkouts. */
     async forUser(userId: number): Promise<Order[]> {
-        const { rows } = await this.ordersDb.query<{ id: number }>("SELECT id FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT 50", [userId]);
-        return Promise.all(rows.map((r) => this.load(this.ordersDb, r.id) as Promise<Order>));
+        const reading = this.reading();
+        const { rows } = await reading.query<{ id: number }>("SELECT id FROM orders WHERE user_id = $1 ORDER BY id DESC LIMIT 50", [userId]);
+        return Promise.all(rows.map((r) => this.load(reading, r.id) as Promise<Order>));
     }
 
-    async get(userId: number, orderId: number): Promise<Order | undefined> {
-        const order = await this.load(this.ordersDb, orderId, userId);
-        return order;
+    get(userId: number, orderId: number): Promise<Order | undefined> {
+        return this.load(this.reading(), orderId, userId);
+    }
+
+    private reading(): Queryable {
+        return { query: (sql, params) => this.ordersDb.read(sql, params) };
     }
 
     /** Step 1: the order and its items, once per key. A concurrent duplicate waits on the unique key, then finds it. */

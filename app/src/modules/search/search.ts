@@ -1,5 +1,5 @@
 /** Product search on PostgreSQL full-text search: the default until OpenSearch arrives (stage 10). */
-import { Queryable } from "../../db/database";
+import { Database } from "../../db/database";
 import { Product } from "../catalog/catalog";
 
 export interface SearchResult {
@@ -9,10 +9,10 @@ export interface SearchResult {
 }
 
 export class Search {
-    constructor(private readonly db: Queryable) {}
+    constructor(private readonly db: Database) {}
 
     async products(query: string, limit: number): Promise<SearchResult> {
-        const { rows } = await this.db.query<Product & { total: string }>(
+        const { rows } = await this.db.read<Product & { total: string }>(
             `SELECT p.id, p.category_id AS "categoryId", c.slug AS "categorySlug", p.sku, p.name, p.description,
                     p.price_cents AS "priceCents", p.stock, p.hue, count(*) OVER () AS total
              FROM products p JOIN categories c ON c.id = p.category_id,
