@@ -80,7 +80,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
         search: new Search(stores.catalog),
         carts,
         users,
-        comments: new Comments(stores.comments),
+        comments: new Comments(stores.commentShards),
         orders: new Orders(stores.orders, stores.catalog, catalog, carts, payments ?? new FakePaymentProvider(stores.orders)),
     });
 

@@ -27,7 +27,7 @@ describe("reads on a streaming replica", () => {
         const url = await primary.createDatabase("shop");
         replica = await startReplica(primary);
         shop = await startShop({ SHOP_DATABASE_URL: url, SHOP_DATABASE_READER_URLS: replica.url("shop") });
-        database = shop.stores.comments as ReplicatedDatabase;
+        database = shop.stores.commentShards[0] as ReplicatedDatabase;
         expect(database.kind).toBe("replicated");
         await until(() => replica.psql("shop", "SELECT count(*) FROM products").trim() === "1008", "the replica has the seeded catalog");
     }, 120_000);

@@ -18,6 +18,8 @@ export interface ConsistencyContext {
 
 const context = new AsyncLocalStorage<ConsistencyContext>();
 const cookieName = "shop_wal";
+/** Far longer than any healthy replica's lag; it bounds how long a visitor's reads can be held on the writer. */
+const cookieSeconds = 300;
 
 export function currentConsistency(): ConsistencyContext | undefined {
     return context.getStore();
@@ -49,7 +51,7 @@ export function registerReadConsistency(app: FastifyInstance): void {
         const ctx = context.getStore();
         if (!ctx || ctx.wrote.size === 0) return payload;
         for (const [label, position] of ctx.wrote) ctx.minimum[label] = await position();
-        reply.setCookie(cookieName, JSON.stringify(ctx.minimum), { signed: true, httpOnly: true, sameSite: "lax", secure: request.protocol === "https", path: "/" });
+        reply.setCookie(cookieName, JSON.stringify(ctx.minimum), { signed: true, httpOnly: true, sameSite: "lax", secure: request.protocol === "https", path: "/", maxAge: cookieSeconds });
         return payload;
     });
 }

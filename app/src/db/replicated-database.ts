@@ -16,6 +16,8 @@ interface ReaderState {
     replayed?: string;
 }
 
+const beyondEveryReader = "FFFFFFFF/FFFFFFFF";
+
 const writeStatement = /^\s*(insert|update|delete|merge|create|alter|drop|truncate|with\b[\s\S]*\b(insert|update|delete)\b)/i;
 
 export class ReplicatedDatabase implements Database {
@@ -82,8 +84,15 @@ export class ReplicatedDatabase implements Database {
 
     private noteWrite(): void {
         currentConsistency()?.wrote.set(this.label, async () => {
-            const { rows } = await this.writer.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn");
-            return rows[0].lsn;
+            try {
+                // The insert position, not pg_current_wal_lsn() (the write position): with asynchronous
+                // commit, a commit record can be inserted and not yet written, and would be missed.
+                const { rows } = await this.writer.query<{ lsn: string }>("SELECT pg_current_wal_insert_lsn()::text AS lsn");
+                return rows[0].lsn;
+            } catch {
+                // No WAL position to be had (a writer without these functions): past every reader, so reads go to the writer while the cookie lasts.
+                return beyondEveryReader;
+            }
         });
     }
 

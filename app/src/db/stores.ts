@@ -8,22 +8,24 @@ import { Database, pgliteDatabase, postgresDatabase } from "./database";
 import { migrate } from "./migrations";
 import { ReplicatedDatabase } from "./replicated-database";
 import { seedCatalog, seedComments } from "./seed";
+import { shardOf } from "./shard";
 
 export interface Stores {
     catalog: Database;
     orders: Database;
     users: Database;
-    comments: Database;
+    /** The comment shards (stage 7); one (the catalog's database) when none are configured. */
+    commentShards: Database[];
     /** Every distinct database, for readiness checks and shutdown. */
     all: Database[];
     close(): Promise<void>;
 }
 
-export async function openStores(config: Pick<ShopConfig, "databases" | "databasePassword" | "pgliteDir">): Promise<Stores> {
+export async function openStores(config: Pick<ShopConfig, "databases" | "databasePassword" | "pgliteDir" | "commentShardUrls">): Promise<Stores> {
     let stores: Omit<Stores, "close" | "all">;
     if (!config.databases) {
         const embedded = await pgliteDatabase(config.pgliteDir);
-        stores = { catalog: embedded, orders: embedded, users: embedded, comments: embedded };
+        stores = { catalog: embedded, orders: embedded, users: embedded, commentShards: [embedded] };
     } else {
         // Domains that share a URL share one pool.
         const pools = new Map<string, Database>();
@@ -37,18 +39,25 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "databas
             return pools.get(key)!;
         };
         const { catalog, orders, users } = config.databases;
-        stores = { catalog: open(catalog), orders: open(orders), users: open(users), comments: open(catalog) };
+        const shardUrls = config.commentShardUrls;
+        stores = {
+            catalog: open(catalog),
+            orders: open(orders),
+            users: open(users),
+            commentShards: shardUrls.length > 0 ? shardUrls.map((url) => open({ url, readerUrls: [] })) : [open(catalog)],
+        };
     }
-    const all = [...new Set(Object.values(stores))];
+    const all = [...new Set([stores.catalog, stores.orders, stores.users, ...stores.commentShards])];
     try {
         await migrate(stores.catalog, "catalog");
         await migrate(stores.users, "users");
         await migrate(stores.orders, "orders");
-        await migrate(stores.comments, "comments");
+        for (const shard of stores.commentShards) await migrate(shard, "comments");
         await stores.catalog.withAdvisoryLock(7_300_418, async () => {
             const products = await seedCatalog(stores.catalog);
             const count = Number((await stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM products")).rows[0].n);
-            if (products > 0 || count > 0) await seedComments(count, () => stores.comments, [stores.comments]);
+            const shards = stores.commentShards;
+            if (products > 0 || count > 0) await seedComments(count, (productId) => shards[shardOf(productId, shards.length)], shards);
         });
     } catch (err) {
         await Promise.all(all.map((db) => db.close().catch(() => undefined)));
