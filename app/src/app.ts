@@ -70,7 +70,9 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
 
-    const { cache, sessions, carts, signInAttempts } = sharedState(app, config, stores);
+    const shared = sharedState(app, config, stores);
+    await shared.ready(5000);
+    const { cache, sessions, carts, signInAttempts } = shared;
     const catalog = new Catalog(stores.catalog, cache);
     const users = new Users(stores.users, sessions);
     app.decorate("region", config.region);

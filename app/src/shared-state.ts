@@ -15,6 +15,8 @@ import { RedisCarts } from "./modules/cart/redis-carts";
 import { PostgresSessionStore, RedisSessionStore, SessionStore } from "./modules/users/session-store";
 
 export interface SharedState {
+    /** Resolves once Redis is connected, or after `waitMs` without it (the shop then starts degraded). */
+    ready(waitMs: number): Promise<void>;
     cache: ShopCache;
     sessions: SessionStore;
     carts: Carts;
@@ -23,7 +25,7 @@ export interface SharedState {
 
 export function sharedState(app: FastifyInstance, config: ShopConfig, stores: Stores): SharedState {
     if (!config.redisUrl) {
-        return { cache: new ShopCache({ disabled: config.cache === "off" }), sessions: new PostgresSessionStore(stores.users), carts: new PostgresCarts(stores.orders), signInAttempts: new MemoryAttemptCounter() };
+        return { ready: async () => undefined, cache: new ShopCache({ disabled: config.cache === "off" }), sessions: new PostgresSessionStore(stores.users), carts: new PostgresCarts(stores.orders), signInAttempts: new MemoryAttemptCounter() };
     }
     let lastWarning = 0;
     const warn = (err: Error) => {
@@ -39,6 +41,12 @@ export function sharedState(app: FastifyInstance, config: ShopConfig, stores: St
         subscriber.disconnect();
     });
     return {
+        async ready(waitMs: number) {
+            // Requests before the connection is up would find no session: wait for it before taking traffic.
+            const connected = Promise.all([redis, subscriber].map((c) => (c.status === "ready" ? undefined : new Promise((resolve) => c.once("ready", resolve)))));
+            const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), waitMs).unref());
+            if ((await Promise.race([connected, timeout])) === "timeout") app.log.warn("Redis is not reachable yet: starting without it");
+        },
         cache: new ShopCache({ redis, subscriber, onRedisError: warn, disabled: config.cache === "off" }),
         sessions: new RedisSessionStore(redis),
         carts: new RedisCarts(redis),

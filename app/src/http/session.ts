@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import "@fastify/cookie";
 import { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { newSessionId, User, Users } from "../modules/users/users";
+import { Unavailable } from "./unavailable";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -41,7 +42,9 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
             try {
                 request.user = await users.userOfSession(unsigned.value);
             } catch (err) {
-                // The session store is down: serve the request as a guest rather than fail it.
+                // The session store is down. A page can still be shown to a guest; a change cannot be
+                // made on the visitor's behalf without knowing who they are: that is a clean 503 to retry.
+                if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) throw new Unavailable("your session");
                 request.log.warn({ err: (err as Error).message }, "session store unavailable: serving as a guest");
             }
             request.csrfToken = csrfTokenFor(secret, unsigned.value);
