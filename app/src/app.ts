@@ -27,6 +27,7 @@ import { UserError, Users } from "./modules/users/users";
 import { webPlugin } from "./modules/web/plugin";
 import { Unavailable } from "./http/unavailable";
 import { registerReadConsistency } from "./db/read-consistency";
+import { ensurePaymentPartitions } from "./db/payment-partitions";
 import "./services";
 import { sharedState } from "./shared-state";
 
@@ -85,6 +86,11 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
         comments: new Comments(stores.commentShards),
         orders: new Orders(stores.orders, stores.catalog, catalog, carts, payments ?? new FakePaymentProvider(stores.orders)),
     });
+
+    // The next months' payment partitions, made again daily by every instance (idempotent, under a lock).
+    const partitions = setInterval(() => void ensurePaymentPartitions(stores.orders).catch((err: Error) => app.log.error({ err: err.message }, "payment partitions")), 24 * 3600 * 1000);
+    partitions.unref();
+    app.addHook("onClose", async () => clearInterval(partitions));
 
     registerOperations(app, { region: config.region, databases: stores.all, cache });
     registerSessions(app, users, config.sessionSecret);

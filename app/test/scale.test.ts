@@ -134,7 +134,7 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
             expect(orders.data[0].status).toBe("paid");
         }
         expect((await (await fetch(`${shops[1].url}/api/products/${productId}`)).json()).stock).toBe(stockBefore - 20);
-        const charges = postgres.psql("shop", "SELECT count(*) FROM payment_charges c JOIN orders o ON o.id = c.order_id WHERE o.idempotency_key LIKE 'crash-order-%'");
+        const charges = postgres.psql("shop", "SELECT count(*) FROM payments c JOIN orders o ON o.id = c.order_id WHERE o.idempotency_key LIKE 'crash-order-%'");
         expect(charges.trim()).toBe("20");
     });
 

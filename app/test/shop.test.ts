@@ -143,7 +143,7 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             const retry = await c.request("POST", "/api/checkout", { headers: { "idempotency-key": key } });
             expect(retry.data.id).toBe(order.data.id);
             expect([await stockOf(2), await stockOf(3)]).toEqual([before[0] - 2, before[1] - 1]);
-            const charges = await shop.stores.orders.query<{ n: string }>("SELECT count(*) AS n FROM payment_charges WHERE order_id = $1", [order.data.id]);
+            const charges = await shop.stores.orders.query<{ n: string }>("SELECT count(*) AS n FROM payments WHERE order_id = $1", [order.data.id]);
             expect(Number(charges.rows[0].n)).toBe(1);
             const history = await c.request("GET", "/api/orders");
             expect(history.data.map((o: { id: number }) => o.id)).toEqual([order.data.id]);
@@ -194,7 +194,7 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             expect(await stockOf(productId)).toBe(0);
             const sold = await shop.stores.orders.query<{ quantity: string; charges: string }>(
                 `SELECT coalesce(sum(i.quantity), 0) AS quantity, count(DISTINCT c.idempotency_key) AS charges
-                 FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN payment_charges c ON c.order_id = o.id
+                 FROM orders o JOIN order_items i ON i.order_id = o.id LEFT JOIN payments c ON c.order_id = o.id
                  WHERE i.product_id = $1 AND o.status = 'paid'`,
                 [productId],
             );
@@ -215,7 +215,7 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             const orderId = results[0].data.id;
             const orders = await c.request("GET", "/api/orders");
             expect(orders.data.map((o: { id: number }) => o.id)).toEqual([orderId]);
-            const charges = await shop.stores.orders.query<{ n: string }>("SELECT count(*) AS n FROM payment_charges WHERE order_id = $1", [orderId]);
+            const charges = await shop.stores.orders.query<{ n: string }>("SELECT count(*) AS n FROM payments WHERE order_id = $1", [orderId]);
             expect(Number(charges.rows[0].n)).toBe(1);
             expect(await stockOf(productId)).toBe(before - 2);
         });
@@ -300,7 +300,7 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
                 const shops = await Promise.all([startShop({ SHOP_DATABASE_URL: url }), startShop({ SHOP_DATABASE_URL: url }), startShop({ SHOP_DATABASE_URL: url })]);
                 try {
                     const applied = await shops[0].stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM schema_migrations");
-                    expect(Number(applied.rows[0].n)).toBe(4);
+                    expect(Number(applied.rows[0].n)).toBe(5);
                     const products = await shops[0].stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM products");
                     expect(Number(products.rows[0].n)).toBe(12 * productsPerCategory);
                 } finally {

@@ -113,6 +113,33 @@ CREATE TABLE payment_charges (
     charged_at timestamptz NOT NULL DEFAULT now()
 );`,
         },
+        {
+            version: 2,
+            name: "payments partitioned by month",
+            sql: `
+-- One row per charge key, ever: the idempotency guard, which a partitioned table cannot hold
+-- (its unique keys must include the partition key).
+CREATE TABLE payment_keys (
+    idempotency_key text PRIMARY KEY,
+    order_id integer NOT NULL UNIQUE REFERENCES orders,
+    charged_at timestamptz NOT NULL
+);
+-- The charges, by month: old months can be detached and archived without touching new ones.
+CREATE TABLE payments (
+    idempotency_key text NOT NULL,
+    order_id integer NOT NULL,
+    amount_cents integer NOT NULL,
+    approved boolean NOT NULL,
+    charged_at timestamptz NOT NULL,
+    PRIMARY KEY (idempotency_key, charged_at)
+) PARTITION BY RANGE (charged_at);
+CREATE INDEX payments_by_order ON payments (order_id);
+-- Catches a month whose partition is missing; payment-partitions.ts moves such rows out.
+CREATE TABLE payments_default PARTITION OF payments DEFAULT;
+INSERT INTO payment_keys (idempotency_key, order_id, charged_at) SELECT idempotency_key, order_id, charged_at FROM payment_charges;
+INSERT INTO payments (idempotency_key, order_id, amount_cents, approved, charged_at) SELECT idempotency_key, order_id, amount_cents, approved, charged_at FROM payment_charges;
+DROP TABLE payment_charges;`,
+        },
     ],
     comments: [
         {

@@ -6,6 +6,7 @@
 import { DatabaseTarget, ShopConfig } from "../config";
 import { Database, pgliteDatabase, postgresDatabase } from "./database";
 import { migrate } from "./migrations";
+import { ensurePaymentPartitions } from "./payment-partitions";
 import { ReplicatedDatabase } from "./replicated-database";
 import { seedCatalog, seedComments } from "./seed";
 import { shardOf } from "./shard";
@@ -53,6 +54,7 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "databas
         await migrate(stores.users, "users");
         await migrate(stores.orders, "orders");
         for (const shard of stores.commentShards) await migrate(shard, "comments");
+        await ensurePaymentPartitions(stores.orders);
         await stores.catalog.withAdvisoryLock(7_300_418, async () => {
             const products = await seedCatalog(stores.catalog);
             const count = Number((await stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM products")).rows[0].n);

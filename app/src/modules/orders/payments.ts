@@ -1,8 +1,10 @@
 /**
  * The payment step behind an interface. The fake provider keeps a ledger keyed by the
  * charge's idempotency key, as real providers do: asking twice with one key charges once.
+ * The key and the charge are written in one transaction: the key in `payment_keys`, the
+ * charge in `payments`, partitioned by month (payment-partitions.ts).
  */
-import { Queryable } from "../../db/database";
+import { Database } from "../../db/database";
 
 export interface ChargeRequest {
     idempotencyKey: string;
@@ -22,17 +24,32 @@ export interface PaymentProvider {
 export class FakePaymentProvider implements PaymentProvider {
     /** Charges above `declineAboveCents` are declined, to exercise that path. */
     constructor(
-        private readonly ledger: Queryable,
+        private readonly ledger: Database,
         private readonly declineAboveCents = 5_000_000,
     ) {}
 
     async charge(request: ChargeRequest): Promise<ChargeResult> {
-        const approved = request.amountCents <= this.declineAboveCents;
-        await this.ledger.query(
-            "INSERT INTO payment_charges (idempotency_key, order_id, amount_cents, approved) VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING",
-            [request.idempotencyKey, request.orderId, request.amountCents, approved],
-        );
-        const { rows } = await this.ledger.query<{ approved: boolean }>("SELECT approved FROM payment_charges WHERE idempotency_key = $1", [request.idempotencyKey]);
-        return { approved: rows[0].approved, reference: `fake-${request.idempotencyKey}` };
+        const approved = await this.ledger.transaction(async (tx) => {
+            const key = await tx.query("INSERT INTO payment_keys (idempotency_key, order_id, charged_at) VALUES ($1, $2, now()) ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1", [
+                request.idempotencyKey,
+                request.orderId,
+            ]);
+            if (key.rows.length > 0) {
+                const decision = request.amountCents <= this.declineAboveCents;
+                // The time is copied in SQL: through JavaScript it would lose its microseconds and no longer match the key's.
+                await tx.query(
+                    "INSERT INTO payments (idempotency_key, order_id, amount_cents, approved, charged_at) SELECT idempotency_key, order_id, $2, $3, charged_at FROM payment_keys WHERE idempotency_key = $1",
+                    [request.idempotencyKey, request.amountCents, decision],
+                );
+                return decision;
+            }
+            // Charged before (or by a concurrent attempt, whose insert this one waited for): its decision stands.
+            const { rows } = await tx.query<{ approved: boolean }>(
+                "SELECT p.approved FROM payment_keys k JOIN payments p ON p.idempotency_key = k.idempotency_key AND p.charged_at = k.charged_at WHERE k.idempotency_key = $1",
+                [request.idempotencyKey],
+            );
+            return rows[0].approved;
+        });
+        return { approved, reference: `fake-${request.idempotencyKey}` };
     }
 }
