@@ -6,8 +6,8 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
-import Fastify, { FastifyError, FastifyInstance, LogController } from "fastify";
-import { ShopConfig } from "./config";
+import Fastify, { FastifyError, FastifyInstance, FastifyPluginAsync, LogController } from "fastify";
+import { Module, ShopConfig } from "./config";
 import { Stores } from "./db/stores";
 import { registerOperations } from "./http/operations";
 import { sharedSchemas } from "./http/schemas";
@@ -28,6 +28,7 @@ import { webPlugin } from "./modules/web/plugin";
 import { Unavailable } from "./http/unavailable";
 import { registerReadConsistency } from "./db/read-consistency";
 import { ensurePaymentPartitions } from "./db/payment-partitions";
+import { registerGateway } from "./gateway/plugin";
 import "./services";
 import { sharedState } from "./shared-state";
 
@@ -92,7 +93,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     partitions.unref();
     app.addHook("onClose", async () => clearInterval(partitions));
 
-    registerOperations(app, { region: config.region, databases: stores.all, cache });
+    const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
     registerSessions(app, users, config.sessionSecret);
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -106,12 +107,19 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     });
     app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}` }));
 
-    await app.register(catalogPlugin);
-    await app.register(searchPlugin);
-    await app.register(cartPlugin);
-    await app.register(usersPlugin);
-    await app.register(ordersPlugin);
-    await app.register(commentsPlugin);
-    await app.register(webPlugin);
+    // SHOP_MODULES: the modules this process serves; with the gateway, the others are forwarded to their services.
+    const plugins: [Module, FastifyPluginAsync][] = [
+        ["catalog", catalogPlugin],
+        ["search", searchPlugin],
+        ["cart", cartPlugin],
+        ["users", usersPlugin],
+        ["orders", ordersPlugin],
+        ["comments", commentsPlugin],
+        ["web", webPlugin],
+    ];
+    for (const [module, plugin] of plugins) if (config.modules.includes(module)) await app.register(plugin);
+    if (config.modules.includes("gateway")) {
+        registerGateway(app, Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module))), registry);
+    }
     return app;
 }

@@ -48,7 +48,7 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
                 request.log.warn({ err: (err as Error).message }, "session store unavailable: serving as a guest");
             }
             request.csrfToken = csrfTokenFor(secret, unsigned.value);
-        } else {
+        } else if (!request.routeOptions.config?.forwarded) {
             setSession(request, reply, newSessionId());
         }
     });
