@@ -19,11 +19,13 @@ export interface Sizing {
     dataVolumeGiB: number;
     /** Retention of CloudWatch log groups (VPC flow logs, container logs), in days. */
     logRetentionDays: number;
+    /** Instance class of the Aurora writer (stage 2 on). */
+    databaseInstanceClass: string;
 }
 
 export const sizingDefaults: Record<Environment, Sizing> = {
-    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14 },
-    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90 },
+    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium" },
+    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large" },
 };
 
 /** The validated configuration of one stack. */
@@ -58,7 +60,7 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays"];
+const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass"];
 
 const sizingSchema = z
     .object({
@@ -69,6 +71,7 @@ const sizingSchema = z
         logRetentionDays: z.int({ error: "expected a whole number of days" }).refine((d) => logRetentionChoices.includes(d), {
             error: `expected one of ${logRetentionChoices.join(", ")}`,
         }),
+        databaseInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.r6g.large" }),
     }, { error: `expected a map with any of ${sizingFields.join(", ")}` })
     .partial()
     .strict();

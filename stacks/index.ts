@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { SingleServer } from "../components/compute/single-server";
 import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
+import { separateDatabase } from "./stages/separate-database";
 import { Stage } from "./registry";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -47,6 +48,9 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         { provider },
     );
 
+    // Stage 2: the database moves to Aurora; the server runs the shop alone.
+    const database = config.stage.number >= 2 ? separateDatabase(config, homeRegion, network, provider) : undefined;
+
     const server = new SingleServer(
         "shop-server",
         {
@@ -59,6 +63,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
             protectData: config.protectData,
             domain: config.domain,
             logRetentionDays: config.sizing.logRetentionDays,
+            ...database?.server,
         },
         { provider },
     );
@@ -73,6 +78,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         instanceId: server.instanceId,
         dataVolumeId: server.dataVolumeId,
         logGroupName: server.logGroupName,
+        ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
     };
 }
 

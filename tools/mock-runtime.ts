@@ -47,6 +47,14 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
     "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
+    // An address from the documentation range (RFC 5737).
+    "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
+    "aws:rds/cluster:Cluster": (name, inputs) => ({
+        endpoint: `${inputs.clusterIdentifier ?? name}.cluster-mock.us-east-1.rds.amazonaws.com`,
+        readerEndpoint: `${inputs.clusterIdentifier ?? name}.cluster-ro-mock.us-east-1.rds.amazonaws.com`,
+        port: inputs.port ?? 5432,
+        masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-${name}` }],
+    }),
     "aws:eks/cluster:Cluster": (name, inputs) => ({
         endpoint: `https://${createHash("sha256").update(name).digest("hex").slice(0, 32).toUpperCase()}.gr7.us-east-1.eks.amazonaws.com`,
         certificateAuthority: { data: "LS0tLS1CRUdJTi1tb2NrLWNhLS0tLS0=" },

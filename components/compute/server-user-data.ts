@@ -1,7 +1,11 @@
+import { envFileProblems, renderEnvFile, ShopEnvironment } from "./env-file";
+
 /**
- * The first-boot script of the single server (stage 1): Docker, the data volume,
- * PostgreSQL and the shop as containers that restart with the machine. A pure
- * function of its inputs, so the tests can check it with `bash -n`.
+ * The first-boot script of the single server: Docker, the data volume, PostgreSQL and the
+ * shop as containers that restart with the machine (stage 1); from stage 2 on, the shop
+ * alone, on the environment it is given (a database of its own), with the data volume
+ * still mounted for the move of stage 1's data. A pure function of its inputs, so the
+ * tests can check it with `bash -n`.
  */
 export interface ServerUserDataArgs {
     /** The shop's container image. */
@@ -16,7 +20,18 @@ export interface ServerUserDataArgs {
     dataVolumeId: string;
     /** Public host name; with one, Caddy terminates HTTPS with a certificate it obtains itself. */
     domain?: string;
+    /**
+     * The shop's environment when its database is elsewhere (stage 2 on): no PostgreSQL runs on
+     * the server. Absent: PostgreSQL on the data volume (stage 1).
+     */
+    shopEnvironment?: ShopEnvironment;
+    /** Fetch the RDS certificate authorities at boot, for TLS to RDS verified (the shop's image does not carry them). @default false */
+    rdsCertificates?: boolean;
 }
+
+/** Where the RDS CA bundle is inside the shop's container; database URLs name it as `sslrootcert`. */
+export const rdsCaPath = "/etc/shop/rds-ca.pem";
+const rdsCaUrl = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 
 /** Images of the server's helpers, pinned so a reboot or a replacement never upgrades them silently. */
 export const postgresImage = "docker.io/library/postgres:16.6";
@@ -26,12 +41,16 @@ export const caddyImage = "docker.io/library/caddy:2.8.4";
 export const scriptSafe = /^[A-Za-z0-9._:/@+-]+$/;
 
 export function renderServerUserData(args: ServerUserDataArgs): string {
-    for (const [key, value] of Object.entries(args)) {
+    const { shopEnvironment, rdsCertificates, ...scalars } = args;
+    for (const [key, value] of Object.entries(scalars)) {
         if (value !== undefined && !scriptSafe.test(String(value))) {
             throw new Error(`renderServerUserData: ${key} has characters that are not safe in a shell script: ${JSON.stringify(value)}`);
         }
     }
-    const { image, containerPort, region, logGroupName, dataVolumeId, domain } = args;
+    const problems = shopEnvironment ? envFileProblems(shopEnvironment) : [];
+    if (problems.length > 0) throw new Error(`renderServerUserData: ${problems.join("; ")}`);
+    const { image, containerPort, region, logGroupName, dataVolumeId, domain } = scalars;
+    const external = shopEnvironment !== undefined;
     const registry = image.includes(".dkr.ecr.") ? image.split("/")[0] : "";
     const logging = (stream: string) =>
         `--log-driver awslogs --log-opt awslogs-region=${region} --log-opt awslogs-group=${logGroupName} --log-opt awslogs-stream=${stream}`;
@@ -59,29 +78,39 @@ grep -q " /srv/shop " /etc/fstab || echo "$device /srv/shop xfs defaults,nofail 
 mount -a
 mkdir -p /srv/shop/postgres
 
-# The database password is made on the box, once, and lives only on the encrypted data volume.
+${
+        external
+            ? `dnf install -y jq
+# The environment contract; secrets only in this root-only file, never in the user data.
+${renderEnvFile("/srv/shop/shop.env", shopEnvironment, region)}
+${rdsCertificates ? `mkdir -p /srv/shop/certs\ncurl -fsSL --retry 5 -o /srv/shop/certs/rds-ca.pem ${rdsCaUrl}\n` : ""}`
+            : `# The database password is made on the box, once, and lives only on the encrypted data volume.
 if [ ! -s /srv/shop/db-password ]; then
   (umask 077; openssl rand -hex 24 > /srv/shop/db-password)
 fi
 chown 999:999 /srv/shop/db-password
-(umask 077; printf 'SHOP_DATABASE_PASSWORD=%s\\n' "$(cat /srv/shop/db-password)" > /srv/shop/shop.env)
+(umask 077; printf 'SHOP_DATABASE_PASSWORD=%s\\n' "$(cat /srv/shop/db-password)" > /srv/shop/shop.env)`
+    }
 ${registry ? `
 aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${registry}
 ` : ""}
 docker network inspect shop >/dev/null 2>&1 || docker network create shop
 docker rm -f shop-db shop shop-proxy >/dev/null 2>&1 || true
 
-docker run -d --name shop-db --restart unless-stopped --network shop \\
+${
+    external
+        ? "# The database lives elsewhere now; stage 1's files stay on the data volume until moved (README)."
+        : `docker run -d --name shop-db --restart unless-stopped --network shop \\
   -e POSTGRES_USER=shop -e POSTGRES_DB=shop -e POSTGRES_PASSWORD_FILE=/run/secrets/db-password \\
   -v /srv/shop/db-password:/run/secrets/db-password:ro \\
   -v /srv/shop/postgres:/var/lib/postgresql/data \\
   ${logging("postgres")} \\
-  ${postgresImage}
+  ${postgresImage}`
+}
 
 docker run -d --name shop --restart unless-stopped --network shop \\
   -e PORT=${containerPort} -e SHOP_REGION=${region} \\
-  -e SHOP_DATABASE_URL=postgres://shop@shop-db:5432/shop \\
-  --env-file /srv/shop/shop.env \\
+  ${external ? "" : "-e SHOP_DATABASE_URL=postgres://shop@shop-db:5432/shop "}--env-file /srv/shop/shop.env \\${rdsCertificates ? `\n  -v /srv/shop/certs/rds-ca.pem:${rdsCaPath}:ro -e NODE_EXTRA_CA_CERTS=${rdsCaPath} \\` : ""}
   ${domain ? "" : `-p 80:${containerPort} `}${logging("shop")} \\
   ${image}
 ${domain ? `

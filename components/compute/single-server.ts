@@ -29,6 +29,20 @@ export interface SingleServerArgs {
     domain?: string;
     /** Retention of the container log group, in days. @default 14 */
     logRetentionDays?: number;
+    /**
+     * From stage 2 on: the shop's environment, its database elsewhere (no PostgreSQL on the
+     * server; the data volume stays, with stage 1's files until they are moved). @default none
+     */
+    shopEnvironment?: {
+        environment: Record<string, pulumi.Input<string>>;
+        secrets: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }>;
+    };
+    /** Security groups the server also wears (the "app" group that databases admit). @default [] */
+    securityGroupIds?: pulumi.Input<string>[];
+    /** Ports the server may reach inside the VPC (the database's, the cache's). @default none */
+    egressInVpc?: { cidr: string; ports: number[] };
+    /** Fetch the RDS certificate authorities at boot, so that TLS to RDS is verified. @default false */
+    rdsCertificates?: boolean;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
 }
@@ -75,6 +89,10 @@ export class SingleServer extends pulumi.ComponentResource {
             new aws.vpc.SecurityGroupEgressRule(`${name}-${label}-out`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `${label} to the internet` }, parent);
         }
 
+        for (const port of new Set(args.egressInVpc?.ports ?? [])) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-vpc-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.egressInVpc!.cidr, description: `VPC ${port}` }, parent);
+        }
+
         const logGroup = new aws.cloudwatch.LogGroup(name, { retentionInDays: args.logRetentionDays ?? 14, tags }, parent);
 
         const role = new aws.iam.Role(
@@ -96,6 +114,15 @@ export class SingleServer extends pulumi.ComponentResource {
             },
             parent,
         );
+        const secretArns = Object.values(args.shopEnvironment?.secrets ?? {}).map((secret) => secret.secretArn);
+        if (secretArns.length > 0) {
+            // Exactly the secrets named, read at boot into a root-only file.
+            new aws.iam.RolePolicy(
+                `${name}-secrets`,
+                { role: role.id, policy: pulumi.all(secretArns).apply((arns) => policyDocument([{ Action: "secretsmanager:GetSecretValue", Resource: arns }])) },
+                parent,
+            );
+        }
         const profile = new aws.iam.InstanceProfile(name, { role: role.name, tags }, parent);
 
         const protectData = args.protectData ?? false;
@@ -107,9 +134,9 @@ export class SingleServer extends pulumi.ComponentResource {
 
         const region = aws.getRegionOutput({}, parent).region;
         const userData = pulumi
-            .all([region, logGroup.name, dataVolume.id])
-            .apply(([r, logGroupName, dataVolumeId]) =>
-                renderServerUserData({ image: args.image, containerPort, region: r, logGroupName, dataVolumeId, domain: args.domain }),
+            .all([region, logGroup.name, dataVolume.id, pulumi.output(args.shopEnvironment)])
+            .apply(([r, logGroupName, dataVolumeId, shopEnvironment]) =>
+                renderServerUserData({ image: args.image, containerPort, region: r, logGroupName, dataVolumeId, domain: args.domain, shopEnvironment, rdsCertificates: args.rdsCertificates }),
             );
 
         const instance = new aws.ec2.Instance(
@@ -118,7 +145,7 @@ export class SingleServer extends pulumi.ComponentResource {
                 ami: amazonLinux2023(parent),
                 instanceType: args.instanceType ?? "t3.small",
                 subnetId: args.subnetId,
-                vpcSecurityGroupIds: [securityGroup.id],
+                vpcSecurityGroupIds: [securityGroup.id, ...(args.securityGroupIds ?? [])],
                 iamInstanceProfile: profile.name,
                 // IMDSv2 only, and a hop limit of 1 so containers cannot borrow the instance's credentials.
                 metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
