@@ -30,7 +30,9 @@ export class FakePaymentProvider implements PaymentProvider {
 
     async charge(request: ChargeRequest): Promise<ChargeResult> {
         const approved = await this.ledger.transaction(async (tx) => {
-            const key = await tx.query("INSERT INTO payment_keys (idempotency_key, order_id, charged_at) VALUES ($1, $2, now()) ON CONFLICT (idempotency_key) DO NOTHING RETURNING 1", [
+            // ON CONFLICT without a target: a concurrent attempt may collide on the order's unique key
+            // before the idempotency key's, and a targeted clause would let that one through as an error.
+            const key = await tx.query("INSERT INTO payment_keys (idempotency_key, order_id, charged_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING RETURNING 1", [
                 request.idempotencyKey,
                 request.orderId,
             ]);
