@@ -21,11 +21,15 @@ export interface Sizing {
     logRetentionDays: number;
     /** Instance class of the Aurora writer (stage 2 on). */
     databaseInstanceClass: string;
+    /** Node type of the cache (stage 3 on). */
+    cacheNodeType: string;
+    /** Replicas of the cache's primary, each in another zone (0-5; stage 3 on). */
+    cacheReplicas: number;
 }
 
 export const sizingDefaults: Record<Environment, Sizing> = {
-    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium" },
-    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large" },
+    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.micro", cacheReplicas: 0 },
+    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large", cacheNodeType: "cache.r7g.large", cacheReplicas: 1 },
 };
 
 /** The validated configuration of one stack. */
@@ -60,7 +64,7 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass"];
+const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass", "cacheNodeType", "cacheReplicas"];
 
 const sizingSchema = z
     .object({
@@ -72,6 +76,8 @@ const sizingSchema = z
             error: `expected one of ${logRetentionChoices.join(", ")}`,
         }),
         databaseInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.r6g.large" }),
+        cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an ElastiCache node type such as cache.r7g.large" }),
+        cacheReplicas: z.int({ error: "expected an integer from 0 to 5" }).min(0, { error: "expected an integer from 0 to 5" }).max(5, { error: "expected an integer from 0 to 5" }),
     }, { error: `expected a map with any of ${sizingFields.join(", ")}` })
     .partial()
     .strict();

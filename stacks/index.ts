@@ -3,11 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { SingleServer } from "../components/compute/single-server";
 import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
+import { wireServer } from "./server-wiring";
+import { sharedCache } from "./stages/cache";
 import { separateDatabase } from "./stages/separate-database";
 import { Stage } from "./registry";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -48,8 +50,16 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         { provider },
     );
 
+    // From stage 2 the data tier admits the application servers by this group, which they wear.
+    const appGroup =
+        config.stage.number >= 2
+            ? new aws.ec2.SecurityGroup(`shop-app-${homeRegion}`, { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${homeRegion}` } }, { provider })
+            : undefined;
     // Stage 2: the database moves to Aurora; the server runs the shop alone.
-    const database = config.stage.number >= 2 ? separateDatabase(config, homeRegion, network, provider) : undefined;
+    const database = appGroup && separateDatabase(config, homeRegion, network, appGroup.id, provider);
+    // Stage 3: a shared cache in front of it.
+    const cache = appGroup && config.stage.number >= 3 ? sharedCache(config, homeRegion, network, appGroup.id, provider) : undefined;
+    const wirings = [database?.wiring, cache?.wiring].filter((w) => w !== undefined);
 
     const server = new SingleServer(
         "shop-server",
@@ -63,7 +73,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
             protectData: config.protectData,
             domain: config.domain,
             logRetentionDays: config.sizing.logRetentionDays,
-            ...database?.server,
+            ...(appGroup && wireServer(network.cidrBlock, appGroup.id, wirings)),
         },
         { provider },
     );
@@ -79,6 +89,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         dataVolumeId: server.dataVolumeId,
         logGroupName: server.logGroupName,
         ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
+        ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
     };
 }
 

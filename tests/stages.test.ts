@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseStackConfig, project } from "../stacks/config";
-import { composeStack } from "../stacks";
+import { composedStages, composeStack } from "../stacks";
 import { Plan, planStack } from "../tools/plan";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
@@ -17,36 +17,45 @@ function deploy(stack: "dev" | "prod", stage: string): Promise<Registered> {
 /** Types whose replacement or deletion loses data (an Aurora instance holds none: the storage is the cluster's). */
 const stateful = ["aws:ebs/volume:Volume", "aws:rds/cluster:Cluster", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 
-describe("stage 2: the database on Aurora", () => {
-    const plans: Record<string, Plan> = {};
-    beforeAll(async () => {
-        for (const stack of ["dev", "prod"]) for (const stage of ["1", "2"]) plans[`${stack}-${stage}`] = await planStack(stack, stage);
+const stacks = ["dev", "prod"] as const;
+const stages = [...composedStages].sort((a, b) => a - b);
+const plans: Record<string, Plan> = {};
+const planOf = (stack: string, stage: number) => plans[`${stack}-${stage}`];
+const statefulOf = (plan: Plan) => plan.resources.filter((r) => stateful.includes(r.type));
+
+beforeAll(async () => {
+    for (const stack of stacks) for (const stage of stages) plans[`${stack}-${stage}`] = await planStack(stack, String(stage));
+});
+
+describe("every composed stage", () => {
+    it.each(stages.slice(1))("keeps every resource of the stage before %i under the same URN (no replacement, no lost data)", (stage) => {
+        for (const stack of stacks) {
+            const next = new Set(planOf(stack, stage).resources.map((r) => r.urn));
+            expect([stack, planOf(stack, stage - 1).resources.filter((r) => !next.has(r.urn)).map((r) => r.urn)]).toEqual([stack, []]);
+        }
     });
 
+    it.each(stages)("stage %i protects every stateful resource in prod, and none in dev", (stage) => {
+        expect(statefulOf(planOf("prod", stage)).filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
+        expect(statefulOf(planOf("dev", stage)).filter((r) => r.protect).map((r) => r.name)).toEqual([]);
+    });
+});
+
+describe("stage 2: the database on Aurora", () => {
     it("adds an Aurora cluster in the isolated subnets that admits only the application's group", () => {
         for (const stack of ["dev", "prod"]) {
-            const plan = plans[`${stack}-2`];
+            const plan = planOf(stack, 2);
             const cluster = plan.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!;
             expect(cluster.name).toBe("shop-db-us-east-1");
             const ingress = plan.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("shop-db-"));
             expect(ingress.map((r) => r.name)).toEqual(["shop-db-us-east-1-from-app"]);
             expect(plan.resources.some((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "shop-app-us-east-1")).toBe(true);
         }
-        expect(plans["dev-2"].resources.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance")!.inputs).toMatchObject({ instanceClass: "db.t4g.medium" });
+        expect(planOf("dev", 2).resources.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance")!.inputs).toMatchObject({ instanceClass: "db.t4g.medium" });
     });
 
-    it("keeps every resource of stage 1 under the same URN (no replacement, no lost data)", () => {
-        for (const stack of ["dev", "prod"]) {
-            const next = new Set(plans[`${stack}-2`].resources.map((r) => r.urn));
-            expect(plans[`${stack}-1`].resources.filter((r) => !next.has(r.urn)).map((r) => r.urn)).toEqual([]);
-        }
-    });
-
-    it("protects every stateful resource in prod, and none in dev", () => {
-        const statefulOf = (plan: Plan) => plan.resources.filter((r) => stateful.includes(r.type));
-        expect(statefulOf(plans["prod-2"]).filter((r) => !r.protect).map((r) => r.name)).toEqual([]);
-        expect(statefulOf(plans["dev-2"]).filter((r) => r.protect).map((r) => r.name)).toEqual([]);
-        expect(plans["prod-2"].resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.inputs).toMatchObject({ deletionProtection: true });
+    it("sets Aurora's deletion protection in prod", () => {
+        expect(planOf("prod", 2).resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.inputs).toMatchObject({ deletionProtection: true });
     });
 
     it("runs the shop on the writer over verified TLS, the password read from the cluster's secret at boot", async () => {
@@ -66,5 +75,25 @@ describe("stage 2: the database on Aurora", () => {
         }
         const secrets = JSON.parse((registered.one("aws:iam/rolePolicy:RolePolicy", "shop-server-secrets").inputs as { policy: string }).policy);
         expect(secrets.Statement).toEqual([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [expect.stringContaining("shop-db-us-east-1")] }]);
+    });
+});
+
+describe("stage 3: a shared cache", () => {
+    it("adds a Valkey replication group in the isolated subnets, with replicas and failover in prod, admitting only the application's group", () => {
+        const group = (stack: string) => planOf(stack, 3).resources.find((r) => r.type === "aws:elasticache/replicationGroup:ReplicationGroup")!;
+        expect(group("dev").inputs).toMatchObject({ engine: "valkey", nodeType: "cache.t4g.micro", transitEncryptionEnabled: true });
+        expect(group("prod").inputs).toMatchObject({ nodeType: "cache.r7g.large", automaticFailoverEnabled: true, multiAzEnabled: true });
+        const ingress = planOf("dev", 3).resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("shop-cache-"));
+        expect(ingress.map((r) => r.name)).toEqual(["shop-cache-us-east-1-from-app"]);
+    });
+
+    it("hands the shop the cache over TLS with its AUTH token from Secrets Manager, beside the database", async () => {
+        const registered = await deploy("prod", "3");
+        const userData = (registered.one("aws:ec2/instance:Instance", "shop-server").inputs as { userData: string }).userData;
+        expect(userData).toMatch(/SHOP_REDIS_URL=rediss:\/\/[^ ']+:6379/);
+        expect(userData).toMatch(/value=\$\(aws secretsmanager get-secret-value [^\n]+shop-cache-us-east-1-auth[^\n]+--output text\)\nprintf '%s=%s\\n' SHOP_REDIS_AUTH_TOKEN/);
+        expect(userData).toContain("SHOP_DATABASE_URL=postgres://");
+        const egress = registered.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.name.startsWith("shop-server-vpc-")).map((r) => r.name);
+        expect(egress.sort()).toEqual(["shop-server-vpc-5432", "shop-server-vpc-6379"]);
     });
 });

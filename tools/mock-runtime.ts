@@ -47,6 +47,11 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
     "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({
+        primaryEndpointAddress: `master.${name}.mock.use1.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${name}.mock.use1.cache.amazonaws.com`,
+        configurationEndpointAddress: `clustercfg.${name}.mock.use1.cache.amazonaws.com`,
+    }),
     // An address from the documentation range (RFC 5737).
     "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
     "aws:rds/cluster:Cluster": (name, inputs) => ({
