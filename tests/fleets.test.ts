@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -73,6 +74,17 @@ describe("NginxFleet", () => {
         const verdict = nginxAccepts(conf);
         expect(verdict.output).toContain("syntax is ok");
         expect(verdict.ok).toBe(true);
+    });
+
+    it("takes the DNS name of an internal load balancer from that resource, and renders it once known", async () => {
+        const r = await run(() => {
+            const internal = new aws.lb.LoadBalancer("internal", { internal: true, loadBalancerType: "application", subnets: ["p-1", "p-2"] });
+            new NginxFleet("nginx", { ...nginxArgs, upstream: { dnsName: internal.dnsName, port: 80, resolver: "169.254.169.253" } });
+        });
+        const conf = nginxConfOf(userDataOf(r, "nginx"));
+        expect(conf).toContain("set $shop_upstream http://internal-dns.mock.elb.amazonaws.com:80;");
+        expect(conf).toContain("resolver 169.254.169.253 valid=10s ipv6=off;");
+        expect(nginxAccepts(conf).ok).toBe(true);
     });
 
     it("speaks proxy protocol behind an NLB, with a plain health port that the load balancer may reach", async () => {

@@ -52,6 +52,7 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
         readerEndpointAddress: `replica.${name}.mock.use1.cache.amazonaws.com`,
         configurationEndpointAddress: `clustercfg.${name}.mock.use1.cache.amazonaws.com`,
     }),
+    "aws:lb/loadBalancer:LoadBalancer": (name) => ({ dnsName: `${name}-dns.mock.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" }),
     // An address from the documentation range (RFC 5737).
     "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
     "aws:rds/cluster:Cluster": (name, inputs) => ({

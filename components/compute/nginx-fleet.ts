@@ -4,6 +4,9 @@ import { Problems } from "../validation";
 import { fleet, fleetProblems } from "./fleet";
 import { renderNginxUserData } from "./nginx-user-data";
 
+/** An upstream whose DNS name may be another resource's output. */
+export type FleetUpstream = Upstream | (Omit<Extract<Upstream, { dnsName: string }>, "dnsName"> & { dnsName: pulumi.Input<string> });
+
 /** The plain health port of an Nginx fleet behind an NLB with proxy protocol. */
 export const nginxHealthPort = 8081;
 
@@ -13,8 +16,8 @@ export interface NginxFleetArgs {
     vpcCidr: string;
     /** Private subnets, in at least two zones. */
     subnetIds: pulumi.Input<string>[];
-    /** The application servers nginx balances over. */
-    upstream: Upstream;
+    /** The application servers nginx balances over; a DNS name may come from another resource (an internal load balancer's). */
+    upstream: FleetUpstream;
     /** Security groups admitted on port 80 (the load balancer's), keyed. */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
     /** Target groups the instances register with. */
@@ -44,7 +47,7 @@ export class NginxFleet extends pulumi.ComponentResource {
     readonly autoScalingGroupName: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     /** The configuration the instances run. */
-    readonly nginxConf: string;
+    readonly nginxConf: pulumi.Output<string>;
     /** Behind an NLB with proxy protocol: the plain port for the target group's health check (`healthCheckPort`). */
     readonly healthCheckPort?: number;
 
@@ -52,18 +55,22 @@ export class NginxFleet extends pulumi.ComponentResource {
         const size = { instanceType: args.instanceType ?? "t3.small", minSize: args.minSize ?? 2, maxSize: args.maxSize ?? 6, targetCpuPercent: args.targetCpuPercent ?? 60 };
         // A proxy-protocol listener cannot answer the NLB's plain HTTP health check: a second port does.
         const healthPort = args.behind === "nlb-proxy-protocol" ? nginxHealthPort : undefined;
-        const confArgs: NginxConfArgs = {
-            upstream: args.upstream,
+        // Checked now with a stand-in for a DNS name not known yet; rendered once it is.
+        const upstream = args.upstream;
+        const withName = (dnsName: string): Upstream => ("servers" in upstream ? upstream : { ...upstream, dnsName });
+        const confArgs = (dnsName: string): NginxConfArgs => ({
+            upstream: withName(dnsName),
             clientAddress: { from: args.behind ?? "alb", trustedCidrs: [args.vpcCidr] },
             rateLimit: args.rateLimit,
             healthPort,
-        };
+        });
+        const knownName = "servers" in upstream ? "" : typeof upstream.dnsName === "string" ? upstream.dnsName : "upstream.internal";
         const problems = fleetProblems(new Problems(), { ...size, subnetIds: args.subnetIds, allowedSecurityGroups: args.allowedSecurityGroups });
-        for (const problem of nginxConfProblems(confArgs)) problems.check(true, problem);
+        for (const problem of nginxConfProblems(confArgs(knownName))) problems.check(true, problem);
         problems.throwIfAny("NginxFleet", name);
         super("shop:compute:NginxFleet", name, {}, opts);
 
-        const nginxConf = renderNginxConf(confArgs);
+        const nginxConf = "servers" in upstream ? pulumi.output(renderNginxConf(confArgs(""))) : pulumi.output(upstream.dnsName).apply((dnsName) => renderNginxConf(confArgs(dnsName)));
         const upstreamPorts = "servers" in args.upstream ? args.upstream.servers.map((s) => Number(s.address.split(":").pop())) : [args.upstream.port];
         const { group, securityGroup } = fleet(
             name,
@@ -75,7 +82,7 @@ export class NginxFleet extends pulumi.ComponentResource {
                 healthPort,
                 allowedSecurityGroups: args.allowedSecurityGroups,
                 egressInVpc: upstreamPorts,
-                userData: renderNginxUserData(nginxConf),
+                userData: nginxConf.apply(renderNginxUserData),
                 targetGroupArns: args.targetGroupArns,
                 ...size,
                 managedPolicies: {},
