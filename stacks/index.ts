@@ -1,15 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SingleServer } from "../components/compute/single-server";
+import { RetiredSingleServer, SingleServer } from "../components/compute/single-server";
 import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
 import { wireServer } from "./server-wiring";
 import { sharedCache } from "./stages/cache";
+import { reverseProxy } from "./stages/reverse-proxy";
 import { separateDatabase } from "./stages/separate-database";
 import { Stage } from "./registry";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -61,35 +62,40 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const cache = appGroup && config.stage.number >= 3 ? sharedCache(config, homeRegion, network, appGroup.id, provider) : undefined;
     const wirings = [database?.wiring, cache?.wiring].filter((w) => w !== undefined);
 
-    const server = new SingleServer(
-        "shop-server",
-        {
-            vpcId: network.vpcId,
-            subnetId: network.publicSubnetIds[0],
-            availabilityZone: network.availabilityZones[0],
-            image: config.image,
-            instanceType: config.sizing.serverInstanceType,
-            dataVolumeGiB: config.sizing.dataVolumeGiB,
-            protectData: config.protectData,
-            domain: config.domain,
-            logRetentionDays: config.sizing.logRetentionDays,
-            ...(appGroup && wireServer(network.cidrBlock, appGroup.id, wirings)),
-        },
-        { provider },
-    );
-
-    return {
+    const serverArgs = {
+        vpcId: network.vpcId,
+        subnetId: network.publicSubnetIds[0],
+        availabilityZone: network.availabilityZones[0],
+        image: config.image,
+        instanceType: config.sizing.serverInstanceType,
+        dataVolumeGiB: config.sizing.dataVolumeGiB,
+        protectData: config.protectData,
+        domain: config.domain,
+        logRetentionDays: config.sizing.logRetentionDays,
+    };
+    const outputs = {
         stage: { number: config.stage.number, slug: config.stage.slug },
         environment: config.environment,
         region: homeRegion,
+        vpcId: network.vpcId,
+        ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
+        ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
+    };
+
+    // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
+    if (appGroup && config.stage.number >= 4) {
+        const retired = new RetiredSingleServer("shop-server", serverArgs, { provider });
+        const tier = reverseProxy(config, homeRegion, network, appGroup.id, wirings, provider);
+        return { ...outputs, url: tier.edge.url, loadBalancerDnsName: tier.edge.dnsName, stageOneDataVolumeId: retired.dataVolumeId };
+    }
+    const server = new SingleServer("shop-server", { ...serverArgs, ...(appGroup && wireServer(network.cidrBlock, appGroup.id, wirings)) }, { provider });
+    return {
+        ...outputs,
         url: server.url,
         publicIp: server.publicIp,
-        vpcId: network.vpcId,
         instanceId: server.instanceId,
         dataVolumeId: server.dataVolumeId,
         logGroupName: server.logGroupName,
-        ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
-        ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
     };
 }
 

@@ -28,7 +28,14 @@ beforeAll(async () => {
 });
 
 describe("every composed stage", () => {
-    it.each(stages.slice(1))("keeps every resource of the stage before %i under the same URN (no replacement, no lost data)", (stage) => {
+    it.each(stages.slice(1))("keeps every stateful resource of the stage before %i under the same URN (no replacement, no lost data)", (stage) => {
+        for (const stack of stacks) {
+            const next = new Set(planOf(stack, stage).resources.map((r) => r.urn));
+            expect([stack, statefulOf(planOf(stack, stage - 1)).filter((r) => !next.has(r.urn)).map((r) => r.urn)]).toEqual([stack, []]);
+        }
+    });
+
+    it.each(stages.slice(1).filter((stage) => stage < 4))("keeps every resource of the stage before %i, stateful or not, while the single server serves", (stage) => {
         for (const stack of stacks) {
             const next = new Set(planOf(stack, stage).resources.map((r) => r.urn));
             expect([stack, planOf(stack, stage - 1).resources.filter((r) => !next.has(r.urn)).map((r) => r.urn)]).toEqual([stack, []]);
@@ -95,5 +102,40 @@ describe("stage 3: a shared cache", () => {
         expect(userData).toContain("SHOP_DATABASE_URL=postgres://");
         const egress = registered.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.name.startsWith("shop-server-vpc-")).map((r) => r.name);
         expect(egress.sort()).toEqual(["shop-server-vpc-5432", "shop-server-vpc-6379"]);
+    });
+});
+
+describe("stage 4: Nginx and application fleets behind load balancers", () => {
+    it("puts a public ALB before the Nginx fleet, and an internal ALB before the application fleet", () => {
+        for (const stack of stacks) {
+            const plan = planOf(stack, 4);
+            const lbs = plan.resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer").map((r) => [r.name, (r.inputs as { internal: boolean }).internal]);
+            expect(lbs.sort()).toEqual([["shop-edge-use1", false], ["shop-int-use1", true]]);
+            expect(plan.resources.some((r) => r.type === "shop:compute:NginxFleet")).toBe(true);
+            expect(plan.resources.some((r) => r.type === "shop:compute:AppFleet")).toBe(true);
+            // The single server is gone; its data volume stays, under the URN it had.
+            expect(plan.resources.some((r) => r.type === "aws:ec2/instance:Instance")).toBe(false);
+            const volume = plan.resources.find((r) => r.type === "aws:ebs/volume:Volume")!;
+            expect(volume.urn).toBe(planOf(stack, 3).resources.find((r) => r.type === "aws:ebs/volume:Volume")!.urn);
+        }
+        const groups = (stack: string) => planOf(stack, 4).resources.filter((r) => r.type === "aws:autoscaling/group:Group").map((r) => (r.inputs as { minSize: number; maxSize: number }));
+        expect(groups("dev").every((g) => g.minSize === 1 && g.maxSize === 2)).toBe(true);
+        expect(groups("prod").every((g) => g.minSize === 2 && g.maxSize === 10)).toBe(true);
+    });
+
+    it("runs the shop on the fleet with the whole contract: the writer over verified TLS, the cache, their secrets; Nginx resolves the internal ALB", async () => {
+        const registered = await deploy("prod", "4");
+        const templates = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate");
+        const userDataOf = (name: string) => Buffer.from((templates.find((t) => t.name.startsWith(name))!.inputs as { userData: string }).userData, "base64").toString("utf8");
+        const app = userDataOf("shop-app-fleet-us-east-1");
+        expect(app).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@[^ ']+\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/);
+        expect(app).toMatch(/SHOP_REDIS_URL=rediss:\/\//);
+        expect(app).toContain("SHOP_DATABASE_PASSWORD");
+        expect(app).toContain("SHOP_REDIS_AUTH_TOKEN");
+        expect(app).toContain("NODE_EXTRA_CA_CERTS=/etc/shop/rds-ca.pem");
+        const nginx = userDataOf("shop-nginx-us-east-1");
+        expect(nginx).toContain("set $shop_upstream http://shop-int-use1-dns.mock.elb.amazonaws.com:80;");
+        const appTemplate = templates.find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!.inputs as { vpcSecurityGroupIds: string[] };
+        expect(appTemplate.vpcSecurityGroupIds).toHaveLength(2);
     });
 });

@@ -23,6 +23,10 @@ export interface AppFleetArgs {
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
     /** Target groups the instances register with. @default [] */
     targetGroupArns?: pulumi.Input<string>[];
+    /** Security groups the instances also wear (the "app" group the data tier admits). @default [] */
+    securityGroupIds?: pulumi.Input<string>[];
+    /** Fetch the RDS certificate authorities at boot, for TLS to RDS verified. @default false */
+    rdsCertificates?: boolean;
     /** Ports the shop reaches inside the VPC (5432, 6379, 443, other services). @default [5432, 6379] */
     egressInVpc?: number[];
     /** @default "t3.small" */
@@ -74,7 +78,7 @@ export class AppFleet extends pulumi.ComponentResource {
         const userData = pulumi
             .all([pulumi.output(args.image), region, logGroup.name, pulumi.output(environment), pulumi.output(secrets)])
             .apply(([image, r, logGroupName, env, secretRefs]) =>
-                renderAppUserData({ image, port, region: r, logGroupName, environment: env, secrets: secretRefs }),
+                renderAppUserData({ image, port, region: r, logGroupName, environment: env, secrets: secretRefs, rdsCertificates: args.rdsCertificates }),
             );
         const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns)]).apply(([logArn, arns]) =>
             policyDocument([
@@ -91,6 +95,7 @@ export class AppFleet extends pulumi.ComponentResource {
                 subnetIds: args.subnetIds,
                 port,
                 allowedSecurityGroups: args.allowedSecurityGroups,
+                extraSecurityGroupIds: args.securityGroupIds,
                 egressInVpc: args.egressInVpc ?? [5432, 6379],
                 userData,
                 targetGroupArns: args.targetGroupArns ?? [],

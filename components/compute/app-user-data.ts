@@ -1,4 +1,5 @@
 import { envFileProblems, renderEnvFile, ShopEnvironment } from "./env-file";
+import { fetchRdsCertificates, mountRdsCertificates } from "./rds-certificates";
 import { shellQuote } from "./shell";
 
 /**
@@ -14,6 +15,8 @@ export interface AppUserDataArgs extends ShopEnvironment {
     port: number;
     region: string;
     logGroupName: string;
+    /** Fetch the RDS certificate authorities at boot, for TLS to RDS verified. @default false */
+    rdsCertificates?: boolean;
 }
 
 export function renderAppUserData(args: AppUserDataArgs): string {
@@ -33,9 +36,9 @@ ${registry ? `aws ecr get-login-password --region ${shellQuote(args.region)} | d
 # The environment contract; secrets only in this root-only file, never in the launch template.
 env_file=/etc/shop.env
 ${envFile}
-
+${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}
 docker run -d --name shop --restart always --env-file "$env_file" \\
-  -p ${args.port}:${args.port} --stop-timeout 30 \\
+  -p ${args.port}:${args.port} --stop-timeout 30 \\${args.rdsCertificates ? `\n  ${mountRdsCertificates("/etc/shop-certs/rds-ca.pem")} \\` : ""}
   --log-driver awslogs --log-opt awslogs-region=${shellQuote(args.region)} --log-opt awslogs-group=${shellQuote(args.logGroupName)} \\
   ${shellQuote(args.image)}
 `;

@@ -12,6 +12,8 @@ export interface FleetArgs {
     subnetIds: pulumi.Input<string>[];
     /** The port the fleet serves on. */
     port: number;
+    /** Security groups the instances also wear (the "app" group the data tier admits). @default [] */
+    extraSecurityGroupIds?: pulumi.Input<string>[];
     /** A second port for the load balancer's health checks only. @default none */
     healthPort?: number;
     /** Security groups admitted on `port` and `healthPort` (the load balancer's, or the proxies'), keyed. */
@@ -96,7 +98,7 @@ export function fleet(name: string, args: FleetArgs, parent: pulumi.Resource): {
             imageId: amazonLinux2023(opts),
             instanceType: args.instanceType,
             iamInstanceProfile: { arn: profile.arn },
-            vpcSecurityGroupIds: [securityGroup.id],
+            vpcSecurityGroupIds: [securityGroup.id, ...(args.extraSecurityGroupIds ?? [])],
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: args.metadataHopLimit },
             blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: args.rootVolumeGiB, deleteOnTermination: "true" } }],
             userData: pulumi.output(args.userData).apply((script) => Buffer.from(script).toString("base64")),

@@ -1,4 +1,5 @@
 import { envFileProblems, renderEnvFile, ShopEnvironment } from "./env-file";
+import { fetchRdsCertificates, mountRdsCertificates } from "./rds-certificates";
 
 /**
  * The first-boot script of the single server: Docker, the data volume, PostgreSQL and the
@@ -29,9 +30,6 @@ export interface ServerUserDataArgs {
     rdsCertificates?: boolean;
 }
 
-/** Where the RDS CA bundle is inside the shop's container; database URLs name it as `sslrootcert`. */
-export const rdsCaPath = "/etc/shop/rds-ca.pem";
-const rdsCaUrl = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 
 /** Images of the server's helpers, pinned so a reboot or a replacement never upgrades them silently. */
 export const postgresImage = "docker.io/library/postgres:16.6";
@@ -83,7 +81,7 @@ ${
             ? `dnf install -y jq
 # The environment contract; secrets only in this root-only file, never in the user data.
 ${renderEnvFile("/srv/shop/shop.env", shopEnvironment, region)}
-${rdsCertificates ? `mkdir -p /srv/shop/certs\ncurl -fsSL --retry 5 -o /srv/shop/certs/rds-ca.pem ${rdsCaUrl}\n` : ""}`
+${rdsCertificates ? `${fetchRdsCertificates("/srv/shop/certs/rds-ca.pem")}\n` : ""}`
             : `# The database password is made on the box, once, and lives only on the encrypted data volume.
 if [ ! -s /srv/shop/db-password ]; then
   (umask 077; openssl rand -hex 24 > /srv/shop/db-password)
@@ -110,7 +108,7 @@ ${
 
 docker run -d --name shop --restart unless-stopped --network shop \\
   -e PORT=${containerPort} -e SHOP_REGION=${region} \\
-  ${external ? "" : "-e SHOP_DATABASE_URL=postgres://shop@shop-db:5432/shop "}--env-file /srv/shop/shop.env \\${rdsCertificates ? `\n  -v /srv/shop/certs/rds-ca.pem:${rdsCaPath}:ro -e NODE_EXTRA_CA_CERTS=${rdsCaPath} \\` : ""}
+  ${external ? "" : "-e SHOP_DATABASE_URL=postgres://shop@shop-db:5432/shop "}--env-file /srv/shop/shop.env \\${rdsCertificates ? `\n  ${mountRdsCertificates("/srv/shop/certs/rds-ca.pem")} \\` : ""}
   ${domain ? "" : `-p 80:${containerPort} `}${logging("shop")} \\
   ${image}
 ${domain ? `

@@ -125,12 +125,7 @@ export class SingleServer extends pulumi.ComponentResource {
         }
         const profile = new aws.iam.InstanceProfile(name, { role: role.name, tags }, parent);
 
-        const protectData = args.protectData ?? false;
-        const dataVolume = new aws.ebs.Volume(
-            `${name}-data`,
-            { availabilityZone: args.availabilityZone, size: dataVolumeGiB, type: "gp3", encrypted: true, tags: { ...tags, Name: `${name}-data` } },
-            { parent: this, protect: protectData, retainOnDelete: protectData },
-        );
+        const dataVolume = serverDataVolume(this, name, { availabilityZone: args.availabilityZone, dataVolumeGiB, protectData: args.protectData ?? false, tags });
 
         const region = aws.getRegionOutput({}, parent).region;
         const userData = pulumi
@@ -180,5 +175,34 @@ export class SingleServer extends pulumi.ComponentResource {
             securityGroupId: this.securityGroupId,
             dataVolumeId: this.dataVolumeId,
         });
+    }
+}
+
+/** The server's data volume: encrypted gp3, protected and kept on delete when it holds production data. */
+function serverDataVolume(
+    parent: pulumi.Resource,
+    name: string,
+    args: { availabilityZone: pulumi.Input<string>; dataVolumeGiB: number; protectData: boolean; tags: Record<string, string> },
+): aws.ebs.Volume {
+    return new aws.ebs.Volume(
+        `${name}-data`,
+        { availabilityZone: args.availabilityZone, size: args.dataVolumeGiB, type: "gp3", encrypted: true, tags: { ...args.tags, Name: `${name}-data` } },
+        { parent, protect: args.protectData, retainOnDelete: args.protectData },
+    );
+}
+
+/**
+ * What is left of the single server from stage 4 on, when fleets serve the shop: its data
+ * volume (stage 1's database files), under the same URN (same component type and name), so
+ * that no promotion deletes data. Delete it by hand once its data is known to be in Aurora.
+ */
+export class RetiredSingleServer extends pulumi.ComponentResource {
+    readonly dataVolumeId: pulumi.Output<string>;
+
+    constructor(name: string, args: Pick<SingleServerArgs, "availabilityZone" | "dataVolumeGiB" | "protectData" | "tags">, opts?: pulumi.ComponentResourceOptions) {
+        super("shop:compute:SingleServer", name, {}, opts);
+        const volume = serverDataVolume(this, name, { availabilityZone: args.availabilityZone, dataVolumeGiB: args.dataVolumeGiB ?? 20, protectData: args.protectData ?? false, tags: args.tags ?? {} });
+        this.dataVolumeId = volume.id;
+        this.registerOutputs({ dataVolumeId: this.dataVolumeId });
     }
 }

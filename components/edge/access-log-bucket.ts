@@ -16,7 +16,9 @@ export interface AccessLogBucketArgs {
  * Elastic Load Balancing account (ALB) and the log delivery service (NLB), nothing else.
  */
 export function accessLogBucket(name: string, args: AccessLogBucketArgs, opts: pulumi.CustomResourceOptions): aws.s3.Bucket {
-    const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy, tags: args.tags }, opts);
+    // Logs kept for audits outlive the load balancer in production: a bucket that may not be emptied is protected too.
+    const keep = !args.forceDestroy;
+    const bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy, tags: args.tags }, { ...opts, protect: keep, retainOnDelete: keep });
     new aws.s3.BucketPublicAccessBlock(name, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, opts);
     new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
     new aws.s3.BucketServerSideEncryptionConfiguration(name, { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, opts);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { rdsCaPath } from "../../components/compute/server-user-data";
+import { rdsCaPath } from "../../components/compute/rds-certificates";
 import { AuroraCluster } from "../../components/data/aurora-cluster";
 import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";

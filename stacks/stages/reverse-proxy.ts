@@ -1,0 +1,72 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AppFleet } from "../../components/compute/app-fleet";
+import { NginxFleet } from "../../components/compute/nginx-fleet";
+import { LoadBalancer } from "../../components/edge/load-balancer";
+import { Vpc } from "../../components/network/vpc";
+import { StackConfig } from "../config";
+import { regionCode } from "../region-code";
+import { ServerWiring } from "../server-wiring";
+
+/**
+ * Stage 4 (seed 3.4): one server no longer carries the traffic. A public ALB in front of an
+ * Nginx fleet, which balances over an application fleet through an internal ALB; both fleets
+ * scale on CPU over the private subnets. The shop's instances are interchangeable: sessions,
+ * carts and sign-in counters live in Redis since stage 3. The application fleet wears the
+ * app group, so the data tier admits it as it admitted the single server.
+ */
+export function reverseProxy(
+    config: StackConfig,
+    region: string,
+    network: Vpc,
+    appGroupId: pulumi.Input<string>,
+    wirings: ServerWiring[],
+    provider: aws.Provider,
+): { edge: LoadBalancer; app: AppFleet; nginx: NginxFleet } {
+    const size = { minSize: config.sizing.fleetMinSize, maxSize: config.sizing.fleetMaxSize };
+    const internal = new LoadBalancer(
+        `shop-int-${regionCode(region)}`,
+        { type: "application", internal: true, vpcId: network.vpcId, vpcCidr: network.cidrBlock, subnetIds: network.privateSubnetIds, targetGroups: { app: { port: 8080 } }, deletionProtection: config.protectData },
+        { provider },
+    );
+    const app = new AppFleet(
+        `shop-app-fleet-${region}`,
+        {
+            vpcId: network.vpcId,
+            vpcCidr: network.cidrBlock,
+            subnetIds: network.privateSubnetIds,
+            image: config.image,
+            environment: Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment)),
+            secrets: Object.assign({}, ...wirings.map((w) => w.secrets)),
+            securityGroupIds: [appGroupId],
+            egressInVpc: wirings.flatMap((w) => w.egressPorts),
+            rdsCertificates: wirings.some((w) => w.rdsCertificates),
+            allowedSecurityGroups: { lb: internal.securityGroupId },
+            targetGroupArns: [internal.targetGroupArns.app],
+            logRetentionDays: config.sizing.logRetentionDays,
+            ...size,
+        },
+        { provider },
+    );
+    const edge = new LoadBalancer(
+        `shop-edge-${regionCode(region)}`,
+        { type: "application", vpcId: network.vpcId, vpcCidr: network.cidrBlock, subnetIds: network.publicSubnetIds, targetGroups: { nginx: { port: 80 } }, deletionProtection: config.protectData },
+        { provider },
+    );
+    const nginx = new NginxFleet(
+        `shop-nginx-${region}`,
+        {
+            vpcId: network.vpcId,
+            vpcCidr: network.cidrBlock,
+            subnetIds: network.privateSubnetIds,
+            // The Amazon-provided DNS resolver: the internal ALB's addresses change, its name does not.
+            upstream: { dnsName: internal.dnsName, port: 80, resolver: "169.254.169.253" },
+            behind: "alb",
+            allowedSecurityGroups: { edge: edge.securityGroupId },
+            targetGroupArns: [edge.targetGroupArns.nginx],
+            ...size,
+        },
+        { provider },
+    );
+    return { edge, app, nginx };
+}
