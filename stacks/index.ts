@@ -10,7 +10,7 @@ import { separateDatabase } from "./stages/separate-database";
 import { Stage } from "./registry";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -56,7 +56,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         config.stage.number >= 2
             ? new aws.ec2.SecurityGroup(`shop-app-${homeRegion}`, { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${homeRegion}` } }, { provider })
             : undefined;
-    // Stage 2: the database moves to Aurora; the server runs the shop alone.
+    // Stage 2: the database moves to Aurora; the server runs the shop alone. Stage 5: it gains readers.
     const database = appGroup && separateDatabase(config, homeRegion, network, appGroup.id, provider);
     // Stage 3: a shared cache in front of it.
     const cache = appGroup && config.stage.number >= 3 ? sharedCache(config, homeRegion, network, appGroup.id, provider) : undefined;
@@ -79,6 +79,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: homeRegion,
         vpcId: network.vpcId,
         ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
+        ...(database && config.stage.number >= 5 && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
         ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
     };
 

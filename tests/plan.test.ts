@@ -94,9 +94,9 @@ describe("plan command line", () => {
     });
 
     it("refuses a stage that is not composed yet", () => {
-        const { status, stderr } = cli(["--stack", "dev", "--stage", "read-replicas"]);
+        const { status, stderr } = cli(["--stack", "dev", "--stage", "business-split"]);
         expect(status).toBe(2);
-        expect(stderr.trim()).toBe("shop-evolution:stage: stage 5 (read-replicas) is not composed yet; composed stages: 1, 2, 3, 4");
+        expect(stderr.trim()).toBe("shop-evolution:stage: stage 6 (business-split) is not composed yet; composed stages: 1, 2, 3, 4, 5");
     });
 
     it("refuses a stack file with values of the wrong type, one line per problem", () => {

@@ -139,3 +139,25 @@ describe("stage 4: Nginx and application fleets behind load balancers", () => {
         expect(appTemplate.vpcSecurityGroupIds).toHaveLength(2);
     });
 });
+
+describe("stage 5: read replicas", () => {
+    it("gives the same cluster readers (and reader autoscaling in prod) without touching the writer", () => {
+        const instances = (stack: string) => planOf(stack, 5).resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance").map((r) => r.name);
+        expect(instances("dev")).toEqual(["shop-db-us-east-1-writer", "shop-db-us-east-1-reader-1"]);
+        expect(instances("prod")).toEqual(["shop-db-us-east-1-writer", "shop-db-us-east-1-reader-1", "shop-db-us-east-1-reader-2"]);
+        const writer = (stage: number) => planOf("prod", stage).resources.find((r) => r.name === "shop-db-us-east-1-writer")!;
+        expect(writer(5).urn).toBe(writer(4).urn);
+        expect(writer(5).inputs).toEqual(writer(4).inputs);
+        const scaling = planOf("prod", 5).resources.find((r) => r.type === "aws:appautoscaling/target:Target")!.inputs as { scalableDimension: string; minCapacity: number; maxCapacity: number };
+        expect(scaling).toMatchObject({ scalableDimension: "rds:cluster:ReadReplicaCount", minCapacity: 0, maxCapacity: 2 });
+        expect(planOf("dev", 5).resources.some((r) => r.type === "aws:appautoscaling/target:Target")).toBe(false);
+    });
+
+    it("hands the shop the reader endpoint beside the writer, over the same verified TLS", async () => {
+        const registered = await deploy("dev", "5");
+        const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!;
+        const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
+        expect(userData).toMatch(/SHOP_DATABASE_READER_URLS=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-ro-mock\.[^ ']+\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/);
+        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-mock\./);
+    });
+});

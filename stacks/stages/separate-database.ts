@@ -11,6 +11,9 @@ import { ServerWiring } from "../server-wiring";
  * so that the two stop competing for one box. The shop reaches the writer over TLS
  * verified against the RDS certificate authorities, with the password read from the
  * cluster's Secrets Manager secret at boot. The cluster admits only the app group.
+ *
+ * Stage 5 (seed 3.5): the same cluster gains readers (in prod also reader autoscaling), and
+ * the shop sends its replica-safe reads to the reader endpoint, keeping read-your-writes.
  */
 export function separateDatabase(
     config: StackConfig,
@@ -27,14 +30,22 @@ export function separateDatabase(
             allowedSecurityGroups: { app: appGroupId },
             instanceClass: config.sizing.databaseInstanceClass,
             production: config.protectData,
+            ...(config.stage.number >= 5 && {
+                readers: Object.fromEntries(Array.from({ length: config.sizing.databaseReaders }, (_, i) => [String(i + 1), {}])),
+                // Prod adds readers under load; the declared ones and the writer are never scaled away.
+                readerAutoscaling: config.environment === "prod" ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" as const } : undefined,
+            }),
         },
         { provider },
     );
-    const url = pulumi.interpolate`postgres://${cluster.masterUsername}@${cluster.writerEndpoint}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
+    const urlOf = (host: pulumi.Input<string>) => pulumi.interpolate`postgres://${cluster.masterUsername}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
     return {
         cluster,
         wiring: {
-            environment: { SHOP_DATABASE_URL: url },
+            environment: {
+                SHOP_DATABASE_URL: urlOf(cluster.writerEndpoint),
+                ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: urlOf(cluster.readerEndpoint) }),
+            },
             secrets: { SHOP_DATABASE_PASSWORD: { secretArn: cluster.secretArn, jsonKey: "password" } },
             egressPorts: [5432],
             rdsCertificates: true,
