@@ -38,6 +38,12 @@ describe("carts in Redis", () => {
         expect(await carts.lines("s1")).toEqual([]);
     });
 
+    it("keeps the order of lines added within one millisecond", async () => {
+        const ids = Array.from({ length: 30 }, (_, i) => 30 - i);
+        for (const id of ids) await carts.add("quick", id, 1);
+        expect((await carts.lines("quick")).map((l) => l.productId)).toEqual(ids);
+    });
+
     it("moves a guest's cart into the signed-in session, adding to what is there, in the order things were added", async () => {
         await carts.add("guest", 1, 2);
         await carts.add("guest", 2, 1);

@@ -11,10 +11,18 @@ import { CartLine, Carts, maxQuantity } from "./cart";
 
 const lifeSeconds = sessionDays * 24 * 3600;
 
+// A line's place in the cart is the time it was added, in milliseconds, and always after the
+// cart's last line: two lines added in the same millisecond keep their order (equal scores
+// would sort by product id).
 const addScript = `
 local q = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
 if q > tonumber(ARGV[3]) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[4], ARGV[1])
+if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  local place = tonumber(ARGV[4])
+  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) >= place then place = tonumber(last[2]) + 1 end
+  redis.call('ZADD', KEYS[2], place, ARGV[1])
+end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 return 1`;
