@@ -15,6 +15,8 @@ export interface DatabaseTarget {
     url: string;
     /** Readers (replicas), possibly none. */
     readerUrls: string[];
+    /** The password of the writer and the readers, kept out of the URLs. */
+    password?: string;
 }
 
 export interface ShopConfig {
@@ -23,7 +25,8 @@ export interface ShopConfig {
     databases?: Record<Domain, DatabaseTarget>;
     /** Comment shards (stage 7); empty: comments live with the catalog. */
     commentShardUrls: string[];
-    databasePassword?: string;
+    /** The password of every comment shard (they share one credential). */
+    commentShardPassword?: string;
     redisUrl?: string;
     redisAuthToken?: string;
     searchUrl?: string;
@@ -87,12 +90,17 @@ export function readConfig(env: Record<string, string | undefined> = process.env
             const domainReaders = urlList(`SHOP_DATABASE_READER_URLS_${upper}`, postgresUrl, "postgres:// URLs");
             if (domainWriter && !writer) problems.push(`SHOP_DATABASE_URL_${upper}: needs SHOP_DATABASE_URL for the other domains`);
             if (!domainWriter && domainReaders.length > 0) problems.push(`SHOP_DATABASE_READER_URLS_${upper}: needs SHOP_DATABASE_URL_${upper}`);
-            return [d, domainWriter ? { url: domainWriter, readerUrls: domainReaders } : undefined];
+            // Each domain's database may have a credential of its own (stage 6: one cluster each).
+            const domainPassword = get(`SHOP_DATABASE_PASSWORD_${upper}`);
+            if (!domainWriter && domainPassword !== undefined) problems.push(`SHOP_DATABASE_PASSWORD_${upper}: needs SHOP_DATABASE_URL_${upper}`);
+            return [d, domainWriter ? { url: domainWriter, readerUrls: domainReaders, password: domainPassword ?? get("SHOP_DATABASE_PASSWORD") } : undefined];
         }),
     ) as Record<Domain, DatabaseTarget | undefined>;
     if (!writer && readers.length > 0) problems.push("SHOP_DATABASE_READER_URLS: needs SHOP_DATABASE_URL");
     const commentShardUrls = urlList("SHOP_COMMENT_SHARD_URLS", postgresUrl, "postgres:// URLs");
     if (!writer && commentShardUrls.length > 0) problems.push("SHOP_COMMENT_SHARD_URLS: needs SHOP_DATABASE_URL");
+    const commentShardPassword = get("SHOP_COMMENT_SHARD_PASSWORD");
+    if (commentShardUrls.length === 0 && commentShardPassword !== undefined) problems.push("SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS");
 
     const moduleList = (get("SHOP_MODULES") ?? modules.join(",")).split(",").map((m) => m.trim()).filter(Boolean);
     const unknownModules = moduleList.filter((m) => !(modules as readonly string[]).includes(m));
@@ -117,10 +125,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     return {
         port,
         databases: writer
-            ? (Object.fromEntries(domains.map((d) => [d, perDomain[d] ?? { url: writer, readerUrls: readers }])) as Record<Domain, DatabaseTarget>)
+            ? (Object.fromEntries(domains.map((d) => [d, perDomain[d] ?? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") }])) as Record<Domain, DatabaseTarget>)
             : undefined,
         commentShardUrls,
-        databasePassword: get("SHOP_DATABASE_PASSWORD"),
+        commentShardPassword: commentShardPassword ?? get("SHOP_DATABASE_PASSWORD"),
         redisUrl: redis,
         redisAuthToken: get("SHOP_REDIS_AUTH_TOKEN"),
         searchUrl: search,

@@ -9,17 +9,37 @@ import { RunningShop, ShopClient, startShop } from "./support/shop";
 describe("each business domain on its own database", () => {
     let server: PostgresServer;
     let shop: RunningShop;
+    let urls: Record<string, string>;
     const tablesOf = (database: string) => server.psql(database, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'").trim().split(",");
 
     beforeAll(async () => {
         server = await startPostgres();
-        const [catalog, orders, users] = await Promise.all(["catalog", "orders", "users"].map((name) => server.createDatabase(name)));
+        // Each database belongs to a role of its own with its own password, as each domain's cluster has its own credential.
+        const [catalog, orders, users] = await Promise.all(["catalog", "orders", "users"].map((name) => server.createDatabase(name, { user: `${name}_owner`, password: `${name}: pass'word` })));
+        urls = { catalog, orders, users };
         // The main URL is the catalog's; orders and users are moved out.
-        shop = await startShop({ SHOP_DATABASE_URL: catalog, SHOP_DATABASE_URL_ORDERS: orders, SHOP_DATABASE_URL_USERS: users });
+        shop = await startShop({
+            SHOP_DATABASE_URL: catalog,
+            SHOP_DATABASE_PASSWORD: "catalog: pass'word",
+            SHOP_DATABASE_URL_ORDERS: orders,
+            SHOP_DATABASE_PASSWORD_ORDERS: "orders: pass'word",
+            SHOP_DATABASE_URL_USERS: users,
+            SHOP_DATABASE_PASSWORD_USERS: "users: pass'word",
+        });
     }, 60_000);
     afterAll(async () => {
         await shop?.close();
         await server?.stop();
+    });
+
+    it("refuses to start when a domain's password is wrong: each database checks its own", async () => {
+        const wrong = startShop({
+            SHOP_DATABASE_URL: urls.catalog,
+            SHOP_DATABASE_PASSWORD: "catalog: pass'word",
+            SHOP_DATABASE_URL_USERS: urls.users,
+            SHOP_DATABASE_PASSWORD_USERS: "catalog: pass'word",
+        });
+        await expect(wrong).rejects.toThrow(/password authentication failed for user "users_owner"/);
     });
 
     it("keeps each domain's tables in its own database", () => {

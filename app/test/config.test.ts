@@ -32,6 +32,28 @@ describe("the shop's configuration", () => {
         });
     });
 
+    it("gives each database its own password where one is set, else the main one", () => {
+        const config = readConfig({
+            SHOP_DATABASE_URL: "postgres://shop@writer/shop",
+            SHOP_DATABASE_PASSWORD: "main-secret",
+            SHOP_DATABASE_URL_USERS: "postgres://shop@users-writer/users",
+            SHOP_DATABASE_PASSWORD_USERS: "users-secret",
+            SHOP_DATABASE_URL_ORDERS: "postgres://shop@orders-writer/orders",
+            SHOP_COMMENT_SHARD_URLS: "postgres://shop@c0/comments,postgres://shop@c1/comments",
+            SHOP_COMMENT_SHARD_PASSWORD: "shard-secret",
+        });
+        expect(config.databases?.catalog.password).toBe("main-secret");
+        expect(config.databases?.users.password).toBe("users-secret");
+        expect(config.databases?.orders.password).toBe("main-secret");
+        expect(config.commentShardPassword).toBe("shard-secret");
+        expect(readConfig({ SHOP_DATABASE_URL: "postgres://shop@writer/shop", SHOP_DATABASE_PASSWORD: "main-secret", SHOP_COMMENT_SHARD_URLS: "postgres://shop@c0/comments" }).commentShardPassword).toBe("main-secret");
+    });
+
+    it("refuses a password for a database that is not configured", () => {
+        const problems = problemsOf({ SHOP_DATABASE_URL: "postgres://shop@writer/shop", SHOP_DATABASE_PASSWORD_CATALOG: "x", SHOP_COMMENT_SHARD_PASSWORD: "y" });
+        expect(problems).toEqual(["SHOP_DATABASE_PASSWORD_CATALOG: needs SHOP_DATABASE_URL_CATALOG", "SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS"]);
+    });
+
     it("reads modules, service URLs, region and secrets", () => {
         const config = readConfig({
             SHOP_MODULES: "catalog, search",

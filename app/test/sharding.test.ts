@@ -17,8 +17,9 @@ describe("comments on three shards", () => {
     beforeAll(async () => {
         server = await startPostgres();
         const main = await server.createDatabase("shop");
-        const shards = await Promise.all(shardNames.map((name) => server.createDatabase(name)));
-        env = { SHOP_DATABASE_URL: main, SHOP_COMMENT_SHARD_URLS: shards.join(",") };
+        // The shards share one credential of their own, as the stage's shard clusters do.
+        const shards = await Promise.all(shardNames.map((name) => server.createDatabase(name, { user: `${name}_owner`, password: "shard-secret" })));
+        env = { SHOP_DATABASE_URL: main, SHOP_COMMENT_SHARD_URLS: shards.join(","), SHOP_COMMENT_SHARD_PASSWORD: "shard-secret" };
         shop = await startShop(env);
     }, 60_000);
     afterAll(async () => {

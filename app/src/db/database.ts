@@ -46,9 +46,12 @@ export interface PostgresOptions {
 
 export function postgresDatabase(options: PostgresOptions): Database {
     const parsed = new URL(options.url);
+    // node-postgres lets the connection string's (empty) password win over a `password` option,
+    // so the secret joins the URL here, in memory only.
+    const withPassword = new URL(options.url);
+    if (options.password !== undefined) withPassword.password = encodeURIComponent(options.password);
     const pool = new Pool({
-        connectionString: options.url,
-        password: options.password ?? (parsed.password ? decodeURIComponent(parsed.password) : undefined),
+        connectionString: withPassword.href,
         max: options.poolSize ?? 10,
         statement_timeout: options.statementTimeoutMs ?? 10_000,
         connectionTimeoutMillis: 5_000,

@@ -22,7 +22,7 @@ export interface Stores {
     close(): Promise<void>;
 }
 
-export async function openStores(config: Pick<ShopConfig, "databases" | "databasePassword" | "pgliteDir" | "commentShardUrls">): Promise<Stores> {
+export async function openStores(config: Pick<ShopConfig, "databases" | "pgliteDir" | "commentShardUrls" | "commentShardPassword">): Promise<Stores> {
     let stores: Omit<Stores, "close" | "all">;
     if (!config.databases) {
         const embedded = await pgliteDatabase(config.pgliteDir);
@@ -31,10 +31,10 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "databas
         // Domains that share a URL share one pool.
         const pools = new Map<string, Database>();
         const open = (target: DatabaseTarget) => {
-            const key = [target.url, ...target.readerUrls].join(" ");
+            const key = JSON.stringify(target);
             if (!pools.has(key)) {
-                const writer = postgresDatabase({ url: target.url, password: config.databasePassword });
-                const readers = target.readerUrls.map((url) => postgresDatabase({ url, password: config.databasePassword }));
+                const writer = postgresDatabase({ url: target.url, password: target.password });
+                const readers = target.readerUrls.map((url) => postgresDatabase({ url, password: target.password }));
                 pools.set(key, readers.length > 0 ? new ReplicatedDatabase(writer, readers) : writer);
             }
             return pools.get(key)!;
@@ -45,7 +45,7 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "databas
             catalog: open(catalog),
             orders: open(orders),
             users: open(users),
-            commentShards: shardUrls.length > 0 ? shardUrls.map((url) => open({ url, readerUrls: [] })) : [open(catalog)],
+            commentShards: shardUrls.length > 0 ? shardUrls.map((url) => open({ url, readerUrls: [], password: config.commentShardPassword })) : [open(catalog)],
         };
     }
     const all = [...new Set([stores.catalog, stores.orders, stores.users, ...stores.commentShards])];

@@ -11,8 +11,12 @@ import { freePort } from "./ports";
 
 export interface PostgresServer {
     port: number;
-    /** A URL of a new, empty database on this server. */
-    createDatabase(name: string): Promise<string>;
+    /**
+     * A URL of a new, empty database on this server. With `owner`, the database belongs to a
+     * login role that must give its password (scram-sha-256), as on a managed database; the
+     * URL names the role but never carries the password.
+     */
+    createDatabase(name: string, owner?: { user: string; password: string }): Promise<string>;
     /** Runs SQL through psql, as the superuser. */
     psql(database: string, sql: string): string;
     stop(): Promise<void>;
@@ -78,6 +82,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     const binDir = postgresBinDir();
     const dataDir = makeServerDir("shop-pg-");
     run(asServerUser(path.join(binDir, "initdb"), ["-D", dataDir, "-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]));
+    // The superuser (the tests' psql, replication) stays trusted; any other role must give its password.
+    const hba = ["local all shop trust", "host all shop 127.0.0.1/32 trust", "host replication shop 127.0.0.1/32 trust", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n");
+    fs.writeFileSync(path.join(dataDir, "pg_hba.conf"), hba);
     const port = await freePort();
     const stop = await startServer(binDir, dataDir, port, ["-c", "max_connections=200"]);
     const psql = (database: string, sql: string) => run([path.join(binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
@@ -87,9 +94,13 @@ export async function startPostgres(): Promise<PostgresServer> {
         binDir,
         asServerUser,
         psql,
-        async createDatabase(name: string) {
-            psql("postgres", `CREATE DATABASE ${name};`);
-            return `postgres://shop@127.0.0.1:${port}/${name}`;
+        async createDatabase(name: string, owner?: { user: string; password: string }) {
+            if (!owner) {
+                psql("postgres", `CREATE DATABASE ${name};`);
+                return `postgres://shop@127.0.0.1:${port}/${name}`;
+            }
+            psql("postgres", `CREATE ROLE ${owner.user} LOGIN PASSWORD '${owner.password.replace(/'/g, "''")}'; CREATE DATABASE ${name} OWNER ${owner.user};`);
+            return `postgres://${owner.user}@127.0.0.1:${port}/${name}`;
         },
         async stop() {
             await stop();
