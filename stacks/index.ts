@@ -4,13 +4,15 @@ import { RetiredSingleServer, SingleServer } from "../components/compute/single-
 import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
 import { wireServer } from "./server-wiring";
+import { businessSplit } from "./stages/business-split";
 import { sharedCache } from "./stages/cache";
 import { reverseProxy } from "./stages/reverse-proxy";
 import { separateDatabase } from "./stages/separate-database";
+import { tableSharding } from "./stages/table-sharding";
 import { Stage } from "./registry";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -56,11 +58,16 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         config.stage.number >= 2
             ? new aws.ec2.SecurityGroup(`shop-app-${homeRegion}`, { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${homeRegion}` } }, { provider })
             : undefined;
+    const from = (stage: number) => appGroup !== undefined && config.stage.number >= stage;
     // Stage 2: the database moves to Aurora; the server runs the shop alone. Stage 5: it gains readers.
     const database = appGroup && separateDatabase(config, homeRegion, network, appGroup.id, provider);
     // Stage 3: a shared cache in front of it.
-    const cache = appGroup && config.stage.number >= 3 ? sharedCache(config, homeRegion, network, appGroup.id, provider) : undefined;
-    const wirings = [database?.wiring, cache?.wiring].filter((w) => w !== undefined);
+    const cache = from(3) ? sharedCache(config, homeRegion, network, appGroup!.id, provider) : undefined;
+    // Stage 6: catalog and users on databases of their own; the orders stay on the first.
+    const split = from(6) ? businessSplit(config, homeRegion, network, appGroup!.id, provider) : undefined;
+    // Stage 7: comments on shards.
+    const sharding = from(7) ? tableSharding(config, homeRegion, network, appGroup!.id, provider) : undefined;
+    const wirings = [database?.wiring, cache?.wiring, split?.wiring, sharding?.wiring].filter((w) => w !== undefined);
 
     const serverArgs = {
         vpcId: network.vpcId,
@@ -81,6 +88,8 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
         ...(database && config.stage.number >= 5 && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
         ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
+        ...(split && Object.fromEntries(Object.entries(split.databases).map(([domain, db]) => [`${domain}DatabaseEndpoint`, db.cluster.writerEndpoint]))),
+        ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
     };
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.

@@ -84,6 +84,15 @@ describe("AuroraCluster", () => {
         expect(r.one(INSTANCE, "orders-reader-s1").inputs.instanceClass).toBe("db.serverless");
     });
 
+    it("takes a credential shared with other clusters: its password, its secret for the clients, no secret of its own", async () => {
+        const r = await run(() => void new AuroraCluster("shard-0", { ...args, masterPassword: { password: "shared-password", secretArn: "arn:aws:secretsmanager:us-east-1:1:secret:shards" } }));
+        expect(r.one(CLUSTER, "shard-0").inputs.masterPassword).toBe("[secret]");
+        expect(r.one(CLUSTER, "shard-0").inputs.manageMasterUserPassword).toBeUndefined();
+        expect(r.ofType("aws:secretsmanager/secret:Secret")).toEqual([]);
+        const other = await run(() => ({ secretArn: new AuroraCluster("shard-1", { ...args, masterPassword: { password: "p", secretArn: "arn:shards" } }).secretArn }));
+        expect(other.outputs.secretArn).toBe("arn:shards");
+    });
+
     it("makes a global database from the cluster, with a read-only secondary cluster through the caller's provider", async () => {
         const r = await run(() => {
             const eu = new aws.Provider("eu", { region: "eu-west-1" });

@@ -94,9 +94,9 @@ describe("plan command line", () => {
     });
 
     it("refuses a stage that is not composed yet", () => {
-        const { status, stderr } = cli(["--stack", "dev", "--stage", "business-split"]);
+        const { status, stderr } = cli(["--stack", "dev", "--stage", "multi-region"]);
         expect(status).toBe(2);
-        expect(stderr.trim()).toBe("shop-evolution:stage: stage 6 (business-split) is not composed yet; composed stages: 1, 2, 3, 4, 5");
+        expect(stderr.trim()).toBe("shop-evolution:stage: stage 9 (multi-region) is not composed yet; composed stages: 1, 2, 3, 4, 5, 6, 7, 8");
     });
 
     it("refuses a stack file with values of the wrong type, one line per problem", () => {

@@ -161,3 +161,85 @@ describe("stage 5: read replicas", () => {
         expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-mock\./);
     });
 });
+
+/** The application fleet's first-boot script at a stage, decoded. */
+async function appUserData(stack: "dev" | "prod", stage: string): Promise<string> {
+    const registered = await deploy(stack, stage);
+    const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!;
+    return Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
+}
+
+describe("stage 6: a database per business domain", () => {
+    it("moves catalog and users to clusters of their own, with readers, and keeps the orders on the first cluster", () => {
+        for (const stack of stacks) {
+            const clusters = planOf(stack, 6).resources.filter((r) => r.type === "aws:rds/cluster:Cluster");
+            expect(clusters.map((c) => c.name)).toEqual(["shop-db-us-east-1", "shop-catalog-db-us-east-1", "shop-users-db-us-east-1"]);
+            expect(clusters[0].urn).toBe(planOf(stack, 5).resources.find((r) => r.name === "shop-db-us-east-1" && r.type === "aws:rds/cluster:Cluster")!.urn);
+            const readers = planOf(stack, 6).resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.startsWith("shop-catalog-db-") && r.name.includes("-reader-"));
+            expect(readers).toHaveLength(stack === "dev" ? 1 : 2);
+        }
+    });
+
+    it("hands the shop each domain's writer, readers and own password; the main URL stays the orders'", async () => {
+        const userData = await appUserData("dev", "6");
+        for (const domain of ["catalog", "users"]) {
+            const upper = domain.toUpperCase();
+            expect(userData).toMatch(new RegExp(`SHOP_DATABASE_URL_${upper}=postgres://shop_admin@shop-${domain}-db-us-east-1[^ ']*\\.cluster-mock\\.[^ ']+sslmode=verify-full`));
+            expect(userData).toMatch(new RegExp(`SHOP_DATABASE_READER_URLS_${upper}=postgres://shop_admin@shop-${domain}-db-us-east-1[^ ']*\\.cluster-ro-mock\\.`));
+            expect(userData).toMatch(new RegExp(`--secret-id '[^']*shop-${domain}-db-us-east-1[^']*'[^\\n]+\\nprintf '%s=%s\\\\n' SHOP_DATABASE_PASSWORD_${upper}`));
+        }
+        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-mock\./);
+        expect(userData).toMatch(/--secret-id '[^']*shop-db-us-east-1[^']*'[^\n]+\nprintf '%s=%s\\n' SHOP_DATABASE_PASSWORD "/);
+    });
+});
+
+describe("stage 7: comment shards", () => {
+    it("adds the configured shard clusters, writer-only in dev and with a failover reader in prod, sharing one credential", () => {
+        const shards = (stack: string) => planOf(stack, 7).resources.filter((r) => r.type === "aws:rds/cluster:Cluster" && r.name.startsWith("shop-comments-"));
+        expect(shards("dev").map((c) => c.name)).toEqual(["shop-comments-0-us-east-1", "shop-comments-1-us-east-1"]);
+        expect(shards("prod")).toHaveLength(4);
+        for (const stack of stacks) {
+            // The password is the shared credential's, known only after apply in a plan.
+            for (const shard of shards(stack)) expect(shard.inputs).toMatchObject({ masterPassword: "(known after apply)", storageEncrypted: true });
+            expect(shards(stack).every((shard) => (shard.inputs as Record<string, unknown>).manageMasterUserPassword === undefined)).toBe(true);
+            const instances = planOf(stack, 7).resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.startsWith("shop-comments-0-"));
+            expect(instances.map((i) => i.name)).toEqual(stack === "dev" ? ["shop-comments-0-us-east-1-writer"] : ["shop-comments-0-us-east-1-writer", "shop-comments-0-us-east-1-reader-1"]);
+        }
+        expect(planOf("prod", 7).resources.filter((r) => r.name === "shop-comments-us-east-1-master").every((r) => r.protect)).toBe(true);
+    });
+
+    it("hands the shop the shards' writers in shard order and their shared password", async () => {
+        const userData = await appUserData("dev", "7");
+        const urls = /SHOP_COMMENT_SHARD_URLS=([^']+)'/.exec(userData)![1].split(",");
+        expect(urls.map((u) => /@(shop-comments-\d)-/.exec(u)![1])).toEqual(["shop-comments-0", "shop-comments-1"]);
+        expect(urls.every((u) => u.endsWith("sslmode=verify-full&sslrootcert=/etc/shop/rds-ca.pem"))).toBe(true);
+        expect(userData).toMatch(/--secret-id '[^']*shop-comments-us-east-1-master[^']*'[^\n]+jq -r '\.password'\)\nprintf '%s=%s\\n' SHOP_COMMENT_SHARD_PASSWORD/);
+    });
+});
+
+describe("stage 8: a layer-4 balancer before the Nginx fleet", () => {
+    it("turns the public entry into a Network Load Balancer under the same name, proxy protocol to Nginx, health on a plain port", () => {
+        for (const stack of stacks) {
+            const plan = planOf(stack, 8);
+            const edge = plan.resources.find((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && r.name === "shop-edge-use1")!;
+            expect(edge.inputs).toMatchObject({ loadBalancerType: "network", internal: false });
+            const group = plan.resources.find((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.name.startsWith("shop-edge-use1"))!;
+            expect(group.inputs).toMatchObject({ protocol: "TCP", port: 80, proxyProtocolV2: true, healthCheck: expect.objectContaining({ port: "8081", path: "/healthz" }) });
+            // The edge's access-log bucket stays where stage 4 made it.
+            const bucket = (stage: number) => planOf(stack, stage).resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name.startsWith("shop-edge-use1"))!.urn;
+            expect(bucket(8)).toBe(bucket(7));
+            const ingress = plan.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("shop-nginx-us-east-1-"));
+            expect(ingress.map((r) => [r.name, (r.inputs as { fromPort: number }).fromPort]).sort()).toEqual([["shop-nginx-us-east-1-from-edge", 80], ["shop-nginx-us-east-1-health-from-edge", 8081]]);
+        }
+    });
+
+    it("renders Nginx for proxy protocol, trusting the client address only from the VPC", async () => {
+        const registered = await deploy("dev", "8");
+        const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-nginx-us-east-1"))!;
+        const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
+        expect(userData).toContain("listen 80 proxy_protocol");
+        expect(userData).toContain("real_ip_header proxy_protocol;");
+        expect(userData).toContain("set_real_ip_from 10.0.0.0/16;");
+        expect(userData).toContain("listen 8081");
+    });
+});

@@ -46,6 +46,13 @@ export interface AuroraSecondaryArgs {
     instances?: Record<string, AuroraInstanceArgs>;
 }
 
+/** A master password made outside the cluster, shared by several clusters. */
+export interface SharedCredential {
+    password: pulumi.Input<string>;
+    /** The Secrets Manager secret that holds it, as JSON with `username` and `password`. */
+    secretArn: pulumi.Input<string>;
+}
+
 export interface AuroraClusterArgs {
     vpcId: pulumi.Input<string>;
     /** The isolated (data) subnets, in at least two zones. */
@@ -57,12 +64,14 @@ export interface AuroraClusterArgs {
     /** The master user. @default "shop_admin" */
     masterUsername?: string;
     /**
-     * Who makes the master password: `rds-managed` (RDS keeps and rotates it in Secrets Manager)
-     * or `generated` (a random password this component keeps in a Secrets Manager secret).
+     * Who makes the master password: `rds-managed` (RDS keeps and rotates it in Secrets Manager),
+     * `generated` (a random password this component keeps in a Secrets Manager secret), or a
+     * credential the caller made and shares between clusters (the shards of one table), given
+     * as the password and the secret that holds it in RDS's shape (`username`, `password`).
      * Global databases need `generated`: RDS does not manage passwords of global clusters.
      * @default "rds-managed"
      */
-    masterPassword?: "rds-managed" | "generated";
+    masterPassword?: "rds-managed" | "generated" | SharedCredential;
     /** Default instance class of the writer and readers. @default "db.r6g.large" */
     instanceClass?: string;
     /** The writer instance. @default {} */
@@ -140,7 +149,12 @@ export class AuroraCluster extends pulumi.ComponentResource {
             parent,
         );
 
-        const generated = passwordMode === "generated" ? generatedPassword(name, masterUsername, args.kmsKeyArn, tags, this) : undefined;
+        const generated =
+            passwordMode === "generated"
+                ? masterCredential(name, { username: masterUsername, kmsKeyArn: args.kmsKeyArn, tags }, parent)
+                : typeof passwordMode === "object"
+                  ? passwordMode
+                  : undefined;
         const cluster = new aws.rds.Cluster(
             name,
             {
@@ -301,7 +315,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
         this.port = cluster.port;
         this.databaseName = databaseName;
         this.masterUsername = masterUsername;
-        this.secretArn = generated ? generated.secretArn : cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.secretArn = generated ? pulumi.output(generated.secretArn) : cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
         this.registerOutputs({
             writerEndpoint: this.writerEndpoint,
@@ -314,16 +328,19 @@ export class AuroraCluster extends pulumi.ComponentResource {
     }
 }
 
-/** A random master password, kept in a Secrets Manager secret in the shape RDS itself uses. */
-function generatedPassword(name: string, username: string, kmsKeyArn: pulumi.Input<string> | undefined, tags: Record<string, string>, parent: pulumi.Resource) {
+/**
+ * A random master password, kept in a Secrets Manager secret in the shape RDS itself uses:
+ * what `masterPassword: "generated"` makes, and what callers make once to share between clusters.
+ */
+export function masterCredential(
+    name: string,
+    args: { username: string; kmsKeyArn?: pulumi.Input<string>; tags?: Record<string, string> },
+    opts: pulumi.CustomResourceOptions,
+): SharedCredential & { password: pulumi.Output<string>; secretArn: pulumi.Output<string> } {
     // RDS refuses '/', '@', '"' and spaces in master passwords.
-    const password = new random.RandomPassword(`${name}-master`, { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?" }, { parent });
-    const secret = new aws.secretsmanager.Secret(`${name}-master`, { description: `Master user of the ${name} Aurora cluster`, kmsKeyId: kmsKeyArn, tags }, { parent });
-    new aws.secretsmanager.SecretVersion(
-        `${name}-master`,
-        { secretId: secret.id, secretString: pulumi.jsonStringify({ username, password: password.result }) },
-        { parent },
-    );
+    const password = new random.RandomPassword(`${name}-master`, { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?" }, opts);
+    const secret = new aws.secretsmanager.Secret(`${name}-master`, { description: `Master user of the ${name} Aurora cluster`, kmsKeyId: args.kmsKeyArn, tags: args.tags ?? {} }, opts);
+    new aws.secretsmanager.SecretVersion(`${name}-master`, { secretId: secret.id, secretString: pulumi.jsonStringify({ username: args.username, password: password.result }) }, opts);
     return { password: password.result, secretArn: secret.arn };
 }
 
@@ -340,7 +357,7 @@ function validate(name: string, args: AuroraClusterArgs): void {
         .check(args.masterUsername !== undefined && !/^[a-z][a-z0-9_]{0,15}$/.test(args.masterUsername), `masterUsername must be a lower-case identifier of at most 16 characters (got ${JSON.stringify(args.masterUsername)})`)
         .check(args.masterUsername === "admin" || args.masterUsername === "postgres", `masterUsername ${args.masterUsername} is reserved by Aurora PostgreSQL`)
         .check(args.backupRetentionDays !== undefined && !isIntIn(args.backupRetentionDays, 1, 35), `backupRetentionDays must be an integer from 1 to 35 (got ${args.backupRetentionDays})`)
-        .check(args.secondary !== undefined && (args.masterPassword ?? "rds-managed") === "rds-managed", 'secondary needs masterPassword "generated": RDS does not manage master passwords of global clusters')
+        .check(args.secondary !== undefined && (args.masterPassword ?? "rds-managed") === "rds-managed", 'secondary needs masterPassword "generated" or a shared credential: RDS does not manage master passwords of global clusters')
         .check(usesServerless && !args.serverlessV2, "serverlessV2 capacity is required when an instance class is db.serverless");
     for (const [where, spec] of Object.entries(instances)) {
         problems.check(spec.promotionTier !== undefined && !isIntIn(spec.promotionTier, 0, 15), `${where}.promotionTier must be an integer from 0 to 15 (got ${spec.promotionTier})`);

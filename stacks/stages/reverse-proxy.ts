@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AppFleet } from "../../components/compute/app-fleet";
-import { NginxFleet } from "../../components/compute/nginx-fleet";
+import { NginxFleet, nginxHealthPort } from "../../components/compute/nginx-fleet";
 import { LoadBalancer } from "../../components/edge/load-balancer";
 import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
@@ -14,6 +14,12 @@ import { ServerWiring } from "../server-wiring";
  * scale on CPU over the private subnets. The shop's instances are interchangeable: sessions,
  * carts and sign-in counters live in Redis since stage 3. The application fleet wears the
  * app group, so the data tier admits it as it admitted the single server.
+ *
+ * Stage 8 (seed 3.8, the LVS/F5 step): the public entry becomes a Network Load Balancer,
+ * spreading connections over the Nginx fleet at layer 4. It keeps the edge's name, so its
+ * access-log bucket stays; the client's address reaches Nginx by proxy protocol v2, and the
+ * NLB checks Nginx's health on a plain port, since the proxy-protocol port cannot answer a
+ * plain HTTP check.
  */
 export function reverseProxy(
     config: StackConfig,
@@ -48,9 +54,17 @@ export function reverseProxy(
         },
         { provider },
     );
+    const layer4 = config.stage.number >= 8;
     const edge = new LoadBalancer(
         `shop-edge-${regionCode(region)}`,
-        { type: "application", vpcId: network.vpcId, vpcCidr: network.cidrBlock, subnetIds: network.publicSubnetIds, targetGroups: { nginx: { port: 80 } }, deletionProtection: config.protectData },
+        {
+            type: layer4 ? "network" : "application",
+            vpcId: network.vpcId,
+            vpcCidr: network.cidrBlock,
+            subnetIds: network.publicSubnetIds,
+            targetGroups: { nginx: layer4 ? { port: 80, proxyProtocol: true, healthCheckPort: nginxHealthPort } : { port: 80 } },
+            deletionProtection: config.protectData,
+        },
         { provider },
     );
     const nginx = new NginxFleet(
@@ -61,7 +75,7 @@ export function reverseProxy(
             subnetIds: network.privateSubnetIds,
             // The Amazon-provided DNS resolver: the internal ALB's addresses change, its name does not.
             upstream: { dnsName: internal.dnsName, port: 80, resolver: "169.254.169.253" },
-            behind: "alb",
+            behind: layer4 ? "nlb-proxy-protocol" : "alb",
             allowedSecurityGroups: { edge: edge.securityGroupId },
             targetGroupArns: [edge.targetGroupArns.nginx],
             ...size,

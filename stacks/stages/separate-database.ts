@@ -1,10 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { rdsCaPath } from "../../components/compute/rds-certificates";
-import { AuroraCluster } from "../../components/data/aurora-cluster";
 import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
 import { ServerWiring } from "../server-wiring";
+import { ShopDatabase, shopDatabase } from "../shop-database";
 
 /**
  * Stage 2 (seed 3.2): the database leaves the application's machine for Aurora PostgreSQL,
@@ -21,32 +20,16 @@ export function separateDatabase(
     network: Vpc,
     appGroupId: pulumi.Input<string>,
     provider: aws.Provider,
-): { cluster: AuroraCluster; wiring: ServerWiring } {
-    const cluster = new AuroraCluster(
-        `shop-db-${region}`,
-        {
-            vpcId: network.vpcId,
-            subnetIds: network.isolatedSubnetIds,
-            allowedSecurityGroups: { app: appGroupId },
-            instanceClass: config.sizing.databaseInstanceClass,
-            production: config.protectData,
-            ...(config.stage.number >= 5 && {
-                readers: Object.fromEntries(Array.from({ length: config.sizing.databaseReaders }, (_, i) => [String(i + 1), {}])),
-                // Prod adds readers under load; the declared ones and the writer are never scaled away.
-                readerAutoscaling: config.environment === "prod" ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" as const } : undefined,
-            }),
-        },
-        { provider },
-    );
-    const urlOf = (host: pulumi.Input<string>) => pulumi.interpolate`postgres://${cluster.masterUsername}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
+): ShopDatabase & { wiring: ServerWiring } {
+    const database = shopDatabase(`shop-db-${region}`, config, network, appGroupId, provider, { readers: true });
     return {
-        cluster,
+        ...database,
         wiring: {
             environment: {
-                SHOP_DATABASE_URL: urlOf(cluster.writerEndpoint),
-                ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: urlOf(cluster.readerEndpoint) }),
+                SHOP_DATABASE_URL: database.writerUrl,
+                ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: database.readerUrl }),
             },
-            secrets: { SHOP_DATABASE_PASSWORD: { secretArn: cluster.secretArn, jsonKey: "password" } },
+            secrets: { SHOP_DATABASE_PASSWORD: { secretArn: database.cluster.secretArn, jsonKey: "password" } },
             egressPorts: [5432],
             rdsCertificates: true,
         },
