@@ -87,35 +87,47 @@ describe("AuroraCluster", () => {
     it("takes a credential shared with other clusters: its password, its secret for the clients, no secret of its own", async () => {
         const r = await run(() => void new AuroraCluster("shard-0", { ...args, masterPassword: { password: "shared-password", secretArn: "arn:aws:secretsmanager:us-east-1:1:secret:shards" } }));
         expect(r.one(CLUSTER, "shard-0").inputs.masterPassword).toBe("[secret]");
-        expect(r.one(CLUSTER, "shard-0").inputs.manageMasterUserPassword).toBeUndefined();
+        expect(r.one(CLUSTER, "shard-0").inputs.manageMasterUserPassword).toBe(false);
         expect(r.ofType("aws:secretsmanager/secret:Secret")).toEqual([]);
         const other = await run(() => ({ secretArn: new AuroraCluster("shard-1", { ...args, masterPassword: { password: "p", secretArn: "arn:shards" } }).secretArn }));
         expect(other.outputs.secretArn).toBe("arn:shards");
     });
 
-    it("makes a global database from the cluster, with a read-only secondary cluster through the caller's provider", async () => {
+    it("makes a global database from the cluster, with a read-only secondary cluster per region through the caller's providers", async () => {
         const r = await run(() => {
             const eu = new aws.Provider("eu", { region: "eu-west-1" });
-            new AuroraCluster("orders", {
+            const ap = new aws.Provider("ap", { region: "ap-southeast-2" });
+            const orders = new AuroraCluster("orders", {
                 ...args,
+                allowedCidrs: { "eu-west-1": "10.1.0.0/16" },
                 production: true,
+                instanceClass: "db.r6g.large",
                 masterPassword: "generated",
-                secondary: { provider: eu, vpcId: "vpc-eu", subnetIds: ["e-1", "e-2"], allowedSecurityGroups: { app: "sg-eu-app" } },
+                secondaries: {
+                    "eu-west-1": { provider: eu, vpcId: "vpc-eu", subnetIds: ["e-1", "e-2"], allowedSecurityGroups: { app: "sg-eu-app" }, allowedCidrs: { "us-east-1": "10.0.0.0/16" } },
+                    "ap-southeast-2": { provider: ap, vpcId: "vpc-ap", subnetIds: ["a-1", "a-2"], allowedSecurityGroups: { app: "sg-ap-app" } },
+                },
             });
+            return { euReader: orders.secondaryReaderEndpoints["eu-west-1"] };
         });
         expect(r.one("aws:rds/globalCluster:GlobalCluster", "orders")).toMatchObject({
             protect: true,
             inputs: expect.objectContaining({ sourceDbClusterIdentifier: expect.stringContaining("orders"), deletionProtection: true }),
         });
-        const secondary = r.one(CLUSTER, "orders-secondary");
+        const secondary = r.one(CLUSTER, "orders-eu-west-1");
         expect(secondary).toMatchObject({ region: "eu-west-1", protect: true });
-        expect(secondary.inputs).toMatchObject({ globalClusterIdentifier: "orders-id", storageEncrypted: true, dbSubnetGroupName: "orders-secondary" });
+        expect(secondary.inputs).toMatchObject({ globalClusterIdentifier: "orders-id", storageEncrypted: true, dbSubnetGroupName: "orders-eu-west-1" });
         expect(secondary.inputs.masterUsername).toBeUndefined();
-        expect(r.one(INSTANCE, "orders-secondary-1")).toMatchObject({ region: "eu-west-1" });
+        expect(r.one(INSTANCE, "orders-eu-west-1-1")).toMatchObject({ region: "eu-west-1" });
+        expect(r.one(CLUSTER, "orders-ap-southeast-2")).toMatchObject({ region: "ap-southeast-2" });
         expect(r.one(CLUSTER, "orders")).toMatchObject({ region: "us-east-1" });
+        expect(r.outputs.euReader).toContain("orders-eu-west-1");
+        // Each side admits the other region's VPC by range: security groups are not referenced across regions.
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-from-eu-west-1").inputs).toMatchObject({ cidrIpv4: "10.1.0.0/16", fromPort: 5432 });
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-eu-west-1-from-us-east-1")).toMatchObject({ region: "eu-west-1", inputs: expect.objectContaining({ cidrIpv4: "10.0.0.0/16" }) });
         // RDS cannot manage a global cluster's password: this one is generated and kept in a secret.
         expect(r.one(CLUSTER, "orders").inputs.masterPassword).toBe("[secret]");
-        expect(r.one(CLUSTER, "orders").inputs.manageMasterUserPassword).toBeUndefined();
+        expect(r.one(CLUSTER, "orders").inputs.manageMasterUserPassword).toBe(false);
         expect(r.one("aws:secretsmanager/secretVersion:SecretVersion", "orders-master").inputs.secretString).toBe("[secret]");
     });
 
@@ -130,7 +142,8 @@ describe("AuroraCluster", () => {
                     backupRetentionDays: 40,
                     readers: { a: { promotionTier: 16 }, b: { instanceClass: "db.serverless" } },
                     readerAutoscaling: { minReaders: 3, maxReaders: 2 },
-                    secondary: { provider: undefined as never, vpcId: "v", subnetIds: ["x", "y"], allowedSecurityGroups: { a: "b" } },
+                    instanceClass: "db.t4g.medium",
+                    secondaries: { "eu-west-1": { provider: undefined as never, vpcId: "v", subnetIds: ["x"], allowedSecurityGroups: { a: "b" }, allowedCidrs: { world: "0.0.0.0/0" } } },
                 }),
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
@@ -143,7 +156,10 @@ describe("AuroraCluster", () => {
             "readers.a.promotionTier",
             "serverlessV2 capacity is required",
             "readerAutoscaling.maxReaders (2) must not be below minReaders (3)",
-            'secondary needs masterPassword "generated"',
+            'secondaries need masterPassword "generated"',
+            "a global database (secondaries) needs a memory-optimized instance class such as db.r6g.large, not db.t4g.medium",
+            "secondaries.eu-west-1.allowedCidrs.world must be an IPv4 range of /8 or narrower",
+            "secondaries.eu-west-1.subnetIds must list subnets in at least two zones",
         ]) {
             expect(problems.some((p) => p.includes(field))).toBe(true);
         }

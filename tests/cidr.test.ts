@@ -1,4 +1,4 @@
-import { cidrSubnet, parseCidr } from "../components/network/cidr";
+import { cidrsOverlap, cidrSubnet, nextBlock, parseCidr } from "../components/network/cidr";
 import { subnetLayout } from "../components/network/vpc";
 
 describe("cidrSubnet", () => {
@@ -14,6 +14,18 @@ describe("cidrSubnet", () => {
         expect(() => cidrSubnet("10.0.0.0/16", 3, 8)).toThrow("no block number 8");
         expect(() => cidrSubnet("10.0.0.0/30", 3, 0)).toThrow("no room");
         expect(() => parseCidr("10.0.0.300/16")).toThrow("not an IPv4 CIDR");
+    });
+});
+
+describe("nextBlock and cidrsOverlap", () => {
+    it("gives each region the next block of the same size, none overlapping", () => {
+        expect(nextBlock("10.0.0.0/16", 0)).toBe("10.0.0.0/16");
+        expect(nextBlock("10.0.0.0/16", 1)).toBe("10.1.0.0/16");
+        expect(nextBlock("10.0.16.0/20", 2)).toBe("10.0.48.0/20");
+        expect(cidrsOverlap(nextBlock("10.0.0.0/16", 1), "10.0.0.0/16")).toBe(false);
+        expect(cidrsOverlap("10.0.0.0/16", "10.0.128.0/20")).toBe(true);
+        expect(cidrsOverlap("10.0.0.0/8", "10.200.0.0/16")).toBe(true);
+        expect(() => nextBlock("255.255.0.0/16", 1)).toThrow("no block 1");
     });
 });
 

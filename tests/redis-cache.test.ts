@@ -63,19 +63,28 @@ describe("RedisCache", () => {
         expect(prod.one(GROUP, "cache")).toMatchObject({ protect: true, inputs: expect.objectContaining({ snapshotRetentionLimit: 7, finalSnapshotIdentifier: "cache-final" }) });
     });
 
-    it("spans regions as a global datastore, the secondary through the caller's provider", async () => {
+    it("spans regions as a global datastore, a secondary per region through the caller's providers, admitting peered ranges", async () => {
         const r = await run(() => {
             const eu = new aws.Provider("eu", { region: "eu-west-1" });
-            new RedisCache("cache", { ...args, nodeType: "cache.r7g.large", production: true, secondary: { provider: eu, vpcId: "vpc-eu", subnetIds: ["e-1", "e-2"], allowedSecurityGroups: { app: "sg-eu" } } });
+            const cache = new RedisCache("cache", {
+                ...args,
+                nodeType: "cache.r7g.large",
+                production: true,
+                allowedCidrs: { "eu-west-1": "10.1.0.0/16" },
+                secondaries: { "eu-west-1": { provider: eu, vpcId: "vpc-eu", subnetIds: ["e-1", "e-2"], allowedSecurityGroups: { app: "sg-eu" } } },
+            });
+            return { euEndpoint: cache.secondaryEndpoints["eu-west-1"] };
         });
         expect(r.one("aws:elasticache/globalReplicationGroup:GlobalReplicationGroup", "cache")).toMatchObject({
             protect: true,
             inputs: expect.objectContaining({ primaryReplicationGroupId: "cache-id" }),
         });
-        const secondary = r.one(GROUP, "cache-secondary");
+        const secondary = r.one(GROUP, "cache-eu-west-1");
         expect(secondary).toMatchObject({ region: "eu-west-1", protect: true });
-        expect(secondary.inputs).toMatchObject({ numCacheClusters: 2, subnetGroupName: "cache-secondary", securityGroupIds: ["cache-secondary-id"] });
-        expect(r.one("aws:ec2/securityGroup:SecurityGroup", "cache-secondary").region).toBe("eu-west-1");
+        expect(secondary.inputs).toMatchObject({ numCacheClusters: 2, subnetGroupName: "cache-eu-west-1", securityGroupIds: ["cache-eu-west-1-id"] });
+        expect(r.one("aws:ec2/securityGroup:SecurityGroup", "cache-eu-west-1").region).toBe("eu-west-1");
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "cache-from-eu-west-1").inputs).toMatchObject({ cidrIpv4: "10.1.0.0/16", fromPort: 6379 });
+        expect(r.outputs.euEndpoint).toBeDefined();
     });
 
     it("refuses bad arguments, naming each, before registering anything", async () => {

@@ -201,7 +201,7 @@ describe("stage 7: comment shards", () => {
         for (const stack of stacks) {
             // The password is the shared credential's, known only after apply in a plan.
             for (const shard of shards(stack)) expect(shard.inputs).toMatchObject({ masterPassword: "(known after apply)", storageEncrypted: true });
-            expect(shards(stack).every((shard) => (shard.inputs as Record<string, unknown>).manageMasterUserPassword === undefined)).toBe(true);
+            expect(shards(stack).every((shard) => (shard.inputs as Record<string, unknown>).manageMasterUserPassword === false)).toBe(true);
             const instances = planOf(stack, 7).resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.startsWith("shop-comments-0-"));
             expect(instances.map((i) => i.name)).toEqual(stack === "dev" ? ["shop-comments-0-us-east-1-writer"] : ["shop-comments-0-us-east-1-writer", "shop-comments-0-us-east-1-reader-1"]);
         }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { assumableBy } from "../iam";
-import { serviceSecurityGroup } from "../network/service-security-group";
+import { admittedProblems, serviceSecurityGroup } from "../network/service-security-group";
 import { isIntIn, Problems } from "../validation";
 
 /** The Aurora PostgreSQL version every cluster runs: the one place it is pinned. */
@@ -42,6 +42,8 @@ export interface AuroraSecondaryArgs {
     subnetIds: pulumi.Input<string>[];
     /** Security groups admitted on 5432 in the secondary region. */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Peered ranges admitted on 5432 in the secondary region, keyed. @default {} */
+    allowedCidrs?: Record<string, string>;
     /** Read-only instances in the secondary region, keyed like readers. @default { "1": {} } */
     instances?: Record<string, AuroraInstanceArgs>;
 }
@@ -59,6 +61,8 @@ export interface AuroraClusterArgs {
     subnetIds: pulumi.Input<string>[];
     /** Security groups admitted on 5432, keyed by a stable name (such as "app"). */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Address ranges admitted on 5432, keyed: peered VPCs of other regions, whose groups cannot be referenced. @default {} */
+    allowedCidrs?: Record<string, string>;
     /** Name of the database created in the cluster. @default "shop" */
     databaseName?: string;
     /** The master user. @default "shop_admin" */
@@ -91,8 +95,11 @@ export interface AuroraClusterArgs {
      * so neither `pulumi destroy` nor a mistaken change deletes it. @default false
      */
     production?: boolean;
-    /** Makes the cluster the primary of an Aurora global database with a read-only secondary cluster in another region. @default none */
-    secondary?: AuroraSecondaryArgs;
+    /**
+     * Makes the cluster the primary of an Aurora global database with a read-only secondary
+     * cluster in each other region, keyed (by region, say): adding one renames none. @default none
+     */
+    secondaries?: Record<string, AuroraSecondaryArgs>;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
 }
@@ -115,7 +122,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly globalClusterId?: pulumi.Output<string>;
-    readonly secondaryReaderEndpoint?: pulumi.Output<string>;
+    /** The reader endpoint of each secondary cluster, by key. */
+    readonly secondaryReaderEndpoints: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: AuroraClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -132,7 +140,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
         const subnetGroup = new aws.rds.SubnetGroup(name, { subnetIds: args.subnetIds, tags }, parent);
         const securityGroup = serviceSecurityGroup(
             name,
-            { vpcId: args.vpcId, port: 5432, allowedSecurityGroups: args.allowedSecurityGroups, description: "Aurora PostgreSQL: 5432 from the named security groups only", tags },
+            { vpcId: args.vpcId, port: 5432, allowedSecurityGroups: args.allowedSecurityGroups, allowedCidrs: args.allowedCidrs, description: "Aurora PostgreSQL: 5432 from the named security groups only", tags },
             parent,
         );
         const parameters = new aws.rds.ClusterParameterGroup(
@@ -162,7 +170,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
                 engineVersion: auroraPostgresVersion,
                 databaseName,
                 masterUsername,
-                manageMasterUserPassword: generated ? undefined : true,
+                // Explicitly off with a password of ours: a cluster that had an RDS-managed one turns it off in place.
+                manageMasterUserPassword: generated ? false : true,
                 masterUserSecretKmsKeyId: generated ? undefined : args.kmsKeyArn,
                 masterPassword: generated?.password,
                 dbSubnetGroupName: subnetGroup.name,
@@ -254,59 +263,64 @@ export class AuroraCluster extends pulumi.ComponentResource {
             );
         }
 
-        if (args.secondary) {
-            const secondary = args.secondary;
+        const secondaries = Object.entries(args.secondaries ?? {});
+        if (secondaries.length > 0) {
             // A global cluster made from the existing one: turning a regional database global replaces nothing.
             const global = new aws.rds.GlobalCluster(
                 name,
                 { globalClusterIdentifier: `${name}-global`, sourceDbClusterIdentifier: cluster.arn, forceDestroy: !production, deletionProtection: production },
                 { parent: this, protect: production, dependsOn: [writer] },
             );
-            const inSecondary = { parent: this, provider: secondary.provider };
-            const secondarySubnets = new aws.rds.SubnetGroup(`${name}-secondary`, { subnetIds: secondary.subnetIds, tags }, inSecondary);
-            const secondaryGroup = serviceSecurityGroup(
-                `${name}-secondary`,
-                { vpcId: secondary.vpcId, port: 5432, allowedSecurityGroups: secondary.allowedSecurityGroups, description: "Aurora PostgreSQL secondary: 5432 from the named security groups only", tags },
-                inSecondary,
-            );
-            const secondaryParameters = new aws.rds.ClusterParameterGroup(
-                `${name}-secondary`,
-                { family: auroraPostgresFamily, description: "TLS required", parameters: [{ name: "rds.force_ssl", value: "1" }], tags },
-                inSecondary,
-            );
-            const secondaryCluster = new aws.rds.Cluster(
-                `${name}-secondary`,
-                {
-                    engine: "aurora-postgresql",
-                    engineVersion: auroraPostgresVersion,
-                    globalClusterIdentifier: global.id,
-                    dbSubnetGroupName: secondarySubnets.name,
-                    vpcSecurityGroupIds: [secondaryGroup.id],
-                    dbClusterParameterGroupName: secondaryParameters.name,
-                    storageEncrypted: true,
-                    backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
-                    copyTagsToSnapshot: true,
-                    deletionProtection: production,
-                    skipFinalSnapshot: !production,
-                    finalSnapshotIdentifier: production ? `${name}-secondary-final` : undefined,
-                    enabledCloudwatchLogsExports: ["postgresql"],
-                    serverlessv2ScalingConfiguration: args.serverlessV2,
-                    tags,
-                },
-                { ...inSecondary, protect: production, dependsOn: [writer], ignoreChanges: ["replicationSourceIdentifier"] },
-            );
-            const secondaryMonitoring = new aws.iam.Role(`${name}-secondary-monitoring`, { assumeRolePolicy: assumableBy("monitoring.rds.amazonaws.com"), tags }, inSecondary);
-            new aws.iam.RolePolicyAttachment(
-                `${name}-secondary-monitoring`,
-                { role: secondaryMonitoring.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
-                inSecondary,
-            );
-            const there = { clusterIdentifier: secondaryCluster.id, subnetGroup: secondarySubnets.name };
-            Object.entries(secondary.instances ?? { "1": {} }).forEach(([key, spec], i) =>
-                instance(`${name}-secondary-${key}`, spec, spec.promotionTier ?? i, there, { ...inSecondary, dependsOn: [secondaryCluster] }),
-            );
+            for (const [key, secondary] of secondaries) {
+                const there = `${name}-${key}`;
+                const inSecondary = { parent: this, provider: secondary.provider };
+                const secondarySubnets = new aws.rds.SubnetGroup(there, { subnetIds: secondary.subnetIds, tags }, inSecondary);
+                const secondaryGroup = serviceSecurityGroup(
+                    there,
+                    {
+                        vpcId: secondary.vpcId,
+                        port: 5432,
+                        allowedSecurityGroups: secondary.allowedSecurityGroups,
+                        allowedCidrs: secondary.allowedCidrs,
+                        description: "Aurora PostgreSQL secondary: 5432 from the named security groups only",
+                        tags,
+                    },
+                    inSecondary,
+                );
+                const secondaryParameters = new aws.rds.ClusterParameterGroup(
+                    there,
+                    { family: auroraPostgresFamily, description: "TLS required", parameters: [{ name: "rds.force_ssl", value: "1" }], tags },
+                    inSecondary,
+                );
+                const secondaryCluster = new aws.rds.Cluster(
+                    there,
+                    {
+                        engine: "aurora-postgresql",
+                        engineVersion: auroraPostgresVersion,
+                        globalClusterIdentifier: global.id,
+                        dbSubnetGroupName: secondarySubnets.name,
+                        vpcSecurityGroupIds: [secondaryGroup.id],
+                        dbClusterParameterGroupName: secondaryParameters.name,
+                        storageEncrypted: true,
+                        backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
+                        copyTagsToSnapshot: true,
+                        deletionProtection: production,
+                        skipFinalSnapshot: !production,
+                        finalSnapshotIdentifier: production ? `${there}-final` : undefined,
+                        enabledCloudwatchLogsExports: ["postgresql"],
+                        serverlessv2ScalingConfiguration: args.serverlessV2,
+                        tags,
+                    },
+                    { ...inSecondary, protect: production, dependsOn: [writer], ignoreChanges: ["replicationSourceIdentifier"] },
+                );
+                const on = { clusterIdentifier: secondaryCluster.id, subnetGroup: secondarySubnets.name };
+                Object.entries(secondary.instances ?? { "1": {} }).forEach(([instanceKey, spec], i) =>
+                    // IAM is global: the monitoring role serves the secondary's instances too.
+                    instance(`${there}-${instanceKey}`, spec, spec.promotionTier ?? i, on, { ...inSecondary, dependsOn: [secondaryCluster] }),
+                );
+                this.secondaryReaderEndpoints[key] = secondaryCluster.readerEndpoint;
+            }
             this.globalClusterId = global.id;
-            this.secondaryReaderEndpoint = secondaryCluster.readerEndpoint;
         }
 
         this.clusterIdentifier = cluster.id;
@@ -349,15 +363,16 @@ function validate(name: string, args: AuroraClusterArgs): void {
     const usesServerless = Object.values(instances).some((i) => (i.instanceClass ?? args.instanceClass) === serverlessClass);
     const readerCount = Object.keys(args.readers ?? {}).length;
     const scaling = args.readerAutoscaling;
+    const secondaryCount = Object.keys(args.secondaries ?? {}).length;
     const problems = new Problems()
-        .check(Object.keys(args.allowedSecurityGroups).length === 0, "allowedSecurityGroups must name at least one security group: nothing else can reach the database")
         .check(Array.isArray(args.subnetIds) && args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
         .check(readerCount > maxReaders, `readers: Aurora allows at most ${maxReaders} (got ${readerCount})`)
         .check(args.databaseName !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(args.databaseName), `databaseName must be a lower-case identifier (got ${JSON.stringify(args.databaseName)})`)
         .check(args.masterUsername !== undefined && !/^[a-z][a-z0-9_]{0,15}$/.test(args.masterUsername), `masterUsername must be a lower-case identifier of at most 16 characters (got ${JSON.stringify(args.masterUsername)})`)
         .check(args.masterUsername === "admin" || args.masterUsername === "postgres", `masterUsername ${args.masterUsername} is reserved by Aurora PostgreSQL`)
         .check(args.backupRetentionDays !== undefined && !isIntIn(args.backupRetentionDays, 1, 35), `backupRetentionDays must be an integer from 1 to 35 (got ${args.backupRetentionDays})`)
-        .check(args.secondary !== undefined && (args.masterPassword ?? "rds-managed") === "rds-managed", 'secondary needs masterPassword "generated" or a shared credential: RDS does not manage master passwords of global clusters')
+        .check(secondaryCount > 0 && (args.masterPassword ?? "rds-managed") === "rds-managed", 'secondaries need masterPassword "generated" or a shared credential: RDS does not manage master passwords of global clusters')
+        .check(secondaryCount > 0 && /^db\.t/.test(args.instanceClass ?? "db.r6g.large"), `a global database (secondaries) needs a memory-optimized instance class such as db.r6g.large, not ${args.instanceClass}`)
         .check(usesServerless && !args.serverlessV2, "serverlessV2 capacity is required when an instance class is db.serverless");
     for (const [where, spec] of Object.entries(instances)) {
         problems.check(spec.promotionTier !== undefined && !isIntIn(spec.promotionTier, 0, 15), `${where}.promotionTier must be an integer from 0 to 15 (got ${spec.promotionTier})`);
@@ -379,11 +394,12 @@ function validate(name: string, args: AuroraClusterArgs): void {
             .check(scaling.target !== undefined && !(scaling.target > 0), `readerAutoscaling.target must be above 0 (got ${scaling.target})`)
             .check(scaling.metric === "cpu" && scaling.target !== undefined && scaling.target > 100, `readerAutoscaling.target is a CPU percentage: at most 100 (got ${scaling.target})`);
     }
-    if (args.secondary) {
+    for (const [key, secondary] of Object.entries(args.secondaries ?? {})) {
+        for (const problem of admittedProblems(secondary, "database", `secondaries.${key}.`)) problems.check(true, problem);
         problems
-            .check(Object.keys(args.secondary.allowedSecurityGroups).length === 0, "secondary.allowedSecurityGroups must name at least one security group")
-            .check(args.secondary.subnetIds.length < 2, `secondary.subnetIds must list subnets in at least two zones (got ${args.secondary.subnetIds.length})`)
-            .check(args.secondary.instances !== undefined && Object.keys(args.secondary.instances).length === 0, "secondary.instances must hold at least one instance");
+            .check(secondary.subnetIds.length < 2, `secondaries.${key}.subnetIds must list subnets in at least two zones (got ${secondary.subnetIds.length})`)
+            .check(secondary.instances !== undefined && Object.keys(secondary.instances).length === 0, `secondaries.${key}.instances must hold at least one instance`);
     }
+    for (const problem of admittedProblems(args, "database")) problems.check(true, problem);
     problems.throwIfAny("AuroraCluster", name);
 }

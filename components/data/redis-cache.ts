@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { serviceSecurityGroup } from "../network/service-security-group";
+import { admittedProblems, serviceSecurityGroup } from "../network/service-security-group";
 import { isIntIn, Problems } from "../validation";
 
 /**
@@ -22,6 +22,8 @@ export interface RedisSecondaryArgs {
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<string>[];
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Peered ranges admitted on 6379 in the secondary region, keyed. @default {} */
+    allowedCidrs?: Record<string, string>;
 }
 
 export interface RedisCacheArgs {
@@ -30,6 +32,8 @@ export interface RedisCacheArgs {
     subnetIds: pulumi.Input<string>[];
     /** Security groups admitted on 6379, keyed by a stable name (such as "app"). */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+    /** Address ranges admitted on 6379, keyed: peered VPCs of other regions, whose groups cannot be referenced. @default {} */
+    allowedCidrs?: Record<string, string>;
     /** `valkey` or `redis`. @default "valkey" */
     engine?: CacheEngine;
     /** Node type. @default "cache.t4g.small" */
@@ -54,8 +58,11 @@ export interface RedisCacheArgs {
      * Production data (sessions, carts): Pulumi `protect` and a final snapshot. @default false
      */
     production?: boolean;
-    /** A global datastore: this group as primary, a read-only replica group in another region. @default none */
-    secondary?: RedisSecondaryArgs;
+    /**
+     * A global datastore: this group as primary, a read-only replica group in each other region
+     * (ElastiCache allows two), keyed (by region, say). @default none
+     */
+    secondaries?: Record<string, RedisSecondaryArgs>;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
 }
@@ -78,7 +85,8 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly authSecretArn?: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly globalDatastoreId?: pulumi.Output<string>;
-    readonly secondaryPrimaryEndpoint?: pulumi.Output<string>;
+    /** The endpoint of each secondary replica group, by key (read-only). */
+    readonly secondaryEndpoints: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -96,7 +104,7 @@ export class RedisCache extends pulumi.ComponentResource {
         const subnetGroup = new aws.elasticache.SubnetGroup(name, { subnetIds: args.subnetIds, description: `${name} cache nodes`, tags }, parent);
         const securityGroup = serviceSecurityGroup(
             name,
-            { vpcId: args.vpcId, port, allowedSecurityGroups: args.allowedSecurityGroups, description: "Cache: 6379 from the named security groups only", tags },
+            { vpcId: args.vpcId, port, allowedSecurityGroups: args.allowedSecurityGroups, allowedCidrs: args.allowedCidrs, description: "Cache: 6379 from the named security groups only", tags },
             parent,
         );
         const parameters = new aws.elasticache.ParameterGroup(
@@ -155,39 +163,49 @@ export class RedisCache extends pulumi.ComponentResource {
             { parent: this, protect: production },
         );
 
-        if (args.secondary) {
-            const secondary = args.secondary;
+        const secondaries = Object.entries(args.secondaries ?? {});
+        if (secondaries.length > 0) {
             const global = new aws.elasticache.GlobalReplicationGroup(
                 name,
                 { globalReplicationGroupIdSuffix: name, primaryReplicationGroupId: group.id, globalReplicationGroupDescription: `${name} across regions` },
                 { parent: this, protect: production },
             );
-            const inSecondary = { parent: this, provider: secondary.provider };
-            const secondarySubnets = new aws.elasticache.SubnetGroup(`${name}-secondary`, { subnetIds: secondary.subnetIds, description: `${name} secondary nodes`, tags }, inSecondary);
-            const secondaryGroup = serviceSecurityGroup(
-                `${name}-secondary`,
-                { vpcId: secondary.vpcId, port, allowedSecurityGroups: secondary.allowedSecurityGroups, description: "Cache secondary: 6379 from the named security groups only", tags },
-                inSecondary,
-            );
-            // Engine, node type, encryption and AUTH come from the global datastore.
-            const replica = new aws.elasticache.ReplicationGroup(
-                `${name}-secondary`,
-                {
-                    description: `${name} secondary (read-only)`,
-                    globalReplicationGroupId: global.globalReplicationGroupId,
-                    numCacheClusters: args.shards ? undefined : 1 + replicas,
-                    automaticFailoverEnabled: failover,
-                    multiAzEnabled: failover,
-                    subnetGroupName: secondarySubnets.name,
-                    securityGroupIds: [secondaryGroup.id],
-                    snapshotRetentionLimit: args.snapshotRetentionDays ?? (production ? 7 : 1),
-                    finalSnapshotIdentifier: production ? `${name}-secondary-final` : undefined,
-                    tags,
-                },
-                { ...inSecondary, protect: production },
-            );
+            for (const [key, secondary] of secondaries) {
+                const there = `${name}-${key}`;
+                const inSecondary = { parent: this, provider: secondary.provider };
+                const secondarySubnets = new aws.elasticache.SubnetGroup(there, { subnetIds: secondary.subnetIds, description: `${name} nodes in ${key}`, tags }, inSecondary);
+                const secondaryGroup = serviceSecurityGroup(
+                    there,
+                    {
+                        vpcId: secondary.vpcId,
+                        port,
+                        allowedSecurityGroups: secondary.allowedSecurityGroups,
+                        allowedCidrs: secondary.allowedCidrs,
+                        description: "Cache secondary: 6379 from the named security groups only",
+                        tags,
+                    },
+                    inSecondary,
+                );
+                // Engine, node type, encryption and AUTH come from the global datastore.
+                const replica = new aws.elasticache.ReplicationGroup(
+                    there,
+                    {
+                        description: `${name} in ${key} (read-only)`,
+                        globalReplicationGroupId: global.globalReplicationGroupId,
+                        numCacheClusters: args.shards ? undefined : 1 + replicas,
+                        automaticFailoverEnabled: failover,
+                        multiAzEnabled: failover,
+                        subnetGroupName: secondarySubnets.name,
+                        securityGroupIds: [secondaryGroup.id],
+                        snapshotRetentionLimit: args.snapshotRetentionDays ?? (production ? 7 : 1),
+                        finalSnapshotIdentifier: production ? `${there}-final` : undefined,
+                        tags,
+                    },
+                    { ...inSecondary, protect: production },
+                );
+                this.secondaryEndpoints[key] = args.shards ? replica.configurationEndpointAddress : replica.primaryEndpointAddress;
+            }
             this.globalDatastoreId = global.globalReplicationGroupId;
-            this.secondaryPrimaryEndpoint = replica.primaryEndpointAddress;
         }
 
         this.primaryEndpoint = args.shards ? group.configurationEndpointAddress : group.primaryEndpointAddress;
@@ -210,7 +228,8 @@ function validate(name: string, args: RedisCacheArgs): void {
     const engine = args.engine ?? "valkey";
     const replicas = args.replicas ?? 1;
     const nodeType = args.nodeType ?? "cache.t4g.small";
-    new Problems()
+    const secondaries = Object.entries(args.secondaries ?? {});
+    const problems = new Problems()
         .check(!(engine in cacheEngines), `engine must be one of ${Object.keys(cacheEngines).join(", ")} (got ${JSON.stringify(engine)})`)
         .check(!isIntIn(replicas, 0, 5), `replicas must be an integer from 0 to 5 (got ${replicas})`)
         .check(args.automaticFailover === true && replicas === 0, "automaticFailover needs at least one replica to fail over to (replicas is 0)")
@@ -219,9 +238,10 @@ function validate(name: string, args: RedisCacheArgs): void {
         .check((args.authToken ?? true) && args.transitEncryption === false, "an AUTH token requires transitEncryption: ElastiCache sends it only over TLS")
         .check(!/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(nodeType), `nodeType must be an ElastiCache node type such as cache.r7g.large (got ${JSON.stringify(nodeType)})`)
         .check(args.snapshotRetentionDays !== undefined && !isIntIn(args.snapshotRetentionDays, 0, 35), `snapshotRetentionDays must be an integer from 0 to 35 (got ${args.snapshotRetentionDays})`)
-        .check(Object.keys(args.allowedSecurityGroups).length === 0, "allowedSecurityGroups must name at least one security group: nothing else can reach the cache")
         .check(replicas > 0 && args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones when there are replicas (got ${args.subnetIds.length})`)
-        .check(args.secondary !== undefined && /^cache\.t/.test(nodeType), `a global datastore (secondary) needs a node type of the m or r families, not ${nodeType}`)
-        .check(args.secondary !== undefined && Object.keys(args.secondary.allowedSecurityGroups).length === 0, "secondary.allowedSecurityGroups must name at least one security group")
-        .throwIfAny("RedisCache", name);
+        .check(secondaries.length > 0 && /^cache\.t/.test(nodeType), `a global datastore (secondaries) needs a node type of the m or r families, not ${nodeType}`)
+        .check(secondaries.length > 2, `secondaries: a global datastore has at most two secondary regions (got ${secondaries.length})`);
+    for (const problem of admittedProblems(args, "cache")) problems.check(true, problem);
+    for (const [key, secondary] of secondaries) for (const problem of admittedProblems(secondary, "cache", `secondaries.${key}.`)) problems.check(true, problem);
+    problems.throwIfAny("RedisCache", name);
 }

@@ -15,6 +15,26 @@ export function cidrSubnet(base: string, newBits: number, netNum: number): strin
     return `${formatAddress(block)}/${length}`;
 }
 
+/** True when two CIDR blocks share any address. */
+export function cidrsOverlap(a: string, b: string): boolean {
+    const [x, y] = [parseCidr(a), parseCidr(b)];
+    const mask = prefixMask(Math.min(x.prefix, y.prefix));
+    return ((x.address & mask) >>> 0) === ((y.address & mask) >>> 0);
+}
+
+/**
+ * The block of the same size `n` blocks after `base` (n = 0 is `base` itself): distinct,
+ * non-overlapping ranges for the VPCs of several regions, so that they can be peered.
+ */
+export function nextBlock(base: string, n: number): string {
+    const { address, prefix } = parseCidr(base);
+    const size = 2 ** (32 - prefix);
+    const network = (address & prefixMask(prefix)) >>> 0;
+    const block = network + n * size;
+    if (!Number.isInteger(n) || n < 0 || block + size > 2 ** 32) throw new Error(`there is no block ${n} after ${base}`);
+    return `${formatAddress(block)}/${prefix}`;
+}
+
 export function parseCidr(cidr: string): { address: number; prefix: number } {
     const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
     const octets = match ? match.slice(1, 5).map(Number) : [];
