@@ -150,6 +150,15 @@ describe("AppFleet", () => {
         expect(script).toContain("'123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:0123abcd'");
     });
 
+    it("in another region, reads each secret from the region its ARN names and reaches the peered home VPC's ports", async () => {
+        const r = await run(() => void new AppFleet("app", { ...appArgs, egressPeers: { "us-east-1": "10.9.0.0/16" } }), { config: { "aws:region": "eu-west-1" } });
+        const script = userDataOf(r, "app");
+        expect(script).toMatch(/--region 'us-east-1' --secret-id 'arn:aws:secretsmanager:us-east-1:/);
+        expect(script).toContain("awslogs-region='eu-west-1'");
+        const peered = r.ofType(EGRESS).filter((rule) => rule.inputs.cidrIpv4 === "10.9.0.0/16").map((rule) => [rule.name, rule.inputs.fromPort]);
+        expect(peered).toEqual([["app-out-5432-us-east-1", 5432], ["app-out-6379-us-east-1", 6379]]);
+    });
+
     it("gives the instances least privilege: images, the named secrets, its own logs, SSM", async () => {
         const r = await run(() => void new AppFleet("app", appArgs));
         expect(r.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn)).toEqual([

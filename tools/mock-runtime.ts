@@ -46,6 +46,10 @@ export interface MockRunResult {
 const computedByProvider: Record<string, (name: string, inputs: Record<string, any>) => Record<string, unknown>> = {
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
+    "aws:route53/record:Record": (_, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
+    "aws:acm/certificate:Certificate": (_, inputs) => ({
+        domainValidationOptions: [{ domainName: inputs.domainName, resourceRecordName: `_mock.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: "_mock.acm-validations.aws." }],
+    }),
     "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
     "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({
         primaryEndpointAddress: `master.${name}.mock.use1.cache.amazonaws.com`,

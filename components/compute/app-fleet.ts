@@ -29,6 +29,8 @@ export interface AppFleetArgs {
     rdsCertificates?: boolean;
     /** Ports the shop reaches inside the VPC (5432, 6379, 443, other services). @default [5432, 6379] */
     egressInVpc?: number[];
+    /** Peered VPCs' ranges, keyed, where the same ports are reached (the home region's writers, from another region). @default {} */
+    egressPeers?: Record<string, string>;
     /** @default "t3.small" */
     instanceType?: string;
     /** @default 2 */
@@ -97,6 +99,7 @@ export class AppFleet extends pulumi.ComponentResource {
                 allowedSecurityGroups: args.allowedSecurityGroups,
                 extraSecurityGroupIds: args.securityGroupIds,
                 egressInVpc: args.egressInVpc ?? [5432, 6379],
+                egressPeers: args.egressPeers,
                 userData,
                 targetGroupArns: args.targetGroupArns ?? [],
                 ...size,

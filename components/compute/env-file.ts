@@ -28,7 +28,9 @@ export function envFileProblems(env: ShopEnvironment): string[] {
 export function renderEnvFile(file: string, env: ShopEnvironment, region: string): string {
     const plain = Object.entries(env.environment).map(([k, v]) => `printf '%s\\n' ${shellQuote(`${k}=${v}`)} >> ${file}`);
     const secret = Object.entries(env.secrets).map(([k, s]) => {
-        const fetch = `aws secretsmanager get-secret-value --region ${shellQuote(region)} --secret-id ${shellQuote(s.secretArn)} --query SecretString --output text`;
+        // A secret lives in the region its ARN names (another region's database, from a secondary region).
+        const secretRegion = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):/.exec(s.secretArn)?.[1] ?? region;
+        const fetch = `aws secretsmanager get-secret-value --region ${shellQuote(secretRegion)} --secret-id ${shellQuote(s.secretArn)} --query SecretString --output text`;
         const value = s.jsonKey ? `$(${fetch} | jq -r ${shellQuote(`.${s.jsonKey}`)})` : `$(${fetch})`;
         // An assignment of its own, so that a failed fetch stops the script (set -e) instead of writing an empty value.
         return `value=${value}\nprintf '%s=%s\\n' ${k} "$value" >> ${file}`;

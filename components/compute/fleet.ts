@@ -20,6 +20,8 @@ export interface FleetArgs {
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
     /** Ports the instances may reach inside the VPC (backends, databases, caches). */
     egressInVpc: number[];
+    /** Peered VPCs' ranges, keyed, where the same ports are reached too (another region's writer). @default {} */
+    egressPeers?: Record<string, string>;
     /** First-boot script. A change rolls the fleet through an instance refresh. */
     userData: pulumi.Input<string>;
     /** Target groups the instances register with; the group takes the load balancer's health verdict. */
@@ -83,6 +85,9 @@ export function fleet(name: string, args: FleetArgs, parent: pulumi.Resource): {
     new aws.vpc.SecurityGroupEgressRule(`${name}-out-https`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS" }, opts);
     for (const port of new Set(args.egressInVpc)) {
         new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `VPC ${port}` }, opts);
+        for (const [peer, cidr] of Object.entries(args.egressPeers ?? {})) {
+            new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}-${peer}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: cidr, description: `${peer} ${port}` }, opts);
+        }
     }
 
     const role = new aws.iam.Role(name, { assumeRolePolicy: assumableBy("ec2.amazonaws.com"), tags }, opts);
