@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { nextBlock } from "../components/network/cidr";
 import { allowedStages, findStage, Stage } from "./registry";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
@@ -53,8 +54,10 @@ export interface StackConfig {
     protectData: boolean;
     /** Tags every AWS resource carries, through the providers' default tags. */
     tags: Record<string, string>;
-    /** Public host name of the shop, if it has one (enables HTTPS). */
+    /** Public host name of the shop, if it has one (enables HTTPS; required from stage 9). */
     domain?: string;
+    /** The Route 53 public zone that holds `domain`: certificate validation and the shop's records. */
+    hostedZone?: string;
     /** The shop's container image. */
     image: string;
     /** The VPC's address range. */
@@ -66,6 +69,9 @@ export interface StackConfig {
  * that listens on the shop's port (8080) so the server can be deployed and reached.
  */
 export const defaultImage = "docker.io/nginxinc/nginx-unprivileged:1.27-alpine";
+
+/** The home region's VPC range; every other region takes the next block of the same size. */
+export const defaultVpcCidr = "10.0.0.0/16";
 
 /** Log retention periods CloudWatch Logs accepts. */
 const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -116,6 +122,7 @@ const keys = {
     sizing: sizingSchema.optional(),
     tags: tagsSchema.optional(),
     domain: z.string().regex(hostnamePattern, { error: "expected a lower-case DNS name such as shop.example.com" }).optional(),
+    hostedZone: z.string().regex(hostnamePattern, { error: "expected a lower-case DNS name such as example.com" }).optional(),
     image: z.string().min(1).optional(),
     vpcCidr: z
         .string()
@@ -123,6 +130,9 @@ const keys = {
         .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), { error: "expected valid IPv4 octets" })
         .optional(),
 } as const;
+
+const stackSchema = z.object(keys);
+type ParsedConfig = z.infer<typeof stackSchema>;
 
 /** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
 const structuredKeys = new Set(["regions", "sizing", "tags"]);
@@ -155,7 +165,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         values[key] = structuredKeys.has(key) ? decodeJson(text) : text;
     }
 
-    const parsed = z.object(keys).safeParse(values);
+    const parsed = stackSchema.safeParse(values);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
             const [key, ...rest] = issue.path.map(String);
@@ -187,6 +197,8 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         problems.push(`aws:region: must be the first of ${project}:regions (got ${awsRegion}, the regions start with ${listed[0]})`);
     }
 
+    if (parsed.success && stage) problems.push(...stageProblems(parsed.data, stage, listed ?? (awsRegion ? [awsRegion] : [])));
+
     if (problems.length > 0 || !parsed.success || !stage) {
         throw new ConfigError(problems);
     }
@@ -199,9 +211,34 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         protectData: c.environment === "prod",
         tags: { project, environment: c.environment, "managed-by": "pulumi", ...c.tags },
         domain: c.domain,
+        hostedZone: c.domain ? (c.hostedZone ?? c.domain.slice(c.domain.indexOf(".") + 1)) : undefined,
         image: c.image ?? defaultImage,
-        vpcCidr: c.vpcCidr ?? "10.0.0.0/16",
+        vpcCidr: c.vpcCidr ?? defaultVpcCidr,
     };
+}
+
+/** What the configured stage asks of the rest of the configuration. */
+function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string[] {
+    const problems: string[] = [];
+    const sizing = { ...sizingDefaults[c.environment], ...c.sizing };
+    if (c.hostedZone && !c.domain) problems.push(`${project}:hostedZone: needs ${project}:domain`);
+    if (c.domain && c.hostedZone && c.domain !== c.hostedZone && !c.domain.endsWith(`.${c.hostedZone}`)) {
+        problems.push(`${project}:hostedZone: ${c.hostedZone} does not hold the domain ${c.domain}`);
+    }
+    if (stage.number < 9) return problems;
+    if (!c.domain) problems.push(`${project}:domain: required from stage 9 (${stage.slug}): the name Route 53 answers with the healthy regions`);
+    if (regions.length > 1) {
+        // The global database and datastore that span the regions refuse burstable classes, and a datastore has two secondaries at most.
+        if (regions.length > 3) problems.push(`${project}:regions: at most three regions from stage 9: an ElastiCache global datastore has two secondary regions (got ${regions.length})`);
+        if (/^db\.t/.test(sizing.databaseInstanceClass)) problems.push(`${project}:sizing.databaseInstanceClass: a global database across regions needs a memory-optimized class such as db.r6g.large (got ${sizing.databaseInstanceClass})`);
+        if (/^cache\.t/.test(sizing.cacheNodeType)) problems.push(`${project}:sizing.cacheNodeType: a global datastore across regions needs the m or r families such as cache.r7g.large (got ${sizing.cacheNodeType})`);
+        try {
+            nextBlock(c.vpcCidr ?? defaultVpcCidr, regions.length - 1);
+        } catch {
+            problems.push(`${project}:vpcCidr: no room for ${regions.length} regions' VPCs in blocks of its size after ${c.vpcCidr}`);
+        }
+    }
+    return problems;
 }
 
 function splitKey(fullKey: string): [string, string] {

@@ -1,18 +1,21 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RetiredSingleServer, SingleServer } from "../components/compute/single-server";
-import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
-import { wireServer } from "./server-wiring";
+import { RegionCell, regionCell, ServingCell } from "./region-cell";
+import { ServerWiring, wireServer } from "./server-wiring";
 import { businessSplit } from "./stages/business-split";
 import { sharedCache } from "./stages/cache";
+import { peerWithHome } from "./stages/multi-region";
+import { publicName } from "./stages/public-name";
 import { reverseProxy } from "./stages/reverse-proxy";
 import { separateDatabase } from "./stages/separate-database";
 import { tableSharding } from "./stages/table-sharding";
 import { Stage } from "./registry";
 
+export { regionProvider } from "./region-cell";
+
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -30,7 +33,8 @@ export function assertComposed(stage: Stage): void {
 }
 
 /**
- * Builds the stack for the configured stage and returns its outputs.
+ * Builds the stack for the configured stage and returns its outputs. Each stage is the one
+ * before plus its step; the steps live in `stages/`, one a file, named after the seed.
  *
  * Names are part of the contract: a resource's URN comes from its name and its parents'
  * types, and a changed URN replaces the resource. Region-scoped names carry the region,
@@ -38,41 +42,75 @@ export function assertComposed(stage: Stage): void {
  */
 export function composeStack(config: StackConfig): Record<string, unknown> {
     assertComposed(config.stage);
-    const [homeRegion] = config.regions;
-    const provider = regionProvider(homeRegion, config.tags);
+    const from = (stage: number) => config.stage.number >= stage;
+    // Stage 9: a cell per configured region; before it, the home region alone.
+    const cells = (from(9) ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
+    const [home] = cells;
+    const outputs = {
+        stage: { number: config.stage.number, slug: config.stage.slug },
+        environment: config.environment,
+        region: home.region,
+        vpcId: home.network.vpcId,
+    };
+    if (!isServing(home)) return { ...outputs, ...singleServer(config, home) };
 
-    const network = new Vpc(
-        `shop-${homeRegion}`,
-        {
-            cidrBlock: config.vpcCidr,
-            azCount: config.sizing.azCount,
-            // Stage 1 has nothing in the private subnets yet: NAT gateways come with the first private server (stage 2).
-            natGateways: config.stage.number >= 2 ? config.sizing.natGateways : "none",
-            flowLogRetentionDays: config.sizing.logRetentionDays,
-        },
-        { provider },
-    );
-
-    // From stage 2 the data tier admits the application servers by this group, which they wear.
-    const appGroup =
-        config.stage.number >= 2
-            ? new aws.ec2.SecurityGroup(`shop-app-${homeRegion}`, { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${homeRegion}` } }, { provider })
-            : undefined;
-    const from = (stage: number) => appGroup !== undefined && config.stage.number >= stage;
+    const serving = cells as ServingCell[];
+    const others = serving.slice(1);
     // Stage 2: the database moves to Aurora; the server runs the shop alone. Stage 5: it gains readers.
-    const database = appGroup && separateDatabase(config, homeRegion, network, appGroup.id, provider);
+    const database = separateDatabase(config, home, others);
     // Stage 3: a shared cache in front of it.
-    const cache = from(3) ? sharedCache(config, homeRegion, network, appGroup!.id, provider) : undefined;
+    const cache = from(3) ? sharedCache(config, home, others) : undefined;
     // Stage 6: catalog and users on databases of their own; the orders stay on the first.
-    const split = from(6) ? businessSplit(config, homeRegion, network, appGroup!.id, provider) : undefined;
+    const split = from(6) ? businessSplit(config, home, others) : undefined;
     // Stage 7: comments on shards.
-    const sharding = from(7) ? tableSharding(config, homeRegion, network, appGroup!.id, provider) : undefined;
-    const wirings = [database?.wiring, cache?.wiring, split?.wiring, sharding?.wiring].filter((w) => w !== undefined);
+    const sharding = from(7) ? tableSharding(config, home, others) : undefined;
+    const steps = [database, cache, split, sharding].filter((step) => step !== undefined);
+    const wiringsIn = (region: string) => steps.map((step) => step.wiringIn(region));
+    const dataOutputs = {
+        databaseEndpoint: database.cluster.writerEndpoint,
+        databaseSecretArn: database.cluster.secretArn,
+        ...(from(5) && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
+        ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
+        ...(split && Object.fromEntries(Object.entries(split.databases).map(([domain, db]) => [`${domain}DatabaseEndpoint`, db.cluster.writerEndpoint]))),
+        ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
+    };
+    if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, wiringsIn(home.region)) };
 
-    const serverArgs = {
-        vpcId: network.vpcId,
-        subnetId: network.publicSubnetIds[0],
-        availabilityZone: network.availabilityZones[0],
+    // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
+    const retired = new RetiredSingleServer("shop-server", serverArgs(config, home), { provider: home.provider });
+    const name = config.domain && config.hostedZone ? publicName({ ...config, domain: config.domain, hostedZone: config.hostedZone }, cells) : undefined;
+    const tiers = serving.map((cell) => ({
+        region: cell.region,
+        ...reverseProxy(config, cell, wiringsIn(cell.region), {
+            certificateArn: name?.certificateArnIn(cell.region),
+            // Another region's servers write to the home region's primaries, across the peering.
+            egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
+        }),
+    }));
+    // Stage 9: the other regions' VPCs peered with the home one.
+    peerWithHome(home, others);
+    name?.route(tiers);
+    const [homeTier] = tiers;
+    return {
+        ...outputs,
+        ...dataOutputs,
+        url: config.domain ? `https://${config.domain}` : homeTier.edge.url,
+        loadBalancerDnsName: homeTier.edge.dnsName,
+        ...(from(9) && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
+        stageOneDataVolumeId: retired.dataVolumeId,
+    };
+}
+
+function isServing(cell: RegionCell): cell is ServingCell {
+    return cell.appGroupId !== undefined;
+}
+
+/** The single server's arguments (stages 1-3), also what stage 4 keeps of it. */
+function serverArgs(config: StackConfig, home: RegionCell) {
+    return {
+        vpcId: home.network.vpcId,
+        subnetId: home.network.publicSubnetIds[0],
+        availabilityZone: home.network.availabilityZones[0],
         image: config.image,
         instanceType: config.sizing.serverInstanceType,
         dataVolumeGiB: config.sizing.dataVolumeGiB,
@@ -80,36 +118,14 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         domain: config.domain,
         logRetentionDays: config.sizing.logRetentionDays,
     };
-    const outputs = {
-        stage: { number: config.stage.number, slug: config.stage.slug },
-        environment: config.environment,
-        region: homeRegion,
-        vpcId: network.vpcId,
-        ...(database && { databaseEndpoint: database.cluster.writerEndpoint, databaseSecretArn: database.cluster.secretArn }),
-        ...(database && config.stage.number >= 5 && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
-        ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
-        ...(split && Object.fromEntries(Object.entries(split.databases).map(([domain, db]) => [`${domain}DatabaseEndpoint`, db.cluster.writerEndpoint]))),
-        ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
-    };
-
-    // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
-    if (appGroup && config.stage.number >= 4) {
-        const retired = new RetiredSingleServer("shop-server", serverArgs, { provider });
-        const tier = reverseProxy(config, homeRegion, network, appGroup.id, wirings, provider);
-        return { ...outputs, url: tier.edge.url, loadBalancerDnsName: tier.edge.dnsName, stageOneDataVolumeId: retired.dataVolumeId };
-    }
-    const server = new SingleServer("shop-server", { ...serverArgs, ...(appGroup && wireServer(network.cidrBlock, appGroup.id, wirings)) }, { provider });
-    return {
-        ...outputs,
-        url: server.url,
-        publicIp: server.publicIp,
-        instanceId: server.instanceId,
-        dataVolumeId: server.dataVolumeId,
-        logGroupName: server.logGroupName,
-    };
 }
 
-/** The AWS provider of one region; every AWS resource of that region uses it, never the default provider. */
-export function regionProvider(region: string, tags: Record<string, string>): aws.Provider {
-    return new aws.Provider(`aws-${region}`, { region: region as aws.Region, defaultTags: { tags } });
+/** Stages 1-3: one server runs the shop (with its database on the box at stage 1). */
+function singleServer(config: StackConfig, home: RegionCell, wirings: ServerWiring[] = []) {
+    const server = new SingleServer(
+        "shop-server",
+        { ...serverArgs(config, home), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
+        { provider: home.provider },
+    );
+    return { url: server.url, publicIp: server.publicIp, instanceId: server.instanceId, dataVolumeId: server.dataVolumeId, logGroupName: server.logGroupName };
 }

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { SingleServerArgs } from "../components/compute/single-server";
 
 /**
- * What a stage's step hands the application server: environment variables of the shop's
- * contract, secrets to read at boot, and ports it must reach inside the VPC. Steps add
- * theirs; the composition merges them into the server's arguments.
+ * What a stage's step hands the application servers of one region: environment variables of
+ * the shop's contract, secrets to read at boot, and ports they must reach inside the VPC.
+ * Steps add theirs; the composition merges them into the servers' arguments.
  */
 export interface ServerWiring {
     environment: Record<string, pulumi.Input<string>>;

@@ -1,50 +1,65 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { rdsCaPath } from "../components/compute/rds-certificates";
 import { AuroraCluster, SharedCredential } from "../components/data/aurora-cluster";
-import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
+import { ServingCell } from "./region-cell";
 
 export interface ShopDatabase {
     cluster: AuroraCluster;
     /** The writer's URL, over TLS verified against the RDS certificate authorities; no password in it. */
     writerUrl: pulumi.Output<string>;
-    /** The reader endpoint's URL, the same way. */
-    readerUrl: pulumi.Output<string>;
+    /** The URL of the readers in a region: the home cluster's reader endpoint, or the region's secondary cluster. */
+    readerUrlIn(region: string): pulumi.Output<string>;
 }
 
 /**
- * One Aurora PostgreSQL cluster of the shop, as the stage makes it: in the isolated subnets,
- * admitting only the app group, protected in prod. From stage 5 on it has the stage's readers
- * (in prod also reader autoscaling) unless `readers` is false; a cluster without them still
- * gets one reader in prod, as a failover target in another zone.
+ * One Aurora PostgreSQL cluster of the shop, as the stage makes it: in the home region's
+ * isolated subnets, admitting only the app group, protected in prod. From stage 5 on it has
+ * the stage's readers (in prod also reader autoscaling) unless `readers` is false; a cluster
+ * without them still gets one reader in prod, as a failover target in another zone. With
+ * other regions (stage 9), it is the primary of a global database: a read-only secondary
+ * cluster in each, and the other regions' writes arrive over the peering, admitted by range.
  */
 export function shopDatabase(
     name: string,
     config: StackConfig,
-    network: Vpc,
-    appGroupId: pulumi.Input<string>,
-    provider: aws.Provider,
+    home: ServingCell,
+    others: ServingCell[],
     options: { readers: boolean; masterPassword?: SharedCredential },
 ): ShopDatabase {
     const readers = options.readers && config.stage.number >= 5;
     const prod = config.environment === "prod";
     const count = readers ? config.sizing.databaseReaders : prod ? 1 : 0;
+    const keyed = (n: number) => (n > 0 ? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), {}])) : undefined);
     const cluster = new AuroraCluster(
         name,
         {
-            vpcId: network.vpcId,
-            subnetIds: network.isolatedSubnetIds,
-            allowedSecurityGroups: { app: appGroupId },
+            vpcId: home.network.vpcId,
+            subnetIds: home.network.isolatedSubnetIds,
+            allowedSecurityGroups: { app: home.appGroupId },
+            allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             instanceClass: config.sizing.databaseInstanceClass,
             production: config.protectData,
-            masterPassword: options.masterPassword,
-            readers: count > 0 ? Object.fromEntries(Array.from({ length: count }, (_, i) => [String(i + 1), {}])) : undefined,
+            // RDS does not manage the password of a global cluster.
+            masterPassword: options.masterPassword ?? (others.length > 0 ? "generated" : undefined),
+            readers: keyed(count),
             // Prod adds readers under load; the declared ones and the writer are never scaled away.
             readerAutoscaling: readers && prod ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" } : undefined,
+            secondaries: others.length > 0
+                ? Object.fromEntries(
+                      others.map((cell) => [
+                          cell.region,
+                          { provider: cell.provider, vpcId: cell.network.vpcId, subnetIds: cell.network.isolatedSubnetIds, allowedSecurityGroups: { app: cell.appGroupId }, instances: keyed(Math.max(count, 1)) },
+                      ]),
+                  )
+                : undefined,
         },
-        { provider },
+        { provider: home.provider },
     );
     const urlOf = (host: pulumi.Input<string>) => pulumi.interpolate`postgres://${cluster.masterUsername}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
-    return { cluster, writerUrl: urlOf(cluster.writerEndpoint), readerUrl: urlOf(cluster.readerEndpoint) };
+    return {
+        cluster,
+        writerUrl: urlOf(cluster.writerEndpoint),
+        readerUrlIn: (region) => urlOf(region === home.region ? cluster.readerEndpoint : cluster.secondaryReaderEndpoints[region]),
+    };
 }

@@ -65,7 +65,8 @@ describe("offline plan of stage 1", () => {
 
     it("exports the shop URL and the stage", () => {
         expect(dev.outputs).toMatchObject({ stage: { number: 1, slug: "single-server" }, region: "us-east-1" });
-        expect(dev.outputs.url).toBe("(known after apply)");
+        // The dev stack has a name: the server serves it over HTTPS (Caddy).
+        expect(dev.outputs.url).toBe("https://shop-dev.example.com");
     });
 
     it("renders a readable tree with protection marked", () => {
@@ -94,9 +95,9 @@ describe("plan command line", () => {
     });
 
     it("refuses a stage that is not composed yet", () => {
-        const { status, stderr } = cli(["--stack", "dev", "--stage", "multi-region"]);
+        const { status, stderr } = cli(["--stack", "dev", "--stage", "search"]);
         expect(status).toBe(2);
-        expect(stderr.trim()).toBe("shop-evolution:stage: stage 9 (multi-region) is not composed yet; composed stages: 1, 2, 3, 4, 5, 6, 7, 8");
+        expect(stderr.trim()).toBe("shop-evolution:stage: stage 10 (search) is not composed yet; composed stages: 1, 2, 3, 4, 5, 6, 7, 8, 9");
     });
 
     it("refuses a stack file with values of the wrong type, one line per problem", () => {

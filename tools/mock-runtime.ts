@@ -43,7 +43,8 @@ export interface MockRunResult {
 }
 
 /** Outputs that providers compute and components pass on, for runs that are not previews. */
-const computedByProvider: Record<string, (name: string, inputs: Record<string, any>) => Record<string, unknown>> = {
+const computedByProvider: Record<string, (name: string, inputs: Record<string, any>, region: string) => Record<string, unknown>> = {
+    "aws:secretsmanager/secret:Secret": (name, _, region) => ({ arn: `arn:aws:secretsmanager:${region}:123456789012:secret:${name}` }),
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
     "aws:route53/record:Record": (_, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
@@ -51,19 +52,19 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
         domainValidationOptions: [{ domainName: inputs.domainName, resourceRecordName: `_mock.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: "_mock.acm-validations.aws." }],
     }),
     "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
-    "aws:elasticache/replicationGroup:ReplicationGroup": (name) => ({
-        primaryEndpointAddress: `master.${name}.mock.use1.cache.amazonaws.com`,
-        readerEndpointAddress: `replica.${name}.mock.use1.cache.amazonaws.com`,
-        configurationEndpointAddress: `clustercfg.${name}.mock.use1.cache.amazonaws.com`,
+    "aws:elasticache/replicationGroup:ReplicationGroup": (name, _, region) => ({
+        primaryEndpointAddress: `master.${name}.mock.${region}.cache.amazonaws.com`,
+        readerEndpointAddress: `replica.${name}.mock.${region}.cache.amazonaws.com`,
+        configurationEndpointAddress: `clustercfg.${name}.mock.${region}.cache.amazonaws.com`,
     }),
     "aws:lb/loadBalancer:LoadBalancer": (name) => ({ dnsName: `${name}-dns.mock.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" }),
     // An address from the documentation range (RFC 5737).
     "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
-    "aws:rds/cluster:Cluster": (name, inputs) => ({
-        endpoint: `${inputs.clusterIdentifier ?? name}.cluster-mock.us-east-1.rds.amazonaws.com`,
-        readerEndpoint: `${inputs.clusterIdentifier ?? name}.cluster-ro-mock.us-east-1.rds.amazonaws.com`,
+    "aws:rds/cluster:Cluster": (name, inputs, region) => ({
+        endpoint: `${inputs.clusterIdentifier ?? name}.cluster-mock.${region}.rds.amazonaws.com`,
+        readerEndpoint: `${inputs.clusterIdentifier ?? name}.cluster-ro-mock.${region}.rds.amazonaws.com`,
         port: inputs.port ?? 5432,
-        masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-${name}` }],
+        masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${region}:123456789012:secret:rds!cluster-${name}` }],
     }),
     "aws:eks/cluster:Cluster": (name, inputs) => ({
         endpoint: `https://${createHash("sha256").update(name).digest("hex").slice(0, 32).toUpperCase()}.gr7.us-east-1.eks.amazonaws.com`,
@@ -105,7 +106,8 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
                 if (options.preview) return { id: "", state: args.inputs };
                 // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
-                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...args.inputs, ...computedByProvider[type]?.(name, args.inputs), ...kubernetesAutoname(type, name, args.inputs) };
+                const region = providerOf(args.provider ?? "").region ?? "us-east-1";
+                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...args.inputs, ...computedByProvider[type]?.(name, args.inputs, region), ...kubernetesAutoname(type, name, args.inputs) };
                 return { id: `${name}-id`, state };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),

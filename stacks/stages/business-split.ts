@@ -1,7 +1,5 @@
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
 import { ServerWiring } from "../server-wiring";
 import { ShopDatabase, shopDatabase } from "../shop-database";
 
@@ -19,27 +17,25 @@ export const splitDomains = ["catalog", "users"] as const;
  */
 export function businessSplit(
     config: StackConfig,
-    region: string,
-    network: Vpc,
-    appGroupId: pulumi.Input<string>,
-    provider: aws.Provider,
-): { databases: Record<(typeof splitDomains)[number], ShopDatabase>; wiring: ServerWiring } {
+    home: ServingCell,
+    others: ServingCell[],
+): { databases: Record<(typeof splitDomains)[number], ShopDatabase>; wiringIn(region: string): ServerWiring } {
     const databases = Object.fromEntries(
-        splitDomains.map((domain) => [domain, shopDatabase(`shop-${domain}-db-${region}`, config, network, appGroupId, provider, { readers: true })]),
+        splitDomains.map((domain) => [domain, shopDatabase(`shop-${domain}-db-${home.region}`, config, home, others, { readers: true })]),
     ) as Record<(typeof splitDomains)[number], ShopDatabase>;
     const entries = Object.entries(databases).map(([domain, db]) => [domain.toUpperCase(), db] as const);
     return {
         databases,
-        wiring: {
+        wiringIn: (region) => ({
             environment: Object.fromEntries(
                 entries.flatMap(([domain, db]) => [
                     [`SHOP_DATABASE_URL_${domain}`, db.writerUrl],
-                    [`SHOP_DATABASE_READER_URLS_${domain}`, db.readerUrl],
+                    [`SHOP_DATABASE_READER_URLS_${domain}`, db.readerUrlIn(region)],
                 ]),
             ),
             secrets: Object.fromEntries(entries.map(([domain, db]) => [`SHOP_DATABASE_PASSWORD_${domain}`, { secretArn: db.cluster.secretArn, jsonKey: "password" }])),
             egressPorts: [5432],
             rdsCertificates: true,
-        },
+        }),
     };
 }

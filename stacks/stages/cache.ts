@@ -1,8 +1,6 @@
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
 import { RedisCache } from "../../components/data/redis-cache";
-import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
 import { ServerWiring } from "../server-wiring";
 
 /**
@@ -10,33 +8,36 @@ import { ServerWiring } from "../server-wiring";
  * TLS and an AUTH token behind the shop's in-process cache: the shop's two-level cache,
  * whose protections (stampede, penetration, avalanche, invalidation) the shop's tests prove
  * against real Redis. The cache admits only the app group.
+ *
+ * With other regions (stage 9) it is the primary of a global datastore, a read-only replica
+ * group in each other region that can be promoted if the home region is lost. Sessions,
+ * carts, locks and invalidations must be seen by every region at once, so every region's
+ * shop uses the primary, across the peering.
  */
-export function sharedCache(
-    config: StackConfig,
-    region: string,
-    network: Vpc,
-    appGroupId: pulumi.Input<string>,
-    provider: aws.Provider,
-): { cache: RedisCache; wiring: ServerWiring } {
+export function sharedCache(config: StackConfig, home: ServingCell, others: ServingCell[]): { cache: RedisCache; wiringIn(region: string): ServerWiring } {
     const cache = new RedisCache(
-        `shop-cache-${region}`,
+        `shop-cache-${home.region}`,
         {
-            vpcId: network.vpcId,
-            subnetIds: network.isolatedSubnetIds,
-            allowedSecurityGroups: { app: appGroupId },
+            vpcId: home.network.vpcId,
+            subnetIds: home.network.isolatedSubnetIds,
+            allowedSecurityGroups: { app: home.appGroupId },
+            allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             nodeType: config.sizing.cacheNodeType,
             replicas: config.sizing.cacheReplicas,
             production: config.protectData,
             logRetentionDays: config.sizing.logRetentionDays,
+            secondaries: others.length > 0
+                ? Object.fromEntries(
+                      others.map((cell) => [cell.region, { provider: cell.provider, vpcId: cell.network.vpcId, subnetIds: cell.network.isolatedSubnetIds, allowedSecurityGroups: { app: cell.appGroupId } }]),
+                  )
+                : undefined,
         },
-        { provider },
+        { provider: home.provider },
     );
-    return {
-        cache,
-        wiring: {
-            environment: { SHOP_REDIS_URL: cache.url },
-            secrets: cache.authSecretArn ? { SHOP_REDIS_AUTH_TOKEN: { secretArn: cache.authSecretArn } } : {},
-            egressPorts: [cache.port],
-        },
+    const wiring: ServerWiring = {
+        environment: { SHOP_REDIS_URL: cache.url },
+        secrets: cache.authSecretArn ? { SHOP_REDIS_AUTH_TOKEN: { secretArn: cache.authSecretArn } } : {},
+        egressPorts: [cache.port],
     };
+    return { cache, wiringIn: () => wiring };
 }

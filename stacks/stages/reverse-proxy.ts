@@ -1,10 +1,9 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AppFleet } from "../../components/compute/app-fleet";
 import { NginxFleet, nginxHealthPort } from "../../components/compute/nginx-fleet";
 import { LoadBalancer } from "../../components/edge/load-balancer";
-import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { ServerWiring } from "../server-wiring";
 
@@ -23,12 +22,16 @@ import { ServerWiring } from "../server-wiring";
  */
 export function reverseProxy(
     config: StackConfig,
-    region: string,
-    network: Vpc,
-    appGroupId: pulumi.Input<string>,
+    cell: ServingCell,
     wirings: ServerWiring[],
-    provider: aws.Provider,
+    options: {
+        /** The shop's certificate in this region: HTTPS (ALB) or TLS (NLB) on 443. */
+        certificateArn?: pulumi.Input<string>;
+        /** Peered ranges the application servers reach (the home region's writers, from another region). */
+        egressPeers?: Record<string, string>;
+    },
 ): { edge: LoadBalancer; app: AppFleet; nginx: NginxFleet } {
+    const { region, network, provider } = cell;
     const size = { minSize: config.sizing.fleetMinSize, maxSize: config.sizing.fleetMaxSize };
     const internal = new LoadBalancer(
         `shop-int-${regionCode(region)}`,
@@ -44,7 +47,8 @@ export function reverseProxy(
             image: config.image,
             environment: Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment)),
             secrets: Object.assign({}, ...wirings.map((w) => w.secrets)),
-            securityGroupIds: [appGroupId],
+            securityGroupIds: [cell.appGroupId],
+            egressPeers: options.egressPeers,
             egressInVpc: wirings.flatMap((w) => w.egressPorts),
             rdsCertificates: wirings.some((w) => w.rdsCertificates),
             allowedSecurityGroups: { lb: internal.securityGroupId },
@@ -63,6 +67,7 @@ export function reverseProxy(
             vpcCidr: network.cidrBlock,
             subnetIds: network.publicSubnetIds,
             targetGroups: { nginx: layer4 ? { port: 80, proxyProtocol: true, healthCheckPort: nginxHealthPort } : { port: 80 } },
+            certificateArn: options.certificateArn,
             deletionProtection: config.protectData,
         },
         { provider },

@@ -1,7 +1,5 @@
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
 import { ServerWiring } from "../server-wiring";
 import { ShopDatabase, shopDatabase } from "../shop-database";
 
@@ -14,24 +12,18 @@ import { ShopDatabase, shopDatabase } from "../shop-database";
  * Stage 5 (seed 3.5): the same cluster gains readers (in prod also reader autoscaling), and
  * the shop sends its replica-safe reads to the reader endpoint, keeping read-your-writes.
  */
-export function separateDatabase(
-    config: StackConfig,
-    region: string,
-    network: Vpc,
-    appGroupId: pulumi.Input<string>,
-    provider: aws.Provider,
-): ShopDatabase & { wiring: ServerWiring } {
-    const database = shopDatabase(`shop-db-${region}`, config, network, appGroupId, provider, { readers: true });
+export function separateDatabase(config: StackConfig, home: ServingCell, others: ServingCell[]): ShopDatabase & { wiringIn(region: string): ServerWiring } {
+    const database = shopDatabase(`shop-db-${home.region}`, config, home, others, { readers: true });
     return {
         ...database,
-        wiring: {
+        wiringIn: (region) => ({
             environment: {
                 SHOP_DATABASE_URL: database.writerUrl,
-                ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: database.readerUrl }),
+                ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: database.readerUrlIn(region) }),
             },
             secrets: { SHOP_DATABASE_PASSWORD: { secretArn: database.cluster.secretArn, jsonKey: "password" } },
             egressPorts: [5432],
             rdsCertificates: true,
-        },
+        }),
     };
 }

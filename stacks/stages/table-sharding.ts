@@ -1,8 +1,7 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { masterCredential } from "../../components/data/aurora-cluster";
-import { Vpc } from "../../components/network/vpc";
 import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
 import { ServerWiring } from "../server-wiring";
 import { ShopDatabase, shopDatabase } from "../shop-database";
 
@@ -15,24 +14,17 @@ import { ShopDatabase, shopDatabase } from "../shop-database";
  * them. Payments are partitioned by month inside the orders database by the shop's own
  * migrations: nothing to deploy for them.
  */
-export function tableSharding(
-    config: StackConfig,
-    region: string,
-    network: Vpc,
-    appGroupId: pulumi.Input<string>,
-    provider: aws.Provider,
-): { shards: ShopDatabase[]; wiring: ServerWiring } {
-    const credential = masterCredential(`shop-comments-${region}`, { username: "shop_admin" }, { provider, protect: config.protectData });
+export function tableSharding(config: StackConfig, home: ServingCell, others: ServingCell[]): { shards: ShopDatabase[]; wiringIn(region: string): ServerWiring } {
+    const credential = masterCredential(`shop-comments-${home.region}`, { username: "shop_admin" }, { provider: home.provider, protect: config.protectData });
     const shards = Array.from({ length: config.sizing.commentShards }, (_, n) =>
-        shopDatabase(`shop-comments-${n}-${region}`, config, network, appGroupId, provider, { readers: false, masterPassword: credential }),
+        shopDatabase(`shop-comments-${n}-${home.region}`, config, home, others, { readers: false, masterPassword: credential }),
     );
-    return {
-        shards,
-        wiring: {
-            environment: { SHOP_COMMENT_SHARD_URLS: pulumi.all(shards.map((s) => s.writerUrl)).apply((urls) => urls.join(",")) },
-            secrets: { SHOP_COMMENT_SHARD_PASSWORD: { secretArn: credential.secretArn, jsonKey: "password" } },
-            egressPorts: [5432],
-            rdsCertificates: true,
-        },
+    // The shop reads and writes comments on the shards' writers, from every region.
+    const wiring: ServerWiring = {
+        environment: { SHOP_COMMENT_SHARD_URLS: pulumi.all(shards.map((s) => s.writerUrl)).apply((urls) => urls.join(",")) },
+        secrets: { SHOP_COMMENT_SHARD_PASSWORD: { secretArn: credential.secretArn, jsonKey: "password" } },
+        egressPorts: [5432],
+        rdsCertificates: true,
     };
+    return { shards, wiringIn: () => wiring };
 }
