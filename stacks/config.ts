@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { nextBlock } from "../components/network/cidr";
+import { cidrsOverlap, nextBlock } from "../components/network/cidr";
 import { allowedStages, findStage, Stage } from "./registry";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
@@ -232,13 +232,22 @@ function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string
         if (regions.length > 3) problems.push(`${project}:regions: at most three regions from stage 9: an ElastiCache global datastore has two secondary regions (got ${regions.length})`);
         if (/^db\.t/.test(sizing.databaseInstanceClass)) problems.push(`${project}:sizing.databaseInstanceClass: a global database across regions needs a memory-optimized class such as db.r6g.large (got ${sizing.databaseInstanceClass})`);
         if (/^cache\.t/.test(sizing.cacheNodeType)) problems.push(`${project}:sizing.cacheNodeType: a global datastore across regions needs the m or r families such as cache.r7g.large (got ${sizing.cacheNodeType})`);
-        try {
-            nextBlock(c.vpcCidr ?? defaultVpcCidr, regions.length - 1);
-        } catch {
-            problems.push(`${project}:vpcCidr: no room for ${regions.length} regions' VPCs in blocks of its size after ${c.vpcCidr}`);
+        if (!roomForRegions(c.vpcCidr ?? defaultVpcCidr, regions.length)) {
+            problems.push(`${project}:vpcCidr: no room for ${regions.length} regions' VPCs in blocks of its size after ${c.vpcCidr} within its private range`);
         }
     }
     return problems;
+}
+
+/** True when `count` blocks of the home range's size, from it on, stay inside the private range (RFC 1918) that holds it. */
+function roomForRegions(home: string, count: number): boolean {
+    const range = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].find((r) => cidrsOverlap(r, home));
+    try {
+        const last = nextBlock(home, count - 1);
+        return range === undefined || cidrsOverlap(range, last);
+    } catch {
+        return false;
+    }
 }
 
 function splitKey(fullKey: string): [string, string] {

@@ -88,6 +88,27 @@ describe("stack config", () => {
         expect(found).toEqual([expect.stringContaining("aws:region: must be the first")]);
     });
 
+    it("derives the hosted zone from the domain unless it is named", () => {
+        expect(parseStackConfig({ ...base, "shop-evolution:domain": "shop.example.com" }).hostedZone).toBe("example.com");
+        expect(parseStackConfig({ ...base, "shop-evolution:domain": "shop.eu.example.com", "shop-evolution:hostedZone": "example.com" }).hostedZone).toBe("example.com");
+        expect(problems({ ...base, "shop-evolution:domain": "shop.example.com", "shop-evolution:hostedZone": "example.org" })).toEqual(["shop-evolution:hostedZone: example.org does not hold the domain shop.example.com"]);
+    });
+
+    it("asks of stage 9 a domain, and of several regions classes a global database and datastore accept and room for every VPC", () => {
+        const multi = { ...base, "shop-evolution:stage": "multi-region", "shop-evolution:regions": '["us-east-1","eu-west-1","ap-southeast-2","us-west-2"]', "shop-evolution:vpcCidr": "10.255.0.0/16" };
+        expect(problems(multi)).toEqual([
+            "shop-evolution:domain: required from stage 9 (multi-region): the name Route 53 answers with the healthy regions",
+            "shop-evolution:regions: at most three regions from stage 9: an ElastiCache global datastore has two secondary regions (got 4)",
+            "shop-evolution:sizing.databaseInstanceClass: a global database across regions needs a memory-optimized class such as db.r6g.large (got db.t4g.medium)",
+            "shop-evolution:sizing.cacheNodeType: a global datastore across regions needs the m or r families such as cache.r7g.large (got cache.t4g.micro)",
+            "shop-evolution:vpcCidr: no room for 4 regions' VPCs in blocks of its size after 10.255.0.0/16 within its private range",
+        ]);
+        // One region at stage 9 (a cheap dev stack) needs only the domain.
+        expect(parseStackConfig({ ...base, "shop-evolution:stage": "9", "shop-evolution:domain": "shop-dev.example.com" }).regions).toEqual(["us-east-1"]);
+        // Before stage 9 the other regions wait, whatever their sizes.
+        expect(parseStackConfig({ ...multi, "shop-evolution:stage": "8" }).stage.number).toBe(8);
+    });
+
     it("reads both stack files of the project as valid config", () => {
         expect(parseStackConfig(readStackConfigFile("dev")).environment).toBe("dev");
         const prod = parseStackConfig(readStackConfigFile("prod"));

@@ -243,3 +243,78 @@ describe("stage 8: a layer-4 balancer before the Nginx fleet", () => {
         expect(userData).toContain("listen 8081");
     });
 });
+
+describe("the shop's public name (stage 4 on, with a domain)", () => {
+    it("serves HTTPS with an ACM certificate of its region and points the name at the region's load balancer", async () => {
+        const plan = planOf("dev", 4);
+        expect(plan.resources.find((r) => r.type === "aws:acm/certificate:Certificate")).toMatchObject({ name: "shop-site-us-east-1", inputs: expect.objectContaining({ domainName: "shop-dev.example.com" }) });
+        const listeners = plan.resources.filter((r) => r.type === "aws:lb/listener:Listener" && r.name.startsWith("shop-edge-")).map((r) => (r.inputs as { port: number; protocol: string }));
+        expect(listeners.map((l) => [l.port, l.protocol]).sort()).toEqual([[443, "HTTPS"], [80, "HTTP"]]);
+        const records = plan.resources.filter((r) => r.type === "aws:route53/record:Record" && r.name.startsWith("shop-dns-"));
+        expect(records.map((r) => [r.name, (r.inputs as { name: string }).name])).toEqual([["shop-dns-us-east-1", "shop-dev.example.com"]]);
+        expect(plan.outputs.url).toBe("https://shop-dev.example.com");
+    });
+});
+
+describe("stage 9: DNS across regions", () => {
+    const prod = () => planOf("prod", 9);
+    const inRegion = (region: string, type: string) => prod().resources.filter((r) => r.type === type && r.region === region);
+
+    it("deploys a cell per region and weights the name over both, each with a health check", () => {
+        const records = prod().resources.filter((r) => r.type === "aws:route53/record:Record" && r.name.startsWith("shop-dns-"));
+        expect(records.map((r) => [r.name, (r.inputs as { setIdentifier: string }).setIdentifier, (r.inputs as { weightedRoutingPolicies: { weight: number }[] }).weightedRoutingPolicies[0].weight])).toEqual([
+            ["shop-dns-us-east-1", "us-east-1", 100],
+            ["shop-dns-eu-west-1", "eu-west-1", 100],
+        ]);
+        expect(prod().resources.filter((r) => r.type === "aws:route53/healthCheck:HealthCheck").map((r) => r.inputs)).toEqual([
+            expect.objectContaining({ type: "HTTPS", port: 443, resourcePath: "/healthz" }),
+            expect.objectContaining({ type: "HTTPS", port: 443, resourcePath: "/healthz" }),
+        ]);
+        for (const region of ["us-east-1", "eu-west-1"]) {
+            expect(inRegion(region, "aws:autoscaling/group:Group")).toHaveLength(2);
+            expect(inRegion(region, "aws:lb/loadBalancer:LoadBalancer")).toHaveLength(2);
+            expect(inRegion(region, "aws:acm/certificate:Certificate")).toHaveLength(1);
+        }
+        expect(inRegion("eu-west-1", "aws:ec2/vpc:Vpc").map((v) => (v.inputs as { cidrBlock: string }).cidrBlock)).toEqual(["10.1.0.0/16"]);
+        // Dev runs one region.
+        expect(planOf("dev", 9).resources.filter((r) => r.type === "aws:route53/record:Record" && r.name.startsWith("shop-dns-"))).toHaveLength(1);
+    });
+
+    it("makes every home cluster and the cache global in prod, with protected read-only copies in the other region", () => {
+        const globals = prod().resources.filter((r) => r.type === "aws:rds/globalCluster:GlobalCluster").map((r) => r.name);
+        expect(globals).toEqual(["shop-db-us-east-1", "shop-catalog-db-us-east-1", "shop-users-db-us-east-1", ...[0, 1, 2, 3].map((n) => `shop-comments-${n}-us-east-1`)]);
+        const secondaries = inRegion("eu-west-1", "aws:rds/cluster:Cluster");
+        expect(secondaries.map((c) => c.name)).toEqual(globals.map((g) => `${g}-eu-west-1`));
+        expect(secondaries.every((c) => c.protect)).toBe(true);
+        expect(prod().resources.find((r) => r.type === "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup")).toMatchObject({ name: "shop-cache-us-east-1", protect: true });
+        expect(inRegion("eu-west-1", "aws:elasticache/replicationGroup:ReplicationGroup").map((g) => g.name)).toEqual(["shop-cache-us-east-1-eu-west-1"]);
+        // RDS does not manage global clusters' passwords: the home clusters' are generated now.
+        expect(prod().resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.name === "shop-db-us-east-1")!.inputs).toMatchObject({ manageMasterUserPassword: false });
+    });
+
+    it("peers the other region with home, and admits it by range on the home writers and cache only", () => {
+        expect(prod().resources.find((r) => r.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection")).toMatchObject({ name: "shop-us-east-1-eu-west-1", inputs: expect.objectContaining({ peerRegion: "eu-west-1" }) });
+        const byRange = inRegion("us-east-1", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => (r.inputs as { cidrIpv4?: string }).cidrIpv4 === "10.1.0.0/16");
+        expect(byRange.every((r) => [5432, 6379].includes((r.inputs as { fromPort: number }).fromPort))).toBe(true);
+        expect(byRange.map((r) => r.name)).toContain("shop-db-us-east-1-from-eu-west-1");
+        expect(byRange.map((r) => r.name)).toContain("shop-cache-us-east-1-from-eu-west-1");
+    });
+
+    it("points the other region's shop at the home writers and primary cache, and at its own region's readers", async () => {
+        const registered = await deploy("prod", "9");
+        const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-eu-west-1"))!;
+        const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
+        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1\.cluster-mock\.us-east-1\./);
+        expect(userData).toMatch(/SHOP_DATABASE_READER_URLS=postgres:\/\/shop_admin@shop-db-us-east-1-eu-west-1\.cluster-ro-mock\.eu-west-1\./);
+        expect(userData).toMatch(/SHOP_DATABASE_READER_URLS_CATALOG=postgres:\/\/shop_admin@shop-catalog-db-us-east-1-eu-west-1\.cluster-ro-mock\.eu-west-1\./);
+        expect(userData).toMatch(/SHOP_REDIS_URL=rediss:\/\/master\.shop-cache-us-east-1\.mock\.us-east-1\./);
+        expect(userData).toContain("SHOP_REGION=eu-west-1");
+        // Secrets are read where they live, in the home region.
+        expect(userData).toMatch(/--region 'us-east-1' --secret-id 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-db-us-east-1-master'/);
+        const egress = registered.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.name.startsWith("shop-app-fleet-eu-west-1-out-") && r.name.endsWith("-us-east-1"));
+        expect(egress.map((r) => [r.name, (r.inputs as { cidrIpv4: string }).cidrIpv4])).toEqual([
+            ["shop-app-fleet-eu-west-1-out-5432-us-east-1", "10.0.0.0/16"],
+            ["shop-app-fleet-eu-west-1-out-6379-us-east-1", "10.0.0.0/16"],
+        ]);
+    });
+});
