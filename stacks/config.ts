@@ -33,14 +33,16 @@ export interface Sizing {
      * live on shard hash(product id) mod this count, so it is fixed once comments are written.
      */
     commentShards: number;
+    /** Data node instance type of the search domain (stage 10 on). */
+    searchInstanceType: string;
     /** Instances of each fleet (Nginx, application) at least and at most (stage 4 on). */
     fleetMinSize: number;
     fleetMaxSize: number;
 }
 
 export const sizingDefaults: Record<Environment, Sizing> = {
-    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.micro", cacheReplicas: 0, databaseReaders: 1, commentShards: 2, fleetMinSize: 1, fleetMaxSize: 2 },
-    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large", cacheNodeType: "cache.r7g.large", cacheReplicas: 1, databaseReaders: 2, commentShards: 4, fleetMinSize: 2, fleetMaxSize: 10 },
+    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.micro", cacheReplicas: 0, databaseReaders: 1, commentShards: 2, searchInstanceType: "t3.medium.search", fleetMinSize: 1, fleetMaxSize: 2 },
+    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large", cacheNodeType: "cache.r7g.large", cacheReplicas: 1, databaseReaders: 2, commentShards: 4, searchInstanceType: "r7g.large.search", fleetMinSize: 2, fleetMaxSize: 10 },
 };
 
 /** The validated configuration of one stack. */
@@ -80,7 +82,7 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass", "cacheNodeType", "cacheReplicas", "databaseReaders", "commentShards", "fleetMinSize", "fleetMaxSize"];
+const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass", "cacheNodeType", "cacheReplicas", "databaseReaders", "commentShards", "searchInstanceType", "fleetMinSize", "fleetMaxSize"];
 
 const sizingSchema = z
     .object({
@@ -95,6 +97,7 @@ const sizingSchema = z
         cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an ElastiCache node type such as cache.r7g.large" }),
         cacheReplicas: z.int({ error: "expected an integer from 0 to 5" }).min(0, { error: "expected an integer from 0 to 5" }).max(5, { error: "expected an integer from 0 to 5" }),
         databaseReaders: z.int({ error: "expected an integer from 1 to 15" }).min(1, { error: "expected an integer from 1 to 15" }).max(15, { error: "expected an integer from 1 to 15" }),
+        searchInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, { error: "expected an OpenSearch instance type such as r7g.large.search" }),
         commentShards: z.int({ error: "expected an integer from 2 to 16" }).min(2, { error: "expected an integer from 2 to 16" }).max(16, { error: "expected an integer from 2 to 16" }),
         fleetMinSize: z.int({ error: "expected an integer from 1 to 100" }).min(1, { error: "expected an integer from 1 to 100" }).max(100, { error: "expected an integer from 1 to 100" }),
         fleetMaxSize: z.int({ error: "expected an integer from 1 to 500" }).min(1, { error: "expected an integer from 1 to 500" }).max(500, { error: "expected an integer from 1 to 500" }),

@@ -8,6 +8,7 @@ import { sharedCache } from "./stages/cache";
 import { peerWithHome } from "./stages/multi-region";
 import { publicName } from "./stages/public-name";
 import { reverseProxy } from "./stages/reverse-proxy";
+import { search } from "./stages/search";
 import { separateDatabase } from "./stages/separate-database";
 import { tableSharding } from "./stages/table-sharding";
 import { Stage } from "./registry";
@@ -15,7 +16,7 @@ import { Stage } from "./registry";
 export { regionProvider } from "./region-cell";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -64,7 +65,9 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const split = from(6) ? businessSplit(config, home, others) : undefined;
     // Stage 7: comments on shards.
     const sharding = from(7) ? tableSharding(config, home, others) : undefined;
-    const steps = [database, cache, split, sharding].filter((step) => step !== undefined);
+    // Stage 10: search on OpenSearch, media in S3.
+    const searching = from(10) ? search(config, home, others) : undefined;
+    const steps = [database, cache, split, sharding, searching].filter((step) => step !== undefined);
     const wiringsIn = (region: string) => steps.map((step) => step.wiringIn(region));
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
@@ -73,6 +76,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
         ...(split && Object.fromEntries(Object.entries(split.databases).map(([domain, db]) => [`${domain}DatabaseEndpoint`, db.cluster.writerEndpoint]))),
         ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
+        ...(searching && { searchEndpoint: searching.domain.endpoint, mediaBucketName: searching.media.id }),
     };
     if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, wiringsIn(home.region)) };
 

@@ -47,6 +47,14 @@ describe("SearchDomain", () => {
         expect(policy.Statement[0].Resource).toMatch(/search\/\*$/);
     });
 
+    it("without roles, leaves authentication to fine-grained access control behind an open policy, and admits peered ranges", async () => {
+        const r = await run(() => void new SearchDomain("search", { ...args, accessRoleArns: undefined, allowedCidrs: { "eu-west-1": "10.1.0.0/16" } }));
+        const policy = JSON.parse(r.one("aws:opensearch/domainPolicy:DomainPolicy", "search").inputs.accessPolicies as string);
+        expect(policy.Statement[0].Principal).toEqual({ AWS: "*" });
+        expect(r.one(DOMAIN, "search").inputs.advancedSecurityOptions).toMatchObject({ enabled: true, anonymousAuthEnabled: false });
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "search-from-eu-west-1").inputs).toMatchObject({ cidrIpv4: "10.1.0.0/16", fromPort: 443 });
+    });
+
     it("publishes slow and error logs to CloudWatch, with a resource policy for the service", async () => {
         const r = await run(() => void new SearchDomain("search", args));
         const options = r.one(DOMAIN, "search").inputs.logPublishingOptions as { logType: string; enabled: boolean }[];

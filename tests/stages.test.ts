@@ -15,7 +15,16 @@ function deploy(stack: "dev" | "prod", stage: string): Promise<Registered> {
 }
 
 /** Types whose replacement or deletion loses data (an Aurora instance holds none: the storage is the cluster's). */
-const stateful = ["aws:ebs/volume:Volume", "aws:rds/cluster:Cluster", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+const stateful = [
+    "aws:ebs/volume:Volume",
+    "aws:rds/cluster:Cluster",
+    "aws:rds/globalCluster:GlobalCluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
+    "aws:opensearch/domain:Domain",
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketV2:BucketV2",
+];
 
 const stacks = ["dev", "prod"] as const;
 const stages = [...composedStages].sort((a, b) => a - b);
@@ -316,5 +325,30 @@ describe("stage 9: DNS across regions", () => {
             ["shop-app-fleet-eu-west-1-out-5432-us-east-1", "10.0.0.0/16"],
             ["shop-app-fleet-eu-west-1-out-6379-us-east-1", "10.0.0.0/16"],
         ]);
+    });
+});
+
+describe("stage 10: search and media", () => {
+    it("adds an OpenSearch domain in the home region, three zones with dedicated masters in prod and one node in dev, and a media bucket", () => {
+        const domain = (stack: string) => planOf(stack, 10).resources.find((r) => r.type === "aws:opensearch/domain:Domain")!;
+        expect(domain("prod")).toMatchObject({ name: "shop-search-use1", region: "us-east-1", protect: true });
+        expect(domain("prod").inputs).toMatchObject({
+            clusterConfig: expect.objectContaining({ instanceType: "r7g.large.search", instanceCount: 3, zoneAwarenessEnabled: true, dedicatedMasterEnabled: true }),
+            encryptAtRest: expect.objectContaining({ enabled: true }),
+            nodeToNodeEncryption: { enabled: true },
+            domainEndpointOptions: expect.objectContaining({ enforceHttps: true }),
+        });
+        expect(domain("dev").inputs).toMatchObject({ clusterConfig: expect.objectContaining({ instanceType: "t3.medium.search", instanceCount: 1, zoneAwarenessEnabled: false }) });
+        const media = planOf("prod", 10).resources.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name === "shop-media-us-east-1")!;
+        expect(media).toMatchObject({ protect: true, retainOnDelete: true });
+        expect(planOf("prod", 10).resources.find((r) => r.type === "aws:s3/bucketVersioning:BucketVersioning" && r.name === "shop-media-us-east-1")!.inputs).toMatchObject({ versioningConfiguration: { status: "Enabled" } });
+        const ingress = planOf("prod", 10).resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("shop-search-use1-"));
+        expect(ingress.map((r) => r.name).sort()).toEqual(["shop-search-use1-from-app", "shop-search-use1-from-eu-west-1"]);
+    });
+
+    it("hands every region's shop the domain's URL with its user, and the password from the domain's secret", async () => {
+        const userData = await appUserData("dev", "10");
+        expect(userData).toMatch(/SHOP_SEARCH_URL=https:\/\/shop_search_admin@[^ ']+'/);
+        expect(userData).toMatch(/--secret-id '[^']*shop-search-use1-master'[^\n]+jq -r '\.password'\)\nprintf '%s=%s\\n' SHOP_SEARCH_PASSWORD/);
     });
 });

@@ -30,6 +30,8 @@ export interface ShopConfig {
     redisUrl?: string;
     redisAuthToken?: string;
     searchUrl?: string;
+    /** The password of the search domain's user named in `searchUrl`. */
+    searchPassword?: string;
     /** Modules this process serves. */
     modules: Module[];
     /** Where the modules this process does not serve live. */
@@ -120,6 +122,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     if (cache !== "on" && cache !== "off") problems.push(`SHOP_CACHE: expected on or off (got ${JSON.stringify(cache)})`);
     const redis = url("SHOP_REDIS_URL", redisUrl, "a redis:// or rediss:// URL");
     const search = url("SHOP_SEARCH_URL", httpUrl, "an http:// or https:// URL");
+    const searchPassword = get("SHOP_SEARCH_PASSWORD");
+    if (!search && searchPassword !== undefined) problems.push("SHOP_SEARCH_PASSWORD: needs SHOP_SEARCH_URL");
 
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
@@ -132,6 +136,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         redisUrl: redis,
         redisAuthToken: get("SHOP_REDIS_AUTH_TOKEN"),
         searchUrl: search,
+        searchPassword,
         modules: moduleList as Module[],
         serviceUrls,
         region: get("SHOP_REGION") ?? "local",

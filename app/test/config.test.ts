@@ -50,8 +50,8 @@ describe("the shop's configuration", () => {
     });
 
     it("refuses a password for a database that is not configured", () => {
-        const problems = problemsOf({ SHOP_DATABASE_URL: "postgres://shop@writer/shop", SHOP_DATABASE_PASSWORD_CATALOG: "x", SHOP_COMMENT_SHARD_PASSWORD: "y" });
-        expect(problems).toEqual(["SHOP_DATABASE_PASSWORD_CATALOG: needs SHOP_DATABASE_URL_CATALOG", "SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS"]);
+        const problems = problemsOf({ SHOP_DATABASE_URL: "postgres://shop@writer/shop", SHOP_DATABASE_PASSWORD_CATALOG: "x", SHOP_COMMENT_SHARD_PASSWORD: "y", SHOP_SEARCH_PASSWORD: "z" });
+        expect(problems).toEqual(["SHOP_DATABASE_PASSWORD_CATALOG: needs SHOP_DATABASE_URL_CATALOG", "SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS", "SHOP_SEARCH_PASSWORD: needs SHOP_SEARCH_URL"]);
     });
 
     it("reads modules, service URLs, region and secrets", () => {

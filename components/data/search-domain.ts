@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { policyDocument } from "../iam";
-import { serviceSecurityGroup } from "../network/service-security-group";
+import { admittedProblems, serviceSecurityGroup } from "../network/service-security-group";
 import { isIntIn, Problems } from "../validation";
 
 /** The OpenSearch version every domain runs: the one place it is pinned. */
@@ -16,8 +16,16 @@ export interface SearchDomainArgs {
     subnetIds: pulumi.Input<string>[];
     /** Security groups admitted on 443, keyed by a stable name (such as "app"). */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
-    /** IAM roles allowed to call the domain's HTTP API (the shop's instance or pod roles). */
-    accessRoleArns: pulumi.Input<string>[];
+    /** Address ranges admitted on 443, keyed: peered VPCs of other regions. @default {} */
+    allowedCidrs?: Record<string, string>;
+    /**
+     * IAM roles allowed to call the domain's HTTP API with signed requests (the shop's instance
+     * or pod roles). Without them the access policy is open and fine-grained access control
+     * authenticates every request (its users, such as the master user), which AWS recommends
+     * for domains in a VPC: the network and the security group keep everyone else out.
+     * @default none: authentication by fine-grained access control alone
+     */
+    accessRoleArns?: pulumi.Input<string>[];
     /** Data node instance type. @default "r7g.large.search" */
     instanceType?: string;
     /** Data nodes; a multiple of the zone count, so every zone holds the same share. @default the zone count */
@@ -51,6 +59,8 @@ export interface SearchDomainArgs {
 export class SearchDomain extends pulumi.ComponentResource {
     /** `https://` URL of the domain's VPC endpoint. */
     readonly endpoint: pulumi.Output<string>;
+    /** The fine-grained access control master user. */
+    readonly username: string;
     readonly domainArn: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     /** The secret holding the fine-grained access control master user (JSON `username`, `password`). */
@@ -69,7 +79,7 @@ export class SearchDomain extends pulumi.ComponentResource {
 
         const securityGroup = serviceSecurityGroup(
             name,
-            { vpcId: args.vpcId, port: 443, allowedSecurityGroups: args.allowedSecurityGroups, description: "OpenSearch: 443 from the named security groups only", tags },
+            { vpcId: args.vpcId, port: 443, allowedSecurityGroups: args.allowedSecurityGroups, allowedCidrs: args.allowedCidrs, description: "OpenSearch: 443 from the named security groups only", tags },
             parent,
         );
 
@@ -147,14 +157,15 @@ export class SearchDomain extends pulumi.ComponentResource {
             name,
             {
                 domainName: domain.domainName,
-                accessPolicies: pulumi.all([domain.arn, pulumi.all(args.accessRoleArns)]).apply(([arn, roles]) =>
-                    policyDocument([{ Principal: { AWS: roles }, Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], Resource: `${arn}/*` }]),
+                accessPolicies: pulumi.all([domain.arn, pulumi.all(args.accessRoleArns ?? [])]).apply(([arn, roles]) =>
+                    policyDocument([{ Principal: { AWS: roles.length > 0 ? roles : "*" }, Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], Resource: `${arn}/*` }]),
                 ),
             },
             parent,
         );
 
         this.endpoint = pulumi.interpolate`https://${domain.endpoint}`;
+        this.username = masterUser;
         this.domainArn = domain.arn;
         this.securityGroupId = securityGroup.id;
         this.masterUserSecretArn = secret.arn;
@@ -174,7 +185,7 @@ function validate(name: string, args: SearchDomainArgs): void {
         .check(args.instanceType !== undefined && !/\.search$/.test(args.instanceType), `instanceType must be an OpenSearch instance type such as r7g.large.search (got ${JSON.stringify(args.instanceType)})`)
         .check(args.dedicatedMasterType !== undefined && !/\.search$/.test(args.dedicatedMasterType), `dedicatedMasterType must be an OpenSearch instance type (got ${JSON.stringify(args.dedicatedMasterType)})`)
         .check(args.volumeGiB !== undefined && !isIntIn(args.volumeGiB, 10, 16384), `volumeGiB must be an integer from 10 to 16384 (got ${args.volumeGiB})`)
-        .check(Object.keys(args.allowedSecurityGroups).length === 0, "allowedSecurityGroups must name at least one security group: nothing else can reach the domain")
-        .check(args.accessRoleArns.length === 0, "accessRoleArns must name at least one role: the access policy admits no one else")
+        .check(args.accessRoleArns !== undefined && args.accessRoleArns.length === 0, "accessRoleArns, when given, must name at least one role: the access policy would admit no one")
+        .check(admittedProblems(args, "domain").length > 0, admittedProblems(args, "domain").join("; "))
         .throwIfAny("SearchDomain", name);
 }
