@@ -70,6 +70,39 @@ describe("LoadBalancer", () => {
         expect(r.ofType(INGRESS).map((rule) => [rule.inputs.fromPort, rule.inputs.cidrIpv4])).toEqual([[80, "10.0.0.0/16"]]);
     });
 
+    it("routes paths to other target groups by priority on the serving listener", async () => {
+        const r = await run(() =>
+            void new LoadBalancer("inner", {
+                ...base,
+                internal: true,
+                targetGroups: { app: { port: 8080 }, orders: { port: 8080 } },
+                defaultTargetGroup: "app",
+                routes: { orders: { pathPatterns: ["/api/orders", "/api/orders/*"], targetGroup: "orders", priority: 10 } },
+            }),
+        );
+        const rule = r.one("aws:lb/listenerRule:ListenerRule", "inner-route-orders").inputs as { priority: number; listenerArn: string; conditions: unknown; actions: { targetGroupArn: string }[] };
+        expect(rule).toMatchObject({ priority: 10, listenerArn: expect.stringContaining("inner-http"), conditions: [{ pathPattern: { values: ["/api/orders", "/api/orders/*"] } }] });
+        expect(rule.actions[0].targetGroupArn).toContain("inner-orders");
+    });
+
+    it("refuses routes that name no target group, repeat a priority, or sit on an NLB", async () => {
+        const { error } = await refusal(
+            () =>
+                new LoadBalancer("inner", {
+                    ...base,
+                    type: "network",
+                    routes: { a: { pathPatterns: ["/a"], targetGroup: "nope", priority: 1 }, b: { pathPatterns: ["b", "/1", "/2", "/3", "/4", "/5"], targetGroup: "nginx", priority: 1 } },
+                }),
+        );
+        expect((error as InvalidArgsError).problems).toEqual([
+            "routes are for application load balancers only",
+            "routes must have distinct priorities (got 1, 1)",
+            'routes.a.targetGroup "nope" is not one of the targetGroups (nginx)',
+            "routes.b.pathPatterns must hold 1 to 5 patterns (got 6)",
+            "routes.b.pathPatterns must start with / (got b)",
+        ]);
+    });
+
     it("refuses bad arguments, naming each, before registering anything", async () => {
         const { error, registered } = await refusal(
             () =>

@@ -37,6 +37,11 @@ export interface LoadBalancerArgs {
     targetGroups: Record<string, TargetGroupArgs>;
     /** The target group the listeners forward to. @default the only key of `targetGroups` */
     defaultTargetGroup?: string;
+    /**
+     * ALB only: requests whose path matches go to another target group, keyed; the lowest
+     * priority is tried first. @default {}
+     */
+    routes?: Record<string, { pathPatterns: string[]; targetGroup: string; priority: number }>;
     /** Refuse deletion of the load balancer itself. @default true */
     deletionProtection?: boolean;
     /** Keep access logs in an S3 bucket for this many days; 0 turns them off. @default 30 */
@@ -144,8 +149,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
         );
         const forward = [{ type: "forward", targetGroupArn: targetGroups[defaultTargetGroup!].arn }];
 
+        let serving: aws.lb.Listener;
         if (tls) {
-            new aws.lb.Listener(
+            serving = new aws.lb.Listener(
                 `${name}-${alb ? "https" : "tls"}`,
                 { loadBalancerArn: lb.arn, port: 443, protocol: alb ? "HTTPS" : "TLS", certificateArn: args.certificateArn, sslPolicy: tlsPolicy, defaultActions: forward, tags },
                 parent,
@@ -164,7 +170,20 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 );
             }
         } else {
-            new aws.lb.Listener(`${name}-${alb ? "http" : "tcp"}`, { loadBalancerArn: lb.arn, port: 80, protocol: alb ? "HTTP" : "TCP", defaultActions: forward, tags }, parent);
+            serving = new aws.lb.Listener(`${name}-${alb ? "http" : "tcp"}`, { loadBalancerArn: lb.arn, port: 80, protocol: alb ? "HTTP" : "TCP", defaultActions: forward, tags }, parent);
+        }
+        for (const [key, route] of Object.entries(args.routes ?? {})) {
+            new aws.lb.ListenerRule(
+                `${name}-route-${key}`,
+                {
+                    listenerArn: serving.arn,
+                    priority: route.priority,
+                    conditions: [{ pathPattern: { values: route.pathPatterns } }],
+                    actions: [{ type: "forward", targetGroupArn: targetGroups[route.targetGroup].arn }],
+                    tags,
+                },
+                parent,
+            );
         }
 
         this.arn = lb.arn;
@@ -199,6 +218,19 @@ function validate(name: string, args: LoadBalancerArgs, defaultTargetGroup: stri
             .check(!/^[a-z0-9-]{1,12}$/.test(key), `targetGroups key ${JSON.stringify(key)} must be 1-12 lower-case letters, digits or hyphens`)
             // Target group names share the 32-character cap.
             .check(`${name}-${key}`.length > 24, `targetGroups.${key}: "${name}-${key}" is longer than 24 characters, the most a target group name leaves room for`);
+    }
+    const routes = Object.entries(args.routes ?? {});
+    const priorities = routes.map(([, r]) => r.priority);
+    problems
+        .check(routes.length > 0 && args.type !== "application", "routes are for application load balancers only")
+        .check(new Set(priorities).size !== priorities.length, `routes must have distinct priorities (got ${priorities.join(", ")})`);
+    for (const [key, route] of routes) {
+        problems
+            .check(!keys.includes(route.targetGroup), `routes.${key}.targetGroup ${JSON.stringify(route.targetGroup)} is not one of the targetGroups (${keys.join(", ")})`)
+            .check(!isIntIn(route.priority, 1, 50000), `routes.${key}.priority must be an integer from 1 to 50000 (got ${route.priority})`)
+            // An ALB rule takes five condition values at most.
+            .check(route.pathPatterns.length === 0 || route.pathPatterns.length > 5, `routes.${key}.pathPatterns must hold 1 to 5 patterns (got ${route.pathPatterns.length})`)
+            .check(route.pathPatterns.some((p) => !p.startsWith("/")), `routes.${key}.pathPatterns must start with / (got ${route.pathPatterns.filter((p) => !p.startsWith("/")).join(", ")})`);
     }
     problems.throwIfAny("LoadBalancer", name);
 }
