@@ -3,6 +3,7 @@ import { RetiredSingleServer, SingleServer } from "../components/compute/single-
 import { StackConfig } from "./config";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
+import { sessionSecret } from "./session-secret";
 import { businessSplit } from "./stages/business-split";
 import { sharedCache } from "./stages/cache";
 import { peerWithHome } from "./stages/multi-region";
@@ -16,7 +17,7 @@ import { Stage } from "./registry";
 export { regionProvider } from "./region-cell";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -68,7 +69,9 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     // Stage 10: search on OpenSearch, media in S3.
     const searching = from(10) ? search(config, home, others) : undefined;
     const steps = [database, cache, split, sharding, searching].filter((step) => step !== undefined);
-    const wiringsIn = (region: string) => steps.map((step) => step.wiringIn(region));
+    // Every shop process of the stack signs sessions with one key.
+    const session = sessionSecret(home, config.protectData);
+    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session];
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,

@@ -90,7 +90,11 @@ describe("stage 2: the database on Aurora", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
         const secrets = JSON.parse((registered.one("aws:iam/rolePolicy:RolePolicy", "shop-server-secrets").inputs as { policy: string }).policy);
-        expect(secrets.Statement).toEqual([{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [expect.stringContaining("shop-db-us-east-1")] }]);
+        expect(secrets.Statement).toEqual([
+            { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [expect.stringContaining("shop-db-us-east-1"), expect.stringContaining("shop-session-us-east-1")] },
+        ]);
+        // One session key for the stack, read at boot: a restart signs no one out, and every instance accepts every other's cookies.
+        expect(userData).toMatch(/--secret-id '[^']*shop-session-us-east-1'[^\n]+\nprintf '%s=%s\\n' SHOP_SESSION_SECRET/);
     });
 });
 

@@ -27,6 +27,11 @@ export interface AppFleetArgs {
     securityGroupIds?: pulumi.Input<string>[];
     /** Fetch the RDS certificate authorities at boot, for TLS to RDS verified. @default false */
     rdsCertificates?: boolean;
+    /**
+     * Configuration shared by every fleet, read at boot from SSM Parameter Store under `path`
+     * (stage 11 on); `version`, a digest of the values, rolls the fleet when they change. @default none
+     */
+    sharedConfig?: { path: string; version: pulumi.Input<string> };
     /** Ports the shop reaches inside the VPC (5432, 6379, 443, other services). @default [5432, 6379] */
     egressInVpc?: number[];
     /** Peered VPCs' ranges, keyed, where the same ports are reached (the home region's writers, from another region). @default {} */
@@ -77,15 +82,27 @@ export class AppFleet extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, parent).region;
 
         const secretArns = Object.values(secrets).map((s) => s.secretArn);
+        const shared = args.sharedConfig;
         const userData = pulumi
-            .all([pulumi.output(args.image), region, logGroup.name, pulumi.output(environment), pulumi.output(secrets)])
-            .apply(([image, r, logGroupName, env, secretRefs]) =>
-                renderAppUserData({ image, port, region: r, logGroupName, environment: env, secrets: secretRefs, rdsCertificates: args.rdsCertificates }),
+            .all([pulumi.output(args.image), region, logGroup.name, pulumi.output(environment), pulumi.output(secrets), pulumi.output(shared?.version ?? "")])
+            .apply(([image, r, logGroupName, env, secretRefs, version]) =>
+                renderAppUserData({
+                    image,
+                    port,
+                    region: r,
+                    logGroupName,
+                    environment: env,
+                    secrets: secretRefs,
+                    rdsCertificates: args.rdsCertificates,
+                    sharedConfig: shared && { path: shared.path, version },
+                }),
             );
-        const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns)]).apply(([logArn, arns]) =>
+        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns), region, account]).apply(([logArn, arns, r, accountId]) =>
             policyDocument([
                 { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
                 ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
+                ...(shared ? [{ Action: "ssm:GetParametersByPath", Resource: [`arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`, `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`] }] : []),
             ]),
         );
 

@@ -17,6 +17,12 @@ export interface AppUserDataArgs extends ShopEnvironment {
     logGroupName: string;
     /** Fetch the RDS certificate authorities at boot, for TLS to RDS verified. @default false */
     rdsCertificates?: boolean;
+    /**
+     * Shared configuration read at boot from SSM Parameter Store: every parameter under `path`,
+     * named by its last segment. `version` (a digest of the values) goes into the script, so a
+     * changed value rolls the fleet. @default none
+     */
+    sharedConfig?: { path: string; version: string };
 }
 
 export function renderAppUserData(args: AppUserDataArgs): string {
@@ -36,10 +42,21 @@ ${registry ? `aws ecr get-login-password --region ${shellQuote(args.region)} | d
 # The environment contract; secrets only in this root-only file, never in the launch template.
 env_file=/etc/shop.env
 ${envFile}
-${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}
+${args.sharedConfig ? `${readSharedConfig(args.sharedConfig, args.region)}
+` : ""}${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}
 docker run -d --name shop --restart always --env-file "$env_file" \\
   -p ${args.port}:${args.port} --stop-timeout 30 \\${args.rdsCertificates ? `\n  ${mountRdsCertificates("/etc/shop-certs/rds-ca.pem")} \\` : ""}
   --log-driver awslogs --log-opt awslogs-region=${shellQuote(args.region)} --log-opt awslogs-group=${shellQuote(args.logGroupName)} \\
   ${shellQuote(args.image)}
 `;
+}
+
+/** Shell lines that append every parameter under the path to the env file, as NAME=value. */
+function readSharedConfig(shared: { path: string; version: string }, region: string): string {
+    if (!/^\/[A-Za-z0-9_.\/-]+$/.test(shared.path)) throw new Error(`renderAppUserData: sharedConfig.path must be an SSM path (got ${JSON.stringify(shared.path)})`);
+    return `# Shared configuration from SSM Parameter Store, version ${shared.version.replace(/[^a-f0-9]/g, "")}.
+aws ssm get-parameters-by-path --region ${shellQuote(region)} --path ${shellQuote(shared.path)} --recursive \\
+  --query 'Parameters[].[Name,Value]' --output text > /etc/shop.shared
+while IFS=$'\\t' read -r name value; do printf '%s=%s\\n' "\${name##*/}" "$value" >> "$env_file"; done < /etc/shop.shared
+rm -f /etc/shop.shared`;
 }

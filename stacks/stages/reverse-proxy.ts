@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AppFleet } from "../../components/compute/app-fleet";
 import { NginxFleet, nginxHealthPort } from "../../components/compute/nginx-fleet";
 import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { ServerWiring } from "../server-wiring";
+import { AppTier, appTier } from "./split-apps";
 
 /**
  * Stage 4 (seed 3.4): one server no longer carries the traffic. A public ALB in front of an
@@ -30,34 +30,11 @@ export function reverseProxy(
         /** Peered ranges the application servers reach (the home region's writers, from another region). */
         egressPeers?: Record<string, string>;
     },
-): { edge: LoadBalancer; app: AppFleet; nginx: NginxFleet } {
+): { edge: LoadBalancer; apps: AppTier; nginx: NginxFleet } {
     const { region, network, provider } = cell;
     const size = { minSize: config.sizing.fleetMinSize, maxSize: config.sizing.fleetMaxSize };
-    const internal = new LoadBalancer(
-        `shop-int-${regionCode(region)}`,
-        { type: "application", internal: true, vpcId: network.vpcId, vpcCidr: network.cidrBlock, subnetIds: network.privateSubnetIds, targetGroups: { app: { port: 8080 } }, deletionProtection: config.protectData },
-        { provider },
-    );
-    const app = new AppFleet(
-        `shop-app-fleet-${region}`,
-        {
-            vpcId: network.vpcId,
-            vpcCidr: network.cidrBlock,
-            subnetIds: network.privateSubnetIds,
-            image: config.image,
-            environment: Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment)),
-            secrets: Object.assign({}, ...wirings.map((w) => w.secrets)),
-            securityGroupIds: [cell.appGroupId],
-            egressPeers: options.egressPeers,
-            egressInVpc: wirings.flatMap((w) => w.egressPorts),
-            rdsCertificates: wirings.some((w) => w.rdsCertificates),
-            allowedSecurityGroups: { lb: internal.securityGroupId },
-            targetGroupArns: [internal.targetGroupArns.app],
-            logRetentionDays: config.sizing.logRetentionDays,
-            ...size,
-        },
-        { provider },
-    );
+    const tier = appTier(config, cell, wirings, options.egressPeers);
+    const internal = tier.internal;
     const layer4 = config.stage.number >= 8;
     const edge = new LoadBalancer(
         `shop-edge-${regionCode(region)}`,
@@ -87,5 +64,5 @@ export function reverseProxy(
         },
         { provider },
     );
-    return { edge, app, nginx };
+    return { edge, apps: tier, nginx };
 }

@@ -1,0 +1,62 @@
+import { Module } from "../app/src/config";
+import { moduleRoutes } from "../app/src/gateway/routes";
+
+/** One fleet of the shop: the modules its processes serve, and who reaches it. */
+export interface ShopApp {
+    /** SHOP_MODULES of its processes. */
+    modules: Module[];
+    /**
+     * `entry`: Nginx's upstream, the internal ALB's default target; `paths`: the internal ALB
+     * sends it the API paths of its modules; `service`: reached only through the services' ALB,
+     * by the gateway.
+     */
+    reachedBy: "entry" | "paths" | "service";
+}
+
+const allModules: Module[] = ["web", "catalog", "search", "comments", "cart", "orders", "payments", "users"];
+
+/**
+ * How the shop is cut into fleets at each stage, keyed by app (the key names the fleet and
+ * its target group; `app`, the entry, keeps stage 4's fleet name throughout):
+ * - stages 4-10: one application, every module;
+ * - stage 11 (seed 3.11): the monolith split by business line: the storefront (browsing) and
+ *   trade (cart, checkout, orders, accounts), each deployed and scaled on its own;
+ * - stage 12 (3.12): the shared functions (users and sign-in, orders with payment, the cart)
+ *   become services of their own, which the storefront calls remotely, with timeouts,
+ *   retries and circuit breakers, through its gateway module;
+ * - stage 13 (3.13): one gateway, the only entry, presents the whole API and translates the
+ *   services' errors; the catalog becomes a service too, and the services are reached only
+ *   through the gateway.
+ */
+export function shopApps(stage: number): Record<string, ShopApp> {
+    if (stage >= 13) {
+        return {
+            app: { modules: ["gateway", "web"], reachedBy: "entry" },
+            catalog: { modules: ["catalog", "search", "comments"], reachedBy: "service" },
+            ...sharedServices,
+        };
+    }
+    if (stage === 12) return { app: { modules: ["gateway", "web", "catalog", "search", "comments"], reachedBy: "entry" }, ...sharedServices };
+    if (stage === 11) {
+        return {
+            app: { modules: ["web", "catalog", "search", "comments"], reachedBy: "entry" },
+            trade: { modules: ["cart", "orders", "payments", "users"], reachedBy: "paths" },
+        };
+    }
+    return { app: { modules: allModules, reachedBy: "entry" } };
+}
+
+const sharedServices: Record<string, ShopApp> = {
+    users: { modules: ["users"], reachedBy: "service" },
+    orders: { modules: ["orders", "payments"], reachedBy: "service" },
+    cart: { modules: ["cart"], reachedBy: "service" },
+};
+
+/**
+ * The ALB path patterns of a module's API: the routes the shop's gateway forwards
+ * (app/src/gateway/routes.ts), with `:id` as `*`. More specific patterns first.
+ */
+export function modulePathPatterns(module: Module): string[] {
+    const paths = (moduleRoutes[module] ?? []).map(([, url]) => url.replace(/:[a-z]+/g, "*"));
+    return [...new Set(paths)].sort((a, b) => b.length - a.length);
+}

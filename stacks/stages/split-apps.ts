@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AppFleet } from "../../components/compute/app-fleet";
+import { LoadBalancer } from "../../components/edge/load-balancer";
+import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
+import { regionCode } from "../region-code";
+import { ServerWiring } from "../server-wiring";
+import { modulePathPatterns, ShopApp, shopApps } from "../service-layout";
+import { sharedConfig } from "../shared-config";
+
+/** What a region's application tier is: its fleets, and the internal load balancers in front of them. */
+export interface AppTier {
+    /** Nginx's upstream: the entry app, and from stage 11 the other apps' API paths. */
+    internal: LoadBalancer;
+    /** From stage 12: the services, reached by the gateway through their API paths. */
+    services?: LoadBalancer;
+    fleets: Record<string, AppFleet>;
+}
+
+/**
+ * The shop's fleets in one region, cut as `shopApps` says for the stage. Stages 4-10: one
+ * application fleet behind the internal ALB. Stage 11 (seed 3.11): an app per business line,
+ * the internal ALB sending each its API paths, and the configuration they share in SSM
+ * Parameter Store instead of each fleet's first-boot script. Stages 12-13 (3.12, 3.13): the
+ * services behind an ALB of their own (`shop-svc-<region code>`), reached only by the entry
+ * app's gateway module, which forwards their routes with timeouts, retries and circuit
+ * breakers (`SHOP_SERVICE_URL_<MODULE>`).
+ */
+export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerWiring[], egressPeers?: Record<string, string>): AppTier {
+    const { region, network, provider } = cell;
+    const apps = Object.entries(shopApps(config.stage.number));
+    const split = apps.length > 1;
+    const code = regionCode(region);
+    // The internal ALB's default is the entry app (pages, assets); the services ALB routes every module by path.
+    const balancer = (name: string, members: [string, ShopApp][], routed: [string, ShopApp][]) =>
+        new LoadBalancer(
+            name,
+            {
+                type: "application",
+                internal: true,
+                vpcId: network.vpcId,
+                vpcCidr: network.cidrBlock,
+                subnetIds: network.privateSubnetIds,
+                targetGroups: Object.fromEntries(members.map(([key]) => [key, { port: 8080 }])),
+                defaultTargetGroup: members[0][0],
+                routes: pathRoutes(routed),
+                deletionProtection: config.protectData,
+            },
+            { provider },
+        );
+    const nginxSide = apps.filter(([, app]) => app.reachedBy !== "service");
+    const internal = balancer(`shop-int-${code}`, nginxSide, nginxSide.slice(1));
+    const serviceApps = apps.filter(([, app]) => app.reachedBy === "service");
+    const services = serviceApps.length > 0 ? balancer(`shop-svc-${code}`, serviceApps, serviceApps) : undefined;
+
+    const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
+    // Stage 11: the topology every fleet shares lives in SSM Parameter Store.
+    const shared = split ? sharedConfig(region, environment, provider) : undefined;
+    const serviceUrls = Object.fromEntries(
+        services ? serviceApps.flatMap(([, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, pulumi.interpolate`http://${services.dnsName}`])) : [],
+    );
+    const fleets = Object.fromEntries(
+        apps.map(([key, app]) => {
+            const behind = app.reachedBy === "service" ? services! : internal;
+            const fleet = new AppFleet(
+                key === "app" ? `shop-app-fleet-${region}` : `shop-${key}-fleet-${region}`,
+                {
+                    vpcId: network.vpcId,
+                    vpcCidr: network.cidrBlock,
+                    subnetIds: network.privateSubnetIds,
+                    image: config.image,
+                    environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
+                    sharedConfig: shared,
+                    secrets: Object.assign({}, ...wirings.map((w) => w.secrets)),
+                    securityGroupIds: [cell.appGroupId],
+                    egressPeers,
+                    // The gateway calls the services on port 80 of their load balancer.
+                    egressInVpc: [...wirings.flatMap((w) => w.egressPorts), ...(app.modules.includes("gateway") ? [80] : [])],
+                    rdsCertificates: wirings.some((w) => w.rdsCertificates),
+                    allowedSecurityGroups: { lb: behind.securityGroupId },
+                    targetGroupArns: [behind.targetGroupArns[key]],
+                    logRetentionDays: config.sizing.logRetentionDays,
+                    minSize: config.sizing.fleetMinSize,
+                    maxSize: config.sizing.fleetMaxSize,
+                },
+                { provider },
+            );
+            return [key, fleet];
+        }),
+    );
+    return { internal, services, fleets };
+}
+
+/** A listener rule a module of the apps named, sending its API paths to the app's target group; priorities from 100 in steps of 10. */
+function pathRoutes(apps: [string, ShopApp][]) {
+    const routed = apps.flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [key, m] as const));
+    return Object.fromEntries(routed.map(([key, module], i) => [module, { pathPatterns: modulePathPatterns(module), targetGroup: key, priority: 100 + 10 * i }]));
+}
