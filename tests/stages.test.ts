@@ -356,3 +356,59 @@ describe("stage 10: search and media", () => {
         expect(userData).toMatch(/--secret-id '[^']*shop-search-use1-master'[^\n]+jq -r '\.password'\)\nprintf '%s=%s\\n' SHOP_SEARCH_PASSWORD/);
     });
 });
+
+/** The first-boot script of a fleet in a registered run, decoded. */
+function fleetUserData(registered: Registered, fleet: string): string {
+    const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name === fleet)!;
+    return Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
+}
+
+describe("stage 11: applications per business line, configuration in SSM", () => {
+    it("runs the storefront and trade as fleets of their own, the internal ALB sending trade its API paths", () => {
+        const plan = planOf("dev", 11);
+        expect(plan.resources.filter((r) => r.type === "shop:compute:AppFleet").map((r) => r.name)).toEqual(["shop-app-fleet-us-east-1", "shop-trade-fleet-us-east-1"]);
+        const rules = plan.resources.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule").map((r) => r.inputs as { conditions: { pathPattern: { values: string[] } }[]; actions: { targetGroupArn: string }[] });
+        const paths = rules.flatMap((r) => r.conditions[0].pathPattern.values).sort();
+        expect(paths).toEqual(["/api/cart", "/api/cart/items", "/api/cart/items/*", "/api/checkout", "/api/orders", "/api/orders/*", "/api/session", "/api/users"]);
+        expect(plan.resources.filter((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.name.startsWith("shop-int-")).map((r) => r.name).sort()).toEqual(["shop-int-use1-app", "shop-int-use1-trade"]);
+    });
+
+    it("keeps the shared topology in SSM Parameter Store, which every fleet reads at boot; each fleet's own script names only its modules", async () => {
+        const registered = await deploy("dev", "11");
+        const parameters = registered.ofType("aws:ssm/parameter:Parameter").map((p) => (p.inputs as { name: string }).name);
+        expect(parameters).toEqual(expect.arrayContaining(["/shop-evolution/dev/us-east-1/SHOP_DATABASE_URL", "/shop-evolution/dev/us-east-1/SHOP_REDIS_URL", "/shop-evolution/dev/us-east-1/SHOP_REGION"]));
+        const trade = fleetUserData(registered, "shop-trade-fleet-us-east-1");
+        expect(trade).toContain("'SHOP_MODULES=cart,orders,payments,users'");
+        expect(trade).toContain("aws ssm get-parameters-by-path --region 'us-east-1' --path '/shop-evolution/dev/us-east-1' --recursive");
+        expect(trade).not.toContain("SHOP_DATABASE_URL=");
+        expect(fleetUserData(registered, "shop-app-fleet-us-east-1")).toContain("'SHOP_MODULES=web,catalog,search,comments'");
+        const policy = JSON.parse(registered.one("aws:iam/rolePolicy:RolePolicy", "shop-trade-fleet-us-east-1").inputs.policy as string);
+        expect(policy.Statement).toContainEqual({ Effect: "Allow", Action: "ssm:GetParametersByPath", Resource: ["arn:aws:ssm:us-east-1:123456789012:parameter/shop-evolution/dev/us-east-1", "arn:aws:ssm:us-east-1:123456789012:parameter/shop-evolution/dev/us-east-1/*"] });
+        // A changed value rolls the fleets: its digest is in every script.
+        expect(trade).toMatch(/Shared configuration from SSM Parameter Store, version [0-9a-f]{16}\./);
+    });
+});
+
+describe("stages 12-13: services, then one gateway", () => {
+    it("puts the shared services behind an ALB of their own, which only it reaches, and lets the entry's gateway call them", async () => {
+        const plan = planOf("prod", 12);
+        const fleets = plan.resources.filter((r) => r.type === "shop:compute:AppFleet").map((r) => r.name);
+        expect(fleets).toEqual(expect.arrayContaining(["shop-app-fleet-us-east-1", "shop-users-fleet-us-east-1", "shop-orders-fleet-us-east-1", "shop-cart-fleet-us-east-1"]));
+        const registered = await deploy("dev", "12");
+        const entry = fleetUserData(registered, "shop-app-fleet-us-east-1");
+        expect(entry).toContain("'SHOP_MODULES=gateway,web,catalog,search,comments'");
+        for (const module of ["USERS", "ORDERS", "CART"]) expect(entry).toContain(`'SHOP_SERVICE_URL_${module}=http://shop-svc-use1-dns.mock.elb.amazonaws.com'`);
+        const from = (fleet: string) => registered.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name === `${fleet}-from-lb`).map((r) => (r.inputs as { referencedSecurityGroupId: string }).referencedSecurityGroupId);
+        expect(from("shop-users-fleet-us-east-1")).toEqual(["shop-svc-use1-id"]);
+        expect(from("shop-app-fleet-us-east-1")).toEqual(["shop-int-use1-id"]);
+    });
+
+    it("at stage 13 makes the gateway the only entry: Nginx's ALB reaches only it, and every API module is a service", () => {
+        const plan = planOf("dev", 13);
+        expect(plan.resources.filter((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.name.startsWith("shop-int-")).map((r) => r.name)).toEqual(["shop-int-use1-app"]);
+        expect(plan.resources.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule" && r.name.startsWith("shop-int-"))).toEqual([]);
+        expect(plan.resources.filter((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.name.startsWith("shop-svc-")).map((r) => r.name).sort()).toEqual(
+            ["shop-svc-use1-cart", "shop-svc-use1-catalog", "shop-svc-use1-orders", "shop-svc-use1-users"],
+        );
+    });
+});
