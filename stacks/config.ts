@@ -35,14 +35,19 @@ export interface Sizing {
     commentShards: number;
     /** Data node instance type of the search domain (stage 10 on). */
     searchInstanceType: string;
-    /** Instances of each fleet (Nginx, application) at least and at most (stage 4 on). */
+    /** Instance type of the EKS nodes (stage 14 on). */
+    nodeInstanceType: string;
+    /** EKS nodes at least and at most (stage 14 on). */
+    nodeMinSize: number;
+    nodeMaxSize: number;
+    /** Instances of each fleet (Nginx, application), or pods of each workload, at least and at most (stage 4 on). */
     fleetMinSize: number;
     fleetMaxSize: number;
 }
 
 export const sizingDefaults: Record<Environment, Sizing> = {
-    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.micro", cacheReplicas: 0, databaseReaders: 1, commentShards: 2, searchInstanceType: "t3.medium.search", fleetMinSize: 1, fleetMaxSize: 2 },
-    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large", cacheNodeType: "cache.r7g.large", cacheReplicas: 1, databaseReaders: 2, commentShards: 4, searchInstanceType: "r7g.large.search", fleetMinSize: 2, fleetMaxSize: 10 },
+    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.micro", cacheReplicas: 0, databaseReaders: 1, commentShards: 2, searchInstanceType: "t3.medium.search", nodeInstanceType: "t3.large", nodeMinSize: 2, nodeMaxSize: 4, fleetMinSize: 1, fleetMaxSize: 2 },
+    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large", cacheNodeType: "cache.r7g.large", cacheReplicas: 1, databaseReaders: 2, commentShards: 4, searchInstanceType: "r7g.large.search", nodeInstanceType: "m7i.large", nodeMinSize: 3, nodeMaxSize: 12, fleetMinSize: 2, fleetMaxSize: 10 },
 };
 
 /** The validated configuration of one stack. */
@@ -64,6 +69,10 @@ export interface StackConfig {
     image: string;
     /** The VPC's address range. */
     vpcCidr: string;
+    /** Ranges that may reach the EKS API's public endpoint (stage 14 on); none keeps it private. */
+    clusterApiCidrs: string[];
+    /** IAM principals given cluster-admin on the EKS clusters, besides whoever deploys. */
+    clusterAdmins: string[];
 }
 
 /**
@@ -82,7 +91,7 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass", "cacheNodeType", "cacheReplicas", "databaseReaders", "commentShards", "searchInstanceType", "fleetMinSize", "fleetMaxSize"];
+const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass", "cacheNodeType", "cacheReplicas", "databaseReaders", "commentShards", "searchInstanceType", "nodeInstanceType", "nodeMinSize", "nodeMaxSize", "fleetMinSize", "fleetMaxSize"];
 
 const sizingSchema = z
     .object({
@@ -99,6 +108,9 @@ const sizingSchema = z
         databaseReaders: z.int({ error: "expected an integer from 1 to 15" }).min(1, { error: "expected an integer from 1 to 15" }).max(15, { error: "expected an integer from 1 to 15" }),
         searchInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, { error: "expected an OpenSearch instance type such as r7g.large.search" }),
         commentShards: z.int({ error: "expected an integer from 2 to 16" }).min(2, { error: "expected an integer from 2 to 16" }).max(16, { error: "expected an integer from 2 to 16" }),
+        nodeInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as m7i.large" }),
+        nodeMinSize: z.int({ error: "expected an integer from 1 to 100" }).min(1, { error: "expected an integer from 1 to 100" }).max(100, { error: "expected an integer from 1 to 100" }),
+        nodeMaxSize: z.int({ error: "expected an integer from 1 to 450" }).min(1, { error: "expected an integer from 1 to 450" }).max(450, { error: "expected an integer from 1 to 450" }),
         fleetMinSize: z.int({ error: "expected an integer from 1 to 100" }).min(1, { error: "expected an integer from 1 to 100" }).max(100, { error: "expected an integer from 1 to 100" }),
         fleetMaxSize: z.int({ error: "expected an integer from 1 to 500" }).min(1, { error: "expected an integer from 1 to 500" }).max(500, { error: "expected an integer from 1 to 500" }),
     }, { error: `expected a map with any of ${sizingFields.join(", ")}` })
@@ -126,6 +138,16 @@ const keys = {
     tags: tagsSchema.optional(),
     domain: z.string().regex(hostnamePattern, { error: "expected a lower-case DNS name such as shop.example.com" }).optional(),
     hostedZone: z.string().regex(hostnamePattern, { error: "expected a lower-case DNS name such as example.com" }).optional(),
+    clusterApiCidrs: z
+        .array(
+            z
+                .string()
+                .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { error: "expected an IPv4 CIDR block such as 198.51.100.0/24" })
+                .refine((c) => !c.endsWith("/0"), { error: "the EKS API is never open to the whole internet" }),
+            { error: "expected a list of CIDR blocks" },
+        )
+        .optional(),
+    clusterAdmins: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "expected an IAM role or user ARN" }), { error: "expected a list of IAM ARNs" }).optional(),
     image: z.string().min(1).optional(),
     vpcCidr: z
         .string()
@@ -138,7 +160,7 @@ const stackSchema = z.object(keys);
 type ParsedConfig = z.infer<typeof stackSchema>;
 
 /** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
-const structuredKeys = new Set(["regions", "sizing", "tags"]);
+const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins"]);
 
 /**
  * Thrown when a stack's configuration is invalid; `problems` names each one, with its key.
@@ -217,6 +239,8 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         hostedZone: c.domain ? (c.hostedZone ?? c.domain.slice(c.domain.indexOf(".") + 1)) : undefined,
         image: c.image ?? defaultImage,
         vpcCidr: c.vpcCidr ?? defaultVpcCidr,
+        clusterApiCidrs: c.clusterApiCidrs ?? [],
+        clusterAdmins: c.clusterAdmins ?? [],
     };
 }
 

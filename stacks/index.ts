@@ -5,6 +5,7 @@ import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
 import { businessSplit } from "./stages/business-split";
+import { containers } from "./stages/containers";
 import { sharedCache } from "./stages/cache";
 import { peerWithHome } from "./stages/multi-region";
 import { publicName } from "./stages/public-name";
@@ -17,7 +18,7 @@ import { Stage } from "./registry";
 export { regionProvider } from "./region-cell";
 
 /** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
 
 export class StageNotComposedError extends pulumi.RunError {
     constructor(readonly stage: Stage) {
@@ -88,11 +89,14 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const name = config.domain && config.hostedZone ? publicName({ ...config, domain: config.domain, hostedZone: config.hostedZone }, cells) : undefined;
     const tiers = serving.map((cell) => ({
         region: cell.region,
-        ...reverseProxy(config, cell, wiringsIn(cell.region), {
-            certificateArn: name?.certificateArnIn(cell.region),
-            // Another region's servers write to the home region's primaries, across the peering.
-            egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
-        }),
+        // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
+        ...(from(14)
+            ? containers(config, cell, wiringsIn(cell.region), { certificateArn: name?.certificateArnIn(cell.region), secretsProvider: home.provider })
+            : reverseProxy(config, cell, wiringsIn(cell.region), {
+                  certificateArn: name?.certificateArnIn(cell.region),
+                  // Another region's servers write to the home region's primaries, across the peering.
+                  egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
+              })),
     }));
     // Stage 9: the other regions' VPCs peered with the home one.
     peerWithHome(home, others);

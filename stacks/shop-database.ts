@@ -40,8 +40,9 @@ export function shopDatabase(
             allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             instanceClass: config.sizing.databaseInstanceClass,
             production: config.protectData,
-            // RDS does not manage the password of a global cluster.
-            masterPassword: options.masterPassword ?? (others.length > 0 ? "generated" : undefined),
+            // RDS does not manage the password of a global cluster; and the Kubernetes Secret of stage 14
+            // holds the password as it was when deployed, which RDS's rotation would leave behind.
+            masterPassword: options.masterPassword ?? (others.length > 0 || config.stage.number >= 14 ? "generated" : undefined),
             readers: keyed(count),
             // Prod adds readers under load; the declared ones and the writer are never scaled away.
             readerAutoscaling: readers && prod ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" } : undefined,

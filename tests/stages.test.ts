@@ -7,6 +7,7 @@ import { composedStages, composeStack } from "../stacks";
 import { Plan, planStack } from "../tools/plan";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
+import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
 
 /** The stack `stack` at `stage`, run as an update (computed values get mock ids, so user data renders). */
 function deploy(stack: "dev" | "prod", stage: string): Promise<Registered> {
@@ -410,5 +411,48 @@ describe("stages 12-13: services, then one gateway", () => {
         expect(plan.resources.filter((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.name.startsWith("shop-svc-")).map((r) => r.name).sort()).toEqual(
             ["shop-svc-use1-cart", "shop-svc-use1-catalog", "shop-svc-use1-orders", "shop-svc-use1-users"],
         );
+    });
+});
+
+describe("stage 14: containers", () => {
+    it("runs every service and Nginx as Deployments on an EKS cluster per region, the fleets gone, the data and the public NLB kept", () => {
+        const prod = planOf("prod", 14);
+        for (const region of ["us-east-1", "eu-west-1"]) {
+            expect(prod.resources.find((r) => r.type === "aws:eks/cluster:Cluster" && r.region === region)).toBeDefined();
+        }
+        const deployments = planOf("dev", 14).resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment").map((r) => r.name.replace(/-us-east-1$/, ""));
+        expect(deployments.sort()).toEqual(["nginx", "shop", "shop-cart", "shop-catalog", "shop-orders", "shop-users"]);
+        expect(prod.resources.some((r) => r.type === "aws:autoscaling/group:Group")).toBe(false);
+        expect(prod.resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer").map((r) => r.name).sort()).toEqual(["shop-edge-euw1", "shop-edge-use1"]);
+        const group = prod.resources.find((r) => r.type === "aws:lb/targetGroup:TargetGroup" && r.name === "shop-edge-use1-nginx")!;
+        expect(group.inputs).toMatchObject({ targetType: "ip", port: 8080, proxyProtocolV2: true, healthCheck: expect.objectContaining({ port: "8081" }) });
+    });
+
+    it("gives the pods the app group through their nodes, and lets the NLB reach Nginx's two ports only", async () => {
+        const registered = await deploy("dev", "14");
+        const template = registered.one("aws:ec2/launchTemplate:LaunchTemplate", "shop-us-east-1-general").inputs as { vpcSecurityGroupIds: string[] };
+        expect(template.vpcSecurityGroupIds).toEqual(["sg-shop-us-east-1-cluster", "shop-app-us-east-1-id"]);
+        const fromEdge = registered.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name.endsWith("-from-edge") && r.name.startsWith("shop-us-east-1-nginx-"));
+        expect(fromEdge.map((r) => [(r.inputs as { fromPort: number }).fromPort, (r.inputs as { securityGroupId: string }).securityGroupId])).toEqual([
+            [8080, "sg-shop-us-east-1-cluster"],
+            [8081, "sg-shop-us-east-1-cluster"],
+        ]);
+        expect(registered.one("aws:eks/accessEntry:AccessEntry", "shop-us-east-1-admin-0").inputs).toMatchObject({ principalArn: "arn:aws:iam::123456789012:role/deployer" });
+    });
+
+    it("hands each workload the contract: the topology in its ConfigMap, the secrets from Secrets Manager in its Secret, services by in-cluster name", async () => {
+        const registered = await deploy("dev", "14");
+        const kubernetes = kubernetesObjects(registered.resources);
+        expect(kubernetes.flatMap(schemaProblems)).toEqual([]);
+        const configOf = (name: string) => (registered.one("kubernetes:core/v1:ConfigMap", name).inputs as { data: Record<string, string> }).data;
+        const gateway = configOf("shop-us-east-1");
+        expect(gateway).toMatchObject({ SHOP_MODULES: "gateway,web", SHOP_SERVICE_URL_ORDERS: "http://shop-orders.shop.svc.cluster.local", SHOP_REGION: "us-east-1" });
+        expect(gateway.SHOP_DATABASE_URL).toMatch(/^postgres:\/\/shop_admin@shop-db-us-east-1\.cluster-mock\.us-east-1\.rds\.amazonaws\.com:5432\/shop\?sslmode=verify-full/);
+        expect(configOf("shop-orders-us-east-1").SHOP_MODULES).toBe("orders,payments");
+        const secret = registered.one("kubernetes:core/v1:Secret", "shop-us-east-1").inputs as { stringData: Record<string, string> };
+        expect(Object.keys(secret.stringData).sort()).toEqual(expect.arrayContaining(["SHOP_DATABASE_PASSWORD", "SHOP_REDIS_AUTH_TOKEN", "SHOP_SEARCH_PASSWORD", "SHOP_SESSION_SECRET"]));
+        expect(Object.values(gateway).join(" ")).not.toContain("(looked up at deploy)");
+        // RDS would rotate a managed password behind the Secret's back: the clusters keep passwords of their own now.
+        expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs).toMatchObject({ manageMasterUserPassword: false });
     });
 });

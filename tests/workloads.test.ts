@@ -13,7 +13,7 @@ import { nginxBinary } from "./support/nginx";
 
 const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:" + "ab".repeat(32);
 
-async function platform(shopArgs: Partial<ShopWorkloadArgs> = {}): Promise<Registered> {
+async function platform(shopArgs: Partial<ShopWorkloadArgs> = {}, nginxArgs: { targetGroupArn?: string } = {}): Promise<Registered> {
     return run(() => {
         const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
         const namespace = restrictedNamespace("shop", "shop", { provider });
@@ -29,10 +29,26 @@ async function platform(shopArgs: Partial<ShopWorkloadArgs> = {}): Promise<Regis
             },
             { providers: { kubernetes: provider } },
         );
-        new NginxWorkload("nginx", { namespace: namespace.metadata.name, upstream: { host: "shop.shop.svc.cluster.local" }, vpcCidr: "10.0.0.0/16" }, { providers: { kubernetes: provider } });
+        new NginxWorkload("nginx", { namespace: namespace.metadata.name, upstream: { host: "shop.shop.svc.cluster.local" }, vpcCidr: "10.0.0.0/16", ...nginxArgs }, { providers: { kubernetes: provider } });
         return { serviceHost: shop.serviceHost };
     });
 }
+
+describe("ShopWorkload and NginxWorkload bound to the stack's own NLB, with the RDS certificates fetched before the shop starts", () => {
+    it("binds the Nginx pods to the given target group by IP behind a ClusterIP Service, and mounts the certificates the init container fetched", async () => {
+        const registered = await platform({ rdsCertificates: true }, { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-edge-nginx/abc" });
+        expect(kubernetesObjects(registered.resources).flatMap(schemaProblems)).toEqual([]);
+        const binding = registered.one("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "nginx").inputs as { spec: Record<string, unknown> };
+        expect(binding.spec).toEqual({ serviceRef: { name: expect.any(String), port: 80 }, targetGroupARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-edge-nginx/abc", targetType: "ip" });
+        const service = registered.one("kubernetes:core/v1:Service", "nginx").inputs as { spec: { type: string }; metadata: { annotations: Record<string, string> } };
+        expect(service.spec.type).toBe("ClusterIP");
+        expect(service.metadata.annotations).toEqual({});
+        const pod = (registered.one("kubernetes:apps/v1:Deployment", "shop").inputs as { spec: { template: { spec: any } } }).spec.template.spec;
+        expect(pod.initContainers[0]).toMatchObject({ name: "rds-certificates", command: expect.arrayContaining(["https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"]), securityContext: expect.objectContaining({ allowPrivilegeEscalation: false }) });
+        expect(pod.containers[0].env).toEqual([{ name: "NODE_EXTRA_CA_CERTS", value: "/etc/shop/rds-ca.pem" }]);
+        expect(pod.containers[0].volumeMounts).toContainEqual({ name: "certs", mountPath: "/etc/shop/rds-ca.pem", subPath: "rds-ca.pem", readOnly: true });
+    });
+});
 
 describe("ShopWorkload and NginxWorkload", () => {
     let registered: Registered;

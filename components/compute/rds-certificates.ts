@@ -4,7 +4,7 @@
  * trusts it through NODE_EXTRA_CA_CERTS and database URLs name it as `sslrootcert`.
  */
 export const rdsCaPath = "/etc/shop/rds-ca.pem";
-const rdsCaUrl = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+export const rdsCaUrl = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
 
 /** Shell lines that download the bundle to `hostFile`. */
 export function fetchRdsCertificates(hostFile: string): string {

@@ -45,6 +45,11 @@ export interface EksClusterArgs {
     kmsKeyArn?: pulumi.Input<string>;
     /** Retention of the control-plane logs, in days. @default 30 */
     logRetentionDays?: number;
+    /**
+     * Security groups the nodes wear besides the cluster's own (the group the data tier
+     * admits: pods share their node's groups). @default [] (the cluster's group alone)
+     */
+    nodeSecurityGroupIds?: pulumi.Input<string>[];
     /** Install the AWS Load Balancer Controller. @default true */
     loadBalancerController?: boolean;
     tags?: Record<string, string>;
@@ -165,6 +170,8 @@ export class EksCluster extends pulumi.ComponentResource {
                     // IMDSv2 only, one hop: pods cannot reach the node's credentials; they get their own through Pod Identity.
                     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
                     blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: group.diskGiB ?? 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+                    // Groups named here replace EKS's default, so the cluster's own group is named too.
+                    vpcSecurityGroupIds: args.nodeSecurityGroupIds?.length ? [this.clusterSecurityGroupId, ...args.nodeSecurityGroupIds] : undefined,
                     tagSpecifications: [
                         { resourceType: "instance", tags: { ...tags, Name: `${args.clusterName}-${key}` } },
                         { resourceType: "volume", tags },

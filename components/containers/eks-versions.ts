@@ -21,3 +21,5 @@ export const loadBalancerControllerChart = { repo: "https://aws.github.io/eks-ch
 
 /** The Nginx image of the Kubernetes Nginx tier: unprivileged (listens on 8080, runs as uid 101). */
 export const nginxImage = "nginxinc/nginx-unprivileged:1.28-alpine";
+/** The image that fetches the RDS certificate authorities before the shop starts. */
+export const curlImage = "curlimages/curl:8.11.1";

@@ -21,6 +21,13 @@ export interface NginxWorkloadArgs {
     vpcCidr: string;
     /** @default "internet-facing" */
     scheme?: "internet-facing" | "internal";
+    /**
+     * An existing NLB target group (IP targets, proxy protocol v2, health on 8081) to put the
+     * pods in, through a TargetGroupBinding, instead of an NLB the controller makes for the
+     * Service: the load balancer then stays the stack's own, with its name, certificate, DNS
+     * records and access logs. @default none: the controller makes an NLB
+     */
+    targetGroupArn?: pulumi.Input<string>;
     /** @default the pinned unprivileged Nginx image */
     image?: string;
     /** @default { min: 2, max: 6 } */
@@ -112,12 +119,13 @@ export class NginxWorkload extends pulumi.ComponentResource {
             },
             parent,
         );
+        const bound = args.targetGroupArn !== undefined;
         const service = new k8s.core.v1.Service(
             name,
             {
                 metadata: {
                     ...metadata,
-                    annotations: {
+                    annotations: bound ? {} : {
                         "service.beta.kubernetes.io/aws-load-balancer-scheme": args.scheme ?? "internet-facing",
                         "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
                         "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*",
@@ -128,16 +136,31 @@ export class NginxWorkload extends pulumi.ComponentResource {
                         "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "deregistration_delay.timeout_seconds=15",
                     },
                 },
-                spec: {
-                    type: "LoadBalancer",
-                    // Made by the AWS Load Balancer Controller, not by the in-tree cloud provider.
-                    loadBalancerClass: "service.k8s.aws/nlb",
-                    selector: labels,
-                    ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
-                },
+                spec: bound
+                    ? { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] }
+                    : {
+                          type: "LoadBalancer",
+                          // Made by the AWS Load Balancer Controller, not by the in-tree cloud provider.
+                          loadBalancerClass: "service.k8s.aws/nlb",
+                          selector: labels,
+                          ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }],
+                      },
             },
             parent,
         );
+        if (bound) {
+            // The controller keeps the target group's members equal to the Service's ready pods.
+            new k8s.apiextensions.CustomResource(
+                name,
+                {
+                    apiVersion: "elbv2.k8s.aws/v1beta1",
+                    kind: "TargetGroupBinding",
+                    metadata,
+                    spec: { serviceRef: { name: service.metadata.name, port: 80 }, targetGroupARN: args.targetGroupArn, targetType: "ip" },
+                },
+                parent,
+            );
+        }
         budgetAndAutoscaler(name, { namespace: args.namespace, labels, deployment, replicas, cpuTargetPercent: args.cpuTargetPercent ?? 70 }, parent);
 
         this.serviceName = service.metadata.name;

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { rdsCaPath, rdsCaUrl } from "../compute/rds-certificates";
 import { Statement } from "../iam";
 import { Problems } from "../validation";
+import { curlImage } from "./eks-versions";
 import { podIdentityRole } from "./pod-identity";
 import {
     budgetAndAutoscaler,
@@ -30,6 +32,12 @@ export interface ShopWorkloadArgs {
     cpuTargetPercent?: number;
     /** @default { cpu: "250m", memory: "512Mi" } (CPU may burst to one core) */
     resources?: ComputeResources;
+    /**
+     * Fetch the RDS certificate authorities before the shop starts (an init container), for TLS
+     * to RDS verified: mounted at the path database URLs name as `sslrootcert`, and trusted by
+     * Node.js through NODE_EXTRA_CA_CERTS. @default false
+     */
+    rdsCertificates?: boolean;
     /** AWS permissions of the shop's pods, through EKS Pod Identity. @default none */
     podIdentity?: { clusterName: pulumi.Input<string>; statements?: Statement[]; managedPolicyArns?: string[] };
     /** Tags of the IAM role. @default {} */
@@ -60,6 +68,7 @@ export class ShopWorkload extends pulumi.ComponentResource {
         super("shop:containers:ShopWorkload", name, {}, opts);
 
         const parent = { parent: this };
+        const certificates = args.rdsCertificates ?? false;
         const serviceName = args.serviceName ?? "shop";
         const replicas = args.replicas ?? { min: 2, max: 10 };
         const labels = { "app.kubernetes.io/name": serviceName, "app.kubernetes.io/part-of": "shop-evolution" };
@@ -99,10 +108,26 @@ export class ShopWorkload extends pulumi.ComponentResource {
                             readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
                             // Endpoints drop the pod while it still serves; SIGTERM comes after, and the shop finishes what is in flight.
                             lifecycle: { preStop: { sleep: { seconds: 5 } } },
-                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                            env: certificates ? [{ name: "NODE_EXTRA_CA_CERTS", value: rdsCaPath }] : undefined,
+                            volumeMounts: [
+                                { name: "tmp", mountPath: "/tmp" },
+                                ...(certificates ? [{ name: "certs", mountPath: rdsCaPath, subPath: "rds-ca.pem", readOnly: true }] : []),
+                            ],
                         },
                     ],
-                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                    initContainers: certificates
+                        ? [
+                              {
+                                  name: "rds-certificates",
+                                  image: curlImage,
+                                  command: ["curl", "-fsSL", "--retry", "5", "-o", "/certs/rds-ca.pem", rdsCaUrl],
+                                  resources: computeResources({ cpu: "50m", memory: "32Mi" }, "200m"),
+                                  securityContext: restrictedContainerSecurity,
+                                  volumeMounts: [{ name: "certs", mountPath: "/certs" }],
+                              },
+                          ]
+                        : undefined,
+                    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, ...(certificates ? [{ name: "certs", emptyDir: { sizeLimit: "4Mi" } }] : [])],
                 },
             },
             parent,

@@ -45,6 +45,9 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
                 defaultTargetGroup: members[0][0],
                 routes: pathRoutes(routed),
                 deletionProtection: config.protectData,
+                // The edge's access logs record every client request; these inner hops would add cost, not
+                // knowledge, and buckets that stage 14 (which retires these ALBs) would have to keep.
+                accessLogDays: 0,
             },
             { provider },
         );

@@ -14,8 +14,23 @@ export function kubernetesObjects(resources: PlannedResource[]): PlannedResource
     return resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"));
 }
 
+/**
+ * The AWS Load Balancer Controller's TargetGroupBinding (elbv2.k8s.aws/v1beta1), which
+ * kubernetes-models does not carry: its CRD's required fields and enumerations.
+ */
+function targetGroupBindingProblems(resource: PlannedResource): string[] {
+    const spec = (resource.inputs as { spec?: { serviceRef?: { name?: unknown; port?: unknown }; targetGroupARN?: unknown; targetType?: unknown } }).spec;
+    const problems: string[] = [];
+    if (typeof spec?.serviceRef?.name !== "string") problems.push("spec.serviceRef.name is required");
+    if (typeof spec?.serviceRef?.port !== "number" && typeof spec?.serviceRef?.port !== "string") problems.push("spec.serviceRef.port is required");
+    if (typeof spec?.targetGroupARN !== "string") problems.push("spec.targetGroupARN is required");
+    if (spec?.targetType !== undefined && !["ip", "instance"].includes(spec.targetType as string)) problems.push("spec.targetType must be ip or instance");
+    return problems.map((p) => `TargetGroupBinding ${resource.name}: ${p}`);
+}
+
 /** Every schema violation of one registered object, empty when it is valid. */
 export function schemaProblems(resource: PlannedResource): string[] {
+    if (resource.type === "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding") return targetGroupBindingProblems(resource);
     const [, groupVersion, kind] = resource.type.match(/^kubernetes:([^:]+):(\w+)$/) ?? [];
     if (!groupVersion) return [`${resource.type} is not a Kubernetes object type`];
     const modulePath = `kubernetes-models/${groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion}`;

@@ -1,0 +1,129 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { EksCluster } from "../../components/containers/eks-cluster";
+import { NginxWorkload } from "../../components/containers/nginx-workload";
+import { restrictedNamespace } from "../../components/containers/restricted-namespace";
+import { ShopWorkload } from "../../components/containers/shop-workload";
+import { LoadBalancer } from "../../components/edge/load-balancer";
+import { StackConfig } from "../config";
+import { ServingCell } from "../region-cell";
+import { regionCode } from "../region-code";
+import { ServerWiring } from "../server-wiring";
+import { modulePathPatterns, shopApps } from "../service-layout";
+
+/** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
+const nginxPorts = { traffic: 8080, health: 8081 };
+const namespace = "shop";
+
+/**
+ * Stage 14 (seed 3.14): every service and the Nginx tier as Kubernetes workloads on an EKS
+ * cluster per region (`shop-<stack>-<region>`), the same image and the same environment
+ * contract as on the fleets, cut into the same services (`shopApps`), each a Deployment and
+ * a Service reached by its in-cluster name. The nodes wear the app group, so the data tier
+ * admits the pods as it admitted the fleets. The public NLB stays the stack's own, with its
+ * name, certificate, records and access logs: its target group takes the Nginx pods by IP,
+ * through a TargetGroupBinding that the load balancer controller keeps current.
+ */
+export function containers(
+    config: StackConfig,
+    cell: ServingCell,
+    wirings: ServerWiring[],
+    options: { certificateArn?: pulumi.Input<string>; secretsProvider: aws.Provider },
+): { edge: LoadBalancer; cluster: EksCluster } {
+    const { region, network, provider } = cell;
+    const deployer = aws.getCallerIdentityOutput({}, { provider }).arn;
+    const cluster = new EksCluster(
+        `shop-${region}`,
+        {
+            clusterName: `shop-${pulumi.getStack()}-${region}`,
+            region,
+            vpcId: network.vpcId,
+            privateSubnetIds: network.privateSubnetIds,
+            publicAccessCidrs: config.clusterApiCidrs,
+            // Whoever runs `pulumi up` (the role behind its session) administers the cluster, with the platform team named in config.
+            adminPrincipalArns: [aws.iam.getSessionContextOutput({ arn: deployer }, { provider }).issuerArn, ...config.clusterAdmins],
+            nodeGroups: { general: { instanceTypes: [config.sizing.nodeInstanceType], minSize: config.sizing.nodeMinSize, maxSize: config.sizing.nodeMaxSize } },
+            nodeSecurityGroupIds: [cell.appGroupId],
+            logRetentionDays: config.sizing.logRetentionDays,
+        },
+        { provider },
+    );
+    const inCluster = { provider: cluster.provider };
+    const ns = restrictedNamespace(`shop-${region}`, namespace, inCluster);
+
+    const apps = Object.entries(shopApps(config.stage.number));
+    const split = apps.length > 1;
+    const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
+    const serviceUrls = Object.fromEntries(
+        apps
+            .filter(([, app]) => app.reachedBy === "service")
+            .flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, `http://${serviceOf(key)}.${namespace}.svc.cluster.local`])),
+    );
+    const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
+    const secretEnv = secretValues(wirings, options.secretsProvider);
+    for (const [key, app] of apps) {
+        new ShopWorkload(
+            `${serviceOf(key)}-${region}`,
+            {
+                namespace: ns.metadata.name,
+                image: config.image,
+                serviceName: serviceOf(key),
+                env: { ...environment, ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}), ...(app.modules.includes("gateway") ? serviceUrls : {}) },
+                secretEnv,
+                rdsCertificates: wirings.some((w) => w.rdsCertificates),
+                replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
+            },
+            { providers: { kubernetes: cluster.provider } },
+        );
+    }
+
+    const edge = new LoadBalancer(
+        `shop-edge-${regionCode(region)}`,
+        {
+            type: "network",
+            vpcId: network.vpcId,
+            vpcCidr: network.cidrBlock,
+            subnetIds: network.publicSubnetIds,
+            targetGroups: { nginx: { port: nginxPorts.traffic, targetType: "ip", proxyProtocol: true, healthCheckPort: nginxPorts.health } },
+            certificateArn: options.certificateArn,
+            deletionProtection: config.protectData,
+        },
+        { provider },
+    );
+    // Pods carry their node's groups: the cluster's group admits the NLB on Nginx's two ports.
+    for (const port of Object.values(nginxPorts)) {
+        new aws.vpc.SecurityGroupIngressRule(
+            `shop-${region}-nginx-${port}-from-edge`,
+            { securityGroupId: cluster.clusterSecurityGroupId, referencedSecurityGroupId: edge.securityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `Nginx pods ${port} from the NLB` },
+            { provider },
+        );
+    }
+    new NginxWorkload(
+        `nginx-${region}`,
+        {
+            namespace: ns.metadata.name,
+            upstream: { host: `shop.${namespace}.svc.cluster.local`, port: 80 },
+            vpcCidr: network.cidrBlock,
+            targetGroupArn: edge.targetGroupArns.nginx,
+            replicas: { min: Math.max(2, config.sizing.fleetMinSize), max: config.sizing.fleetMaxSize },
+        },
+        { providers: { kubernetes: cluster.provider } },
+    );
+    return { edge, cluster };
+}
+
+/**
+ * The secrets of the contract, read from Secrets Manager at deploy time into the workloads'
+ * Secret (encrypted in etcd with the cluster's KMS key). Every database here keeps a
+ * password of its own making (generated, never rotated behind the Secret's back).
+ */
+function secretValues(wirings: ServerWiring[], provider: aws.Provider): Record<string, pulumi.Output<string>> {
+    const secrets: ServerWiring["secrets"] = Object.assign({}, ...wirings.map((w) => w.secrets));
+    return Object.fromEntries(
+        Object.entries(secrets).map(([name, ref]) => {
+            const text = aws.secretsmanager.getSecretVersionOutput({ secretId: ref.secretArn }, { provider }).secretString;
+            const value = ref.jsonKey ? text.apply((t) => String((JSON.parse(t) as Record<string, unknown>)[ref.jsonKey!])) : text;
+            return [name, pulumi.secret(value)];
+        }),
+    );
+}
