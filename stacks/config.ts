@@ -73,6 +73,16 @@ export interface StackConfig {
     clusterApiCidrs: string[];
     /** IAM principals given cluster-admin on the EKS clusters, besides whoever deploys. */
     clusterAdmins: string[];
+    /** Planned peaks (sales events), for which the nodes are raised ahead (stage 15). */
+    peaks: Peak[];
+}
+
+/** A planned peak: from `start` to `end` (UTC), at least `nodes` nodes in each region. */
+export interface Peak {
+    name: string;
+    start: string;
+    end: string;
+    nodes: number;
 }
 
 /**
@@ -147,6 +157,25 @@ const keys = {
             { error: "expected a list of CIDR blocks" },
         )
         .optional(),
+    peaks: z
+        .array(
+            z
+                .object(
+                    {
+                        name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "expected a lower-case name such as singles-day" }),
+                        start: z.iso.datetime({ error: "expected a UTC time such as 2026-11-10T16:00:00Z" }),
+                        end: z.iso.datetime({ error: "expected a UTC time such as 2026-11-12T16:00:00Z" }),
+                        nodes: z.int({ error: "expected an integer from 1 to 450" }).min(1, { error: "expected an integer from 1 to 450" }).max(450, { error: "expected an integer from 1 to 450" }),
+                    },
+                    { error: "expected a map with name, start, end and nodes" },
+                )
+                .strict()
+                // A malformed time is reported by its own field.
+                .refine((p) => !(Date.parse(p.start) >= Date.parse(p.end)), { error: "end must come after start" }),
+            { error: "expected a list of peaks" },
+        )
+        .refine((peaks) => new Set(peaks.map((p) => p.name)).size === peaks.length, { error: "peak names must be unique" })
+        .optional(),
     clusterAdmins: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "expected an IAM role or user ARN" }), { error: "expected a list of IAM ARNs" }).optional(),
     image: z.string().min(1).optional(),
     vpcCidr: z
@@ -160,7 +189,7 @@ const stackSchema = z.object(keys);
 type ParsedConfig = z.infer<typeof stackSchema>;
 
 /** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
-const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins"]);
+const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks"]);
 
 /**
  * Thrown when a stack's configuration is invalid; `problems` names each one, with its key.
@@ -196,7 +225,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
             const [key, ...rest] = issue.path.map(String);
             const where = `${project}:${key}${rest.length ? "." + rest.join(".") : ""}`;
             const got = valueAt(values, issue.path);
-            const gotText = got === undefined ? "" : ` (got ${JSON.stringify(got)})`;
+            const gotText = got === undefined || (typeof got === "object" && got !== null) ? "" : ` (got ${JSON.stringify(got)})`;
             if (issue.code === "unrecognized_keys") {
                 problems.push(`${where}: unknown ${issue.keys.join(", ")}; expected any of ${sizingFields.join(", ")}`);
             } else {
@@ -241,6 +270,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         vpcCidr: c.vpcCidr ?? defaultVpcCidr,
         clusterApiCidrs: c.clusterApiCidrs ?? [],
         clusterAdmins: c.clusterAdmins ?? [],
+        peaks: c.peaks ?? [],
     };
 }
 

@@ -1,10 +1,10 @@
-import * as pulumi from "@pulumi/pulumi";
 import { RetiredSingleServer, SingleServer } from "../components/compute/single-server";
 import { StackConfig } from "./config";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
 import { businessSplit } from "./stages/business-split";
+import { cloudElastic } from "./stages/cloud-elastic";
 import { containers } from "./stages/containers";
 import { sharedCache } from "./stages/cache";
 import { peerWithHome } from "./stages/multi-region";
@@ -13,27 +13,8 @@ import { reverseProxy } from "./stages/reverse-proxy";
 import { search } from "./stages/search";
 import { separateDatabase } from "./stages/separate-database";
 import { tableSharding } from "./stages/table-sharding";
-import { Stage } from "./registry";
 
 export { regionProvider } from "./region-cell";
-
-/** The stages whose composition exists; the others are refused before anything is registered. */
-export const composedStages: ReadonlySet<number> = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
-
-export class StageNotComposedError extends pulumi.RunError {
-    constructor(readonly stage: Stage) {
-        super(
-            `shop-evolution:stage: stage ${stage.number} (${stage.slug}) is not composed yet; ` +
-                `composed stages: ${[...composedStages].join(", ")}`,
-        );
-        this.name = "StageNotComposedError";
-    }
-}
-
-/** Refuses a stage that has no composition yet. */
-export function assertComposed(stage: Stage): void {
-    if (!composedStages.has(stage.number)) throw new StageNotComposedError(stage);
-}
 
 /**
  * Builds the stack for the configured stage and returns its outputs. Each stage is the one
@@ -44,7 +25,6 @@ export function assertComposed(stage: Stage): void {
  * so later stages add regions without renaming the home region's resources.
  */
 export function composeStack(config: StackConfig): Record<string, unknown> {
-    assertComposed(config.stage);
     const from = (stage: number) => config.stage.number >= stage;
     // Stage 9: a cell per configured region; before it, the home region alone.
     const cells = (from(9) ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
@@ -91,7 +71,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
         ...(from(14)
-            ? containers(config, cell, wiringsIn(cell.region), { certificateArn: name?.certificateArnIn(cell.region), secretsProvider: home.provider })
+            ? onKubernetes(config, cell, wiringsIn(cell.region), { certificateArn: name?.certificateArnIn(cell.region), secretsProvider: home.provider })
             : reverseProxy(config, cell, wiringsIn(cell.region), {
                   certificateArn: name?.certificateArnIn(cell.region),
                   // Another region's servers write to the home region's primaries, across the peering.
@@ -110,6 +90,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(from(9) && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
         stageOneDataVolumeId: retired.dataVolumeId,
     };
+}
+
+/** Stage 14: the shop on Kubernetes; stage 15: with capacity that follows demand. */
+function onKubernetes(config: StackConfig, cell: ServingCell, wirings: ServerWiring[], options: Parameters<typeof containers>[3]) {
+    const platform = containers(config, cell, wirings, options);
+    if (config.stage.number >= 15) cloudElastic(config, cell, platform.cluster);
+    return platform;
 }
 
 function isServing(cell: RegionCell): cell is ServingCell {

@@ -30,7 +30,9 @@ export function shopDatabase(
     const readers = options.readers && config.stage.number >= 5;
     const prod = config.environment === "prod";
     const count = readers ? config.sizing.databaseReaders : prod ? 1 : 0;
-    const keyed = (n: number) => (n > 0 ? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), {}])) : undefined);
+    // Stage 15: the readers become Aurora Serverless v2, following the read load within seconds.
+    const serverless = readers && config.stage.number >= 15;
+    const keyed = (n: number, spec: { instanceClass?: string } = {}) => (n > 0 ? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), spec])) : undefined);
     const cluster = new AuroraCluster(
         name,
         {
@@ -43,7 +45,8 @@ export function shopDatabase(
             // RDS does not manage the password of a global cluster; and the Kubernetes Secret of stage 14
             // holds the password as it was when deployed, which RDS's rotation would leave behind.
             masterPassword: options.masterPassword ?? (others.length > 0 || config.stage.number >= 14 ? "generated" : undefined),
-            readers: keyed(count),
+            readers: keyed(count, serverless ? { instanceClass: "db.serverless" } : {}),
+            serverlessV2: serverless ? { minCapacity: 0.5, maxCapacity: prod ? 64 : 8 } : undefined,
             // Prod adds readers under load; the declared ones and the writer are never scaled away.
             readerAutoscaling: readers && prod ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" } : undefined,
             secondaries: others.length > 0

@@ -109,6 +109,27 @@ describe("stack config", () => {
         expect(parseStackConfig({ ...multi, "shop-evolution:stage": "8" }).stage.number).toBe(8);
     });
 
+    it("refuses an EKS API open to the world and malformed peaks, naming each", () => {
+        expect(
+            problems({
+                ...base,
+                "shop-evolution:clusterApiCidrs": '["0.0.0.0/0"]',
+                "shop-evolution:clusterAdmins": '["root"]',
+                "shop-evolution:peaks": '[{"name":"Sale","start":"2027-11-12T00:00:00Z","end":"2027-11-11T00:00:00Z","nodes":5},{"name":"x","start":"tomorrow","end":"2027-01-01T00:00:00Z","nodes":0}]',
+            }),
+        ).toEqual([
+            'shop-evolution:clusterApiCidrs.0: the EKS API is never open to the whole internet (got "0.0.0.0/0")',
+            'shop-evolution:peaks.0.name: expected a lower-case name such as singles-day (got "Sale")',
+            "shop-evolution:peaks.0: end must come after start",
+            'shop-evolution:peaks.1.start: expected a UTC time such as 2026-11-10T16:00:00Z (got "tomorrow")',
+            "shop-evolution:peaks.1.nodes: expected an integer from 1 to 450 (got 0)",
+            'shop-evolution:clusterAdmins.0: expected an IAM role or user ARN (got "root")',
+        ]);
+        expect(problems({ ...base, "shop-evolution:peaks": '[{"name":"a","start":"2027-11-12T00:00:00Z","end":"2027-11-11T00:00:00Z","nodes":5}]' })).toEqual([
+            "shop-evolution:peaks.0: end must come after start",
+        ]);
+    });
+
     it("reads both stack files of the project as valid config", () => {
         expect(parseStackConfig(readStackConfigFile("dev")).environment).toBe("dev");
         const prod = parseStackConfig(readStackConfigFile("prod"));

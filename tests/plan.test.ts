@@ -94,12 +94,6 @@ describe("plan command line", () => {
         expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^shop-evolution:stage: expected a number 1-15/)]);
     });
 
-    it("refuses a stage that is not composed yet", () => {
-        const { status, stderr } = cli(["--stack", "dev", "--stage", "cloud-elastic"]);
-        expect(status).toBe(2);
-        expect(stderr.trim()).toBe("shop-evolution:stage: stage 15 (cloud-elastic) is not composed yet; composed stages: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14");
-    });
-
     it("refuses a stack file with values of the wrong type, one line per problem", () => {
         fs.writeFileSync(
             badStack,

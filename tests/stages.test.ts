@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseStackConfig, project } from "../stacks/config";
-import { composedStages, composeStack } from "../stacks";
+import { composeStack } from "../stacks";
+import { stages as allStages } from "../stacks/registry";
 import { Plan, planStack } from "../tools/plan";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
@@ -28,7 +29,7 @@ const stateful = [
 ];
 
 const stacks = ["dev", "prod"] as const;
-const stages = [...composedStages].sort((a, b) => a - b);
+const stages = allStages.map((s) => s.number);
 const plans: Record<string, Plan> = {};
 const planOf = (stack: string, stage: number) => plans[`${stack}-${stage}`];
 const statefulOf = (plan: Plan) => plan.resources.filter((r) => stateful.includes(r.type));
@@ -454,5 +455,47 @@ describe("stage 14: containers", () => {
         expect(Object.values(gateway).join(" ")).not.toContain("(looked up at deploy)");
         // RDS would rotate a managed password behind the Secret's back: the clusters keep passwords of their own now.
         expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs).toMatchObject({ manageMasterUserPassword: false });
+    });
+});
+
+describe("stage 15: cloud elasticity", () => {
+    it("runs the Cluster Autoscaler on every cluster, allowed to change only the groups tagged for it", async () => {
+        const registered = await deploy("dev", "15");
+        expect(kubernetesObjects(registered.resources).flatMap(schemaProblems)).toEqual([]);
+        const container = (registered.one("kubernetes:apps/v1:Deployment", "shop-us-east-1-autoscaler").inputs as { spec: { template: { spec: { containers: { command: string[] }[] } } } }).spec.template.spec.containers[0];
+        expect(container.command).toContain("--node-group-auto-discovery=asg:tag=k8s.io/cluster-autoscaler/enabled,k8s.io/cluster-autoscaler/shop-dev-us-east-1");
+        const policy = JSON.parse(registered.one("aws:iam/rolePolicy:RolePolicy", "shop-us-east-1-autoscaler-role").inputs.policy as string);
+        expect(policy.Statement[1]).toEqual({
+            Effect: "Allow",
+            Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/shop-dev-us-east-1": "owned" } },
+        });
+        expect(registered.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-us-east-1-autoscaler-role").inputs).toMatchObject({ namespace: "kube-system", serviceAccount: "cluster-autoscaler" });
+    });
+
+    it("raises every region's node floor for each planned peak and lowers it after", async () => {
+        const registered = await deploy("prod", "15");
+        const schedules = registered.ofType("aws:autoscaling/schedule:Schedule").map((r) => [r.region, r.inputs.scheduledActionName, r.inputs.startTime, r.inputs.minSize, r.inputs.autoscalingGroupName]);
+        expect(schedules).toEqual(
+            expect.arrayContaining([
+                ["us-east-1", "singles-day-2027-start", "2027-11-10T16:00:00Z", 9, "eks-shop-us-east-1-general-asg"],
+                ["us-east-1", "singles-day-2027-end", "2027-11-12T16:00:00Z", 3, "eks-shop-us-east-1-general-asg"],
+                ["eu-west-1", "singles-day-2027-start", "2027-11-10T16:00:00Z", 9, "eks-shop-eu-west-1-general-asg"],
+            ]),
+        );
+        expect(schedules).toHaveLength(4);
+    });
+
+    it("turns the readers into Aurora Serverless v2 in place, the writers as they were", () => {
+        for (const stack of stacks) {
+            const instances = (stage: number) => planOf(stack, stage).resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.startsWith("shop-db-us-east-1-") && r.region === "us-east-1");
+            const readers = instances(15).filter((r) => r.name.includes("-reader-"));
+            expect(readers.every((r) => (r.inputs as { instanceClass: string }).instanceClass === "db.serverless")).toBe(true);
+            expect(readers.map((r) => r.urn)).toEqual(instances(14).filter((r) => r.name.includes("-reader-")).map((r) => r.urn));
+            const writer = (stage: number) => instances(stage).find((r) => r.name.endsWith("-writer"))!.inputs as { instanceClass: string };
+            expect(writer(15).instanceClass).toBe(writer(14).instanceClass);
+            expect(planOf(stack, 15).resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.name === "shop-db-us-east-1")!.inputs).toMatchObject({ serverlessv2ScalingConfiguration: { minCapacity: 0.5 } });
+        }
     });
 });

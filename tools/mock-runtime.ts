@@ -71,6 +71,7 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
         certificateAuthority: { data: "LS0tLS1CRUdJTi1tb2NrLWNhLS0tLS0=" },
         vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: `sg-${name}-cluster` },
     }),
+    "aws:eks/nodeGroup:NodeGroup": (name) => ({ resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] }),
     // The digest of what was pushed: a stand-in derived from the image name.
     "docker:index/image:Image": (_, inputs) => ({
         repoDigest: `${String(inputs.imageName).replace(/:[^:/]*$/, "")}@sha256:${createHash("sha256").update(String(inputs.imageName)).digest("hex")}`,

@@ -8,7 +8,6 @@
 import { parseArgs } from "node:util";
 import { InvalidArgsError } from "../components/validation";
 import { ConfigError, parseStackConfig, project } from "../stacks/config";
-import { assertComposed, StageNotComposedError } from "../stacks";
 import program = require("../index");
 import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
 import { readStackConfigFile, StackFileError } from "./stack-files";
@@ -30,12 +29,11 @@ class UsageError extends Error {
     }
 }
 
-/** Plans a stack offline. Throws ConfigError, StackFileError or StageNotComposedError for bad input. */
+/** Plans a stack offline. Throws ConfigError or StackFileError for bad input. */
 export async function planStack(stack: string, stageOverride?: string): Promise<Plan> {
     const raw = readStackConfigFile(stack);
     if (stageOverride !== undefined) raw[`${project}:stage`] = stageOverride;
     const config = parseStackConfig(raw);
-    assertComposed(config.stage);
     const run = await runUnderMocks(program, { project, stack, config: raw, preview: true });
     return toPlan(stack, config.stage, run);
 }
@@ -104,7 +102,6 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
 function problemsOf(err: unknown): string[] | undefined {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) return err.problems;
     if (err instanceof InvalidArgsError) return err.problems.map((p) => `${err.component} "${err.resourceName}": ${p}`);
-    if (err instanceof StageNotComposedError) return [err.message];
     return undefined;
 }
 

@@ -5,16 +5,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stages } from "../stacks/registry";
-import { composedStages } from "../stacks";
 import { planStack } from "./plan";
 import { projectRoot } from "./stack-files";
 
 export const readmePath = path.join(projectRoot, "README.md");
 
-/** Resources each composed stage plans, per stack, from the offline plan. */
+/** Resources each stage plans, per stack, from the offline plan. */
 export async function resourceCounts(): Promise<Map<number, { dev: number; prod: number }>> {
     const counts = new Map<number, { dev: number; prod: number }>();
-    for (const stage of composedStages) {
+    for (const { number: stage } of stages) {
         // One after the other: the mock runtime is global to the process.
         const dev = await planStack("dev", String(stage));
         const prod = await planStack("prod", String(stage));
@@ -23,12 +22,12 @@ export async function resourceCounts(): Promise<Map<number, { dev: number; prod:
     return counts;
 }
 
-/** The fifteen stages, from the registry, with the resources each composed stage plans in dev and prod. */
+/** The fifteen stages, from the registry, with the resources each plans in dev and prod. */
 export async function stageTable(): Promise<string> {
     const counts = await resourceCounts();
     const rows = stages.map((s) => {
-        const count = counts.get(s.number);
-        return `| ${s.number} | \`${s.slug}\` | ${s.seedSection} | ${s.adds} | ${s.relieves} | ${count ? `${count.dev} / ${count.prod}` : "not composed yet"} |`;
+        const count = counts.get(s.number)!;
+        return `| ${s.number} | \`${s.slug}\` | ${s.seedSection} | ${s.adds} | ${s.relieves} | ${count.dev} / ${count.prod} |`;
     });
     return ["| # | slug | seed | what it adds on AWS | what it relieves | resources (dev / prod) |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }

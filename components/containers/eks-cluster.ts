@@ -75,6 +75,8 @@ export class EksCluster extends pulumi.ComponentResource {
     /** The provider for workloads on this cluster. */
     readonly provider: k8s.Provider;
     readonly nodeRoleArn: pulumi.Output<string>;
+    /** The Auto Scaling group behind each managed node group, by key (for scheduled scaling). */
+    readonly nodeGroupAutoScalingGroups: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -198,6 +200,10 @@ export class EksCluster extends pulumi.ComponentResource {
                 // The cluster autoscaler (or Karpenter) owns the size once the group exists.
                 { ...parent, dependsOn: [...nodePolicies, nodeAccess, vpcCni, kubeProxy, podIdentityAgent], ignoreChanges: ["scalingConfig.desiredSize"] },
             );
+        });
+
+        Object.keys(args.nodeGroups).forEach((key, i) => {
+            this.nodeGroupAutoScalingGroups[key] = nodeGroups[i].resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
         });
 
         // CoreDNS runs as pods: it becomes healthy only once there are nodes.

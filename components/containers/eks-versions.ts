@@ -23,3 +23,5 @@ export const loadBalancerControllerChart = { repo: "https://aws.github.io/eks-ch
 export const nginxImage = "nginxinc/nginx-unprivileged:1.28-alpine";
 /** The image that fetches the RDS certificate authorities before the shop starts. */
 export const curlImage = "curlimages/curl:8.11.1";
+/** The Cluster Autoscaler: its minor version is the cluster's (1.34). */
+export const clusterAutoscalerImage = "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.0";
