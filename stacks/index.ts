@@ -88,6 +88,8 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         url: config.domain ? `https://${config.domain}` : homeTier.edge.url,
         loadBalancerDnsName: homeTier.edge.dnsName,
         ...(from(9) && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
+        // Stage 14: `aws eks update-kubeconfig --name <cluster> --region <region>` reaches them.
+        ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
         stageOneDataVolumeId: retired.dataVolumeId,
     };
 }

@@ -59,6 +59,23 @@ describe("every composed stage", () => {
     });
 });
 
+describe("prod's exposure to the internet", () => {
+    it.each(stages)("stage %i opens nothing to the internet but the public entry's listener ports, and publishes no data endpoint", (stage) => {
+        const plan = planOf("prod", stage);
+        const world = plan.resources.filter((r) => {
+            const rule = r.inputs as { cidrIpv4?: string; cidrIpv6?: string };
+            return r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && (rule.cidrIpv4 === "0.0.0.0/0" || rule.cidrIpv6 === "::/0");
+        });
+        // The public entry: the single server (stages 1-3), then the edge load balancers; HTTP and HTTPS only.
+        const entry = stage < 4 ? /^shop-server-https?(-v6)?$/ : /^shop-edge-[a-z0-9]+-in-(80|443)(-v6)?$/;
+        expect(world.filter((r) => !entry.test(r.name) || ![80, 443].includes((r.inputs as { fromPort: number }).fromPort)).map((r) => r.name)).toEqual([]);
+        expect(plan.resources.filter((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && (r.inputs as { ingress?: unknown[] }).ingress?.length)).toEqual([]);
+        expect(plan.resources.filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && !(r.inputs as { internal: boolean }).internal).map((r) => r.name).every((n) => n.startsWith("shop-edge-"))).toBe(true);
+        expect(plan.resources.filter((r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && (r.inputs as { publiclyAccessible?: boolean }).publiclyAccessible !== false)).toEqual([]);
+        expect(plan.resources.filter((r) => r.type === "aws:eks/cluster:Cluster" && (r.inputs as { vpcConfig: { endpointPublicAccess: boolean } }).vpcConfig.endpointPublicAccess)).toEqual([]);
+    });
+});
+
 describe("stage 2: the database on Aurora", () => {
     it("adds an Aurora cluster in the isolated subnets that admits only the application's group", () => {
         for (const stack of ["dev", "prod"]) {
