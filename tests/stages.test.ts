@@ -36,7 +36,8 @@ const statefulOf = (plan: Plan) => plan.resources.filter((r) => stateful.include
 
 beforeAll(async () => {
     for (const stack of stacks) for (const stage of stages) plans[`${stack}-${stage}`] = await planStack(stack, String(stage));
-});
+    // Thirty offline plans, one after the other, on a machine the other suites share.
+}, 300_000);
 
 describe("every composed stage", () => {
     it.each(stages.slice(1))("keeps every stateful resource of the stage before %i under the same URN (no replacement, no lost data)", (stage) => {
