@@ -6,6 +6,7 @@ import { parseStackConfig, project } from "../stacks/config";
 import { composeStack } from "../stacks";
 import { stages as allStages } from "../stacks/registry";
 import { Plan, planStack } from "../tools/plan";
+import { diffPlans, statefulTypes } from "../tools/plan-diff";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
@@ -16,23 +17,12 @@ function deploy(stack: "dev" | "prod", stage: string): Promise<Registered> {
     return run(() => composeStack(parseStackConfig(raw)), { stack, config: raw });
 }
 
-/** Types whose replacement or deletion loses data (an Aurora instance holds none: the storage is the cluster's). */
-const stateful = [
-    "aws:ebs/volume:Volume",
-    "aws:rds/cluster:Cluster",
-    "aws:rds/globalCluster:GlobalCluster",
-    "aws:elasticache/replicationGroup:ReplicationGroup",
-    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
-    "aws:opensearch/domain:Domain",
-    "aws:s3/bucket:Bucket",
-    "aws:s3/bucketV2:BucketV2",
-];
 
 const stacks = ["dev", "prod"] as const;
 const stages = allStages.map((s) => s.number);
 const plans: Record<string, Plan> = {};
 const planOf = (stack: string, stage: number) => plans[`${stack}-${stage}`];
-const statefulOf = (plan: Plan) => plan.resources.filter((r) => stateful.includes(r.type));
+const statefulOf = (plan: Plan) => plan.resources.filter((r) => statefulTypes.includes(r.type));
 
 beforeAll(async () => {
     for (const stack of stacks) for (const stage of stages) plans[`${stack}-${stage}`] = await planStack(stack, String(stage));
@@ -44,6 +34,8 @@ describe("every composed stage", () => {
         for (const stack of stacks) {
             const next = new Set(planOf(stack, stage).resources.map((r) => r.urn));
             expect([stack, statefulOf(planOf(stack, stage - 1)).filter((r) => !next.has(r.urn)).map((r) => r.urn)]).toEqual([stack, []]);
+            // Nor changed in an input that would make the provider replace it.
+            expect([stack, diffPlans(planOf(stack, stage - 1), planOf(stack, stage)).dataAtRisk.map((d) => `${d.resource.name}: ${d.why}`)]).toEqual([stack, []]);
         }
     });
 

@@ -1,18 +1,21 @@
 /**
- * The offline plan: `npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json]`.
+ * The offline plan: `npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>]`.
  * Runs the real program under Pulumi's mock runtime, with the stack's config from
  * Pulumi.<stack>.yaml, and prints the resources it would register: a tree, or the JSON
- * of the plan contract (DESIGN.md). Bad config exits with status 2 and one line per
- * problem on stderr, before anything is registered.
+ * of the plan contract (DESIGN.md), or with --diff what changes against an earlier plan's
+ * JSON (exit status 3 when a stateful resource would be removed or replaced). Bad config
+ * exits with status 2 and one line per problem on stderr, before anything is registered.
  */
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { InvalidArgsError } from "../components/validation";
 import { ConfigError, parseStackConfig, project } from "../stacks/config";
 import program = require("../index");
 import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
+import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
 
-const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json]";
+const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>]";
 
 export interface Plan {
     project: string;
@@ -78,12 +81,12 @@ export function renderTree(plan: Plan): string {
     return lines.join("\n");
 }
 
-function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean } {
+function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string } {
     let parsed;
     try {
         parsed = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, diff: { type: "string" }, help: { type: "boolean" } },
             strict: true,
             allowPositionals: false,
         });
@@ -96,7 +99,23 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
         process.exit(0);
     }
     if (!values.stack) throw new UsageError(["--stack is required", usage]);
-    return { stack: values.stack, stage: values.stage, json: values.json ?? false };
+    if (values.diff !== undefined && values.json) throw new UsageError(["--diff and --json go one at a time", usage]);
+    return { stack: values.stack, stage: values.stage, json: values.json ?? false, diff: values.diff };
+}
+
+/** An earlier plan's JSON (`--json`), checked for the contract's shape. */
+function readPlanFile(file: string): Plan {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new UsageError([`--diff ${file}: ${(err as Error).message}`]);
+    }
+    const plan = parsed as Partial<Plan>;
+    if (!plan || !Array.isArray(plan.resources) || typeof plan.stage?.number !== "number" || typeof plan.stack !== "string") {
+        throw new UsageError([`--diff ${file}: not a plan's JSON (npm run plan -- --stack <stack> --json)`]);
+    }
+    return plan as Plan;
 }
 
 function problemsOf(err: unknown): string[] | undefined {
@@ -115,8 +134,15 @@ async function main(): Promise<void> {
     process.on("unhandledRejection", fail);
     try {
         const options = parseCommandLine(process.argv.slice(2));
+        const old = options.diff === undefined ? undefined : readPlanFile(options.diff);
         const plan = await planStack(options.stack, options.stage);
-        process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+        if (old) {
+            const diff = diffPlans(old, plan);
+            process.stdout.write(`${renderDiff(old, plan, diff)}\n`);
+            if (diff.dataAtRisk.length > 0) process.exit(3);
+        } else {
+            process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+        }
     } catch (err) {
         fail(err);
     }

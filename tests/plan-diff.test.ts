@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Plan } from "../tools/plan";
+import { diffPlans, renderDiff } from "../tools/plan-diff";
+import { projectRoot } from "../tools/stack-files";
+
+const resource = (type: string, name: string, inputs: Record<string, unknown> = {}): Plan["resources"][number] => ({
+    urn: `urn:pulumi:prod::shop-evolution::${type}::${name}`,
+    type,
+    name,
+    parent: null,
+    region: "us-east-1",
+    protect: true,
+    retainOnDelete: false,
+    inputs,
+});
+const plan = (stage: number, resources: Plan["resources"]): Plan => ({ project: "shop-evolution", stack: "prod", stage: { number: stage, slug: `stage-${stage}` }, resources, outputs: {} });
+
+describe("plan --diff", () => {
+    const db = resource("aws:rds/cluster:Cluster", "orders", { engine: "aurora-postgresql", storageEncrypted: true, backupRetentionPeriod: 7 });
+    const logs = resource("aws:s3/bucket:Bucket", "logs");
+    const sg = resource("aws:ec2/securityGroup:SecurityGroup", "app", { description: "a" });
+
+    it("lists what is added, removed and changed, by URN and input", () => {
+        const diff = diffPlans(plan(4, [db, sg]), plan(5, [{ ...db, inputs: { ...db.inputs, backupRetentionPeriod: 14 } }, resource("aws:rds/clusterInstance:ClusterInstance", "orders-reader-1")]));
+        expect(diff.added.map((r) => r.name)).toEqual(["orders-reader-1"]);
+        expect(diff.removed.map((r) => r.name)).toEqual(["app"]);
+        expect(diff.changed.map((c) => [c.resource.name, c.inputs])).toEqual([["orders", ["backupRetentionPeriod"]]]);
+        // A security group removed and a backup setting changed lose no data.
+        expect(diff.dataAtRisk).toEqual([]);
+    });
+
+    it("flags a stateful resource removed, or changed in an input that replaces it", () => {
+        const diff = diffPlans(plan(4, [db, logs]), plan(5, [{ ...db, inputs: { ...db.inputs, storageEncrypted: false } }]));
+        expect(diff.dataAtRisk.map((d) => [d.resource.name, d.why])).toEqual([
+            ["logs", "removed: its data is deleted (or kept out of the stack, if retained on delete)"],
+            ["orders", "replaced: storageEncrypted cannot change in place"],
+        ]);
+        const text = renderDiff(plan(4, [db, logs]), plan(5, []), diffPlans(plan(4, [db, logs]), plan(5, [])));
+        expect(text.split("\n").slice(0, 3)).toEqual([
+            "prod stage 4 (stage-4) -> prod stage 5 (stage-5): 0 to add, 2 to remove, 0 to change",
+            "!! DATA AT RISK: aws:rds/cluster:Cluster orders removed: its data is deleted (or kept out of the stack, if retained on delete)",
+            "!! DATA AT RISK: aws:s3/bucket:Bucket logs removed: its data is deleted (or kept out of the stack, if retained on delete)",
+        ]);
+    });
+
+    it("compares the real plan with an earlier one on the command line, exiting 3 when data is at risk", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
+        try {
+            const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
+            const run = (args: string[]) => spawnSync(tsx, ["tools/plan.ts", ...args], { cwd: projectRoot, encoding: "utf8" });
+            const earlier = run(["--stack", "dev", "--stage", "3", "--json"]);
+            const file = path.join(dir, "dev-3.json");
+            fs.writeFileSync(file, earlier.stdout);
+            const safe = run(["--stack", "dev", "--stage", "4", "--diff", file]);
+            expect(safe.status).toBe(0);
+            expect(safe.stdout).toMatch(/^dev stage 3 \(cache\) -> dev stage 4 \(reverse-proxy\): \d+ to add, \d+ to remove, \d+ to change\n/);
+            expect(safe.stdout).toContain("- aws:ec2/instance:Instance shop-server");
+            expect(safe.stdout).not.toContain("DATA AT RISK");
+            // Going back from stage 4 to 3 would delete the access-log buckets stage 4 made.
+            fs.writeFileSync(path.join(dir, "dev-4.json"), run(["--stack", "dev", "--stage", "4", "--json"]).stdout);
+            const back = run(["--stack", "dev", "--stage", "3", "--diff", path.join(dir, "dev-4.json")]);
+            expect(back.status).toBe(3);
+            expect(back.stdout).toMatch(/!! DATA AT RISK: aws:s3\/bucket:Bucket shop-edge-use1-logs removed/);
+            const bad = run(["--stack", "dev", "--diff", path.join(dir, "missing.json")]);
+            expect(bad.status).toBe(2);
+            expect(bad.stderr).toMatch(/^--diff .*missing\.json: ENOENT/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }, 120_000);
+});
