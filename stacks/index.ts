@@ -71,7 +71,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
         ...(from(14)
-            ? onKubernetes(config, cell, wiringsIn(cell.region), { certificateArn: name?.certificateArnIn(cell.region), secretsProvider: home.provider })
+            ? onKubernetes(config, cell, wiringsIn(cell.region), { certificateArn: name?.certificateArnIn(cell.region) })
             : reverseProxy(config, cell, wiringsIn(cell.region), {
                   certificateArn: name?.certificateArnIn(cell.region),
                   // Another region's servers write to the home region's primaries, across the peering.

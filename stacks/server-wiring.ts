@@ -8,7 +8,11 @@ import { SingleServerArgs } from "../components/compute/single-server";
  */
 export interface ServerWiring {
     environment: Record<string, pulumi.Input<string>>;
-    secrets: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }>;
+    /**
+     * Secrets read from Secrets Manager at boot (a whole secret, or one key of a JSON one), and
+     * their value where this program made it: Kubernetes Secrets take the value (stage 14).
+     */
+    secrets: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; value?: pulumi.Input<string> }>;
     egressPorts: number[];
     rdsCertificates?: boolean;
 }
@@ -18,10 +22,16 @@ export function wireServer(vpcCidr: string, appGroupId: pulumi.Input<string>, wi
     return {
         shopEnvironment: {
             environment: Object.assign({}, ...wirings.map((w) => w.environment)),
-            secrets: Object.assign({}, ...wirings.map((w) => w.secrets)),
+            secrets: secretRefs(wirings),
         },
         securityGroupIds: [appGroupId],
         egressInVpc: { cidr: vpcCidr, ports: wirings.flatMap((w) => w.egressPorts) },
         rdsCertificates: wirings.some((w) => w.rdsCertificates),
     };
+}
+
+/** Where each secret of the wirings is kept, for instances to read at boot: never the values, which would make the launch template a secret. */
+export function secretRefs(wirings: ServerWiring[]): Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }> {
+    const secrets: ServerWiring["secrets"] = Object.assign({}, ...wirings.map((w) => w.secrets));
+    return Object.fromEntries(Object.entries(secrets).map(([name, { secretArn, jsonKey }]) => [name, { secretArn, jsonKey }]));
 }

@@ -13,5 +13,5 @@ export function sessionSecret(home: ServingCell, protect: boolean): ServerWiring
     const value = new random.RandomPassword(`shop-session-${home.region}`, { length: 64, special: false }, opts);
     const secret = new aws.secretsmanager.Secret(`shop-session-${home.region}`, { description: "Signs the shop's session cookies and CSRF tokens" }, opts);
     new aws.secretsmanager.SecretVersion(`shop-session-${home.region}`, { secretId: secret.id, secretString: value.result }, opts);
-    return { environment: {}, secrets: { SHOP_SESSION_SECRET: { secretArn: secret.arn } }, egressPorts: [] };
+    return { environment: {}, secrets: { SHOP_SESSION_SECRET: { secretArn: secret.arn, value: value.result } }, egressPorts: [] };
 }

@@ -462,6 +462,8 @@ describe("stage 14: containers", () => {
         expect(configOf("shop-orders-us-east-1").SHOP_MODULES).toBe("orders,payments");
         const secret = registered.one("kubernetes:core/v1:Secret", "shop-us-east-1").inputs as { stringData: Record<string, string> };
         expect(Object.keys(secret.stringData).sort()).toEqual(expect.arrayContaining(["SHOP_DATABASE_PASSWORD", "SHOP_REDIS_AUTH_TOKEN", "SHOP_SEARCH_PASSWORD", "SHOP_SESSION_SECRET"]));
+        // The values this program made, kept secret in the state and the plan.
+        expect(Object.values(secret.stringData).every((v) => v === "[secret]")).toBe(true);
         expect(Object.values(gateway).join(" ")).not.toContain("(looked up at deploy)");
         // RDS would rotate a managed password behind the Secret's back: the clusters keep passwords of their own now.
         expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs).toMatchObject({ manageMasterUserPassword: false });

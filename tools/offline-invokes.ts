@@ -32,9 +32,6 @@ export function offlineInvoke(token: string, inputs: Record<string, unknown>, re
             return { id: here, arn: `arn:aws:iam::${lookedUpAtDeploy}:root` };
         case "aws:route53/getZone:getZone":
             return { id: lookedUpAtDeploy, zoneId: lookedUpAtDeploy, name: inputs.name, privateZone: false, nameServers: [] };
-        case "aws:secretsmanager/getSecretVersion:getSecretVersion":
-            // JSON, so that a key of it can be read; the value itself is only known at deploy.
-            return { id: String(inputs.secretId), arn: String(inputs.secretId), secretString: JSON.stringify({ username: lookedUpAtDeploy, password: lookedUpAtDeploy }), versionId: lookedUpAtDeploy };
         case "aws:iam/getSessionContext:getSessionContext":
             return { id: String(inputs.arn), arn: String(inputs.arn), issuerArn: "arn:aws:iam::123456789012:role/deployer", issuerId: lookedUpAtDeploy, issuerName: "deployer", sessionName: lookedUpAtDeploy };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":

@@ -120,6 +120,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly masterUsername: string;
     /** The Secrets Manager secret holding the master password (JSON with `username` and `password`). */
     readonly secretArn: pulumi.Output<string>;
+    /** The master password, when this program made it (generated or shared), as a secret; RDS keeps a managed one to itself. */
+    readonly masterPassword?: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly globalClusterId?: pulumi.Output<string>;
     /** The reader endpoint of each secondary cluster, by key. */
@@ -329,6 +331,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
         this.port = cluster.port;
         this.databaseName = databaseName;
         this.masterUsername = masterUsername;
+        this.masterPassword = generated && pulumi.secret(generated.password);
         this.secretArn = generated ? pulumi.output(generated.secretArn) : cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
         this.securityGroupId = securityGroup.id;
         this.registerOutputs({

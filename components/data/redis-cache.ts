@@ -83,6 +83,8 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     /** The secret holding the AUTH token, when there is one. */
     readonly authSecretArn?: pulumi.Output<string>;
+    /** The AUTH token itself, as a secret, when there is one. */
+    readonly authToken?: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly globalDatastoreId?: pulumi.Output<string>;
     /** The endpoint of each secondary replica group, by key (read-only). */
@@ -129,6 +131,7 @@ export class RedisCache extends pulumi.ComponentResource {
             const secret = new aws.secretsmanager.Secret(`${name}-auth`, { description: `AUTH token of the ${name} cache`, kmsKeyId: args.kmsKeyArn, tags }, parent);
             new aws.secretsmanager.SecretVersion(`${name}-auth`, { secretId: secret.id, secretString: authToken }, parent);
             this.authSecretArn = secret.arn;
+            this.authToken = pulumi.secret(authToken);
         }
 
         const group = new aws.elasticache.ReplicationGroup(

@@ -65,6 +65,8 @@ export class SearchDomain extends pulumi.ComponentResource {
     readonly securityGroupId: pulumi.Output<string>;
     /** The secret holding the fine-grained access control master user (JSON `username`, `password`). */
     readonly masterUserSecretArn: pulumi.Output<string>;
+    /** The master user's password, as a secret. */
+    readonly masterPassword: pulumi.Output<string>;
 
     constructor(name: string, args: SearchDomainArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -169,6 +171,7 @@ export class SearchDomain extends pulumi.ComponentResource {
         this.domainArn = domain.arn;
         this.securityGroupId = securityGroup.id;
         this.masterUserSecretArn = secret.arn;
+        this.masterPassword = pulumi.secret(masterPassword);
         this.registerOutputs({ endpoint: this.endpoint, domainArn: this.domainArn, securityGroupId: this.securityGroupId, masterUserSecretArn: this.masterUserSecretArn });
     }
 }

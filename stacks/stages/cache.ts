@@ -36,7 +36,7 @@ export function sharedCache(config: StackConfig, home: ServingCell, others: Serv
     );
     const wiring: ServerWiring = {
         environment: { SHOP_REDIS_URL: cache.url },
-        secrets: cache.authSecretArn ? { SHOP_REDIS_AUTH_TOKEN: { secretArn: cache.authSecretArn } } : {},
+        secrets: cache.authSecretArn ? { SHOP_REDIS_AUTH_TOKEN: { secretArn: cache.authSecretArn, value: cache.authToken } } : {},
         egressPorts: [cache.port],
     };
     return { cache, wiringIn: () => wiring };

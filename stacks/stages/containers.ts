@@ -28,7 +28,7 @@ export function containers(
     config: StackConfig,
     cell: ServingCell,
     wirings: ServerWiring[],
-    options: { certificateArn?: pulumi.Input<string>; secretsProvider: aws.Provider },
+    options: { certificateArn?: pulumi.Input<string> },
 ): { edge: LoadBalancer; cluster: EksCluster } {
     const { region, network, provider } = cell;
     const deployer = aws.getCallerIdentityOutput({}, { provider }).arn;
@@ -60,7 +60,7 @@ export function containers(
             .flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, `http://${serviceOf(key)}.${namespace}.svc.cluster.local`])),
     );
     const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
-    const secretEnv = secretValues(wirings, options.secretsProvider);
+    const secretEnv = secretValues(wirings);
     for (const [key, app] of apps) {
         new ShopWorkload(
             `${serviceOf(key)}-${region}`,
@@ -113,17 +113,13 @@ export function containers(
 }
 
 /**
- * The secrets of the contract, read from Secrets Manager at deploy time into the workloads'
- * Secret (encrypted in etcd with the cluster's KMS key). Every database here keeps a
- * password of its own making (generated, never rotated behind the Secret's back).
+ * The secrets of the contract, as the values this program made (every database keeps a
+ * password of its own making from stage 14: RDS would rotate a managed one behind the
+ * Secret's back), into the workloads' Secret, encrypted in etcd with the cluster's KMS key.
  */
-function secretValues(wirings: ServerWiring[], provider: aws.Provider): Record<string, pulumi.Output<string>> {
+function secretValues(wirings: ServerWiring[]): Record<string, pulumi.Input<string>> {
     const secrets: ServerWiring["secrets"] = Object.assign({}, ...wirings.map((w) => w.secrets));
-    return Object.fromEntries(
-        Object.entries(secrets).map(([name, ref]) => {
-            const text = aws.secretsmanager.getSecretVersionOutput({ secretId: ref.secretArn }, { provider }).secretString;
-            const value = ref.jsonKey ? text.apply((t) => String((JSON.parse(t) as Record<string, unknown>)[ref.jsonKey!])) : text;
-            return [name, pulumi.secret(value)];
-        }),
-    );
+    const unknown = Object.entries(secrets).filter(([, ref]) => ref.value === undefined).map(([name]) => name);
+    if (unknown.length > 0) throw new Error(`containers: no value for ${unknown.join(", ")}: a Kubernetes Secret needs the value, not only where it is kept`);
+    return Object.fromEntries(Object.entries(secrets).map(([name, ref]) => [name, ref.value!]));
 }

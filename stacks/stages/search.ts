@@ -37,7 +37,7 @@ export function search(config: StackConfig, home: ServingCell, others: ServingCe
     const media = mediaBucket(`shop-media-${home.region}`, { production: config.protectData }, { provider: home.provider });
     const wiring: ServerWiring = {
         environment: { SHOP_SEARCH_URL: pulumi.interpolate`https://${domain.username}@${domain.endpoint.apply((url) => url.replace(/^https:\/\//, ""))}` },
-        secrets: { SHOP_SEARCH_PASSWORD: { secretArn: domain.masterUserSecretArn, jsonKey: "password" } },
+        secrets: { SHOP_SEARCH_PASSWORD: { secretArn: domain.masterUserSecretArn, jsonKey: "password", value: domain.masterPassword } },
         egressPorts: [443],
     };
     return { domain, media, wiringIn: () => wiring };

@@ -21,7 +21,7 @@ export function separateDatabase(config: StackConfig, home: ServingCell, others:
                 SHOP_DATABASE_URL: database.writerUrl,
                 ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: database.readerUrlIn(region) }),
             },
-            secrets: { SHOP_DATABASE_PASSWORD: { secretArn: database.cluster.secretArn, jsonKey: "password" } },
+            secrets: { SHOP_DATABASE_PASSWORD: { secretArn: database.cluster.secretArn, jsonKey: "password", value: database.cluster.masterPassword } },
             egressPorts: [5432],
             rdsCertificates: true,
         }),

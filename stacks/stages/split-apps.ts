@@ -4,7 +4,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { ServerWiring } from "../server-wiring";
+import { secretRefs, ServerWiring } from "../server-wiring";
 import { modulePathPatterns, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 
@@ -74,7 +74,7 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
                     image: config.image,
                     environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
                     sharedConfig: shared,
-                    secrets: Object.assign({}, ...wirings.map((w) => w.secrets)),
+                    secrets: secretRefs(wirings),
                     securityGroupIds: [cell.appGroupId],
                     egressPeers,
                     // The gateway calls the services on port 80 of their load balancer.
