@@ -7,6 +7,7 @@ import { composeStack } from "../stacks";
 import { stages as allStages } from "../stacks/registry";
 import { Plan, planStack } from "../tools/plan";
 import { diffPlans, statefulTypes } from "../tools/plan-diff";
+import { evaluate } from "../policy/rules";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
@@ -43,6 +44,12 @@ describe("every composed stage", () => {
         for (const stack of stacks) {
             const next = new Set(planOf(stack, stage).resources.map((r) => r.urn));
             expect([stack, planOf(stack, stage - 1).resources.filter((r) => !next.has(r.urn)).map((r) => r.urn)]).toEqual([stack, []]);
+        }
+    });
+
+    it.each(stages)("stage %i keeps every policy of the pack, in prod and in dev", (stage) => {
+        for (const stack of stacks) {
+            expect([stack, evaluate(planOf(stack, stage).resources, stack).map((v) => `${v.rule}: ${v.resource ?? ""} ${v.message}`)]).toEqual([stack, []]);
         }
     });
 

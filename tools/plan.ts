@@ -3,7 +3,8 @@
  * Runs the real program under Pulumi's mock runtime, with the stack's config from
  * Pulumi.<stack>.yaml, and prints the resources it would register: a tree, or the JSON
  * of the plan contract (DESIGN.md), or with --diff what changes against an earlier plan's
- * JSON (exit status 3 when a stateful resource would be removed or replaced). Bad config
+ * JSON (exit status 3 when a stateful resource would be removed or replaced); --policy adds
+ * the policy pack's verdict (exit status 4 on a mandatory violation). Bad config
  * exits with status 2 and one line per problem on stderr, before anything is registered.
  */
 import * as fs from "node:fs";
@@ -12,10 +13,11 @@ import { InvalidArgsError } from "../components/validation";
 import { ConfigError, parseStackConfig, project } from "../stacks/config";
 import program = require("../index");
 import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
+import { evaluate } from "../policy/rules";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
 
-const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>]";
+const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>] [--policy]";
 
 export interface Plan {
     project: string;
@@ -81,12 +83,12 @@ export function renderTree(plan: Plan): string {
     return lines.join("\n");
 }
 
-function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string } {
+function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string; policy: boolean } {
     let parsed;
     try {
         parsed = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, diff: { type: "string" }, help: { type: "boolean" } },
+            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, diff: { type: "string" }, policy: { type: "boolean" }, help: { type: "boolean" } },
             strict: true,
             allowPositionals: false,
         });
@@ -100,7 +102,7 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
     }
     if (!values.stack) throw new UsageError(["--stack is required", usage]);
     if (values.diff !== undefined && values.json) throw new UsageError(["--diff and --json go one at a time", usage]);
-    return { stack: values.stack, stage: values.stage, json: values.json ?? false, diff: values.diff };
+    return { stack: values.stack, stage: values.stage, json: values.json ?? false, diff: values.diff, policy: values.policy ?? false };
 }
 
 /** An earlier plan's JSON (`--json`), checked for the contract's shape. */
@@ -139,9 +141,16 @@ async function main(): Promise<void> {
         if (old) {
             const diff = diffPlans(old, plan);
             process.stdout.write(`${renderDiff(old, plan, diff)}\n`);
-            if (diff.dataAtRisk.length > 0) process.exit(3);
+            if (diff.dataAtRisk.length > 0) process.exitCode = 3;
         } else {
             process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+        }
+        if (options.policy) {
+            const environment = parseStackConfig(readStackConfigFile(options.stack)).environment;
+            const violations = evaluate(plan.resources, environment);
+            // On stderr, so that --json stays the contract's JSON alone.
+            process.stderr.write(`${[`policy (${environment}: ${environment === "prod" ? "mandatory" : "advisory"}): ${violations.length} violation(s)`, ...violations.map((v) => `${v.level === "mandatory" ? "!!" : "--"} ${v.rule}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`)].join("\n")}\n`);
+            if (violations.some((v) => v.level === "mandatory")) process.exitCode = 4;
         }
     } catch (err) {
         fail(err);
