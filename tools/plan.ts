@@ -38,6 +38,11 @@ class UsageError extends Error {
 export async function planStack(stack: string, stageOverride?: string): Promise<Plan> {
     const raw = readStackConfigFile(stack);
     if (stageOverride !== undefined) raw[`${project}:stage`] = stageOverride;
+    return planConfig(stack, raw);
+}
+
+/** Plans a stack offline from its config as Pulumi holds it. Throws ConfigError for bad input. */
+export async function planConfig(stack: string, raw: Record<string, string>): Promise<Plan> {
     const config = parseStackConfig(raw);
     const run = await runUnderMocks(program, { project, stack, config: raw, preview: true });
     return toPlan(stack, config.stage, run);

@@ -6,8 +6,8 @@ import { project } from "../stacks/config";
 /** The project's root: where Pulumi.yaml and the stack files live. */
 export const projectRoot = path.resolve(__dirname, "..");
 
-export function stackFilePath(stack: string): string {
-    return path.join(projectRoot, `Pulumi.${stack}.yaml`);
+export function stackFilePath(stack: string, dir = projectRoot): string {
+    return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
 /** Thrown when a stack file cannot be read as Pulumi config; each problem is one line. */
@@ -22,11 +22,11 @@ export class StackFileError extends Error {
  * lists and maps as JSON text, keys without a namespace in the project's. Secure values
  * cannot be decrypted offline and read as "[secret]".
  */
-export function readStackConfigFile(stack: string): Record<string, string> {
-    const file = stackFilePath(stack);
+export function readStackConfigFile(stack: string, dir = projectRoot): Record<string, string> {
+    const file = stackFilePath(stack, dir);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError([`--stack: not a stack name: ${JSON.stringify(stack)}`]);
     if (!fs.existsSync(file)) {
-        const known = fs.readdirSync(projectRoot).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+        const known = fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
         throw new StackFileError([`--stack: no ${path.basename(file)}; stacks here: ${known.join(", ") || "none"}`]);
     }
     let document: unknown;
