@@ -8,6 +8,7 @@ import { stages as allStages } from "../stacks/registry";
 import { Plan, planStack } from "../tools/plan";
 import { diffPlans, statefulTypes } from "../tools/plan-diff";
 import { evaluate } from "../policy/rules";
+import { costOf } from "../tools/cost";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
@@ -50,6 +51,15 @@ describe("every composed stage", () => {
     it.each(stages)("stage %i keeps every policy of the pack, in prod and in dev", (stage) => {
         for (const stack of stacks) {
             expect([stack, evaluate(planOf(stack, stage).resources, stack).map((v) => `${v.rule}: ${v.resource ?? ""} ${v.message}`)]).toEqual([stack, []]);
+        }
+    });
+
+    it.each(stages)("stage %i is priced in full, and carries users, in dev and in prod", (stage) => {
+        for (const stack of stacks) {
+            const report = costOf(planOf(stack, stage));
+            expect([stack, report.unpriced]).toEqual([stack, []]);
+            expect(report.monthly).toBeGreaterThan(0);
+            expect(report.users.min).toBeGreaterThan(0);
         }
     });
 

@@ -4,7 +4,8 @@
  * Pulumi.<stack>.yaml, and prints the resources it would register: a tree, or the JSON
  * of the plan contract (DESIGN.md), or with --diff what changes against an earlier plan's
  * JSON (exit status 3 when a stateful resource would be removed or replaced); --policy adds
- * the policy pack's verdict (exit status 4 on a mandatory violation). Bad config
+ * the policy pack's verdict (exit status 4 on a mandatory violation), --cost the monthly cost
+ * and the users the stack carries. Bad config
  * exits with status 2 and one line per problem on stderr, before anything is registered.
  */
 import * as fs from "node:fs";
@@ -14,10 +15,11 @@ import { ConfigError, parseStackConfig, project } from "../stacks/config";
 import program = require("../index");
 import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
 import { evaluate } from "../policy/rules";
+import { costOf, renderCost } from "./cost";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
 
-const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>] [--policy]";
+const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>] [--policy] [--cost]";
 
 export interface Plan {
     project: string;
@@ -88,12 +90,12 @@ export function renderTree(plan: Plan): string {
     return lines.join("\n");
 }
 
-function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string; policy: boolean } {
+function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string; policy: boolean; cost: boolean } {
     let parsed;
     try {
         parsed = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, diff: { type: "string" }, policy: { type: "boolean" }, help: { type: "boolean" } },
+            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, diff: { type: "string" }, policy: { type: "boolean" }, cost: { type: "boolean" }, help: { type: "boolean" } },
             strict: true,
             allowPositionals: false,
         });
@@ -107,7 +109,7 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
     }
     if (!values.stack) throw new UsageError(["--stack is required", usage]);
     if (values.diff !== undefined && values.json) throw new UsageError(["--diff and --json go one at a time", usage]);
-    return { stack: values.stack, stage: values.stage, json: values.json ?? false, diff: values.diff, policy: values.policy ?? false };
+    return { stack: values.stack, stage: values.stage, json: values.json ?? false, diff: values.diff, policy: values.policy ?? false, cost: values.cost ?? false };
 }
 
 /** An earlier plan's JSON (`--json`), checked for the contract's shape. */
@@ -147,6 +149,8 @@ async function main(): Promise<void> {
             const diff = diffPlans(old, plan);
             process.stdout.write(`${renderDiff(old, plan, diff)}\n`);
             if (diff.dataAtRisk.length > 0) process.exitCode = 3;
+        } else if (options.cost && !options.json) {
+            process.stdout.write(`${renderCost(plan, costOf(plan))}\n`);
         } else {
             process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
         }

@@ -5,37 +5,52 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stages } from "../stacks/registry";
-import { planStack } from "./plan";
+import { costOf } from "./cost";
+import { Plan, planStack } from "./plan";
 import { projectRoot } from "./stack-files";
 
 export const readmePath = path.join(projectRoot, "README.md");
 
-/** Resources each stage plans, per stack, from the offline plan. */
-export async function resourceCounts(): Promise<Map<number, { dev: number; prod: number }>> {
-    const counts = new Map<number, { dev: number; prod: number }>();
+/** Every stage's plan in dev and prod, made once for all the tables. */
+async function allPlans(): Promise<Map<number, { dev: Plan; prod: Plan }>> {
+    const plans = new Map<number, { dev: Plan; prod: Plan }>();
     for (const { number: stage } of stages) {
         // One after the other: the mock runtime is global to the process.
         const dev = await planStack("dev", String(stage));
         const prod = await planStack("prod", String(stage));
-        counts.set(stage, { dev: dev.resources.length, prod: prod.resources.length });
+        plans.set(stage, { dev, prod });
     }
-    return counts;
+    return plans;
 }
 
 /** The fifteen stages, from the registry, with the resources each plans in dev and prod. */
-export async function stageTable(): Promise<string> {
-    const counts = await resourceCounts();
+function stageTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
     const rows = stages.map((s) => {
-        const count = counts.get(s.number)!;
-        return `| ${s.number} | \`${s.slug}\` | ${s.seedSection} | ${s.adds} | ${s.relieves} | ${count.dev} / ${count.prod} |`;
+        const { dev, prod } = plans.get(s.number)!;
+        return `| ${s.number} | \`${s.slug}\` | ${s.seedSection} | ${s.adds} | ${s.relieves} | ${dev.resources.length} / ${prod.resources.length} |`;
     });
     return ["| # | slug | seed | what it adds on AWS | what it relieves | resources (dev / prod) |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
-const generated: Record<string, () => Promise<string>> = { stages: stageTable };
+/** Per stage and stack: resources, monthly cost and users at the minimum size, users at the maximum, cost per thousand users. */
+function costTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
+    const dollars = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
+    const rows = stages.flatMap((s) =>
+        (["dev", "prod"] as const).map((stack) => {
+            const plan = plans.get(s.number)![stack];
+            const cost = costOf(plan);
+            const users = cost.users.min === cost.users.max ? cost.users.min.toLocaleString("en-US") : `${cost.users.min.toLocaleString("en-US")} (to ${cost.users.max.toLocaleString("en-US")})`;
+            return `| ${s.number} \`${s.slug}\` | ${stack} | ${plan.resources.length} | ${dollars(cost.monthly)} | ${users} | $${((cost.monthly / cost.users.min) * 1000).toFixed(2)} |`;
+        }),
+    );
+    return ["| stage | stack | resources | a month | concurrent users | a month per 1,000 users |", "|---|---|---|---|---|---|", ...rows].join("\n");
+}
+
+const generated: Record<string, (plans: Map<number, { dev: Plan; prod: Plan }>) => string> = { stages: stageTable, costs: costTable };
 
 /** The README with every generated block replaced by its current content. */
 export async function renderReadme(readme: string): Promise<string> {
+    const plans = await allPlans();
     let text = readme;
     for (const [name, render] of Object.entries(generated)) {
         const begin = `<!-- generated:${name} -->`;
@@ -43,7 +58,7 @@ export async function renderReadme(readme: string): Promise<string> {
         const start = text.indexOf(begin);
         const stop = text.indexOf(end);
         if (start < 0 || stop < start) throw new Error(`README.md has no ${begin} ... ${end} block`);
-        text = `${text.slice(0, start + begin.length)}\n${await render()}\n${text.slice(stop)}`;
+        text = `${text.slice(0, start + begin.length)}\n${render(plans)}\n${text.slice(stop)}`;
     }
     return text;
 }
