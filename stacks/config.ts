@@ -75,6 +75,8 @@ export interface StackConfig {
     clusterAdmins: string[];
     /** Planned peaks (sales events), for which the nodes are raised ahead (stage 15). */
     peaks: Peak[];
+    /** The stack this one is promoted from (`org/project/stack`), whose outputs it reads through a StackReference. */
+    promotedFrom?: string;
 }
 
 /** A planned peak: from `start` to `end` (UTC), at least `nodes` nodes in each region. */
@@ -176,6 +178,7 @@ const keys = {
         )
         .refine((peaks) => new Set(peaks.map((p) => p.name)).size === peaks.length, { error: "peak names must be unique" })
         .optional(),
+    promotedFrom: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected a stack reference such as acme/shop-evolution/dev" }).optional(),
     clusterAdmins: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "expected an IAM role or user ARN" }), { error: "expected a list of IAM ARNs" }).optional(),
     image: z.string().min(1).optional(),
     vpcCidr: z
@@ -271,6 +274,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         clusterApiCidrs: c.clusterApiCidrs ?? [],
         clusterAdmins: c.clusterAdmins ?? [],
         peaks: c.peaks ?? [],
+        promotedFrom: c.promotedFrom,
     };
 }
 

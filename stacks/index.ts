@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { RetiredSingleServer, SingleServer } from "../components/compute/single-server";
 import { StackConfig } from "./config";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
@@ -32,8 +33,11 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const outputs = {
         stage: { number: config.stage.number, slug: config.stage.slug },
         environment: config.environment,
+        // What promotion takes to the next environment: the stage above, and the image.
+        image: config.image,
         region: home.region,
         vpcId: home.network.vpcId,
+        ...(config.promotedFrom && { promotedFrom: promotedFrom(config.promotedFrom) }),
     };
     if (!isServing(home)) return { ...outputs, ...singleServer(config, home) };
 
@@ -99,6 +103,12 @@ function onKubernetes(config: StackConfig, cell: ServingCell, wirings: ServerWir
     const platform = containers(config, cell, wirings, options);
     if (config.stage.number >= 15) cloudElastic(config, cell, platform.cluster);
     return platform;
+}
+
+/** The stage and image the stack promoted from runs now, read from its outputs, beside this stack's for comparison. */
+function promotedFrom(stack: string) {
+    const upstream = new pulumi.StackReference(stack);
+    return { stack, stage: upstream.getOutput("stage"), image: upstream.getOutput("image") };
 }
 
 function isServing(cell: RegionCell): cell is ServingCell {

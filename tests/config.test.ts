@@ -130,6 +130,11 @@ describe("stack config", () => {
         ]);
     });
 
+    it("takes the stack a stack is promoted from as an org/project/stack reference", () => {
+        expect(parseStackConfig({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" }).promotedFrom).toBe("acme/shop-evolution/dev");
+        expect(problems({ ...base, "shop-evolution:promotedFrom": "dev" })).toEqual(['shop-evolution:promotedFrom: expected a stack reference such as acme/shop-evolution/dev (got "dev")']);
+    });
+
     it("reads both stack files of the project as valid config", () => {
         expect(parseStackConfig(readStackConfigFile("dev")).environment).toBe("dev");
         const prod = parseStackConfig(readStackConfigFile("prod"));

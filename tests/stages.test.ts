@@ -528,3 +528,11 @@ describe("stage 15: cloud elasticity", () => {
         }
     });
 });
+
+describe("promotion's view of the stack promoted from", () => {
+    it("reads its stage and image through a StackReference (none offline), and exports its own for the next one", async () => {
+        const raw = { ...readStackConfigFile("prod"), [`${project}:stage`]: "4", [`${project}:promotedFrom`]: "acme/shop-evolution/dev" };
+        const registered = await run(() => composeStack(parseStackConfig(raw)), { stack: "prod", config: raw });
+        expect(registered.outputs).toMatchObject({ image: expect.any(String), promotedFrom: { stack: "acme/shop-evolution/dev" } });
+    });
+});

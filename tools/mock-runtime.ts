@@ -104,6 +104,8 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => {
+                // A stack reference offline: another stack's outputs cannot be read here, and read as none.
+                if (args.type === "pulumi:pulumi:StackReference") return { id: args.name, state: { ...args.inputs, outputs: {}, secretOutputNames: [] } };
                 if (options.preview) return { id: "", state: args.inputs };
                 // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
