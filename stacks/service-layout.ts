@@ -60,3 +60,13 @@ export function modulePathPatterns(module: Module): string[] {
     const paths = (moduleRoutes[module] ?? []).map(([, url]) => url.replace(/:[a-z]+/g, "*"));
     return [...new Set(paths)].sort((a, b) => b.length - a.length);
 }
+
+/** The modules of these apps that have an API (the routes the gateway forwards), with the app serving each. */
+export function routedModules(apps: [string, ShopApp][]): [string, Module][] {
+    return apps.flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [key, m] as [string, Module]));
+}
+
+/** The gateway's SHOP_SERVICE_URL_<MODULE> for every module the services serve, from where each service app is reached. */
+export function serviceUrlsOf<T>(apps: [string, ShopApp][], urlOf: (app: string) => T): Record<string, T> {
+    return Object.fromEntries(routedModules(apps.filter(([, app]) => app.reachedBy === "service")).map(([key, module]) => [`SHOP_SERVICE_URL_${module.toUpperCase()}`, urlOf(key)]));
+}

@@ -9,7 +9,7 @@ import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { ServerWiring } from "../server-wiring";
-import { modulePathPatterns, shopApps } from "../service-layout";
+import { serviceUrlsOf, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
 const nginxPorts = { traffic: 8080, health: 8081 };
@@ -54,11 +54,7 @@ export function containers(
     const apps = Object.entries(shopApps(config.stage.number));
     const split = apps.length > 1;
     const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
-    const serviceUrls = Object.fromEntries(
-        apps
-            .filter(([, app]) => app.reachedBy === "service")
-            .flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, `http://${serviceOf(key)}.${namespace}.svc.cluster.local`])),
-    );
+    const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
     const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
     const secretEnv = secretValues(wirings);
     for (const [key, app] of apps) {

@@ -5,7 +5,7 @@ import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { secretRefs, ServerWiring } from "../server-wiring";
-import { modulePathPatterns, ShopApp, shopApps } from "../service-layout";
+import { modulePathPatterns, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 
 /** What a region's application tier is: its fleets, and the internal load balancers in front of them. */
@@ -59,9 +59,7 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
     const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
     // Stage 11: the topology every fleet shares lives in SSM Parameter Store.
     const shared = split ? sharedConfig(region, environment, provider) : undefined;
-    const serviceUrls = Object.fromEntries(
-        services ? serviceApps.flatMap(([, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, pulumi.interpolate`http://${services.dnsName}`])) : [],
-    );
+    const serviceUrls = services ? serviceUrlsOf(apps, () => pulumi.interpolate`http://${services.dnsName}`) : {};
     const fleets = Object.fromEntries(
         apps.map(([key, app]) => {
             const behind = app.reachedBy === "service" ? services! : internal;
@@ -96,6 +94,5 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
 
 /** A listener rule a module of the apps named, sending its API paths to the app's target group; priorities from 100 in steps of 10. */
 function pathRoutes(apps: [string, ShopApp][]) {
-    const routed = apps.flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [key, m] as const));
-    return Object.fromEntries(routed.map(([key, module], i) => [module, { pathPatterns: modulePathPatterns(module), targetGroup: key, priority: 100 + 10 * i }]));
+    return Object.fromEntries(routedModules(apps).map(([key, module], i) => [module, { pathPatterns: modulePathPatterns(module), targetGroup: key, priority: 100 + 10 * i }]));
 }
