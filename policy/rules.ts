@@ -6,6 +6,8 @@
  * Mandatory in prod, advisory in dev; data-protection rules concern prod alone.
  */
 
+import { statefulTypes } from "./stateful-types";
+
 /** One resource as a rule sees it. */
 export interface ResourceView {
     type: string;
@@ -133,8 +135,7 @@ export const rules: Rule[] = [
         check: (r) => {
             const i = r.inputs;
             const problems: string[] = [];
-            const stateful = ["aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster", "aws:elasticache/replicationGroup:ReplicationGroup", "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup", "aws:opensearch/domain:Domain", "aws:ebs/volume:Volume", "aws:s3/bucket:Bucket"];
-            if (stateful.includes(r.type) && !r.protect) problems.push("must be protected (protect)");
+            if (statefulTypes.includes(r.type) && !r.protect) problems.push("must be protected (protect)");
             if (r.type === "aws:rds/cluster:Cluster") {
                 if (i.deletionProtection !== true) problems.push("deletionProtection must be true");
                 if (i.skipFinalSnapshot !== false) problems.push("skipFinalSnapshot must be false");

@@ -21,7 +21,7 @@ export function wireServer(vpcCidr: string, appGroupId: pulumi.Input<string>, wi
     if (wirings.length === 0) return {};
     return {
         shopEnvironment: {
-            environment: Object.assign({}, ...wirings.map((w) => w.environment)),
+            environment: mergedEnvironment(wirings),
             secrets: secretRefs(wirings),
         },
         securityGroupIds: [appGroupId],
@@ -30,8 +30,17 @@ export function wireServer(vpcCidr: string, appGroupId: pulumi.Input<string>, wi
     };
 }
 
+/** The environment of every step, in one map. */
+export function mergedEnvironment(wirings: ServerWiring[]): Record<string, pulumi.Input<string>> {
+    return Object.assign({}, ...wirings.map((w) => w.environment));
+}
+
+/** The secrets of every step, in one map. */
+export function mergedSecrets(wirings: ServerWiring[]): ServerWiring["secrets"] {
+    return Object.assign({}, ...wirings.map((w) => w.secrets));
+}
+
 /** Where each secret of the wirings is kept, for instances to read at boot: never the values, which would make the launch template a secret. */
 export function secretRefs(wirings: ServerWiring[]): Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }> {
-    const secrets: ServerWiring["secrets"] = Object.assign({}, ...wirings.map((w) => w.secrets));
-    return Object.fromEntries(Object.entries(secrets).map(([name, { secretArn, jsonKey }]) => [name, { secretArn, jsonKey }]));
+    return Object.fromEntries(Object.entries(mergedSecrets(wirings)).map(([name, { secretArn, jsonKey }]) => [name, { secretArn, jsonKey }]));
 }

@@ -56,7 +56,9 @@ export function costOf(plan: Plan): CostReport {
     }
     for (const nodes of of("aws:eks/nodeGroup:NodeGroup")) {
         const n = inputs(nodes).scalingConfig.minSize;
-        add(`${n} × EKS node ${inputs(nodes).instanceTypes[0]} (${nodes.name})`, n * (hourly(p.ec2, inputs(nodes).instanceTypes[0]) * hours + 50 * p.ebsGp3));
+        // The node group's launch template shares its name and sizes its root volume.
+        const disk = inputs(siblings(nodes, "aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name === nodes.name)!).blockDeviceMappings[0].ebs.volumeSize;
+        add(`${n} × EKS node ${inputs(nodes).instanceTypes[0]} (${nodes.name})`, n * (hourly(p.ec2, inputs(nodes).instanceTypes[0]) * hours + disk * p.ebsGp3));
     }
     for (const _ of of("aws:eks/cluster:Cluster")) add("EKS control plane", p.eksCluster * hours);
     for (const instance of of("aws:rds/clusterInstance:ClusterInstance")) {

@@ -3,19 +3,8 @@
  * removes and changes, resource by resource (by URN), and loudly what it would do to data:
  * a stateful resource removed, or one whose change makes the provider replace it.
  */
+import { statefulTypes } from "../policy/stateful-types";
 import { Plan } from "./plan";
-
-/** Types whose replacement or deletion loses data (an Aurora instance holds none: the storage is the cluster's). */
-export const statefulTypes = [
-    "aws:ebs/volume:Volume",
-    "aws:rds/cluster:Cluster",
-    "aws:rds/globalCluster:GlobalCluster",
-    "aws:elasticache/replicationGroup:ReplicationGroup",
-    "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup",
-    "aws:opensearch/domain:Domain",
-    "aws:s3/bucket:Bucket",
-    "aws:s3/bucketV2:BucketV2",
-];
 
 /**
  * Inputs of the stateful types that the AWS provider cannot change in place (its schema's

@@ -8,7 +8,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { ServerWiring } from "../server-wiring";
+import { mergedEnvironment, mergedSecrets, ServerWiring } from "../server-wiring";
 import { serviceUrlsOf, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
@@ -55,7 +55,7 @@ export function containers(
     const split = apps.length > 1;
     const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
     const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
-    const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
+    const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
     const secretEnv = secretValues(wirings);
     for (const [key, app] of apps) {
         new ShopWorkload(
@@ -114,7 +114,7 @@ export function containers(
  * Secret's back), into the workloads' Secret, encrypted in etcd with the cluster's KMS key.
  */
 function secretValues(wirings: ServerWiring[]): Record<string, pulumi.Input<string>> {
-    const secrets: ServerWiring["secrets"] = Object.assign({}, ...wirings.map((w) => w.secrets));
+    const secrets = mergedSecrets(wirings);
     const unknown = Object.entries(secrets).filter(([, ref]) => ref.value === undefined).map(([name]) => name);
     if (unknown.length > 0) throw new Error(`containers: no value for ${unknown.join(", ")}: a Kubernetes Secret needs the value, not only where it is kept`);
     return Object.fromEntries(Object.entries(secrets).map(([name, ref]) => [name, ref.value!]));

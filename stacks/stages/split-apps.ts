@@ -4,7 +4,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { secretRefs, ServerWiring } from "../server-wiring";
+import { mergedEnvironment, secretRefs, ServerWiring } from "../server-wiring";
 import { modulePathPatterns, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 
@@ -56,7 +56,7 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
     const serviceApps = apps.filter(([, app]) => app.reachedBy === "service");
     const services = serviceApps.length > 0 ? balancer(`shop-svc-${code}`, serviceApps, serviceApps) : undefined;
 
-    const environment: Record<string, pulumi.Input<string>> = Object.assign({ SHOP_REGION: region }, ...wirings.map((w) => w.environment));
+    const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
     // Stage 11: the topology every fleet shares lives in SSM Parameter Store.
     const shared = split ? sharedConfig(region, environment, provider) : undefined;
     const serviceUrls = services ? serviceUrlsOf(apps, () => pulumi.interpolate`http://${services.dnsName}`) : {};
