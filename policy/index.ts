@@ -13,7 +13,8 @@ const resourcePolicies: ResourceValidationPolicy[] = rules
         description: rule.description,
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
-            for (const problem of rule.check!({ type: args.type, name: args.name, inputs: args.props, protect: args.opts.protect === true })) reportViolation(problem);
+            for (const problem of rule.check!({ type: args.type, name: args.name, inputs: args.props, protect: args.opts.protect === true }))
+                reportViolation(problem);
         },
     }));
 

@@ -50,7 +50,9 @@ export const rules: Rule[] = [
                 case "aws:opensearch/domain:Domain":
                     return i.encryptAtRest?.enabled === true ? [] : ["encryptAtRest.enabled must be true"];
                 case "aws:ec2/launchTemplate:LaunchTemplate":
-                    return (i.blockDeviceMappings ?? []).filter((m: any) => m.ebs && String(m.ebs.encrypted) !== "true").map((m: any) => `the volume ${m.deviceName} must be encrypted`);
+                    return (i.blockDeviceMappings ?? [])
+                        .filter((m: any) => m.ebs && String(m.ebs.encrypted) !== "true")
+                        .map((m: any) => `the volume ${m.deviceName} must be encrypted`);
                 default:
                     return [];
             }
@@ -63,7 +65,8 @@ export const rules: Rule[] = [
             const i = r.inputs;
             switch (r.type) {
                 case "aws:rds/clusterParameterGroup:ClusterParameterGroup":
-                    return String(i.family ?? "").startsWith("aurora-postgresql") && !(i.parameters ?? []).some((p: any) => p.name === "rds.force_ssl" && String(p.value) === "1")
+                    return String(i.family ?? "").startsWith("aurora-postgresql") &&
+                        !(i.parameters ?? []).some((p: any) => p.name === "rds.force_ssl" && String(p.value) === "1")
                         ? ["rds.force_ssl must be 1"]
                         : [];
                 case "aws:elasticache/replicationGroup:ReplicationGroup":
@@ -84,10 +87,14 @@ export const rules: Rule[] = [
         check: (r) => {
             if (r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
                 const i = r.inputs;
-                return world(i) && !(listenerPorts.includes(i.fromPort) && i.fromPort === i.toPort) ? [`admits the internet on ${i.fromPort}-${i.toPort}; only 80 and 443 may be`] : [];
+                return world(i) && !(listenerPorts.includes(i.fromPort) && i.fromPort === i.toPort)
+                    ? [`admits the internet on ${i.fromPort}-${i.toPort}; only 80 and 443 may be`]
+                    : [];
             }
             if (r.type === "aws:ec2/securityGroup:SecurityGroup") {
-                return (r.inputs.ingress ?? []).filter((rule: any) => world(rule) && !(listenerPorts.includes(rule.fromPort) && rule.fromPort === rule.toPort)).map((rule: any) => `admits the internet on ${rule.fromPort}-${rule.toPort}`);
+                return (r.inputs.ingress ?? [])
+                    .filter((rule: any) => world(rule) && !(listenerPorts.includes(rule.fromPort) && rule.fromPort === rule.toPort))
+                    .map((rule: any) => `admits the internet on ${rule.fromPort}-${rule.toPort}`);
             }
             return [];
         },
@@ -96,7 +103,10 @@ export const rules: Rule[] = [
         name: "imdsv2",
         description: "Every instance and launch template requires IMDSv2 (session tokens).",
         check: (r) =>
-            (r.type === "aws:ec2/launchTemplate:LaunchTemplate" || r.type === "aws:ec2/instance:Instance") && r.inputs.metadataOptions?.httpTokens !== "required" ? ["metadataOptions.httpTokens must be required"] : [],
+            (r.type === "aws:ec2/launchTemplate:LaunchTemplate" || r.type === "aws:ec2/instance:Instance") &&
+            r.inputs.metadataOptions?.httpTokens !== "required"
+                ? ["metadataOptions.httpTokens must be required"]
+                : [],
     },
     {
         name: "no-public-data-endpoint",
@@ -115,7 +125,9 @@ export const rules: Rule[] = [
             const vpc = r.inputs.vpcConfig ?? {};
             if (vpc.endpointPublicAccess === false) return [];
             const cidrs: string[] = vpc.publicAccessCidrs ?? [];
-            return cidrs.length === 0 || cidrs.includes("0.0.0.0/0") ? ["a public endpoint must be limited to listed ranges (publicAccessCidrs), never 0.0.0.0/0"] : [];
+            return cidrs.length === 0 || cidrs.includes("0.0.0.0/0")
+                ? ["a public endpoint must be limited to listed ranges (publicAccessCidrs), never 0.0.0.0/0"]
+                : [];
         },
     },
     {
@@ -155,7 +167,8 @@ export const rules: Rule[] = [
         prodOnly: true,
         check: (r) => {
             if (r.type === "aws:elasticache/replicationGroup:ReplicationGroup") return r.inputs.multiAzEnabled === true ? [] : ["multiAzEnabled must be true"];
-            if (r.type === "aws:opensearch/domain:Domain") return r.inputs.clusterConfig?.zoneAwarenessEnabled === true ? [] : ["clusterConfig.zoneAwarenessEnabled must be true"];
+            if (r.type === "aws:opensearch/domain:Domain")
+                return r.inputs.clusterConfig?.zoneAwarenessEnabled === true ? [] : ["clusterConfig.zoneAwarenessEnabled must be true"];
             return [];
         },
         checkStack: (resources) => {
@@ -181,7 +194,9 @@ export function evaluate(resources: ResourceView[], environment: "dev" | "prod")
     return rules
         .filter((rule) => !rule.prodOnly || environment === "prod")
         .flatMap((rule) => [
-            ...resources.flatMap((r) => (rule.check?.(r) ?? []).map((message) => ({ rule: rule.name, resource: `${r.type} ${r.name}`, message, level }) as Violation)),
+            ...resources.flatMap((r) =>
+                (rule.check?.(r) ?? []).map((message) => ({ rule: rule.name, resource: `${r.type} ${r.name}`, message, level }) as Violation),
+            ),
             ...(rule.checkStack?.(resources) ?? []).map((message) => ({ rule: rule.name, message, level }) as Violation),
         ]);
 }

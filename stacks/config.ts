@@ -46,8 +46,42 @@ export interface Sizing {
 }
 
 export const sizingDefaults: Record<Environment, Sizing> = {
-    dev: { azCount: 2, natGateways: "single", serverInstanceType: "t3.small", dataVolumeGiB: 20, logRetentionDays: 14, databaseInstanceClass: "db.t4g.medium", cacheNodeType: "cache.t4g.micro", cacheReplicas: 0, databaseReaders: 1, commentShards: 2, searchInstanceType: "t3.medium.search", nodeInstanceType: "t3.large", nodeMinSize: 2, nodeMaxSize: 4, fleetMinSize: 1, fleetMaxSize: 2 },
-    prod: { azCount: 3, natGateways: "per-az", serverInstanceType: "m6i.large", dataVolumeGiB: 100, logRetentionDays: 90, databaseInstanceClass: "db.r6g.large", cacheNodeType: "cache.r7g.large", cacheReplicas: 1, databaseReaders: 2, commentShards: 4, searchInstanceType: "r7g.large.search", nodeInstanceType: "m7i.large", nodeMinSize: 3, nodeMaxSize: 12, fleetMinSize: 2, fleetMaxSize: 10 },
+    dev: {
+        azCount: 2,
+        natGateways: "single",
+        serverInstanceType: "t3.small",
+        dataVolumeGiB: 20,
+        logRetentionDays: 14,
+        databaseInstanceClass: "db.t4g.medium",
+        cacheNodeType: "cache.t4g.micro",
+        cacheReplicas: 0,
+        databaseReaders: 1,
+        commentShards: 2,
+        searchInstanceType: "t3.medium.search",
+        nodeInstanceType: "t3.large",
+        nodeMinSize: 2,
+        nodeMaxSize: 4,
+        fleetMinSize: 1,
+        fleetMaxSize: 2,
+    },
+    prod: {
+        azCount: 3,
+        natGateways: "per-az",
+        serverInstanceType: "m6i.large",
+        dataVolumeGiB: 100,
+        logRetentionDays: 90,
+        databaseInstanceClass: "db.r6g.large",
+        cacheNodeType: "cache.r7g.large",
+        cacheReplicas: 1,
+        databaseReaders: 2,
+        commentShards: 4,
+        searchInstanceType: "r7g.large.search",
+        nodeInstanceType: "m7i.large",
+        nodeMinSize: 3,
+        nodeMaxSize: 12,
+        fleetMinSize: 2,
+        fleetMaxSize: 10,
+    },
 };
 
 /** The validated configuration of one stack. */
@@ -103,34 +137,85 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-const sizingFields = ["azCount", "natGateways", "serverInstanceType", "dataVolumeGiB", "logRetentionDays", "databaseInstanceClass", "cacheNodeType", "cacheReplicas", "databaseReaders", "commentShards", "searchInstanceType", "nodeInstanceType", "nodeMinSize", "nodeMaxSize", "fleetMinSize", "fleetMaxSize"];
+const sizingFields = [
+    "azCount",
+    "natGateways",
+    "serverInstanceType",
+    "dataVolumeGiB",
+    "logRetentionDays",
+    "databaseInstanceClass",
+    "cacheNodeType",
+    "cacheReplicas",
+    "databaseReaders",
+    "commentShards",
+    "searchInstanceType",
+    "nodeInstanceType",
+    "nodeMinSize",
+    "nodeMaxSize",
+    "fleetMinSize",
+    "fleetMaxSize",
+];
 
 const sizingSchema = z
-    .object({
-        azCount: z.int({ error: "expected an integer from 2 to 4" }).min(2, { error: "expected an integer from 2 to 4" }).max(4, { error: "expected an integer from 2 to 4" }),
-        natGateways: z.enum(["single", "per-az"], { error: "expected single or per-az" }),
-        serverInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as t3.small" }),
-        dataVolumeGiB: z.int({ error: "expected an integer from 10 to 16384" }).min(10, { error: "expected at least 10" }).max(16384, { error: "expected at most 16384" }),
-        logRetentionDays: z.int({ error: "expected a whole number of days" }).refine((d) => logRetentionChoices.includes(d), {
-            error: `expected one of ${logRetentionChoices.join(", ")}`,
-        }),
-        databaseInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.r6g.large" }),
-        cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an ElastiCache node type such as cache.r7g.large" }),
-        cacheReplicas: z.int({ error: "expected an integer from 0 to 5" }).min(0, { error: "expected an integer from 0 to 5" }).max(5, { error: "expected an integer from 0 to 5" }),
-        databaseReaders: z.int({ error: "expected an integer from 1 to 15" }).min(1, { error: "expected an integer from 1 to 15" }).max(15, { error: "expected an integer from 1 to 15" }),
-        searchInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, { error: "expected an OpenSearch instance type such as r7g.large.search" }),
-        commentShards: z.int({ error: "expected an integer from 2 to 16" }).min(2, { error: "expected an integer from 2 to 16" }).max(16, { error: "expected an integer from 2 to 16" }),
-        nodeInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as m7i.large" }),
-        nodeMinSize: z.int({ error: "expected an integer from 1 to 100" }).min(1, { error: "expected an integer from 1 to 100" }).max(100, { error: "expected an integer from 1 to 100" }),
-        nodeMaxSize: z.int({ error: "expected an integer from 1 to 450" }).min(1, { error: "expected an integer from 1 to 450" }).max(450, { error: "expected an integer from 1 to 450" }),
-        fleetMinSize: z.int({ error: "expected an integer from 1 to 100" }).min(1, { error: "expected an integer from 1 to 100" }).max(100, { error: "expected an integer from 1 to 100" }),
-        fleetMaxSize: z.int({ error: "expected an integer from 1 to 500" }).min(1, { error: "expected an integer from 1 to 500" }).max(500, { error: "expected an integer from 1 to 500" }),
-    }, { error: `expected a map with any of ${sizingFields.join(", ")}` })
+    .object(
+        {
+            azCount: z
+                .int({ error: "expected an integer from 2 to 4" })
+                .min(2, { error: "expected an integer from 2 to 4" })
+                .max(4, { error: "expected an integer from 2 to 4" }),
+            natGateways: z.enum(["single", "per-az"], { error: "expected single or per-az" }),
+            serverInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as t3.small" }),
+            dataVolumeGiB: z
+                .int({ error: "expected an integer from 10 to 16384" })
+                .min(10, { error: "expected at least 10" })
+                .max(16384, { error: "expected at most 16384" }),
+            logRetentionDays: z.int({ error: "expected a whole number of days" }).refine((d) => logRetentionChoices.includes(d), {
+                error: `expected one of ${logRetentionChoices.join(", ")}`,
+            }),
+            databaseInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.r6g.large" }),
+            cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an ElastiCache node type such as cache.r7g.large" }),
+            cacheReplicas: z
+                .int({ error: "expected an integer from 0 to 5" })
+                .min(0, { error: "expected an integer from 0 to 5" })
+                .max(5, { error: "expected an integer from 0 to 5" }),
+            databaseReaders: z
+                .int({ error: "expected an integer from 1 to 15" })
+                .min(1, { error: "expected an integer from 1 to 15" })
+                .max(15, { error: "expected an integer from 1 to 15" }),
+            searchInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, { error: "expected an OpenSearch instance type such as r7g.large.search" }),
+            commentShards: z
+                .int({ error: "expected an integer from 2 to 16" })
+                .min(2, { error: "expected an integer from 2 to 16" })
+                .max(16, { error: "expected an integer from 2 to 16" }),
+            nodeInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as m7i.large" }),
+            nodeMinSize: z
+                .int({ error: "expected an integer from 1 to 100" })
+                .min(1, { error: "expected an integer from 1 to 100" })
+                .max(100, { error: "expected an integer from 1 to 100" }),
+            nodeMaxSize: z
+                .int({ error: "expected an integer from 1 to 450" })
+                .min(1, { error: "expected an integer from 1 to 450" })
+                .max(450, { error: "expected an integer from 1 to 450" }),
+            fleetMinSize: z
+                .int({ error: "expected an integer from 1 to 100" })
+                .min(1, { error: "expected an integer from 1 to 100" })
+                .max(100, { error: "expected an integer from 1 to 100" }),
+            fleetMaxSize: z
+                .int({ error: "expected an integer from 1 to 500" })
+                .min(1, { error: "expected an integer from 1 to 500" })
+                .max(500, { error: "expected an integer from 1 to 500" }),
+        },
+        { error: `expected a map with any of ${sizingFields.join(", ")}` },
+    )
     .partial()
     .strict();
 
 const tagsSchema = z.record(
-    z.string().min(1).max(128).refine((k) => !k.startsWith("aws:"), { error: "tag keys may not start with aws:" }),
+    z
+        .string()
+        .min(1)
+        .max(128)
+        .refine((k) => !k.startsWith("aws:"), { error: "tag keys may not start with aws:" }),
     z.string({ error: "expected a text value" }).max(256),
     { error: "expected a map of tag names to values" },
 );
@@ -167,7 +252,10 @@ const keys = {
                         name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "expected a lower-case name such as singles-day" }),
                         start: z.iso.datetime({ error: "expected a UTC time such as 2026-11-10T16:00:00Z" }),
                         end: z.iso.datetime({ error: "expected a UTC time such as 2026-11-12T16:00:00Z" }),
-                        nodes: z.int({ error: "expected an integer from 1 to 450" }).min(1, { error: "expected an integer from 1 to 450" }).max(450, { error: "expected an integer from 1 to 450" }),
+                        nodes: z
+                            .int({ error: "expected an integer from 1 to 450" })
+                            .min(1, { error: "expected an integer from 1 to 450" })
+                            .max(450, { error: "expected an integer from 1 to 450" }),
                     },
                     { error: "expected a map with name, start, end and nodes" },
                 )
@@ -178,13 +266,27 @@ const keys = {
         )
         .refine((peaks) => new Set(peaks.map((p) => p.name)).size === peaks.length, { error: "peak names must be unique" })
         .optional(),
-    promotedFrom: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected a stack reference such as acme/shop-evolution/dev" }).optional(),
-    clusterAdmins: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "expected an IAM role or user ARN" }), { error: "expected a list of IAM ARNs" }).optional(),
+    promotedFrom: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected a stack reference such as acme/shop-evolution/dev" })
+        .optional(),
+    clusterAdmins: z
+        .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "expected an IAM role or user ARN" }), {
+            error: "expected a list of IAM ARNs",
+        })
+        .optional(),
     image: z.string().min(1).optional(),
     vpcCidr: z
         .string()
         .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|20)$/, { error: "expected an IPv4 CIDR block from /16 to /20" })
-        .refine((c) => c.split("/")[0].split(".").every((o) => Number(o) <= 255), { error: "expected valid IPv4 octets" })
+        .refine(
+            (c) =>
+                c
+                    .split("/")[0]
+                    .split(".")
+                    .every((o) => Number(o) <= 255),
+            { error: "expected valid IPv4 octets" },
+        )
         .optional(),
 } as const;
 
@@ -216,7 +318,11 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         const [namespace, key] = splitKey(fullKey);
         if (namespace !== project) continue;
         if (!(key in keys)) {
-            problems.push(`${fullKey}: unknown key; expected one of ${Object.keys(keys).map((k) => `${project}:${k}`).join(", ")}`);
+            problems.push(
+                `${fullKey}: unknown key; expected one of ${Object.keys(keys)
+                    .map((k) => `${project}:${k}`)
+                    .join(", ")}`,
+            );
             continue;
         }
         values[key] = structuredKeys.has(key) ? decodeJson(text) : text;
@@ -290,9 +396,18 @@ function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string
     if (!c.domain) problems.push(`${project}:domain: required from stage 9 (${stage.slug}): the name Route 53 answers with the healthy regions`);
     if (regions.length > 1) {
         // The global database and datastore that span the regions refuse burstable classes, and a datastore has two secondaries at most.
-        if (regions.length > 3) problems.push(`${project}:regions: at most three regions from stage 9: an ElastiCache global datastore has two secondary regions (got ${regions.length})`);
-        if (/^db\.t/.test(sizing.databaseInstanceClass)) problems.push(`${project}:sizing.databaseInstanceClass: a global database across regions needs a memory-optimized class such as db.r6g.large (got ${sizing.databaseInstanceClass})`);
-        if (/^cache\.t/.test(sizing.cacheNodeType)) problems.push(`${project}:sizing.cacheNodeType: a global datastore across regions needs the m or r families such as cache.r7g.large (got ${sizing.cacheNodeType})`);
+        if (regions.length > 3)
+            problems.push(
+                `${project}:regions: at most three regions from stage 9: an ElastiCache global datastore has two secondary regions (got ${regions.length})`,
+            );
+        if (/^db\.t/.test(sizing.databaseInstanceClass))
+            problems.push(
+                `${project}:sizing.databaseInstanceClass: a global database across regions needs a memory-optimized class such as db.r6g.large (got ${sizing.databaseInstanceClass})`,
+            );
+        if (/^cache\.t/.test(sizing.cacheNodeType))
+            problems.push(
+                `${project}:sizing.cacheNodeType: a global datastore across regions needs the m or r families such as cache.r7g.large (got ${sizing.cacheNodeType})`,
+            );
         if (!roomForRegions(c.vpcCidr ?? defaultVpcCidr, regions.length)) {
             problems.push(`${project}:vpcCidr: no room for ${regions.length} regions' VPCs in blocks of its size after ${c.vpcCidr} within its private range`);
         }

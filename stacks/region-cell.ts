@@ -37,7 +37,11 @@ export function regionCell(config: StackConfig, region: string, index: number): 
     // From stage 2 the data tier admits the application servers by this group, which they wear.
     const appGroup =
         config.stage.number >= 2
-            ? new aws.ec2.SecurityGroup(`shop-app-${region}`, { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${region}` } }, { provider })
+            ? new aws.ec2.SecurityGroup(
+                  `shop-app-${region}`,
+                  { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${region}` } },
+                  { provider },
+              )
             : undefined;
     return { region, provider, network, appGroupId: appGroup?.id };
 }

@@ -4,6 +4,16 @@
  */
 export function regionCode(region: string): string {
     const [area, direction, number] = region.split("-");
-    const directions: Record<string, string> = { east: "e", west: "w", north: "n", south: "s", central: "c", northeast: "ne", northwest: "nw", southeast: "se", southwest: "sw" };
+    const directions: Record<string, string> = {
+        east: "e",
+        west: "w",
+        north: "n",
+        south: "s",
+        central: "c",
+        northeast: "ne",
+        northwest: "nw",
+        southeast: "se",
+        southwest: "sw",
+    };
     return `${area}${directions[direction] ?? direction.slice(0, 2)}${number}`;
 }

@@ -68,5 +68,7 @@ export function routedModules(apps: [string, ShopApp][]): [string, Module][] {
 
 /** The gateway's SHOP_SERVICE_URL_<MODULE> for every module the services serve, from where each service app is reached. */
 export function serviceUrlsOf<T>(apps: [string, ShopApp][], urlOf: (app: string) => T): Record<string, T> {
-    return Object.fromEntries(routedModules(apps.filter(([, app]) => app.reachedBy === "service")).map(([key, module]) => [`SHOP_SERVICE_URL_${module.toUpperCase()}`, urlOf(key)]));
+    return Object.fromEntries(
+        routedModules(apps.filter(([, app]) => app.reachedBy === "service")).map(([key, module]) => [`SHOP_SERVICE_URL_${module.toUpperCase()}`, urlOf(key)]),
+    );
 }

@@ -9,11 +9,24 @@ import { createHash } from "node:crypto";
  * values, goes into their first-boot script, so that a changed value rolls them. Secrets stay
  * in Secrets Manager.
  */
-export function sharedConfig(region: string, values: Record<string, pulumi.Input<string>>, provider: aws.Provider): { path: string; version: pulumi.Output<string> } {
+export function sharedConfig(
+    region: string,
+    values: Record<string, pulumi.Input<string>>,
+    provider: aws.Provider,
+): { path: string; version: pulumi.Output<string> } {
     const path = `/shop-evolution/${pulumi.getStack()}/${region}`;
     for (const [key, value] of Object.entries(values)) {
-        new aws.ssm.Parameter(`shop-config-${region}-${key}`, { name: `${path}/${key}`, type: "String", value, description: `shop-evolution: ${key} of the shop in ${region}` }, { provider });
+        new aws.ssm.Parameter(
+            `shop-config-${region}-${key}`,
+            { name: `${path}/${key}`, type: "String", value, description: `shop-evolution: ${key} of the shop in ${region}` },
+            { provider },
+        );
     }
-    const version = pulumi.output(values).apply((v) => createHash("sha256").update(JSON.stringify(Object.entries(v).sort())).digest("hex").slice(0, 16));
+    const version = pulumi.output(values).apply((v) =>
+        createHash("sha256")
+            .update(JSON.stringify(Object.entries(v).sort()))
+            .digest("hex")
+            .slice(0, 16),
+    );
     return { path, version };
 }

@@ -32,7 +32,8 @@ export function shopDatabase(
     const count = readers ? config.sizing.databaseReaders : prod ? 1 : 0;
     // Stage 15: the readers become Aurora Serverless v2, following the read load within seconds.
     const serverless = readers && config.stage.number >= 15;
-    const keyed = (n: number, spec: { instanceClass?: string } = {}) => (n > 0 ? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), spec])) : undefined);
+    const keyed = (n: number, spec: { instanceClass?: string } = {}) =>
+        n > 0 ? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), spec])) : undefined;
     const cluster = new AuroraCluster(
         name,
         {
@@ -49,18 +50,26 @@ export function shopDatabase(
             serverlessV2: serverless ? { minCapacity: 0.5, maxCapacity: prod ? 64 : 8 } : undefined,
             // Prod adds readers under load; the declared ones and the writer are never scaled away.
             readerAutoscaling: readers && prod ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" } : undefined,
-            secondaries: others.length > 0
-                ? Object.fromEntries(
-                      others.map((cell) => [
-                          cell.region,
-                          { provider: cell.provider, vpcId: cell.network.vpcId, subnetIds: cell.network.isolatedSubnetIds, allowedSecurityGroups: { app: cell.appGroupId }, instances: keyed(Math.max(count, 1)) },
-                      ]),
-                  )
-                : undefined,
+            secondaries:
+                others.length > 0
+                    ? Object.fromEntries(
+                          others.map((cell) => [
+                              cell.region,
+                              {
+                                  provider: cell.provider,
+                                  vpcId: cell.network.vpcId,
+                                  subnetIds: cell.network.isolatedSubnetIds,
+                                  allowedSecurityGroups: { app: cell.appGroupId },
+                                  instances: keyed(Math.max(count, 1)),
+                              },
+                          ]),
+                      )
+                    : undefined,
         },
         { provider: home.provider },
     );
-    const urlOf = (host: pulumi.Input<string>) => pulumi.interpolate`postgres://${cluster.masterUsername}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
+    const urlOf = (host: pulumi.Input<string>) =>
+        pulumi.interpolate`postgres://${cluster.masterUsername}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
     return {
         cluster,
         writerUrl: urlOf(cluster.writerEndpoint),

@@ -40,11 +40,19 @@ describe("AuroraCluster", () => {
 
     it("is cheap and deletable in dev, protected with a final snapshot in production", async () => {
         const dev = await run(() => void new AuroraCluster("orders", args));
-        expect(dev.one(CLUSTER, "orders")).toMatchObject({ protect: false, inputs: expect.objectContaining({ deletionProtection: false, skipFinalSnapshot: true, backupRetentionPeriod: 1 }) });
+        expect(dev.one(CLUSTER, "orders")).toMatchObject({
+            protect: false,
+            inputs: expect.objectContaining({ deletionProtection: false, skipFinalSnapshot: true, backupRetentionPeriod: 1 }),
+        });
         const prod = await run(() => void new AuroraCluster("orders", { ...args, production: true }));
         expect(prod.one(CLUSTER, "orders")).toMatchObject({
             protect: true,
-            inputs: expect.objectContaining({ deletionProtection: true, skipFinalSnapshot: false, finalSnapshotIdentifier: "orders-final", backupRetentionPeriod: 14 }),
+            inputs: expect.objectContaining({
+                deletionProtection: true,
+                skipFinalSnapshot: false,
+                finalSnapshotIdentifier: "orders-final",
+                backupRetentionPeriod: 14,
+            }),
         });
     });
 
@@ -55,7 +63,13 @@ describe("AuroraCluster", () => {
         expect(names(after)).toEqual(expect.arrayContaining(names(before)));
         expect(names(after)).toHaveLength(4);
         const writer = after.one(INSTANCE, "orders-writer").inputs;
-        expect(writer).toMatchObject({ promotionTier: 0, publiclyAccessible: false, performanceInsightsEnabled: true, monitoringInterval: 60, clusterIdentifier: "orders-id" });
+        expect(writer).toMatchObject({
+            promotionTier: 0,
+            publiclyAccessible: false,
+            performanceInsightsEnabled: true,
+            monitoringInterval: 60,
+            clusterIdentifier: "orders-id",
+        });
         expect(after.one(INSTANCE, "orders-reader-c").inputs).toMatchObject({ instanceClass: "db.r6g.xlarge", promotionTier: 1 });
     });
 
@@ -68,7 +82,9 @@ describe("AuroraCluster", () => {
             minCapacity: 0,
             maxCapacity: 4,
         });
-        const policy = r.one("aws:appautoscaling/policy:Policy", "orders-readers").inputs as { targetTrackingScalingPolicyConfiguration: Record<string, unknown> };
+        const policy = r.one("aws:appautoscaling/policy:Policy", "orders-readers").inputs as {
+            targetTrackingScalingPolicyConfiguration: Record<string, unknown>;
+        };
         expect(policy.targetTrackingScalingPolicyConfiguration).toMatchObject({
             predefinedMetricSpecification: { predefinedMetricType: "RDSReaderAverageDatabaseConnections" },
             targetValue: 500,
@@ -78,18 +94,31 @@ describe("AuroraCluster", () => {
 
     it("runs Serverless v2 readers with the cluster's capacity range", async () => {
         const r = await run(
-            () => void new AuroraCluster("orders", { ...args, readers: { s1: { instanceClass: "db.serverless" } }, serverlessV2: { minCapacity: 0.5, maxCapacity: 16 } }),
+            () =>
+                void new AuroraCluster("orders", {
+                    ...args,
+                    readers: { s1: { instanceClass: "db.serverless" } },
+                    serverlessV2: { minCapacity: 0.5, maxCapacity: 16 },
+                }),
         );
         expect(r.one(CLUSTER, "orders").inputs.serverlessv2ScalingConfiguration).toEqual({ minCapacity: 0.5, maxCapacity: 16 });
         expect(r.one(INSTANCE, "orders-reader-s1").inputs.instanceClass).toBe("db.serverless");
     });
 
     it("takes a credential shared with other clusters: its password, its secret for the clients, no secret of its own", async () => {
-        const r = await run(() => void new AuroraCluster("shard-0", { ...args, masterPassword: { password: "shared-password", secretArn: "arn:aws:secretsmanager:us-east-1:1:secret:shards" } }));
+        const r = await run(
+            () =>
+                void new AuroraCluster("shard-0", {
+                    ...args,
+                    masterPassword: { password: "shared-password", secretArn: "arn:aws:secretsmanager:us-east-1:1:secret:shards" },
+                }),
+        );
         expect(r.one(CLUSTER, "shard-0").inputs.masterPassword).toBe("[secret]");
         expect(r.one(CLUSTER, "shard-0").inputs.manageMasterUserPassword).toBe(false);
         expect(r.ofType("aws:secretsmanager/secret:Secret")).toEqual([]);
-        const other = await run(() => ({ secretArn: new AuroraCluster("shard-1", { ...args, masterPassword: { password: "p", secretArn: "arn:shards" } }).secretArn }));
+        const other = await run(() => ({
+            secretArn: new AuroraCluster("shard-1", { ...args, masterPassword: { password: "p", secretArn: "arn:shards" } }).secretArn,
+        }));
         expect(other.outputs.secretArn).toBe("arn:shards");
     });
 
@@ -104,7 +133,13 @@ describe("AuroraCluster", () => {
                 instanceClass: "db.r6g.large",
                 masterPassword: "generated",
                 secondaries: {
-                    "eu-west-1": { provider: eu, vpcId: "vpc-eu", subnetIds: ["e-1", "e-2"], allowedSecurityGroups: { app: "sg-eu-app" }, allowedCidrs: { "us-east-1": "10.0.0.0/16" } },
+                    "eu-west-1": {
+                        provider: eu,
+                        vpcId: "vpc-eu",
+                        subnetIds: ["e-1", "e-2"],
+                        allowedSecurityGroups: { app: "sg-eu-app" },
+                        allowedCidrs: { "us-east-1": "10.0.0.0/16" },
+                    },
                     "ap-southeast-2": { provider: ap, vpcId: "vpc-ap", subnetIds: ["a-1", "a-2"], allowedSecurityGroups: { app: "sg-ap-app" } },
                 },
             });
@@ -123,8 +158,14 @@ describe("AuroraCluster", () => {
         expect(r.one(CLUSTER, "orders")).toMatchObject({ region: "us-east-1" });
         expect(r.outputs.euReader).toContain("orders-eu-west-1");
         // Each side admits the other region's VPC by range: security groups are not referenced across regions.
-        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-from-eu-west-1").inputs).toMatchObject({ cidrIpv4: "10.1.0.0/16", fromPort: 5432 });
-        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-eu-west-1-from-us-east-1")).toMatchObject({ region: "eu-west-1", inputs: expect.objectContaining({ cidrIpv4: "10.0.0.0/16" }) });
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-from-eu-west-1").inputs).toMatchObject({
+            cidrIpv4: "10.1.0.0/16",
+            fromPort: 5432,
+        });
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-eu-west-1-from-us-east-1")).toMatchObject({
+            region: "eu-west-1",
+            inputs: expect.objectContaining({ cidrIpv4: "10.0.0.0/16" }),
+        });
         // RDS cannot manage a global cluster's password: this one is generated and kept in a secret.
         expect(r.one(CLUSTER, "orders").inputs.masterPassword).toBe("[secret]");
         expect(r.one(CLUSTER, "orders").inputs.manageMasterUserPassword).toBe(false);
@@ -143,7 +184,15 @@ describe("AuroraCluster", () => {
                     readers: { a: { promotionTier: 16 }, b: { instanceClass: "db.serverless" } },
                     readerAutoscaling: { minReaders: 3, maxReaders: 2 },
                     instanceClass: "db.t4g.medium",
-                    secondaries: { "eu-west-1": { provider: undefined as never, vpcId: "v", subnetIds: ["x"], allowedSecurityGroups: { a: "b" }, allowedCidrs: { world: "0.0.0.0/0" } } },
+                    secondaries: {
+                        "eu-west-1": {
+                            provider: undefined as never,
+                            vpcId: "v",
+                            subnetIds: ["x"],
+                            allowedSecurityGroups: { a: "b" },
+                            allowedCidrs: { world: "0.0.0.0/0" },
+                        },
+                    },
                 }),
         );
         expect(error).toBeInstanceOf(InvalidArgsError);

@@ -35,7 +35,11 @@ describe("subnetLayout", () => {
         return [address, address + 2 ** (32 - prefix) - 1];
     };
 
-    it.each([["10.0.0.0/16", 4], ["10.20.0.0/20", 3], ["192.168.0.0/16", 2]])("lays %s over %i zones without overlap, inside the VPC", (vpc, zones) => {
+    it.each([
+        ["10.0.0.0/16", 4],
+        ["10.20.0.0/20", 3],
+        ["192.168.0.0/16", 2],
+    ])("lays %s over %i zones without overlap, inside the VPC", (vpc, zones) => {
         const layout = subnetLayout(vpc, zones);
         const all = [...layout.public, ...layout.private, ...layout.isolated];
         expect(all).toHaveLength(3 * zones);

@@ -90,12 +90,21 @@ describe("stack config", () => {
 
     it("derives the hosted zone from the domain unless it is named", () => {
         expect(parseStackConfig({ ...base, "shop-evolution:domain": "shop.example.com" }).hostedZone).toBe("example.com");
-        expect(parseStackConfig({ ...base, "shop-evolution:domain": "shop.eu.example.com", "shop-evolution:hostedZone": "example.com" }).hostedZone).toBe("example.com");
-        expect(problems({ ...base, "shop-evolution:domain": "shop.example.com", "shop-evolution:hostedZone": "example.org" })).toEqual(["shop-evolution:hostedZone: example.org does not hold the domain shop.example.com"]);
+        expect(parseStackConfig({ ...base, "shop-evolution:domain": "shop.eu.example.com", "shop-evolution:hostedZone": "example.com" }).hostedZone).toBe(
+            "example.com",
+        );
+        expect(problems({ ...base, "shop-evolution:domain": "shop.example.com", "shop-evolution:hostedZone": "example.org" })).toEqual([
+            "shop-evolution:hostedZone: example.org does not hold the domain shop.example.com",
+        ]);
     });
 
     it("asks of stage 9 a domain, and of several regions classes a global database and datastore accept and room for every VPC", () => {
-        const multi = { ...base, "shop-evolution:stage": "multi-region", "shop-evolution:regions": '["us-east-1","eu-west-1","ap-southeast-2","us-west-2"]', "shop-evolution:vpcCidr": "10.255.0.0/16" };
+        const multi = {
+            ...base,
+            "shop-evolution:stage": "multi-region",
+            "shop-evolution:regions": '["us-east-1","eu-west-1","ap-southeast-2","us-west-2"]',
+            "shop-evolution:vpcCidr": "10.255.0.0/16",
+        };
         expect(problems(multi)).toEqual([
             "shop-evolution:domain: required from stage 9 (multi-region): the name Route 53 answers with the healthy regions",
             "shop-evolution:regions: at most three regions from stage 9: an ElastiCache global datastore has two secondary regions (got 4)",
@@ -115,7 +124,8 @@ describe("stack config", () => {
                 ...base,
                 "shop-evolution:clusterApiCidrs": '["0.0.0.0/0"]',
                 "shop-evolution:clusterAdmins": '["root"]',
-                "shop-evolution:peaks": '[{"name":"Sale","start":"2027-11-12T00:00:00Z","end":"2027-11-11T00:00:00Z","nodes":5},{"name":"x","start":"tomorrow","end":"2027-01-01T00:00:00Z","nodes":0}]',
+                "shop-evolution:peaks":
+                    '[{"name":"Sale","start":"2027-11-12T00:00:00Z","end":"2027-11-11T00:00:00Z","nodes":5},{"name":"x","start":"tomorrow","end":"2027-01-01T00:00:00Z","nodes":0}]',
             }),
         ).toEqual([
             'shop-evolution:clusterApiCidrs.0: the EKS API is never open to the whole internet (got "0.0.0.0/0")',
@@ -132,7 +142,9 @@ describe("stack config", () => {
 
     it("takes the stack a stack is promoted from as an org/project/stack reference", () => {
         expect(parseStackConfig({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" }).promotedFrom).toBe("acme/shop-evolution/dev");
-        expect(problems({ ...base, "shop-evolution:promotedFrom": "dev" })).toEqual(['shop-evolution:promotedFrom: expected a stack reference such as acme/shop-evolution/dev (got "dev")']);
+        expect(problems({ ...base, "shop-evolution:promotedFrom": "dev" })).toEqual([
+            'shop-evolution:promotedFrom: expected a stack reference such as acme/shop-evolution/dev (got "dev")',
+        ]);
     });
 
     it("reads both stack files of the project as valid config", () => {

@@ -12,7 +12,13 @@ const resource = (type: string, name: string, inputs: Record<string, unknown>, p
     retainOnDelete: false,
     inputs,
 });
-const plan = (resources: Plan["resources"]): Plan => ({ project: "shop-evolution", stack: "prod", stage: { number: 4, slug: "reverse-proxy" }, resources, outputs: {} });
+const plan = (resources: Plan["resources"]): Plan => ({
+    project: "shop-evolution",
+    stack: "prod",
+    stage: { number: 4, slug: "reverse-proxy" },
+    resources,
+    outputs: {},
+});
 
 describe("cost and capacity", () => {
     it("carries the seed's example: one Nginx (50,000) in front of 500 app servers (100 each) carries 50,000 users", () => {
@@ -29,7 +35,12 @@ describe("cost and capacity", () => {
         const hours = priceTable.hoursPerMonth;
         const report = costOf(
             plan([
-                resource("aws:ec2/launchTemplate:LaunchTemplate", "shop-app-fleet-us-east-1", { instanceType: "t3.small", blockDeviceMappings: [{ ebs: { volumeSize: 30 } }] }, "fleet"),
+                resource(
+                    "aws:ec2/launchTemplate:LaunchTemplate",
+                    "shop-app-fleet-us-east-1",
+                    { instanceType: "t3.small", blockDeviceMappings: [{ ebs: { volumeSize: 30 } }] },
+                    "fleet",
+                ),
                 resource("aws:autoscaling/group:Group", "shop-app-fleet-us-east-1", { minSize: 2, maxSize: 10 }, "fleet"),
                 resource("aws:rds/cluster:Cluster", "db", { serverlessv2ScalingConfiguration: { minCapacity: 0.5, maxCapacity: 8 } }, "aurora"),
                 resource("aws:rds/clusterInstance:ClusterInstance", "db-writer", { instanceClass: "db.r6g.large" }, "aurora"),
@@ -40,7 +51,12 @@ describe("cost and capacity", () => {
             ]),
         );
         const expected =
-            2 * (0.0208 * hours + 30 * priceTable.ebsGp3) + 0.26 * hours + 0.5 * priceTable.auroraAcuHour * hours + 2 * 0.1752 * hours + priceTable.natGateway * hours + priceTable.loadBalancer * hours;
+            2 * (0.0208 * hours + 30 * priceTable.ebsGp3) +
+            0.26 * hours +
+            0.5 * priceTable.auroraAcuHour * hours +
+            2 * 0.1752 * hours +
+            priceTable.natGateway * hours +
+            priceTable.loadBalancer * hours;
         expect(report.monthly).toBeCloseTo(expected, 6);
         expect(report.users).toEqual({ min: 2 * usersPerApp, max: 10 * usersPerApp });
         expect(report.unpriced).toEqual([]);

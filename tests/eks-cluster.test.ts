@@ -31,7 +31,12 @@ describe("EksCluster", () => {
         expect(cluster).toMatchObject({
             name: "shop-dev",
             version: kubernetesVersion,
-            vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"], subnetIds: ["subnet-a", "subnet-b", "subnet-c"] },
+            vpcConfig: {
+                endpointPrivateAccess: true,
+                endpointPublicAccess: true,
+                publicAccessCidrs: ["198.51.100.0/24"],
+                subnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+            },
             accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
             encryptionConfig: { resources: ["secrets"] },
             enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
@@ -47,18 +52,31 @@ describe("EksCluster", () => {
 
     it("keeps the endpoint private when no network is listed", async () => {
         const privateOnly = await run(() => void new EksCluster("eks", { ...base, publicAccessCidrs: [] }));
-        expect(privateOnly.one("aws:eks/cluster:Cluster", "eks").inputs).toMatchObject({ vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false } });
+        expect(privateOnly.one("aws:eks/cluster:Cluster", "eks").inputs).toMatchObject({
+            vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false },
+        });
     });
 
     it("makes each node group from a launch template: IMDSv2 with one hop, encrypted gp3 volumes, the private subnets", () => {
-        for (const [key, disk] of [["general", 50], ["spot", 80]] as const) {
+        for (const [key, disk] of [
+            ["general", 50],
+            ["spot", 80],
+        ] as const) {
             const template = inputs("aws:ec2/launchTemplate:LaunchTemplate", `eks-${key}`);
             expect(template.metadataOptions).toEqual({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
             expect(template.blockDeviceMappings[0].ebs).toEqual({ volumeSize: disk, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
             const group = inputs("aws:eks/nodeGroup:NodeGroup", `eks-${key}`);
-            expect(group).toMatchObject({ clusterName: "shop-dev", subnetIds: base.privateSubnetIds, amiType: "AL2023_x86_64_STANDARD", launchTemplate: { version: expect.any(String) } });
+            expect(group).toMatchObject({
+                clusterName: "shop-dev",
+                subnetIds: base.privateSubnetIds,
+                amiType: "AL2023_x86_64_STANDARD",
+                launchTemplate: { version: expect.any(String) },
+            });
         }
-        expect(inputs("aws:eks/nodeGroup:NodeGroup", "eks-spot")).toMatchObject({ capacityType: "SPOT", scalingConfig: { minSize: 0, maxSize: 10, desiredSize: 0 } });
+        expect(inputs("aws:eks/nodeGroup:NodeGroup", "eks-spot")).toMatchObject({
+            capacityType: "SPOT",
+            scalingConfig: { minSize: 0, maxSize: 10, desiredSize: 0 },
+        });
     });
 
     it("installs the core add-ons at pinned builds, the CNI with its own role through Pod Identity", () => {
@@ -66,15 +84,26 @@ describe("EksCluster", () => {
         expect(Object.fromEntries(addons.map((a) => [a.addonName, a.addonVersion]))).toEqual(addonVersions);
         const cni = addons.find((a) => a.addonName === "vpc-cni");
         expect(cni.podIdentityAssociations).toEqual([{ roleArn: expect.stringContaining("eks-vpc-cni"), serviceAccount: "aws-node" }]);
-        const nodePolicies = registered.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.name.startsWith("eks-node-")).map((r) => (r.inputs as any).policyArn);
+        const nodePolicies = registered
+            .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((r) => r.name.startsWith("eks-node-"))
+            .map((r) => (r.inputs as any).policyArn);
         expect(nodePolicies).not.toContain("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
     });
 
     it("installs the AWS Load Balancer Controller with its own least-privilege role", () => {
         const release = inputs("kubernetes:helm.sh/v3:Release", "eks-lb-controller");
         expect(release).toMatchObject({ chart: loadBalancerControllerChart.chart, version: loadBalancerControllerChart.version, namespace: "kube-system" });
-        expect(release.values).toMatchObject({ clusterName: "shop-dev", region: "us-east-1", vpcId: "vpc-1", serviceAccount: { name: "aws-load-balancer-controller" } });
-        expect(inputs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "eks-lb-controller")).toMatchObject({ namespace: "kube-system", serviceAccount: "aws-load-balancer-controller" });
+        expect(release.values).toMatchObject({
+            clusterName: "shop-dev",
+            region: "us-east-1",
+            vpcId: "vpc-1",
+            serviceAccount: { name: "aws-load-balancer-controller" },
+        });
+        expect(inputs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "eks-lb-controller")).toMatchObject({
+            namespace: "kube-system",
+            serviceAccount: "aws-load-balancer-controller",
+        });
         const policy = JSON.parse(inputs("aws:iam/rolePolicy:RolePolicy", "eks-lb-controller").policy);
         // Deleting load balancers and security groups only where the controller's own tag is.
         const deletes = policy.Statement.filter((s: any) => [s.Action].flat().some((a: string) => /Delete(LoadBalancer|SecurityGroup|TargetGroup)$/.test(a)));
@@ -88,7 +117,10 @@ describe("EksCluster", () => {
         expect(provider).toMatchObject({ kubeconfig: "[secret]", enableServerSideApply: "true" });
         const config = JSON.parse(kubeconfigFor("shop-dev", "https://example.eks.amazonaws.com", "Q0E=", "eu-west-1"));
         expect(config.clusters[0].cluster).toEqual({ server: "https://example.eks.amazonaws.com", "certificate-authority-data": "Q0E=" });
-        expect(config.users[0].user.exec).toMatchObject({ command: "aws", args: ["eks", "get-token", "--cluster-name", "shop-dev", "--region", "eu-west-1", "--output", "json"] });
+        expect(config.users[0].user.exec).toMatchObject({
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", "shop-dev", "--region", "eu-west-1", "--output", "json"],
+        });
         expect(JSON.stringify(config)).not.toMatch(/token"\s*:/);
     });
 
@@ -106,7 +138,17 @@ describe("EksCluster", () => {
                 }),
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
-        for (const part of ["clusterName", "region", "two zones", "kubernetesVersion", "whole internet", '"not-a-cidr"', "nodeGroups.General: the key", "instanceTypes", "minSize ≤ desiredSize ≤ maxSize"]) {
+        for (const part of [
+            "clusterName",
+            "region",
+            "two zones",
+            "kubernetesVersion",
+            "whole internet",
+            '"not-a-cidr"',
+            "nodeGroups.General: the key",
+            "instanceTypes",
+            "minSize ≤ desiredSize ≤ maxSize",
+        ]) {
             expect(error.message).toContain(part);
         }
         expect(partial.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);

@@ -25,7 +25,10 @@ const nginxArgs: NginxFleetArgs = {
 const appArgs: AppFleetArgs = {
     ...network,
     image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:0123abcd",
-    environment: { SHOP_DATABASE_URL: "postgres://shop_admin@orders.cluster-x.us-east-1.rds.amazonaws.com:5432/shop?sslmode=require", SHOP_MODULES: "catalog,cart" },
+    environment: {
+        SHOP_DATABASE_URL: "postgres://shop_admin@orders.cluster-x.us-east-1.rds.amazonaws.com:5432/shop?sslmode=require",
+        SHOP_MODULES: "catalog,cart",
+    },
     secrets: { SHOP_DATABASE_PASSWORD: { secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbC", jsonKey: "password" } },
     allowedSecurityGroups: { nginx: "sg-nginx" },
     targetGroupArns: ["arn:tg-app"],
@@ -132,7 +135,13 @@ describe("NginxFleet", () => {
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
         const problems = (error as InvalidArgsError).problems.join("\n");
-        for (const text of ["maxSize (2) must not be below minSize (5)", "subnetIds", "allowedSecurityGroups", "upstream.servers must list at least one server"]) expect(problems).toContain(text);
+        for (const text of [
+            "maxSize (2) must not be below minSize (5)",
+            "subnetIds",
+            "allowedSecurityGroups",
+            "upstream.servers must list at least one server",
+        ])
+            expect(problems).toContain(text);
         expect(registered).toEqual([]);
     });
 });
@@ -151,12 +160,20 @@ describe("AppFleet", () => {
     });
 
     it("in another region, reads each secret from the region its ARN names and reaches the peered home VPC's ports", async () => {
-        const r = await run(() => void new AppFleet("app", { ...appArgs, egressPeers: { "us-east-1": "10.9.0.0/16" } }), { config: { "aws:region": "eu-west-1" } });
+        const r = await run(() => void new AppFleet("app", { ...appArgs, egressPeers: { "us-east-1": "10.9.0.0/16" } }), {
+            config: { "aws:region": "eu-west-1" },
+        });
         const script = userDataOf(r, "app");
         expect(script).toMatch(/--region 'us-east-1' --secret-id 'arn:aws:secretsmanager:us-east-1:/);
         expect(script).toContain("awslogs-region='eu-west-1'");
-        const peered = r.ofType(EGRESS).filter((rule) => rule.inputs.cidrIpv4 === "10.9.0.0/16").map((rule) => [rule.name, rule.inputs.fromPort]);
-        expect(peered).toEqual([["app-out-5432-us-east-1", 5432], ["app-out-6379-us-east-1", 6379]]);
+        const peered = r
+            .ofType(EGRESS)
+            .filter((rule) => rule.inputs.cidrIpv4 === "10.9.0.0/16")
+            .map((rule) => [rule.name, rule.inputs.fromPort]);
+        expect(peered).toEqual([
+            ["app-out-5432-us-east-1", 5432],
+            ["app-out-6379-us-east-1", 6379],
+        ]);
     });
 
     it("gives the instances least privilege: images, the named secrets, its own logs, SSM", async () => {
@@ -199,7 +216,8 @@ describe("AppFleet", () => {
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
         const problems = (error as InvalidArgsError).problems.join("\n");
-        for (const text of ["port must be", "shop-url", "both plain and secret: SHOP_DATABASE_PASSWORD", "PORT comes from port", "targetCpuPercent"]) expect(problems).toContain(text);
+        for (const text of ["port must be", "shop-url", "both plain and secret: SHOP_DATABASE_PASSWORD", "PORT comes from port", "targetCpuPercent"])
+            expect(problems).toContain(text);
         expect(registered).toEqual([]);
     });
 });

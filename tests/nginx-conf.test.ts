@@ -10,7 +10,10 @@ describe("renderNginxConf", () => {
     it.each<[string, NginxConfArgs]>([
         ["servers, direct clients", servers],
         ["servers behind an ALB", { ...servers, clientAddress: { from: "alb", trustedCidrs: ["10.0.0.0/16"] } }],
-        ["servers behind an NLB with proxy protocol", { ...servers, clientAddress: { from: "nlb-proxy-protocol", trustedCidrs: ["10.0.0.0/16", "10.1.0.0/16"] } }],
+        [
+            "servers behind an NLB with proxy protocol",
+            { ...servers, clientAddress: { from: "nlb-proxy-protocol", trustedCidrs: ["10.0.0.0/16", "10.1.0.0/16"] } },
+        ],
         ["one DNS name re-resolved", { upstream: { dnsName: "internal-shop.us-east-1.elb.amazonaws.com", port: 80, resolver: "169.254.169.253" } }],
         ["tuned limits", { ...servers, rateLimit: { requestsPerSecond: 5, burst: 0 }, clientMaxBodySize: "8m", timeouts: { read: 5 }, upstreamKeepalive: 4 }],
     ])("renders a configuration the real nginx accepts: %s", (_, args) => {
@@ -40,7 +43,12 @@ describe("renderNginxConf", () => {
 
     it("refuses descriptions it cannot render, naming each problem", () => {
         expect(() =>
-            renderNginxConf({ upstream: { servers: [{ address: "no-port" }] }, listenPort: 70000, clientAddress: { from: "alb", trustedCidrs: [] }, clientMaxBodySize: "lots" }),
+            renderNginxConf({
+                upstream: { servers: [{ address: "no-port" }] },
+                listenPort: 70000,
+                clientAddress: { from: "alb", trustedCidrs: [] },
+                clientMaxBodySize: "lots",
+            }),
         ).toThrow(/no-port.*must be host:port.*listenPort.*trustedCidrs.*clientMaxBodySize/);
         expect(() => renderNginxConf({ upstream: { dnsName: "a;b", port: 80, resolver: "1.1.1.1" } })).toThrow("not a DNS name");
     });
@@ -90,7 +98,11 @@ describe("nginx in front of two backends", () => {
             expect(after.map((r) => r.status)).toEqual(Array(20).fill(200));
             expect(new Set(after.map((r) => r.body.split(" ")[0]))).toEqual(new Set(["a"]));
 
-            const log = nginx.accessLog().trim().split("\n").map((line) => JSON.parse(line));
+            const log = nginx
+                .accessLog()
+                .trim()
+                .split("\n")
+                .map((line) => JSON.parse(line));
             expect(log.length).toBeGreaterThanOrEqual(40);
             expect(log[0]).toMatchObject({ method: "GET", uri: "/", status: 200 });
         } finally {
@@ -127,7 +139,10 @@ describe("nginx behind an NLB with proxy protocol", () => {
             healthPort,
         });
         try {
-            const proxied = await exchange(nginx.port, "PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\nGET / HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
+            const proxied = await exchange(
+                nginx.port,
+                "PROXY TCP4 203.0.113.7 127.0.0.1 40000 80\r\nGET / HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n",
+            );
             expect(proxied).toMatch(/^HTTP\/1.1 200/);
             expect(proxied).toContain("client 203.0.113.7");
             // Without the header the main port refuses the request: only the NLB may speak to it.

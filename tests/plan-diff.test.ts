@@ -16,7 +16,13 @@ const resource = (type: string, name: string, inputs: Record<string, unknown> = 
     retainOnDelete: false,
     inputs,
 });
-const plan = (stage: number, resources: Plan["resources"]): Plan => ({ project: "shop-evolution", stack: "prod", stage: { number: stage, slug: `stage-${stage}` }, resources, outputs: {} });
+const plan = (stage: number, resources: Plan["resources"]): Plan => ({
+    project: "shop-evolution",
+    stack: "prod",
+    stage: { number: stage, slug: `stage-${stage}` },
+    resources,
+    outputs: {},
+});
 
 describe("plan --diff", () => {
     const db = resource("aws:rds/cluster:Cluster", "orders", { engine: "aurora-postgresql", storageEncrypted: true, backupRetentionPeriod: 7 });
@@ -24,7 +30,10 @@ describe("plan --diff", () => {
     const sg = resource("aws:ec2/securityGroup:SecurityGroup", "app", { description: "a" });
 
     it("lists what is added, removed and changed, by URN and input", () => {
-        const diff = diffPlans(plan(4, [db, sg]), plan(5, [{ ...db, inputs: { ...db.inputs, backupRetentionPeriod: 14 } }, resource("aws:rds/clusterInstance:ClusterInstance", "orders-reader-1")]));
+        const diff = diffPlans(
+            plan(4, [db, sg]),
+            plan(5, [{ ...db, inputs: { ...db.inputs, backupRetentionPeriod: 14 } }, resource("aws:rds/clusterInstance:ClusterInstance", "orders-reader-1")]),
+        );
         expect(diff.added.map((r) => r.name)).toEqual(["orders-reader-1"]);
         expect(diff.removed.map((r) => r.name)).toEqual(["app"]);
         expect(diff.changed.map((c) => [c.resource.name, c.inputs])).toEqual([["orders", ["backupRetentionPeriod"]]]);

@@ -5,7 +5,10 @@ import { evaluate, ResourceView, rules } from "../policy/rules";
 import { projectRoot } from "../tools/stack-files";
 
 const view = (type: string, inputs: Record<string, unknown>, protect = true, name = "r"): ResourceView => ({ type, name, inputs, protect });
-const problemsOf = (rule: string, resources: ResourceView[], environment: "dev" | "prod" = "prod") => evaluate(resources, environment).filter((v) => v.rule === rule).map((v) => v.message);
+const problemsOf = (rule: string, resources: ResourceView[], environment: "dev" | "prod" = "prod") =>
+    evaluate(resources, environment)
+        .filter((v) => v.rule === rule)
+        .map((v) => v.message);
 
 /** Per rule: resources that break it, and resources that keep it. */
 const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> = {
@@ -29,7 +32,11 @@ const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> =
         breaks: [
             view("aws:rds/clusterParameterGroup:ClusterParameterGroup", { family: "aurora-postgresql16", parameters: [{ name: "rds.force_ssl", value: "0" }] }),
             view("aws:elasticache/replicationGroup:ReplicationGroup", { transitEncryptionEnabled: false, atRestEncryptionEnabled: true }),
-            view("aws:opensearch/domain:Domain", { encryptAtRest: { enabled: true }, nodeToNodeEncryption: { enabled: true }, domainEndpointOptions: { enforceHttps: false } }),
+            view("aws:opensearch/domain:Domain", {
+                encryptAtRest: { enabled: true },
+                nodeToNodeEncryption: { enabled: true },
+                domainEndpointOptions: { enforceHttps: false },
+            }),
         ],
         keeps: [
             view("aws:rds/clusterParameterGroup:ClusterParameterGroup", { family: "aurora-postgresql16", parameters: [{ name: "rds.force_ssl", value: "1" }] }),
@@ -56,8 +63,14 @@ const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> =
         keeps: [view("aws:rds/clusterInstance:ClusterInstance", { publiclyAccessible: false })],
     },
     "eks-api-not-public": {
-        breaks: [view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }), view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: true } })],
-        keeps: [view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: false } }), view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } })],
+        breaks: [
+            view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] } }),
+            view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: true } }),
+        ],
+        keeps: [
+            view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: false } }),
+            view("aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["198.51.100.0/24"] } }),
+        ],
     },
     "required-tags": {
         breaks: [view("pulumi:providers:aws", { defaultTags: JSON.stringify({ tags: { project: "shop-evolution" } }) })],
@@ -67,10 +80,20 @@ const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> =
         breaks: [
             view("aws:rds/cluster:Cluster", { storageEncrypted: true, deletionProtection: false, skipFinalSnapshot: true, backupRetentionPeriod: 1 }),
             view("aws:s3/bucket:Bucket", {}, false),
-            view("aws:elasticache/replicationGroup:ReplicationGroup", { atRestEncryptionEnabled: true, transitEncryptionEnabled: true, multiAzEnabled: true, snapshotRetentionLimit: 1 }),
+            view("aws:elasticache/replicationGroup:ReplicationGroup", {
+                atRestEncryptionEnabled: true,
+                transitEncryptionEnabled: true,
+                multiAzEnabled: true,
+                snapshotRetentionLimit: 1,
+            }),
         ],
         keeps: [
-            view("aws:rds/cluster:Cluster", { storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 14 }, true, "orders"),
+            view(
+                "aws:rds/cluster:Cluster",
+                { storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false, backupRetentionPeriod: 14 },
+                true,
+                "orders",
+            ),
             view("aws:rds/clusterInstance:ClusterInstance", { publiclyAccessible: false }, true, "orders-reader-1"),
         ],
     },
@@ -109,7 +132,10 @@ describe("the policy rules", () => {
     });
 
     it("runs over the offline plan: a compliant prod stack passes with exit status 0", () => {
-        const result = spawnSync(path.join(projectRoot, "node_modules/.bin/tsx"), ["tools/plan.ts", "--stack", "prod", "--stage", "15", "--policy", "--json"], { cwd: projectRoot, encoding: "utf8" });
+        const result = spawnSync(path.join(projectRoot, "node_modules/.bin/tsx"), ["tools/plan.ts", "--stack", "prod", "--stage", "15", "--policy", "--json"], {
+            cwd: projectRoot,
+            encoding: "utf8",
+        });
         expect(result.status).toBe(0);
         expect(result.stderr.trim()).toBe("policy (prod: mandatory): 0 violation(s)");
         expect(JSON.parse(result.stdout).stage.number).toBe(15);

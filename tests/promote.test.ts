@@ -11,7 +11,9 @@ function stacksAt(devStage: string, prodStage: string, devImage?: string, prodEx
     const set = (stack: string, lines: Record<string, string>) => {
         let text = fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8");
         for (const [key, value] of Object.entries(lines)) {
-            text = text.includes(`  ${key}:`) ? text.replace(new RegExp(`  ${key}: .*`), `  ${key}: ${value}`) : text.replace("config:\n", `config:\n  ${key}: ${value}\n`);
+            text = text.includes(`  ${key}:`)
+                ? text.replace(new RegExp(`  ${key}: .*`), `  ${key}: ${value}`)
+                : text.replace("config:\n", `config:\n  ${key}: ${value}\n`);
         }
         fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
     };
@@ -38,7 +40,11 @@ describe("promotion from dev to prod", () => {
         expect(result.lines[0]).toBe(`dev -> prod: stage 3 (cache) -> 4 (reverse-proxy); image ${digest}`);
         expect(result.lines.join("\n")).toMatch(/prod stage 3 \(cache\) -> prod stage 4 \(reverse-proxy\): \d+ to add, \d+ to remove, \d+ to change/);
         const written = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
-        expect(parseYaml(written).config).toMatchObject({ "shop-evolution:stage": "reverse-proxy", "shop-evolution:image": digest, "shop-evolution:environment": "prod" });
+        expect(parseYaml(written).config).toMatchObject({
+            "shop-evolution:stage": "reverse-proxy",
+            "shop-evolution:image": digest,
+            "shop-evolution:environment": "prod",
+        });
         expect(written).toContain("# The prod stack:");
     }, 120_000);
 
@@ -47,17 +53,27 @@ describe("promotion from dev to prod", () => {
         const dir = at("cache", "separate-db", undefined, { "shop-evolution:sizing": '{"cacheReplicas": 0}' });
         const result = await promote("dev", "prod", dir);
         expect(result.status).toBe(4);
-        expect(result.lines).toContain("!! policy prod-multi-az: aws:elasticache/replicationGroup:ReplicationGroup shop-cache-us-east-1: multiAzEnabled must be true");
+        expect(result.lines).toContain(
+            "!! policy prod-multi-az: aws:elasticache/replicationGroup:ReplicationGroup shop-cache-us-east-1: multiAzEnabled must be true",
+        );
         expect(result.lines[result.lines.length - 1]).toMatch(/^refused: \d+ mandatory policy violation\(s\) in prod; nothing written$/);
         expect(parseYaml(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:stage"]).toBe("separate-db");
     }, 120_000);
 
     it("refuses a jump of more than one stage, a step back and an image not pinned by digest, writing nothing", async () => {
         const jump = at("read-replicas", "cache");
-        expect(await promote("dev", "prod", jump)).toEqual({ status: 2, lines: ["refused: dev is at stage 5, more than one stage ahead of prod (3): promote one stage at a time"] });
-        expect(await promote("dev", "prod", at("cache", "read-replicas"))).toMatchObject({ status: 2, lines: ["refused: prod is at stage 5, ahead of dev (3): promotion only moves forward"] });
+        expect(await promote("dev", "prod", jump)).toEqual({
+            status: 2,
+            lines: ["refused: dev is at stage 5, more than one stage ahead of prod (3): promote one stage at a time"],
+        });
+        expect(await promote("dev", "prod", at("cache", "read-replicas"))).toMatchObject({
+            status: 2,
+            lines: ["refused: prod is at stage 5, ahead of dev (3): promotion only moves forward"],
+        });
         const tagged = at("cache", "cache", "shop:latest");
-        expect((await promote("dev", "prod", tagged)).lines).toEqual(["refused: dev's image shop:latest is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte"]);
+        expect((await promote("dev", "prod", tagged)).lines).toEqual([
+            "refused: dev's image shop:latest is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte",
+        ]);
         expect(parseYaml(fs.readFileSync(path.join(jump, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:stage"]).toBe("cache");
     });
 });

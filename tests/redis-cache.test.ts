@@ -60,7 +60,10 @@ describe("RedisCache", () => {
         expect(dev.one(GROUP, "cache")).toMatchObject({ protect: false, inputs: expect.objectContaining({ snapshotRetentionLimit: 1 }) });
         expect(dev.one(GROUP, "cache").inputs.finalSnapshotIdentifier).toBeUndefined();
         const prod = await run(() => void new RedisCache("cache", { ...args, production: true }));
-        expect(prod.one(GROUP, "cache")).toMatchObject({ protect: true, inputs: expect.objectContaining({ snapshotRetentionLimit: 7, finalSnapshotIdentifier: "cache-final" }) });
+        expect(prod.one(GROUP, "cache")).toMatchObject({
+            protect: true,
+            inputs: expect.objectContaining({ snapshotRetentionLimit: 7, finalSnapshotIdentifier: "cache-final" }),
+        });
     });
 
     it("spans regions as a global datastore, a secondary per region through the caller's providers, admitting peered ranges", async () => {
@@ -83,7 +86,10 @@ describe("RedisCache", () => {
         expect(secondary).toMatchObject({ region: "eu-west-1", protect: true });
         expect(secondary.inputs).toMatchObject({ numCacheClusters: 2, subnetGroupName: "cache-eu-west-1", securityGroupIds: ["cache-eu-west-1-id"] });
         expect(r.one("aws:ec2/securityGroup:SecurityGroup", "cache-eu-west-1").region).toBe("eu-west-1");
-        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "cache-from-eu-west-1").inputs).toMatchObject({ cidrIpv4: "10.1.0.0/16", fromPort: 6379 });
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "cache-from-eu-west-1").inputs).toMatchObject({
+            cidrIpv4: "10.1.0.0/16",
+            fromPort: 6379,
+        });
         expect(r.outputs.euEndpoint).toBeDefined();
     });
 
@@ -103,7 +109,14 @@ describe("RedisCache", () => {
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
         const problems = (error as InvalidArgsError).problems;
-        for (const text of ["engine must be one of valkey, redis", "automaticFailover needs at least one replica", "shards must be", "an AUTH token requires transitEncryption", "nodeType", "allowedSecurityGroups"]) {
+        for (const text of [
+            "engine must be one of valkey, redis",
+            "automaticFailover needs at least one replica",
+            "shards must be",
+            "an AUTH token requires transitEncryption",
+            "nodeType",
+            "allowedSecurityGroups",
+        ]) {
             expect(problems.some((p) => p.includes(text))).toBe(true);
         }
         expect(problems).toHaveLength(6);

@@ -2,8 +2,21 @@ import { allowedStages, findStage, stages } from "../stacks/registry";
 
 // The stage numbers and slugs are a contract (DESIGN.md): config, plans and the README rely on them.
 const contract = [
-    "single-server", "separate-db", "cache", "reverse-proxy", "read-replicas", "business-split", "table-sharding",
-    "l4-balancer", "multi-region", "search", "split-apps", "microservices", "service-bus", "containers", "cloud-elastic",
+    "single-server",
+    "separate-db",
+    "cache",
+    "reverse-proxy",
+    "read-replicas",
+    "business-split",
+    "table-sharding",
+    "l4-balancer",
+    "multi-region",
+    "search",
+    "split-apps",
+    "microservices",
+    "service-bus",
+    "containers",
+    "cloud-elastic",
 ];
 
 describe("stage registry", () => {

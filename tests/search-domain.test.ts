@@ -3,7 +3,12 @@ import { InvalidArgsError } from "../components/validation";
 import { refusal, run } from "./harness";
 
 const DOMAIN = "aws:opensearch/domain:Domain";
-const args: SearchDomainArgs = { vpcId: "vpc-1", subnetIds: ["s-1", "s-2"], allowedSecurityGroups: { app: "sg-app" }, accessRoleArns: ["arn:aws:iam::123456789012:role/shop"] };
+const args: SearchDomainArgs = {
+    vpcId: "vpc-1",
+    subnetIds: ["s-1", "s-2"],
+    allowedSecurityGroups: { app: "sg-app" },
+    accessRoleArns: ["arn:aws:iam::123456789012:role/shop"],
+};
 
 describe("SearchDomain", () => {
     it("encrypts at rest and between nodes, enforces HTTPS with TLS 1.2+, and sits in the VPC behind its own group", async () => {
@@ -52,7 +57,10 @@ describe("SearchDomain", () => {
         const policy = JSON.parse(r.one("aws:opensearch/domainPolicy:DomainPolicy", "search").inputs.accessPolicies as string);
         expect(policy.Statement[0].Principal).toEqual({ AWS: "*" });
         expect(r.one(DOMAIN, "search").inputs.advancedSecurityOptions).toMatchObject({ enabled: true, anonymousAuthEnabled: false });
-        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "search-from-eu-west-1").inputs).toMatchObject({ cidrIpv4: "10.1.0.0/16", fromPort: 443 });
+        expect(r.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "search-from-eu-west-1").inputs).toMatchObject({
+            cidrIpv4: "10.1.0.0/16",
+            fromPort: 443,
+        });
     });
 
     it("publishes slow and error logs to CloudWatch, with a resource policy for the service", async () => {
@@ -74,11 +82,25 @@ describe("SearchDomain", () => {
 
     it("refuses bad arguments, naming each, before registering anything", async () => {
         const { error, registered } = await refusal(
-            () => new SearchDomain("Search_Domain", { ...args, subnetIds: ["a", "b", "c"], instanceCount: 4, instanceType: "r7g.large", accessRoleArns: [], allowedSecurityGroups: {} }),
+            () =>
+                new SearchDomain("Search_Domain", {
+                    ...args,
+                    subnetIds: ["a", "b", "c"],
+                    instanceCount: 4,
+                    instanceType: "r7g.large",
+                    accessRoleArns: [],
+                    allowedSecurityGroups: {},
+                }),
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
         const problems = (error as InvalidArgsError).problems;
-        for (const text of ["the name must be", "instanceCount (4) must divide evenly over the 3 zones", "instanceType", "accessRoleArns", "allowedSecurityGroups"]) {
+        for (const text of [
+            "the name must be",
+            "instanceCount (4) must divide evenly over the 3 zones",
+            "instanceType",
+            "accessRoleArns",
+            "allowedSecurityGroups",
+        ]) {
             expect(problems.some((p) => p.includes(text))).toBe(true);
         }
         expect(problems).toHaveLength(5);

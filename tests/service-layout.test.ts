@@ -2,7 +2,13 @@ import { moduleRoutes } from "../app/src/gateway/routes";
 import { modulePathPatterns, shopApps } from "../stacks/service-layout";
 
 /** An ALB path pattern as a regular expression: `*` any characters, `?` one. */
-const matcher = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+const matcher = (pattern: string) =>
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+    );
 
 describe("the shop's fleets per stage", () => {
     it("routes every API route of the shop's gateway to the app that serves its module, and no other module's app first", () => {
@@ -11,7 +17,9 @@ describe("the shop's fleets per stage", () => {
             for (const [module, routes] of Object.entries(moduleRoutes)) {
                 for (const [, url] of routes!) {
                     const path = url.replace(/:[a-z]+/g, "42");
-                    const owners = apps.filter(([, app]) => app.modules.some((m) => modulePathPatterns(m).some((p) => matcher(p).test(path)))).map(([key]) => key);
+                    const owners = apps
+                        .filter(([, app]) => app.modules.some((m) => modulePathPatterns(m).some((p) => matcher(p).test(path))))
+                        .map(([key]) => key);
                     const servedBy = apps.filter(([, app]) => (app.modules as string[]).includes(module)).map(([key]) => key);
                     expect([stage, path, owners]).toEqual([stage, path, servedBy]);
                 }
@@ -22,7 +30,8 @@ describe("the shop's fleets per stage", () => {
     it("serves every module somewhere at every stage, and the gateway only from stage 12", () => {
         for (let stage = 4; stage <= 15; stage++) {
             const served = Object.values(shopApps(stage)).flatMap((app) => app.modules);
-            for (const module of ["web", "catalog", "search", "comments", "cart", "orders", "payments", "users"]) expect([stage, module, served.includes(module as never)]).toEqual([stage, module, true]);
+            for (const module of ["web", "catalog", "search", "comments", "cart", "orders", "payments", "users"])
+                expect([stage, module, served.includes(module as never)]).toEqual([stage, module, true]);
             expect(served.includes("gateway")).toBe(stage >= 12);
         }
     });

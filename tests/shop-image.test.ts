@@ -15,11 +15,19 @@ describe("ShopImage", () => {
             return { imageRef: image.imageRef };
         });
         const repository = registered.one("aws:ecr/repository:Repository", "shop").inputs as any;
-        expect(repository).toMatchObject({ name: "shop", imageTagMutability: "IMMUTABLE", imageScanningConfiguration: { scanOnPush: true }, forceDelete: false });
+        expect(repository).toMatchObject({
+            name: "shop",
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            forceDelete: false,
+        });
         const lifecycle = JSON.parse((registered.one("aws:ecr/lifecyclePolicy:LifecyclePolicy", "shop").inputs as any).policy);
         expect(lifecycle.rules[0]).toMatchObject({ selection: { countType: "imageCountMoreThan", countNumber: 20 }, action: { type: "expire" } });
         const policy = JSON.parse((registered.one("aws:ecr/repositoryPolicy:RepositoryPolicy", "shop").inputs as any).policy);
-        expect(policy.Statement[0]).toMatchObject({ Principal: { AWS: ["arn:aws:iam::210987654321:root"] }, Action: expect.not.arrayContaining(["ecr:PutImage"]) });
+        expect(policy.Statement[0]).toMatchObject({
+            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
+            Action: expect.not.arrayContaining(["ecr:PutImage"]),
+        });
 
         const image = registered.one("docker:index/image:Image", "shop").inputs as any;
         expect(image.imageName).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sourceTag(repoRoot, defaultImageInputs)}`);
@@ -51,9 +59,25 @@ describe("ShopImage", () => {
     });
 
     it("refuses bad arguments, naming each, before registering anything", async () => {
-        const both = await refusal(() => new ShopImage("bad", { build: { context: "/nonexistent" }, promote: "shop:latest", keepImages: 0, repositoryName: "Shop", pullAccountIds: ["prod"] }));
+        const both = await refusal(
+            () =>
+                new ShopImage("bad", {
+                    build: { context: "/nonexistent" },
+                    promote: "shop:latest",
+                    keepImages: 0,
+                    repositoryName: "Shop",
+                    pullAccountIds: ["prod"],
+                }),
+        );
         expect(both.error).toBeInstanceOf(InvalidArgsError);
-        for (const part of ["exactly one of build", "promote: expected an image reference by digest", "build.context: /nonexistent lacks", "keepImages", "repositoryName", "pullAccountIds"]) {
+        for (const part of [
+            "exactly one of build",
+            "promote: expected an image reference by digest",
+            "build.context: /nonexistent lacks",
+            "keepImages",
+            "repositoryName",
+            "pullAccountIds",
+        ]) {
             expect(both.error.message).toContain(part);
         }
         expect(both.registered.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);

@@ -35,17 +35,19 @@ describe("SingleServer", () => {
             expect(rule.securityGroupId).toBe("web-id");
         }
         expect(new Set(ingress.map((rule) => rule.fromPort))).toEqual(new Set([80, 443]));
-        expect(r.ofType(EGRESS).map((rule) => rule.inputs.fromPort).sort()).toEqual([443, 80]);
+        expect(
+            r
+                .ofType(EGRESS)
+                .map((rule) => rule.inputs.fromPort)
+                .sort(),
+        ).toEqual([443, 80]);
         expect(r.one("aws:ec2/securityGroup:SecurityGroup", "web").inputs.ingress ?? []).toEqual([]);
     });
 
     it("is administered through SSM, with a role that can pull images and write only its own logs", async () => {
         const r = await run(() => void new SingleServer("web", args));
         const policies = r.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn);
-        expect(policies.sort()).toEqual([
-            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-            "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
-        ]);
+        expect(policies.sort()).toEqual(["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
         const logs = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy", "web-logs").inputs.policy as string);
         expect(logs.Statement[0].Resource).toMatch(/LogGroup\/web:\*$/);
         expect(r.one("aws:ec2/instance:Instance", "web").inputs.iamInstanceProfile).toBe("web");

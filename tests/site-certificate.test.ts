@@ -15,7 +15,12 @@ describe("SiteCertificate", () => {
             ["site-us-east-1", "us-east-1", "shop.example.com", "DNS"],
             ["site-eu-west-1", "eu-west-1", "shop.example.com", "DNS"],
         ]);
-        expect(r.one("aws:route53/record:Record", "site-validation").inputs).toMatchObject({ zoneId: "Z123", name: "_mock.shop.example.com.", type: "CNAME", records: ["_mock.acm-validations.aws."] });
+        expect(r.one("aws:route53/record:Record", "site-validation").inputs).toMatchObject({
+            zoneId: "Z123",
+            name: "_mock.shop.example.com.",
+            type: "CNAME",
+            records: ["_mock.acm-validations.aws."],
+        });
         const validations = r.ofType("aws:acm/certificateValidation:CertificateValidation");
         expect(validations.map((v) => [v.region, v.inputs.validationRecordFqdns])).toEqual([
             ["us-east-1", ["_mock.shop.example.com"]],
@@ -27,7 +32,10 @@ describe("SiteCertificate", () => {
     it("refuses a bad name and no region, before registering anything", async () => {
         const { error, registered } = await refusal(() => new SiteCertificate("site", { domain: "Shop_Example", hostedZoneId: "Z", regions: {} }));
         expect(error).toBeInstanceOf(InvalidArgsError);
-        expect((error as InvalidArgsError).problems).toEqual(['domain must be a lower-case DNS name (got "Shop_Example")', "regions must name at least one region"]);
+        expect((error as InvalidArgsError).problems).toEqual([
+            'domain must be a lower-case DNS name (got "Shop_Example")',
+            "regions must name at least one region",
+        ]);
         expect(registered).toEqual([]);
     });
 });

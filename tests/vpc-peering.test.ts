@@ -14,9 +14,21 @@ describe("VpcPeering", () => {
                 accepter: { vpcId: "vpc-eu", cidr: "10.1.0.0/16", routeTableIds: ["rt-eu-private-1"], region: "eu-west-1", provider: eu },
             });
         });
-        expect(r.one("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "home-eu")).toMatchObject({ region: "us-east-1", inputs: expect.objectContaining({ vpcId: "vpc-us", peerVpcId: "vpc-eu", peerRegion: "eu-west-1" }) });
-        expect(r.one("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "home-eu")).toMatchObject({ region: "eu-west-1", inputs: expect.objectContaining({ autoAccept: true }) });
-        const routes = r.ofType(ROUTE).map((route) => [route.region, (route.inputs as { routeTableId: string }).routeTableId, (route.inputs as { destinationCidrBlock: string }).destinationCidrBlock]);
+        expect(r.one("aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "home-eu")).toMatchObject({
+            region: "us-east-1",
+            inputs: expect.objectContaining({ vpcId: "vpc-us", peerVpcId: "vpc-eu", peerRegion: "eu-west-1" }),
+        });
+        expect(r.one("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "home-eu")).toMatchObject({
+            region: "eu-west-1",
+            inputs: expect.objectContaining({ autoAccept: true }),
+        });
+        const routes = r
+            .ofType(ROUTE)
+            .map((route) => [
+                route.region,
+                (route.inputs as { routeTableId: string }).routeTableId,
+                (route.inputs as { destinationCidrBlock: string }).destinationCidrBlock,
+            ]);
         expect(routes).toEqual([
             ["us-east-1", "rt-us-private-1", "10.1.0.0/16"],
             ["us-east-1", "rt-us-isolated", "10.1.0.0/16"],

@@ -33,11 +33,21 @@ describe("WeightedDns", () => {
     it("checks each region's /healthz over HTTPS", async () => {
         const r = await run(() => void new WeightedDns("shop", args));
         expect(r.ofType(CHECK).map((c) => c.inputs)).toEqual([
-            expect.objectContaining({ type: "HTTPS", fqdn: "shop-use1.elb.amazonaws.com", port: 443, resourcePath: "/healthz", enableSni: true, failureThreshold: 3 }),
+            expect.objectContaining({
+                type: "HTTPS",
+                fqdn: "shop-use1.elb.amazonaws.com",
+                port: 443,
+                resourcePath: "/healthz",
+                enableSni: true,
+                failureThreshold: 3,
+            }),
             expect.objectContaining({ type: "HTTPS", fqdn: "shop-euw1.elb.amazonaws.com", port: 443, resourcePath: "/healthz" }),
         ]);
         const http = await run(() => void new WeightedDns("shop", { ...args, healthCheckProtocol: "http" }));
-        expect(http.ofType(CHECK).map((c) => [c.inputs.type, c.inputs.port])).toEqual([["HTTP", 80], ["HTTP", 80]]);
+        expect(http.ofType(CHECK).map((c) => [c.inputs.type, c.inputs.port])).toEqual([
+            ["HTTP", 80],
+            ["HTTP", 80],
+        ]);
     });
 
     it("fails over from the first region to the second in failover mode", async () => {
@@ -73,7 +83,13 @@ describe("WeightedDns", () => {
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
         const problems = (error as InvalidArgsError).problems.join("\n");
-        for (const text of ["regions must be unique (repeated: us-east-1)", "not inside the zone example.com", '"mars-1" is not an AWS region', "targets.mars-1.weight must be an integer from 0 to 255", "targets.mars-1 needs the load balancer's dnsName"]) {
+        for (const text of [
+            "regions must be unique (repeated: us-east-1)",
+            "not inside the zone example.com",
+            '"mars-1" is not an AWS region',
+            "targets.mars-1.weight must be an integer from 0 to 255",
+            "targets.mars-1 needs the load balancer's dnsName",
+        ]) {
             expect(problems).toContain(text);
         }
         const allZero = await refusal(() => new WeightedDns("shop", { ...args, targets: args.targets.map((t) => ({ ...t, weight: 0 })) }));

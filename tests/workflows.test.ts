@@ -17,7 +17,9 @@ interface Workflow {
 }
 
 const dir = path.join(projectRoot, ".github/workflows");
-const workflows: Record<string, Workflow> = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, parseYaml(fs.readFileSync(path.join(dir, f), "utf8")) as Workflow]));
+const workflows: Record<string, Workflow> = Object.fromEntries(
+    fs.readdirSync(dir).map((f) => [f, parseYaml(fs.readFileSync(path.join(dir, f), "utf8")) as Workflow]),
+);
 /** A run block as bash sees it, with GitHub's expressions stood in for by a word. */
 const shell = (run: string) => run.replace(/\$\{\{[^}]*\}\}/g, "expr");
 
@@ -54,7 +56,11 @@ describe("CI workflows", () => {
         expect(preview.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, policyPacks: "policy" });
         const main = workflows["main.yml"];
         expect(main.on).toEqual({ push: { branches: ["main"] } });
-        expect(main.jobs["up-dev"].steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({ command: "up", "stack-name": "dev", policyPackConfigs: "policy/dev.json" });
+        expect(main.jobs["up-dev"].steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({
+            command: "up",
+            "stack-name": "dev",
+            policyPackConfigs: "policy/dev.json",
+        });
         expect(main.jobs["up-prod"]).toMatchObject({ environment: "production", if: "needs.promoted.outputs.changed == 'true'" });
         expect(main.jobs.promoted.steps.map((s) => s.run ?? "").join("")).toContain("git diff --quiet HEAD~1 HEAD -- Pulumi.prod.yaml");
     });

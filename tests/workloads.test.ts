@@ -24,27 +24,48 @@ async function platform(shopArgs: Partial<ShopWorkloadArgs> = {}, nginxArgs: { t
                 image,
                 env: { SHOP_DATABASE_URL: "postgres://shop@writer.example:5432/shop", SHOP_REGION: "us-east-1" },
                 secretEnv: { SHOP_DATABASE_PASSWORD: "s3cret", SHOP_SESSION_SECRET: "x".repeat(40) },
-                podIdentity: { clusterName: "shop-dev", statements: [{ Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-*" }] },
+                podIdentity: {
+                    clusterName: "shop-dev",
+                    statements: [{ Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-*" }],
+                },
                 ...shopArgs,
             },
             { providers: { kubernetes: provider } },
         );
-        new NginxWorkload("nginx", { namespace: namespace.metadata.name, upstream: { host: "shop.shop.svc.cluster.local" }, vpcCidr: "10.0.0.0/16", ...nginxArgs }, { providers: { kubernetes: provider } });
+        new NginxWorkload(
+            "nginx",
+            { namespace: namespace.metadata.name, upstream: { host: "shop.shop.svc.cluster.local" }, vpcCidr: "10.0.0.0/16", ...nginxArgs },
+            { providers: { kubernetes: provider } },
+        );
         return { serviceHost: shop.serviceHost };
     });
 }
 
 describe("ShopWorkload and NginxWorkload bound to the stack's own NLB, with the RDS certificates fetched before the shop starts", () => {
     it("binds the Nginx pods to the given target group by IP behind a ClusterIP Service, and mounts the certificates the init container fetched", async () => {
-        const registered = await platform({ rdsCertificates: true }, { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-edge-nginx/abc" });
+        const registered = await platform(
+            { rdsCertificates: true },
+            { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-edge-nginx/abc" },
+        );
         expect(kubernetesObjects(registered.resources).flatMap(schemaProblems)).toEqual([]);
         const binding = registered.one("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", "nginx").inputs as { spec: Record<string, unknown> };
-        expect(binding.spec).toEqual({ serviceRef: { name: expect.any(String), port: 80 }, targetGroupARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-edge-nginx/abc", targetType: "ip" });
-        const service = registered.one("kubernetes:core/v1:Service", "nginx").inputs as { spec: { type: string }; metadata: { annotations: Record<string, string> } };
+        expect(binding.spec).toEqual({
+            serviceRef: { name: expect.any(String), port: 80 },
+            targetGroupARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-edge-nginx/abc",
+            targetType: "ip",
+        });
+        const service = registered.one("kubernetes:core/v1:Service", "nginx").inputs as {
+            spec: { type: string };
+            metadata: { annotations: Record<string, string> };
+        };
         expect(service.spec.type).toBe("ClusterIP");
         expect(service.metadata.annotations).toEqual({});
         const pod = (registered.one("kubernetes:apps/v1:Deployment", "shop").inputs as { spec: { template: { spec: any } } }).spec.template.spec;
-        expect(pod.initContainers[0]).toMatchObject({ name: "rds-certificates", command: expect.arrayContaining(["https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"]), securityContext: expect.objectContaining({ allowPrivilegeEscalation: false }) });
+        expect(pod.initContainers[0]).toMatchObject({
+            name: "rds-certificates",
+            command: expect.arrayContaining(["https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"]),
+            securityContext: expect.objectContaining({ allowPrivilegeEscalation: false }),
+        });
         expect(pod.containers[0].env).toEqual([{ name: "NODE_EXTRA_CA_CERTS", value: "/etc/shop/rds-ca.pem" }]);
         expect(pod.containers[0].volumeMounts).toContainEqual({ name: "certs", mountPath: "/etc/shop/rds-ca.pem", subPath: "rds-ca.pem", readOnly: true });
     });
@@ -88,7 +109,12 @@ describe("ShopWorkload and NginxWorkload", () => {
     it("runs the shop restricted: non-root, read-only root filesystem, no privilege escalation, no capabilities", () => {
         const spec = (registered.one("kubernetes:apps/v1:Deployment", "shop").inputs as any).spec.template.spec;
         expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } });
-        expect(spec.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ["ALL"] } });
+        expect(spec.containers[0].securityContext).toEqual({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            privileged: false,
+            capabilities: { drop: ["ALL"] },
+        });
         expect(spec.containers[0].image).toBe(image);
         const namespace = registered.one("kubernetes:core/v1:Namespace", "shop").inputs as any;
         expect(namespace.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
@@ -108,15 +134,25 @@ describe("ShopWorkload and NginxWorkload", () => {
         const spec = (registered.one("kubernetes:apps/v1:Deployment", "shop").inputs as any).spec.template.spec;
         const config = registered.one("kubernetes:core/v1:ConfigMap", "shop").inputs as any;
         const secret = registered.one("kubernetes:core/v1:Secret", "shop").inputs as any;
-        expect(config).toMatchObject({ immutable: true, data: { SHOP_DATABASE_URL: "postgres://shop@writer.example:5432/shop", SHOP_REGION: "us-east-1", PORT: "8080" } });
+        expect(config).toMatchObject({
+            immutable: true,
+            data: { SHOP_DATABASE_URL: "postgres://shop@writer.example:5432/shop", SHOP_REGION: "us-east-1", PORT: "8080" },
+        });
         expect(Object.keys(secret.stringData).sort()).toEqual(["SHOP_DATABASE_PASSWORD", "SHOP_SESSION_SECRET"]);
-        expect(spec.containers[0].envFrom).toEqual([{ configMapRef: { name: expect.stringMatching(/^shop-/) } }, { secretRef: { name: expect.stringMatching(/^shop-/) } }]);
+        expect(spec.containers[0].envFrom).toEqual([
+            { configMapRef: { name: expect.stringMatching(/^shop-/) } },
+            { secretRef: { name: expect.stringMatching(/^shop-/) } },
+        ]);
         expect(spec.containers[0].env).toBeUndefined();
     });
 
     it("spreads over zones, keeps a disruption budget and scales on CPU", () => {
         const spec = (registered.one("kubernetes:apps/v1:Deployment", "shop").inputs as any).spec;
-        expect(spec.template.spec.topologySpreadConstraints[0]).toMatchObject({ topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", maxSkew: 1 });
+        expect(spec.template.spec.topologySpreadConstraints[0]).toMatchObject({
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "DoNotSchedule",
+            maxSkew: 1,
+        });
         expect(spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: "25%" });
         const pdb = registered.one("kubernetes:policy/v1:PodDisruptionBudget", "shop").inputs as any;
         expect(pdb.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: spec.selector.matchLabels } });
@@ -129,7 +165,10 @@ describe("ShopWorkload and NginxWorkload", () => {
         const association = registered.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-pods").inputs as any;
         expect(association).toMatchObject({ clusterName: "shop-dev", namespace: "shop", serviceAccount: "shop" });
         const role = registered.one("aws:iam/role:Role", "shop-pods").inputs as any;
-        expect(JSON.parse(role.assumeRolePolicy).Statement[0]).toMatchObject({ Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] });
+        expect(JSON.parse(role.assumeRolePolicy).Statement[0]).toMatchObject({
+            Principal: { Service: "pods.eks.amazonaws.com" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+        });
         expect((registered.one("kubernetes:core/v1:ServiceAccount", "shop").inputs as any).automountServiceAccountToken).toBe(false);
     });
 
@@ -160,7 +199,12 @@ describe("ShopWorkload and NginxWorkload", () => {
             fs.chmodSync(path.join(dir, "tmp"), 0o1777);
             fs.writeFileSync(path.join(dir, "tmp", "nginx.conf"), conf, { mode: 0o644 });
             fs.writeFileSync(path.join(dir, "hosts"), "127.0.0.1 localhost\n10.100.12.34 shop.shop.svc.cluster.local\n");
-            const script = [`mount --bind ${dir}/hosts /etc/hosts`, `mount --bind ${dir}/tmp /tmp`, `(setpriv --reuid=101 --regid=101 --clear-groups sh -c '${nginxBinary} -t -c /tmp/nginx.conf > /tmp/test.out 2>&1' || true)`, "cat /tmp/test.out"].join(" && ");
+            const script = [
+                `mount --bind ${dir}/hosts /etc/hosts`,
+                `mount --bind ${dir}/tmp /tmp`,
+                `(setpriv --reuid=101 --regid=101 --clear-groups sh -c '${nginxBinary} -t -c /tmp/nginx.conf > /tmp/test.out 2>&1' || true)`,
+                "cat /tmp/test.out",
+            ].join(" && ");
             const output = execFileSync("unshare", ["--mount", "sh", "-c", script], { encoding: "utf8" });
             expect(output).toContain("test is successful");
         } finally {
@@ -183,7 +227,16 @@ describe("ShopWorkload and NginxWorkload", () => {
                 }),
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
-        for (const part of ["serviceName", '"lower-case"', "in both env and secretEnv", "PORT", "SHOP_DATABASE_PASSWORD is a secret", "replicas.min", "cpuTargetPercent", "resources.cpu"]) {
+        for (const part of [
+            "serviceName",
+            '"lower-case"',
+            "in both env and secretEnv",
+            "PORT",
+            "SHOP_DATABASE_PASSWORD is a secret",
+            "replicas.min",
+            "cpuTargetPercent",
+            "resources.cpu",
+        ]) {
             expect(error.message).toContain(part);
         }
         expect(partial.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);

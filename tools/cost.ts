@@ -52,7 +52,10 @@ export function costOf(plan: Plan): CostReport {
     for (const group of of("aws:autoscaling/group:Group")) {
         const template = inputs(siblings(group, "aws:ec2/launchTemplate:LaunchTemplate")[0]);
         const n = inputs(group).minSize;
-        add(`${n} × EC2 ${template.instanceType} (${group.name})`, n * (hourly(p.ec2, template.instanceType) * hours + template.blockDeviceMappings[0].ebs.volumeSize * p.ebsGp3));
+        add(
+            `${n} × EC2 ${template.instanceType} (${group.name})`,
+            n * (hourly(p.ec2, template.instanceType) * hours + template.blockDeviceMappings[0].ebs.volumeSize * p.ebsGp3),
+        );
     }
     for (const nodes of of("aws:eks/nodeGroup:NodeGroup")) {
         const n = inputs(nodes).scalingConfig.minSize;
@@ -63,12 +66,21 @@ export function costOf(plan: Plan): CostReport {
     for (const _ of of("aws:eks/cluster:Cluster")) add("EKS control plane", p.eksCluster * hours);
     for (const instance of of("aws:rds/clusterInstance:ClusterInstance")) {
         const size = inputs(instance).instanceClass;
-        const serverless = siblings(instance, "aws:rds/cluster:Cluster").map((c) => inputs(c).serverlessv2ScalingConfiguration).find(Boolean);
-        add(`Aurora ${size} (${instance.name})`, size === "db.serverless" ? (serverless?.minCapacity ?? 0.5) * p.auroraAcuHour * hours : hourly(p.rds, size) * hours);
+        const serverless = siblings(instance, "aws:rds/cluster:Cluster")
+            .map((c) => inputs(c).serverlessv2ScalingConfiguration)
+            .find(Boolean);
+        add(
+            `Aurora ${size} (${instance.name})`,
+            size === "db.serverless" ? (serverless?.minCapacity ?? 0.5) * p.auroraAcuHour * hours : hourly(p.rds, size) * hours,
+        );
     }
     for (const group of of("aws:elasticache/replicationGroup:ReplicationGroup")) {
         // A global datastore's secondary runs its primary's node type.
-        const nodeType = inputs(group).nodeType ?? siblings(group, "aws:elasticache/replicationGroup:ReplicationGroup").map((g) => inputs(g).nodeType).find(Boolean);
+        const nodeType =
+            inputs(group).nodeType ??
+            siblings(group, "aws:elasticache/replicationGroup:ReplicationGroup")
+                .map((g) => inputs(g).nodeType)
+                .find(Boolean);
         const nodes = inputs(group).numCacheClusters ?? inputs(group).numNodeGroups * (inputs(group).replicasPerNodeGroup + 1);
         add(`${nodes} × ElastiCache ${nodeType} (${group.name})`, nodes * hourly(p.elasticache, nodeType) * hours);
     }
@@ -95,7 +107,8 @@ export function costOf(plan: Plan): CostReport {
 /** Users the stack carries at its minimum and maximum size: its entry app servers (or pods), behind its Nginx tier. */
 function capacity(plan: Plan): { min: number; max: number } {
     const per = { usersPerApp, usersPerNginx: capacityModel.usersPerNginx };
-    const named = (type: string, name: RegExp) => plan.resources.filter((r) => r.type === type && name.test(r.name)).map((r) => r.inputs as Record<string, any>);
+    const named = (type: string, name: RegExp) =>
+        plan.resources.filter((r) => r.type === type && name.test(r.name)).map((r) => r.inputs as Record<string, any>);
     if (plan.resources.some((r) => r.type === "aws:ec2/instance:Instance")) return { min: usersCarried({ app: 1 }, per), max: usersCarried({ app: 1 }, per) };
     const sum = (items: Record<string, any>[], key: string) => items.reduce((total, i) => total + Number(i[key]), 0);
     // The entry app: the single application fleet, or the one Nginx sends its pages to (`shop-app-fleet-*`, the `shop` Deployment's autoscaler).
@@ -108,12 +121,32 @@ function capacity(plan: Plan): { min: number; max: number } {
             max: usersCarried({ app: sum(fleets.app, "maxSize"), nginx: inFront(sum(fleets.nginx, "maxSize"), fleets.nginx) }, per),
         };
     }
-    const scalers = plan.resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").map((r) => ({ name: r.name, spec: (r.inputs as { spec: { minReplicas: number; maxReplicas: number } }).spec }));
+    const scalers = plan.resources
+        .filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")
+        .map((r) => ({ name: r.name, spec: (r.inputs as { spec: { minReplicas: number; maxReplicas: number } }).spec }));
     const app = scalers.filter((s) => /^shop-[a-z]{2}-[a-z]+-\d$/.test(s.name));
     const nginx = scalers.filter((s) => s.name.startsWith("nginx-"));
     return {
-        min: usersCarried({ app: app.reduce((t, s) => t + s.spec.minReplicas, 0), nginx: inFront(nginx.reduce((t, s) => t + s.spec.minReplicas, 0), nginx) }, per),
-        max: usersCarried({ app: app.reduce((t, s) => t + s.spec.maxReplicas, 0), nginx: inFront(nginx.reduce((t, s) => t + s.spec.maxReplicas, 0), nginx) }, per),
+        min: usersCarried(
+            {
+                app: app.reduce((t, s) => t + s.spec.minReplicas, 0),
+                nginx: inFront(
+                    nginx.reduce((t, s) => t + s.spec.minReplicas, 0),
+                    nginx,
+                ),
+            },
+            per,
+        ),
+        max: usersCarried(
+            {
+                app: app.reduce((t, s) => t + s.spec.maxReplicas, 0),
+                nginx: inFront(
+                    nginx.reduce((t, s) => t + s.spec.maxReplicas, 0),
+                    nginx,
+                ),
+            },
+            per,
+        ),
     };
 }
 

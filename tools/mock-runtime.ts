@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { specialSigKey, specialSecretSig, specialResourceSig, specialAssetSig, specialArchiveSig, specialOutputValueSig, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import {
+    specialSigKey,
+    specialSecretSig,
+    specialResourceSig,
+    specialAssetSig,
+    specialArchiveSig,
+    specialOutputValueSig,
+    unknownValue,
+} from "@pulumi/pulumi/runtime/rpc";
 import { offlineInvoke } from "./offline-invokes";
 
 /**
@@ -49,9 +57,19 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
     "aws:route53/record:Record": (_, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
     "aws:acm/certificate:Certificate": (_, inputs) => ({
-        domainValidationOptions: [{ domainName: inputs.domainName, resourceRecordName: `_mock.${inputs.domainName}.`, resourceRecordType: "CNAME", resourceRecordValue: "_mock.acm-validations.aws." }],
+        domainValidationOptions: [
+            {
+                domainName: inputs.domainName,
+                resourceRecordName: `_mock.${inputs.domainName}.`,
+                resourceRecordType: "CNAME",
+                resourceRecordValue: "_mock.acm-validations.aws.",
+            },
+        ],
     }),
-    "aws:ecr/repository:Repository": (name, inputs) => ({ registryId: "123456789012", repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}` }),
+    "aws:ecr/repository:Repository": (name, inputs) => ({
+        registryId: "123456789012",
+        repositoryUrl: `123456789012.dkr.ecr.us-east-1.amazonaws.com/${inputs.name ?? name}`,
+    }),
     "aws:elasticache/replicationGroup:ReplicationGroup": (name, _, region) => ({
         primaryEndpointAddress: `master.${name}.mock.${region}.cache.amazonaws.com`,
         readerEndpointAddress: `replica.${name}.mock.${region}.cache.amazonaws.com`,
@@ -110,7 +128,13 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
                 // As a provider would: an id, an ARN, the resource's name where it was left to autonaming, and a few values providers compute.
                 const { name, type } = args;
                 const region = providerOf(args.provider ?? "").region ?? "us-east-1";
-                const state = { name, arn: `arn:aws:mock::123456789012:${type}/${name}`, ...args.inputs, ...computedByProvider[type]?.(name, args.inputs, region), ...kubernetesAutoname(type, name, args.inputs) };
+                const state = {
+                    name,
+                    arn: `arn:aws:mock::123456789012:${type}/${name}`,
+                    ...args.inputs,
+                    ...computedByProvider[type]?.(name, args.inputs, region),
+                    ...kubernetesAutoname(type, name, args.inputs),
+                };
                 return { id: `${name}-id`, state };
             },
             call: (args) => offlineInvoke(args.token, args.inputs, providerOf(args.provider ?? "").region),

@@ -33,9 +33,23 @@ export function offlineInvoke(token: string, inputs: Record<string, unknown>, re
         case "aws:route53/getZone:getZone":
             return { id: lookedUpAtDeploy, zoneId: lookedUpAtDeploy, name: inputs.name, privateZone: false, nameServers: [] };
         case "aws:iam/getSessionContext:getSessionContext":
-            return { id: String(inputs.arn), arn: String(inputs.arn), issuerArn: "arn:aws:iam::123456789012:role/deployer", issuerId: lookedUpAtDeploy, issuerName: "deployer", sessionName: lookedUpAtDeploy };
+            return {
+                id: String(inputs.arn),
+                arn: String(inputs.arn),
+                issuerArn: "arn:aws:iam::123456789012:role/deployer",
+                issuerId: lookedUpAtDeploy,
+                issuerName: "deployer",
+                sessionName: lookedUpAtDeploy,
+            };
         case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-            return { id: here, userName: "AWS", password: lookedUpAtDeploy, authorizationToken: lookedUpAtDeploy, proxyEndpoint: `https://123456789012.dkr.ecr.${here}.amazonaws.com`, expiresAt: lookedUpAtDeploy };
+            return {
+                id: here,
+                userName: "AWS",
+                password: lookedUpAtDeploy,
+                authorizationToken: lookedUpAtDeploy,
+                proxyEndpoint: `https://123456789012.dkr.ecr.${here}.amazonaws.com`,
+                expiresAt: lookedUpAtDeploy,
+            };
         default:
             throw new Error(`the offline runtime has no answer for the provider function ${token}; add one to tools/offline-invokes.ts`);
     }

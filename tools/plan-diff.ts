@@ -13,9 +13,25 @@ import { Plan } from "./plan";
  */
 export const replacingInputs: Record<string, string[]> = {
     "aws:ebs/volume:Volume": ["availabilityZone", "encrypted", "kmsKeyId", "snapshotId"],
-    "aws:rds/cluster:Cluster": ["engine", "databaseName", "masterUsername", "storageEncrypted", "kmsKeyId", "dbSubnetGroupName", "clusterIdentifier", "availabilityZones"],
+    "aws:rds/cluster:Cluster": [
+        "engine",
+        "databaseName",
+        "masterUsername",
+        "storageEncrypted",
+        "kmsKeyId",
+        "dbSubnetGroupName",
+        "clusterIdentifier",
+        "availabilityZones",
+    ],
     "aws:rds/globalCluster:GlobalCluster": ["globalClusterIdentifier", "sourceDbClusterIdentifier", "storageEncrypted"],
-    "aws:elasticache/replicationGroup:ReplicationGroup": ["replicationGroupId", "atRestEncryptionEnabled", "kmsKeyId", "subnetGroupName", "port", "globalReplicationGroupId"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "replicationGroupId",
+        "atRestEncryptionEnabled",
+        "kmsKeyId",
+        "subnetGroupName",
+        "port",
+        "globalReplicationGroupId",
+    ],
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": ["globalReplicationGroupIdSuffix", "primaryReplicationGroupId"],
     "aws:opensearch/domain:Domain": ["domainName"],
     "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix"],
@@ -43,7 +59,9 @@ export function diffPlans(old: Plan, next: Plan): PlanDiff {
         .map((r) => ({ resource: r, inputs: changedInputs(before.get(r.urn)!.inputs, r.inputs) }))
         .filter((c) => c.inputs.length > 0);
     const dataAtRisk = [
-        ...removed.filter((r) => statefulTypes.includes(r.type)).map((resource) => ({ resource, why: "removed: its data is deleted (or kept out of the stack, if retained on delete)" })),
+        ...removed
+            .filter((r) => statefulTypes.includes(r.type))
+            .map((resource) => ({ resource, why: "removed: its data is deleted (or kept out of the stack, if retained on delete)" })),
         ...changed.flatMap(({ resource, inputs }) => {
             const replacing = inputs.filter((i) => replacingInputs[resource.type]?.includes(i));
             return replacing.length > 0 ? [{ resource, why: `replaced: ${replacing.join(", ")} cannot change in place` }] : [];

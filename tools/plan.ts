@@ -95,7 +95,15 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
     try {
         parsed = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, stage: { type: "string" }, json: { type: "boolean" }, diff: { type: "string" }, policy: { type: "boolean" }, cost: { type: "boolean" }, help: { type: "boolean" } },
+            options: {
+                stack: { type: "string" },
+                stage: { type: "string" },
+                json: { type: "boolean" },
+                diff: { type: "string" },
+                policy: { type: "boolean" },
+                cost: { type: "boolean" },
+                help: { type: "boolean" },
+            },
             strict: true,
             allowPositionals: false,
         });
@@ -109,7 +117,14 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
     }
     if (!values.stack) throw new UsageError(["--stack is required", usage]);
     if (values.diff !== undefined && values.json) throw new UsageError(["--diff and --json go one at a time", usage]);
-    return { stack: values.stack, stage: values.stage, json: values.json ?? false, diff: values.diff, policy: values.policy ?? false, cost: values.cost ?? false };
+    return {
+        stack: values.stack,
+        stage: values.stage,
+        json: values.json ?? false,
+        diff: values.diff,
+        policy: values.policy ?? false,
+        cost: values.cost ?? false,
+    };
 }
 
 /** An earlier plan's JSON (`--json`), checked for the contract's shape. */
@@ -158,7 +173,9 @@ async function main(): Promise<void> {
             const environment = parseStackConfig(readStackConfigFile(options.stack)).environment;
             const violations = evaluate(plan.resources, environment);
             // On stderr, so that --json stays the contract's JSON alone.
-            process.stderr.write(`${[`policy (${environment}: ${environment === "prod" ? "mandatory" : "advisory"}): ${violations.length} violation(s)`, ...violations.map((v) => `${v.level === "mandatory" ? "!!" : "--"} ${v.rule}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`)].join("\n")}\n`);
+            process.stderr.write(
+                `${[`policy (${environment}: ${environment === "prod" ? "mandatory" : "advisory"}): ${violations.length} violation(s)`, ...violations.map((v) => `${v.level === "mandatory" ? "!!" : "--"} ${v.rule}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`)].join("\n")}\n`,
+            );
             if (violations.some((v) => v.level === "mandatory")) process.exitCode = 4;
         }
     } catch (err) {

@@ -32,10 +32,13 @@ export async function promote(from: string, to: string, dir = projectRoot): Prom
     const [fromStage, toStage] = [stageOf(source), stageOf(target)];
     const refusals: string[] = [];
     if (!fromStage || !toStage) refusals.push(`both stacks need a valid ${project}:stage`);
-    else if (fromStage.number < toStage.number) refusals.push(`${to} is at stage ${toStage.number}, ahead of ${from} (${fromStage.number}): promotion only moves forward`);
-    else if (fromStage.number > toStage.number + 1) refusals.push(`${from} is at stage ${fromStage.number}, more than one stage ahead of ${to} (${toStage.number}): promote one stage at a time`);
+    else if (fromStage.number < toStage.number)
+        refusals.push(`${to} is at stage ${toStage.number}, ahead of ${from} (${fromStage.number}): promotion only moves forward`);
+    else if (fromStage.number > toStage.number + 1)
+        refusals.push(`${from} is at stage ${fromStage.number}, more than one stage ahead of ${to} (${toStage.number}): promote one stage at a time`);
     const image = source[`${project}:image`];
-    if (image !== undefined && !digestRef.test(image)) refusals.push(`${from}'s image ${image} is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte`);
+    if (image !== undefined && !digestRef.test(image))
+        refusals.push(`${from}'s image ${image} is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte`);
     if (refusals.length > 0) return { status: 2, lines: refusals.map((r) => `refused: ${r}`) };
 
     const next = { ...target, [`${project}:stage`]: fromStage!.slug, ...(image !== undefined && { [`${project}:image`]: image }) };

@@ -39,7 +39,10 @@ function costTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
         (["dev", "prod"] as const).map((stack) => {
             const plan = plans.get(s.number)![stack];
             const cost = costOf(plan);
-            const users = cost.users.min === cost.users.max ? cost.users.min.toLocaleString("en-US") : `${cost.users.min.toLocaleString("en-US")} (to ${cost.users.max.toLocaleString("en-US")})`;
+            const users =
+                cost.users.min === cost.users.max
+                    ? cost.users.min.toLocaleString("en-US")
+                    : `${cost.users.min.toLocaleString("en-US")} (to ${cost.users.max.toLocaleString("en-US")})`;
             return `| ${s.number} \`${s.slug}\` | ${stack} | ${plan.resources.length} | ${dollars(cost.monthly)} | ${users} | $${((cost.monthly / cost.users.min) * 1000).toFixed(2)} |`;
         }),
     );

@@ -26,7 +26,10 @@ export function readStackConfigFile(stack: string, dir = projectRoot): Record<st
     const file = stackFilePath(stack, dir);
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError([`--stack: not a stack name: ${JSON.stringify(stack)}`]);
     if (!fs.existsSync(file)) {
-        const known = fs.readdirSync(dir).filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => f.slice(7, -5));
+        const known = fs
+            .readdirSync(dir)
+            .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+            .map((f) => f.slice(7, -5));
         throw new StackFileError([`--stack: no ${path.basename(file)}; stacks here: ${known.join(", ") || "none"}`]);
     }
     let document: unknown;

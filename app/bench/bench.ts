@@ -48,7 +48,14 @@ interface Setup {
 
 const setups: Record<string, Setup[]> = {
     pglite: [{ name: "pglite", scenarios: [productPage, productRead], needs: {}, env: async () => ({}) }],
-    postgres: [{ name: "postgres", scenarios: [productPage, productRead], needs: { postgres: true }, env: async ({ postgres }) => ({ SHOP_DATABASE_URL: await postgres!.createDatabase("shop") }) }],
+    postgres: [
+        {
+            name: "postgres",
+            scenarios: [productPage, productRead],
+            needs: { postgres: true },
+            env: async ({ postgres }) => ({ SHOP_DATABASE_URL: await postgres!.createDatabase("shop") }),
+        },
+    ],
     cache: ["off", "on"].map((cache) => ({
         name: `postgres+redis, cache ${cache}`,
         scenarios: [popularRead],
@@ -74,7 +81,9 @@ interface Row {
 }
 
 function usage(message: string): never {
-    process.stderr.write(`${message}\nusage: npm run bench -- [--backend pglite|postgres|cache|all] [--url URL] [--duration SECONDS] [--connections N] [--json]\n`);
+    process.stderr.write(
+        `${message}\nusage: npm run bench -- [--backend pglite|postgres|cache|all] [--url URL] [--duration SECONDS] [--connections N] [--json]\n`,
+    );
     process.exit(2);
 }
 
@@ -98,7 +107,8 @@ function options() {
     const connections = Number(parsed.connections);
     if (!Number.isInteger(duration) || duration < 1) problems.push(`--duration: expected whole seconds, at least 1 (got ${parsed.duration})`);
     if (!Number.isInteger(connections) || connections < 1) problems.push(`--connections: expected a whole number, at least 1 (got ${parsed.connections})`);
-    if (!["pglite", "postgres", "cache", "all"].includes(parsed.backend!)) problems.push(`--backend: expected pglite, postgres, cache or all (got ${parsed.backend})`);
+    if (!["pglite", "postgres", "cache", "all"].includes(parsed.backend!))
+        problems.push(`--backend: expected pglite, postgres, cache or all (got ${parsed.backend})`);
     if (parsed.url !== undefined && !/^https?:\/\/\S+$/.test(parsed.url)) problems.push(`--url: expected an http:// or https:// URL (got ${parsed.url})`);
     if (problems.length > 0) usage(problems.join("\n"));
     const chosen = parsed.backend === "all" ? Object.values(setups).flat() : setups[parsed.backend!];
@@ -185,14 +195,26 @@ function printTable(rows: Row[], opts: { duration: number; connections: number }
     const header = ["shop", "scenario", "req/s", "p50 ms", "p99 ms", "cache hits", "non-2xx", "errors"];
     const table = [
         header,
-        ...rows.map((r) => [r.backend, r.scenario, String(r.requestsPerSecond), String(r.p50Ms), String(r.p99Ms), r.cacheHitRatio === undefined ? "-" : `${(r.cacheHitRatio * 100).toFixed(1)}%`, String(r.non2xx), String(r.errors)]),
+        ...rows.map((r) => [
+            r.backend,
+            r.scenario,
+            String(r.requestsPerSecond),
+            String(r.p50Ms),
+            String(r.p99Ms),
+            r.cacheHitRatio === undefined ? "-" : `${(r.cacheHitRatio * 100).toFixed(1)}%`,
+            String(r.non2xx),
+            String(r.errors),
+        ]),
     ];
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
     process.stdout.write(`${opts.duration} s a scenario, ${opts.connections} connections, over the ${catalogSize} products\n`);
     for (const row of table) process.stdout.write(`${row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ")}\n`);
     const off = rows.find((r) => r.backend.endsWith("cache off"));
     const on = rows.find((r) => r.backend.endsWith("cache on"));
-    if (off && on) process.stdout.write(`cache on / off: ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x the requests per second, p99 ${off.p99Ms} ms -> ${on.p99Ms} ms\n`);
+    if (off && on)
+        process.stdout.write(
+            `cache on / off: ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x the requests per second, p99 ${off.p99Ms} ms -> ${on.p99Ms} ms\n`,
+        );
 }
 
 main().catch((err) => {

@@ -89,7 +89,10 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     });
 
     // The next months' payment partitions, made again daily by every instance (idempotent, under a lock).
-    const partitions = setInterval(() => void ensurePaymentPartitions(stores.orders).catch((err: Error) => app.log.error({ err: err.message }, "payment partitions")), 24 * 3600 * 1000);
+    const partitions = setInterval(
+        () => void ensurePaymentPartitions(stores.orders).catch((err: Error) => app.log.error({ err: err.message }, "payment partitions")),
+        24 * 3600 * 1000,
+    );
     partitions.unref();
     app.addHook("onClose", async () => clearInterval(partitions));
 

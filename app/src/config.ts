@@ -74,7 +74,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const urlList = (name: string, pattern: RegExp, what: string) => {
         const value = get(name);
         if (value === undefined) return [];
-        const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+        const items = value
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean);
         for (const item of items) if (!pattern.test(item)) problems.push(`${name}: expected a comma-separated list of ${what} (got ${JSON.stringify(item)})`);
         return items;
     };
@@ -104,7 +107,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const commentShardPassword = get("SHOP_COMMENT_SHARD_PASSWORD");
     if (commentShardUrls.length === 0 && commentShardPassword !== undefined) problems.push("SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS");
 
-    const moduleList = (get("SHOP_MODULES") ?? modules.join(",")).split(",").map((m) => m.trim()).filter(Boolean);
+    const moduleList = (get("SHOP_MODULES") ?? modules.join(","))
+        .split(",")
+        .map((m) => m.trim())
+        .filter(Boolean);
     const unknownModules = moduleList.filter((m) => !(modules as readonly string[]).includes(m));
     if (unknownModules.length > 0) problems.push(`SHOP_MODULES: unknown ${unknownModules.join(", ")}; expected some of ${modules.join(", ")}`);
     const serviceUrls: Partial<Record<Module, string>> = {};
@@ -129,7 +135,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     return {
         port,
         databases: writer
-            ? (Object.fromEntries(domains.map((d) => [d, perDomain[d] ?? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") }])) as Record<Domain, DatabaseTarget>)
+            ? (Object.fromEntries(
+                  domains.map((d) => [d, perDomain[d] ?? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") }]),
+              ) as Record<Domain, DatabaseTarget>)
             : undefined,
         commentShardUrls,
         commentShardPassword: commentShardPassword ?? get("SHOP_DATABASE_PASSWORD"),

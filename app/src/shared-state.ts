@@ -25,7 +25,13 @@ export interface SharedState {
 
 export function sharedState(app: FastifyInstance, config: ShopConfig, stores: Stores): SharedState {
     if (!config.redisUrl) {
-        return { ready: async () => undefined, cache: new ShopCache({ disabled: config.cache === "off" }), sessions: new PostgresSessionStore(stores.users), carts: new PostgresCarts(stores.orders), signInAttempts: new MemoryAttemptCounter() };
+        return {
+            ready: async () => undefined,
+            cache: new ShopCache({ disabled: config.cache === "off" }),
+            sessions: new PostgresSessionStore(stores.users),
+            carts: new PostgresCarts(stores.orders),
+            signInAttempts: new MemoryAttemptCounter(),
+        };
     }
     let lastWarning = 0;
     const warn = (err: Error) => {
@@ -43,7 +49,9 @@ export function sharedState(app: FastifyInstance, config: ShopConfig, stores: St
     return {
         async ready(waitMs: number) {
             // Requests before the connection is up would find no session: wait for it before taking traffic.
-            const connected = Promise.all([redis, subscriber].map((c) => (c.status === "ready" ? undefined : new Promise((resolve) => c.once("ready", resolve)))));
+            const connected = Promise.all(
+                [redis, subscriber].map((c) => (c.status === "ready" ? undefined : new Promise((resolve) => c.once("ready", resolve)))),
+            );
             const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), waitMs).unref());
             if ((await Promise.race([connected, timeout])) === "timeout") app.log.warn("Redis is not reachable yet: starting without it");
         },

@@ -19,14 +19,23 @@ describe("a customer in Chromium", () => {
     let browser: Browser;
 
     beforeAll(async () => {
-        if (!fs.existsSync(chromiumPath)) throw new Error("Chromium is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install chromium");
+        if (!fs.existsSync(chromiumPath))
+            throw new Error("Chromium is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install chromium");
         fs.mkdirSync(artifacts, { recursive: true });
         server = await startPostgres();
         shop = await startShop({ SHOP_DATABASE_URL: await server.createDatabase("shop") });
         browser = await chromium.launch({
             executablePath: chromiumPath,
             // No sandbox: CI runs as root, where Chromium's sandbox cannot start. Nothing here reaches the network.
-            args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args: [
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         });
     });
     afterAll(async () => {

@@ -10,12 +10,15 @@ describe("each business domain on its own database", () => {
     let server: PostgresServer;
     let shop: RunningShop;
     let urls: Record<string, string>;
-    const tablesOf = (database: string) => server.psql(database, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'").trim().split(",");
+    const tablesOf = (database: string) =>
+        server.psql(database, "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'").trim().split(",");
 
     beforeAll(async () => {
         server = await startPostgres();
         // Each database belongs to a role of its own with its own password, as each domain's cluster has its own credential.
-        const [catalog, orders, users] = await Promise.all(["catalog", "orders", "users"].map((name) => server.createDatabase(name, { user: `${name}_owner`, password: `${name}: pass'word` })));
+        const [catalog, orders, users] = await Promise.all(
+            ["catalog", "orders", "users"].map((name) => server.createDatabase(name, { user: `${name}_owner`, password: `${name}: pass'word` })),
+        );
         urls = { catalog, orders, users };
         // The main URL is the catalog's; orders and users are moved out.
         shop = await startShop({

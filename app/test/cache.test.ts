@@ -98,7 +98,7 @@ describe("the two-level cache on real Redis", () => {
         expect(await cache.getOrLoad("product:4", 60_000, load)).toEqual({ loads: 1 });
         expect(cache.counters.redisErrors).toBeGreaterThan(0);
         await server.restart();
-        for (const deadline = Date.now() + 10_000; connections.some((c) => c.status !== "ready") && Date.now() < deadline; ) {
+        for (const deadline = Date.now() + 10_000; connections.some((c) => c.status !== "ready") && Date.now() < deadline;) {
             await new Promise((resolve) => setTimeout(resolve, 100));
         }
         const errors = cache.counters.redisErrors;

@@ -14,7 +14,13 @@ function problemsOf(env: Record<string, string>): string[] {
 describe("the shop's configuration", () => {
     it("runs on the embedded defaults with nothing set", () => {
         const config = readConfig({});
-        expect(config).toMatchObject({ port: 8080, databases: undefined, modules: expect.arrayContaining(["catalog", "web", "gateway"]), region: "local", logLevel: "info" });
+        expect(config).toMatchObject({
+            port: 8080,
+            databases: undefined,
+            modules: expect.arrayContaining(["catalog", "web", "gateway"]),
+            region: "local",
+            logLevel: "info",
+        });
         expect(config.sessionSecretGenerated).toBe(true);
         expect(config.sessionSecret).toHaveLength(64);
     });
@@ -46,12 +52,27 @@ describe("the shop's configuration", () => {
         expect(config.databases?.users.password).toBe("users-secret");
         expect(config.databases?.orders.password).toBe("main-secret");
         expect(config.commentShardPassword).toBe("shard-secret");
-        expect(readConfig({ SHOP_DATABASE_URL: "postgres://shop@writer/shop", SHOP_DATABASE_PASSWORD: "main-secret", SHOP_COMMENT_SHARD_URLS: "postgres://shop@c0/comments" }).commentShardPassword).toBe("main-secret");
+        expect(
+            readConfig({
+                SHOP_DATABASE_URL: "postgres://shop@writer/shop",
+                SHOP_DATABASE_PASSWORD: "main-secret",
+                SHOP_COMMENT_SHARD_URLS: "postgres://shop@c0/comments",
+            }).commentShardPassword,
+        ).toBe("main-secret");
     });
 
     it("refuses a password for a database that is not configured", () => {
-        const problems = problemsOf({ SHOP_DATABASE_URL: "postgres://shop@writer/shop", SHOP_DATABASE_PASSWORD_CATALOG: "x", SHOP_COMMENT_SHARD_PASSWORD: "y", SHOP_SEARCH_PASSWORD: "z" });
-        expect(problems).toEqual(["SHOP_DATABASE_PASSWORD_CATALOG: needs SHOP_DATABASE_URL_CATALOG", "SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS", "SHOP_SEARCH_PASSWORD: needs SHOP_SEARCH_URL"]);
+        const problems = problemsOf({
+            SHOP_DATABASE_URL: "postgres://shop@writer/shop",
+            SHOP_DATABASE_PASSWORD_CATALOG: "x",
+            SHOP_COMMENT_SHARD_PASSWORD: "y",
+            SHOP_SEARCH_PASSWORD: "z",
+        });
+        expect(problems).toEqual([
+            "SHOP_DATABASE_PASSWORD_CATALOG: needs SHOP_DATABASE_URL_CATALOG",
+            "SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS",
+            "SHOP_SEARCH_PASSWORD: needs SHOP_SEARCH_URL",
+        ]);
     });
 
     it("reads modules, service URLs, region and secrets", () => {
@@ -63,7 +84,13 @@ describe("the shop's configuration", () => {
             SHOP_REDIS_URL: "rediss://cache.example:6379",
             PORT: "9000",
         });
-        expect(config).toMatchObject({ modules: ["catalog", "search"], serviceUrls: { orders: "http://orders.shop.svc:8080" }, region: "eu-west-1", port: 9000, redisUrl: "rediss://cache.example:6379" });
+        expect(config).toMatchObject({
+            modules: ["catalog", "search"],
+            serviceUrls: { orders: "http://orders.shop.svc:8080" },
+            region: "eu-west-1",
+            port: 9000,
+            redisUrl: "rediss://cache.example:6379",
+        });
         expect(config.sessionSecretGenerated).toBe(false);
     });
 

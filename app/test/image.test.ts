@@ -37,7 +37,8 @@ describe("the shop's image", () => {
     it("holds the compiled shop and its production dependencies only", () => {
         expect(fs.existsSync(inImage("dist/main.js"))).toBe(true);
         expect(fs.existsSync(inImage("src"))).toBe(false);
-        for (const needed of ["fastify", "pg", "@electric-sql/pglite", "prom-client"]) expect([needed, fs.existsSync(inImage(`node_modules/${needed}`))]).toEqual([needed, true]);
+        for (const needed of ["fastify", "pg", "@electric-sql/pglite", "prom-client"])
+            expect([needed, fs.existsSync(inImage(`node_modules/${needed}`))]).toEqual([needed, true]);
         const app = JSON.parse(fs.readFileSync(path.join(repoRoot, "app", "package.json"), "utf8"));
         const root = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
         const unwanted = [...Object.keys(app.devDependencies), ...Object.keys(root.devDependencies), ...Object.keys(root.dependencies)];
@@ -66,7 +67,7 @@ describe("the shop's image", () => {
                     return false;
                 }
             };
-            for (const deadline = Date.now() + 60_000; !healthy(); ) {
+            for (const deadline = Date.now() + 60_000; !healthy();) {
                 if (shop.exitCode !== null || Date.now() > deadline) throw new Error(`the image's command did not become healthy: ${stderr}`);
                 await new Promise((resolve) => setTimeout(resolve, 250));
             }

@@ -10,7 +10,14 @@ import { RunningShop, ShopClient, startShop } from "./support/shop";
 describe("payments by month", () => {
     let server: PostgresServer;
     let shop: RunningShop;
-    const partitions = () => server.psql("shop", "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'payments'::regclass").trim().split(",");
+    const partitions = () =>
+        server
+            .psql(
+                "shop",
+                "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'payments'::regclass",
+            )
+            .trim()
+            .split(",");
     const monthName = (offset: number) => {
         const d = new Date();
         const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
@@ -43,7 +50,10 @@ describe("payments by month", () => {
     it("moves rows out of the default partition when their month is made late", async () => {
         const far = new Date();
         far.setUTCMonth(far.getUTCMonth() + 6, 15);
-        server.psql("shop", `INSERT INTO payments (idempotency_key, order_id, amount_cents, approved, charged_at) VALUES ('future-charge', 0, 100, true, '${far.toISOString()}')`);
+        server.psql(
+            "shop",
+            `INSERT INTO payments (idempotency_key, order_id, amount_cents, approved, charged_at) VALUES ('future-charge', 0, 100, true, '${far.toISOString()}')`,
+        );
         expect(server.psql("shop", "SELECT tableoid::regclass FROM payments WHERE idempotency_key = 'future-charge'").trim()).toBe("payments_default");
         const made = await ensurePaymentPartitions(shop.stores.orders, far, 0);
         expect(made).toEqual([monthName(6)]);

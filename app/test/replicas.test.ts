@@ -15,12 +15,13 @@ describe("reads on a streaming replica", () => {
     let database: ReplicatedDatabase;
 
     const until = async (condition: () => boolean | Promise<boolean>, what: string) => {
-        for (const deadline = Date.now() + 15_000; !(await condition()); ) {
+        for (const deadline = Date.now() + 15_000; !(await condition());) {
             if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
             await new Promise((resolve) => setTimeout(resolve, 100));
         }
     };
-    const commentsOf = async (client: ShopClient, productId: number) => ((await client.request("GET", `/api/products/${productId}/comments`)).data.items as { body: string }[]).map((c) => c.body);
+    const commentsOf = async (client: ShopClient, productId: number) =>
+        ((await client.request("GET", `/api/products/${productId}/comments`)).data.items as { body: string }[]).map((c) => c.body);
 
     beforeAll(async () => {
         primary = await startPostgres();

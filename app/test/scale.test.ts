@@ -24,7 +24,10 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         env = { SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_REDIS_URL: redisServer.url };
         // One after the other: the first migrates and seeds, under its advisory lock either way.
         shops = [await startShopProcess({ ...env, SHOP_REGION: "a" }), await startShopProcess({ ...env, SHOP_REGION: "b" })];
-        nginx = await startNginx({ upstream: { servers: shops.map((s) => ({ address: `127.0.0.1:${s.port}` })) }, rateLimit: { requestsPerSecond: 10_000, burst: 10_000 } });
+        nginx = await startNginx({
+            upstream: { servers: shops.map((s) => ({ address: `127.0.0.1:${s.port}` })) },
+            rateLimit: { requestsPerSecond: 10_000, burst: 10_000 },
+        });
         front = `http://127.0.0.1:${nginx.port}`;
         redis = new Redis(redisServer.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
         redis.on("error", () => undefined);
@@ -88,7 +91,9 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         }
         expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
         expect(statuses.slice(10)).toEqual([429, 429]);
-        const right = await (await new ShopClient(shops[1].url).open()).request("POST", "/api/session", { json: { email: "guarded@example.com", password: "correct horse battery" } });
+        const right = await (
+            await new ShopClient(shops[1].url).open()
+        ).request("POST", "/api/session", { json: { email: "guarded@example.com", password: "correct horse battery" } });
         expect(right.status).toBe(429);
         expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
         await redis.del((await redis.keys("attempts:*"))[0]);
@@ -110,7 +115,9 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         // Each client retries with its own key until it gets an answer that is not an outage.
         const checkout = async (buyer: ShopClient, i: number) => {
             for (let attempt = 0; attempt < 100; attempt++) {
-                const response = await buyer.request("POST", "/api/checkout", { headers: { "idempotency-key": `crash-order-${i}` } }).catch(() => ({ status: 0, data: undefined }));
+                const response = await buyer
+                    .request("POST", "/api/checkout", { headers: { "idempotency-key": `crash-order-${i}` } })
+                    .catch(() => ({ status: 0, data: undefined }));
                 if (![0, 502, 503, 504].includes(response.status)) return response;
                 retries++;
                 await new Promise((resolve) => setTimeout(resolve, 100));
@@ -134,7 +141,10 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
             expect(orders.data[0].status).toBe("paid");
         }
         expect((await (await fetch(`${shops[1].url}/api/products/${productId}`)).json()).stock).toBe(stockBefore - 20);
-        const charges = postgres.psql("shop", "SELECT count(*) FROM payments c JOIN orders o ON o.id = c.order_id WHERE o.idempotency_key LIKE 'crash-order-%'");
+        const charges = postgres.psql(
+            "shop",
+            "SELECT count(*) FROM payments c JOIN orders o ON o.id = c.order_id WHERE o.idempotency_key LIKE 'crash-order-%'",
+        );
         expect(charges.trim()).toBe("20");
     });
 
@@ -143,7 +153,14 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         let running = true;
         const load = (async () => {
             for (let i = 0; running; i++) {
-                const batch = await Promise.all(Array.from({ length: 8 }, (_, j) => fetch(`${front}/products/${1 + ((i * 8 + j) % 300)}`).then((r) => r.status, () => 0)));
+                const batch = await Promise.all(
+                    Array.from({ length: 8 }, (_, j) =>
+                        fetch(`${front}/products/${1 + ((i * 8 + j) % 300)}`).then(
+                            (r) => r.status,
+                            () => 0,
+                        ),
+                    ),
+                );
                 statuses.push(...batch);
             }
         })();
@@ -162,13 +179,15 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         // Back in use: fresh product reads land in Redis again.
         await fetch(`${front}/api/products/777`);
         await fetch(`${front}/api/products/777`);
-        for (const deadline = Date.now() + 5000; !(await redis.exists("product:777").catch(() => 0)) && Date.now() < deadline; ) {
+        for (const deadline = Date.now() + 5000; !(await redis.exists("product:777").catch(() => 0)) && Date.now() < deadline;) {
             await new Promise((resolve) => setTimeout(resolve, 200));
             await fetch(`${front}/api/products/777`);
         }
         expect(await redis.exists("product:777")).toBe(1);
         // The outage was seen, and answered from the database (nginx may have sent it all to one instance).
-        const errors = await Promise.all(shops.map(async (shop) => Number((await (await fetch(`${shop.url}/metrics`)).text()).match(/shop_cache_redis_errors_total (\d+)/)?.[1] ?? 0)));
+        const errors = await Promise.all(
+            shops.map(async (shop) => Number((await (await fetch(`${shop.url}/metrics`)).text()).match(/shop_cache_redis_errors_total (\d+)/)?.[1] ?? 0)),
+        );
         expect(errors.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     });
 });

@@ -17,7 +17,11 @@ async function serve(statuses: number[]): Promise<{ url: string; hits: () => num
         response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ status }));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return {
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        hits: () => hits,
+        close: () => new Promise((resolve) => server.close(() => resolve())),
+    };
 }
 
 const get = { method: "GET", path: "/api/products/1", headers: {} };

@@ -16,7 +16,8 @@ describe("the shop split into services behind a gateway", () => {
     let commerce: ShopProcess;
     let gateway: ShopProcess;
 
-    const breakerOf = async (service: string) => Number((await (await fetch(`${gateway.url}/metrics`)).text()).match(new RegExp(`shop_service_breaker_open\\{service="${service}"\\} ([0-9.]+)`))?.[1]);
+    const breakerOf = async (service: string) =>
+        Number((await (await fetch(`${gateway.url}/metrics`)).text()).match(new RegExp(`shop_service_breaker_open\\{service="${service}"\\} ([0-9.]+)`))?.[1]);
 
     beforeAll(async () => {
         server = await startPostgres();
@@ -75,7 +76,7 @@ describe("the shop split into services behind a gateway", () => {
 
         catalog = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "catalog,search" }, port);
         // After the open period, one trial call closes the breaker again.
-        for (const deadline = Date.now() + 15_000; (await visitor.request("GET", "/api/products/10")).status !== 200; ) {
+        for (const deadline = Date.now() + 15_000; (await visitor.request("GET", "/api/products/10")).status !== 200;) {
             if (Date.now() > deadline) throw new Error("the catalog routes did not recover");
             await new Promise((resolve) => setTimeout(resolve, 250));
         }

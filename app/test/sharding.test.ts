@@ -60,6 +60,11 @@ describe("comments on three shards", () => {
         // No second seed after the restart: the counts add up to the seed and the six reviews.
         expect(shardNames.map((name) => count(name)).reduce((a, b) => a + b, 0)).toBe(406);
         const latest = (await reader.request("GET", "/api/comments/latest")).data as { body: string }[];
-        expect(latest.slice(0, 6).map((c) => c.body).sort()).toEqual(products.map((id) => `Review of ${id}`).sort());
+        expect(
+            latest
+                .slice(0, 6)
+                .map((c) => c.body)
+                .sort(),
+        ).toEqual(products.map((id) => `Review of ${id}`).sort());
     });
 });

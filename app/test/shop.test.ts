@@ -135,8 +135,13 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             const key = "checkout-key-0001";
             const order = await c.request("POST", "/api/checkout", { headers: { "idempotency-key": key } });
             expect(order.status).toBe(200);
-            expect(order.data).toMatchObject({ status: "paid", items: [expect.objectContaining({ productId: 2, quantity: 2 }), expect.objectContaining({ productId: 3, quantity: 1 })] });
-            expect(order.data.totalCents).toBe(order.data.items.reduce((s: number, i: { unitPriceCents: number; quantity: number }) => s + i.unitPriceCents * i.quantity, 0));
+            expect(order.data).toMatchObject({
+                status: "paid",
+                items: [expect.objectContaining({ productId: 2, quantity: 2 }), expect.objectContaining({ productId: 3, quantity: 1 })],
+            });
+            expect(order.data.totalCents).toBe(
+                order.data.items.reduce((s: number, i: { unitPriceCents: number; quantity: number }) => s + i.unitPriceCents * i.quantity, 0),
+            );
             expect([await stockOf(2), await stockOf(3)]).toEqual([before[0] - 2, before[1] - 1]);
             expect((await c.request("GET", "/api/cart")).data.count).toBe(0);
 
@@ -181,12 +186,14 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             const productId = 11;
             await shop.stores.catalog.query("UPDATE products SET stock = 5 WHERE id = $1", [productId]);
             await shop.app.shop.catalog.forget([productId]);
-            const buyers = await Promise.all(Array.from({ length: 20 }, async () => {
-                const c = await client();
-                await c.register(email());
-                await c.request("POST", "/api/cart/items", { json: { productId } });
-                return c;
-            }));
+            const buyers = await Promise.all(
+                Array.from({ length: 20 }, async () => {
+                    const c = await client();
+                    await c.register(email());
+                    await c.request("POST", "/api/cart/items", { json: { productId } });
+                    return c;
+                }),
+            );
             const results = await Promise.all(buyers.map((c, i) => c.request("POST", "/api/checkout", { headers: { "idempotency-key": `last-items-${i}` } })));
             const statuses = results.map((r) => r.status).sort();
             expect(statuses.filter((s) => s === 200)).toHaveLength(5);
@@ -199,7 +206,10 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
                 [productId],
             );
             expect([Number(sold.rows[0].quantity), Number(sold.rows[0].charges)]).toEqual([5, 5]);
-            const reserved = await shop.stores.catalog.query<{ n: string }>("SELECT coalesce(sum(quantity), 0) AS n FROM stock_reservations WHERE product_id = $1", [productId]);
+            const reserved = await shop.stores.catalog.query<{ n: string }>(
+                "SELECT coalesce(sum(quantity), 0) AS n FROM stock_reservations WHERE product_id = $1",
+                [productId],
+            );
             expect(Number(reserved.rows[0].n)).toBe(5);
         });
 
@@ -209,7 +219,9 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             const c = await client();
             await c.register(email());
             await c.request("POST", "/api/cart/items", { json: { productId, quantity: 2 } });
-            const results = await Promise.all(Array.from({ length: 10 }, () => c.request("POST", "/api/checkout", { headers: { "idempotency-key": "same-key-times-ten" } })));
+            const results = await Promise.all(
+                Array.from({ length: 10 }, () => c.request("POST", "/api/checkout", { headers: { "idempotency-key": "same-key-times-ten" } })),
+            );
             expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
             expect(new Set(results.map((r) => r.data.id)).size).toBe(1);
             const orderId = results[0].data.id;
@@ -296,16 +308,20 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
 
         // An embedded database belongs to one process, so this is for real servers only.
         (multiInstance ? it : it.skip)("applies migrations once when several instances start at once", async () => {
-                const url = await server!.createDatabase("race");
-                const shops = await Promise.all([startShop({ SHOP_DATABASE_URL: url }), startShop({ SHOP_DATABASE_URL: url }), startShop({ SHOP_DATABASE_URL: url })]);
-                try {
-                    const applied = await shops[0].stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM schema_migrations");
-                    expect(Number(applied.rows[0].n)).toBe(5);
-                    const products = await shops[0].stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM products");
-                    expect(Number(products.rows[0].n)).toBe(12 * productsPerCategory);
-                } finally {
-                    await Promise.all(shops.map((s) => s.close()));
-                }
-            });
+            const url = await server!.createDatabase("race");
+            const shops = await Promise.all([
+                startShop({ SHOP_DATABASE_URL: url }),
+                startShop({ SHOP_DATABASE_URL: url }),
+                startShop({ SHOP_DATABASE_URL: url }),
+            ]);
+            try {
+                const applied = await shops[0].stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM schema_migrations");
+                expect(Number(applied.rows[0].n)).toBe(5);
+                const products = await shops[0].stores.catalog.query<{ n: string }>("SELECT count(*) AS n FROM products");
+                expect(Number(products.rows[0].n)).toBe(12 * productsPerCategory);
+            } finally {
+                await Promise.all(shops.map((s) => s.close()));
+            }
+        });
     });
 });

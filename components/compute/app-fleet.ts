@@ -64,14 +64,27 @@ export class AppFleet extends pulumi.ComponentResource {
 
     constructor(name: string, args: AppFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         const port = args.port ?? 8080;
-        const size = { instanceType: args.instanceType ?? "t3.small", minSize: args.minSize ?? 2, maxSize: args.maxSize ?? 10, targetCpuPercent: args.targetCpuPercent ?? 50 };
+        const size = {
+            instanceType: args.instanceType ?? "t3.small",
+            minSize: args.minSize ?? 2,
+            maxSize: args.maxSize ?? 10,
+            targetCpuPercent: args.targetCpuPercent ?? 50,
+        };
         const environment = args.environment ?? {};
         const secrets = args.secrets ?? {};
         const names = [...Object.keys(environment), ...Object.keys(secrets)];
         fleetProblems(new Problems(), { ...size, subnetIds: args.subnetIds, allowedSecurityGroups: args.allowedSecurityGroups })
             .check(!isIntIn(port, 1, 65535), `port must be an integer from 1 to 65535 (got ${port})`)
-            .check(names.some((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)), `environment and secrets names must be upper-case variable names (got ${names.filter((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)).join(", ")})`)
-            .check(Object.keys(secrets).some((n) => n in environment), `a variable is both plain and secret: ${Object.keys(secrets).filter((n) => n in environment).join(", ")}`)
+            .check(
+                names.some((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)),
+                `environment and secrets names must be upper-case variable names (got ${names.filter((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)).join(", ")})`,
+            )
+            .check(
+                Object.keys(secrets).some((n) => n in environment),
+                `a variable is both plain and secret: ${Object.keys(secrets)
+                    .filter((n) => n in environment)
+                    .join(", ")}`,
+            )
             .check("PORT" in environment, "PORT comes from port, not environment")
             .throwIfAny("AppFleet", name);
         super("shop:compute:AppFleet", name, {}, opts);
@@ -98,13 +111,25 @@ export class AppFleet extends pulumi.ComponentResource {
                 }),
             );
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns), region, account]).apply(([logArn, arns, r, accountId]) =>
-            policyDocument([
-                { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
-                ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
-                ...(shared ? [{ Action: "ssm:GetParametersByPath", Resource: [`arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`, `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`] }] : []),
-            ]),
-        );
+        const inlinePolicy = pulumi
+            .all([logGroup.arn, pulumi.all(secretArns), region, account])
+            .apply(([logArn, arns, r, accountId]) =>
+                policyDocument([
+                    { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
+                    ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
+                    ...(shared
+                        ? [
+                              {
+                                  Action: "ssm:GetParametersByPath",
+                                  Resource: [
+                                      `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`,
+                                      `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`,
+                                  ],
+                              },
+                          ]
+                        : []),
+                ]),
+            );
 
         const { group, securityGroup, role } = fleet(
             name,

@@ -42,8 +42,12 @@ ${registry ? `aws ecr get-login-password --region ${shellQuote(args.region)} | d
 # The environment contract; secrets only in this root-only file, never in the launch template.
 env_file=/etc/shop.env
 ${envFile}
-${args.sharedConfig ? `${readSharedConfig(args.sharedConfig, args.region)}
-` : ""}${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}
+${
+    args.sharedConfig
+        ? `${readSharedConfig(args.sharedConfig, args.region)}
+`
+        : ""
+}${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}
 docker run -d --name shop --restart always --env-file "$env_file" \\
   -p ${args.port}:${args.port} --stop-timeout 30 \\${args.rdsCertificates ? `\n  ${mountRdsCertificates("/etc/shop-certs/rds-ca.pem")} \\` : ""}
   --log-driver awslogs --log-opt awslogs-region=${shellQuote(args.region)} --log-opt awslogs-group=${shellQuote(args.logGroupName)} \\
@@ -53,7 +57,8 @@ docker run -d --name shop --restart always --env-file "$env_file" \\
 
 /** Shell lines that append every parameter under the path to the env file, as NAME=value. */
 function readSharedConfig(shared: { path: string; version: string }, region: string): string {
-    if (!/^\/[A-Za-z0-9_.\/-]+$/.test(shared.path)) throw new Error(`renderAppUserData: sharedConfig.path must be an SSM path (got ${JSON.stringify(shared.path)})`);
+    if (!/^\/[A-Za-z0-9_.\/-]+$/.test(shared.path))
+        throw new Error(`renderAppUserData: sharedConfig.path must be an SSM path (got ${JSON.stringify(shared.path)})`);
     return `# Shared configuration from SSM Parameter Store, version ${shared.version.replace(/[^a-f0-9]/g, "")}.
 aws ssm get-parameters-by-path --region ${shellQuote(region)} --path ${shellQuote(shared.path)} --recursive \\
   --query 'Parameters[].[Name,Value]' --output text > /etc/shop.shared

@@ -17,10 +17,18 @@ const envName = /^[A-Z_][A-Z0-9_]*$/;
 
 export function envFileProblems(env: ShopEnvironment): string[] {
     return [
-        ...[...Object.keys(env.environment), ...Object.keys(env.secrets)].filter((k) => !envName.test(k)).map((k) => `${k} is not an environment variable name`),
-        ...Object.entries(env.environment).filter(([, v]) => /[\n\r\0]/.test(v)).map(([k]) => `${k} has a line break`),
-        ...Object.keys(env.secrets).filter((k) => k in env.environment).map((k) => `${k} is both plain and secret`),
-        ...Object.entries(env.secrets).filter(([, s]) => s.jsonKey !== undefined && !/^[A-Za-z0-9_]+$/.test(s.jsonKey)).map(([k]) => `${k}: jsonKey must be a plain key`),
+        ...[...Object.keys(env.environment), ...Object.keys(env.secrets)]
+            .filter((k) => !envName.test(k))
+            .map((k) => `${k} is not an environment variable name`),
+        ...Object.entries(env.environment)
+            .filter(([, v]) => /[\n\r\0]/.test(v))
+            .map(([k]) => `${k} has a line break`),
+        ...Object.keys(env.secrets)
+            .filter((k) => k in env.environment)
+            .map((k) => `${k} is both plain and secret`),
+        ...Object.entries(env.secrets)
+            .filter(([, s]) => s.jsonKey !== undefined && !/^[A-Za-z0-9_]+$/.test(s.jsonKey))
+            .map(([k]) => `${k}: jsonKey must be a plain key`),
     ];
 }
 

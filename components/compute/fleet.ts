@@ -43,13 +43,19 @@ export interface FleetArgs {
 }
 
 /** Checks fleet sizes, for the components that build on the fleet. */
-export function fleetProblems(problems: Problems, args: Pick<FleetArgs, "minSize" | "maxSize" | "targetCpuPercent" | "instanceType" | "subnetIds" | "allowedSecurityGroups">): Problems {
+export function fleetProblems(
+    problems: Problems,
+    args: Pick<FleetArgs, "minSize" | "maxSize" | "targetCpuPercent" | "instanceType" | "subnetIds" | "allowedSecurityGroups">,
+): Problems {
     return problems
         .check(!isIntIn(args.minSize, 0, 1000), `minSize must be an integer from 0 to 1000 (got ${args.minSize})`)
         .check(!isIntIn(args.maxSize, 1, 1000), `maxSize must be an integer from 1 to 1000 (got ${args.maxSize})`)
         .check(args.maxSize < args.minSize, `maxSize (${args.maxSize}) must not be below minSize (${args.minSize})`)
         .check(!(args.targetCpuPercent > 0 && args.targetCpuPercent <= 100), `targetCpuPercent must be above 0 and at most 100 (got ${args.targetCpuPercent})`)
-        .check(!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(args.instanceType), `instanceType must be an EC2 instance type such as t3.small (got ${JSON.stringify(args.instanceType)})`)
+        .check(
+            !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(args.instanceType),
+            `instanceType must be an EC2 instance type such as t3.small (got ${JSON.stringify(args.instanceType)})`,
+        )
         .check(args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
         .check(Object.keys(args.allowedSecurityGroups).length === 0, "allowedSecurityGroups must name at least one security group");
 }
@@ -62,31 +68,65 @@ export function fleetProblems(problems: Problems, args: Pick<FleetArgs, "minSize
  * target-tracking scaling on CPU, and a rolling instance refresh whenever the launch
  * template changes (new user data, a new AMI).
  */
-export function fleet(name: string, args: FleetArgs, parent: pulumi.Resource): { group: aws.autoscaling.Group; securityGroup: aws.ec2.SecurityGroup; role: aws.iam.Role } {
+export function fleet(
+    name: string,
+    args: FleetArgs,
+    parent: pulumi.Resource,
+): { group: aws.autoscaling.Group; securityGroup: aws.ec2.SecurityGroup; role: aws.iam.Role } {
     const opts = { parent };
     const tags = args.tags;
 
-    const securityGroup = new aws.ec2.SecurityGroup(name, { vpcId: args.vpcId, description: `${name}: ${args.port} from the named groups`, tags: { ...tags, Name: name } }, opts);
+    const securityGroup = new aws.ec2.SecurityGroup(
+        name,
+        { vpcId: args.vpcId, description: `${name}: ${args.port} from the named groups`, tags: { ...tags, Name: name } },
+        opts,
+    );
     for (const [key, source] of Object.entries(args.allowedSecurityGroups)) {
         new aws.vpc.SecurityGroupIngressRule(
             `${name}-from-${key}`,
-            { securityGroupId: securityGroup.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort: args.port, toPort: args.port, description: `from ${key}` },
+            {
+                securityGroupId: securityGroup.id,
+                referencedSecurityGroupId: source,
+                ipProtocol: "tcp",
+                fromPort: args.port,
+                toPort: args.port,
+                description: `from ${key}`,
+            },
             opts,
         );
         if (args.healthPort !== undefined) {
             new aws.vpc.SecurityGroupIngressRule(
                 `${name}-health-from-${key}`,
-                { securityGroupId: securityGroup.id, referencedSecurityGroupId: source, ipProtocol: "tcp", fromPort: args.healthPort, toPort: args.healthPort, description: `health checks from ${key}` },
+                {
+                    securityGroupId: securityGroup.id,
+                    referencedSecurityGroupId: source,
+                    ipProtocol: "tcp",
+                    fromPort: args.healthPort,
+                    toPort: args.healthPort,
+                    description: `health checks from ${key}`,
+                },
                 opts,
             );
         }
     }
     // HTTPS out for packages, images, SSM, Secrets Manager and logs (through NAT); other ports only inside the VPC.
-    new aws.vpc.SecurityGroupEgressRule(`${name}-out-https`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS" }, opts);
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-out-https`,
+        { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "HTTPS" },
+        opts,
+    );
     for (const port of new Set(args.egressInVpc)) {
-        new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `VPC ${port}` }, opts);
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-out-${port}`,
+            { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `VPC ${port}` },
+            opts,
+        );
         for (const [peer, cidr] of Object.entries(args.egressPeers ?? {})) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}-${peer}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: cidr, description: `${peer} ${port}` }, opts);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-out-${port}-${peer}`,
+                { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: cidr, description: `${peer} ${port}` },
+                opts,
+            );
         }
     }
 
@@ -105,11 +145,16 @@ export function fleet(name: string, args: FleetArgs, parent: pulumi.Resource): {
             iamInstanceProfile: { arn: profile.arn },
             vpcSecurityGroupIds: [securityGroup.id, ...(args.extraSecurityGroupIds ?? [])],
             metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: args.metadataHopLimit },
-            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: args.rootVolumeGiB, deleteOnTermination: "true" } }],
+            blockDeviceMappings: [
+                { deviceName: "/dev/xvda", ebs: { encrypted: "true", volumeType: "gp3", volumeSize: args.rootVolumeGiB, deleteOnTermination: "true" } },
+            ],
             userData: pulumi.output(args.userData).apply((script) => Buffer.from(script).toString("base64")),
             monitoring: { enabled: true },
             updateDefaultVersion: true,
-            tagSpecifications: [{ resourceType: "instance", tags: { ...tags, Name: name } }, { resourceType: "volume", tags }],
+            tagSpecifications: [
+                { resourceType: "instance", tags: { ...tags, Name: name } },
+                { resourceType: "volume", tags },
+            ],
             tags,
         },
         opts,
@@ -140,7 +185,10 @@ export function fleet(name: string, args: FleetArgs, parent: pulumi.Resource): {
         {
             autoscalingGroupName: group.name,
             policyType: "TargetTrackingScaling",
-            targetTrackingConfiguration: { predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" }, targetValue: args.targetCpuPercent },
+            targetTrackingConfiguration: {
+                predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+                targetValue: args.targetCpuPercent,
+            },
         },
         opts,
     );

@@ -52,7 +52,12 @@ export class NginxFleet extends pulumi.ComponentResource {
     readonly healthCheckPort?: number;
 
     constructor(name: string, args: NginxFleetArgs, opts?: pulumi.ComponentResourceOptions) {
-        const size = { instanceType: args.instanceType ?? "t3.small", minSize: args.minSize ?? 2, maxSize: args.maxSize ?? 6, targetCpuPercent: args.targetCpuPercent ?? 60 };
+        const size = {
+            instanceType: args.instanceType ?? "t3.small",
+            minSize: args.minSize ?? 2,
+            maxSize: args.maxSize ?? 6,
+            targetCpuPercent: args.targetCpuPercent ?? 60,
+        };
         // A proxy-protocol listener cannot answer the NLB's plain HTTP health check: a second port does.
         const healthPort = args.behind === "nlb-proxy-protocol" ? nginxHealthPort : undefined;
         // Checked now with a stand-in for a DNS name not known yet; rendered once it is.
@@ -70,7 +75,10 @@ export class NginxFleet extends pulumi.ComponentResource {
         problems.throwIfAny("NginxFleet", name);
         super("shop:compute:NginxFleet", name, {}, opts);
 
-        const nginxConf = "servers" in upstream ? pulumi.output(renderNginxConf(confArgs(""))) : pulumi.output(upstream.dnsName).apply((dnsName) => renderNginxConf(confArgs(dnsName)));
+        const nginxConf =
+            "servers" in upstream
+                ? pulumi.output(renderNginxConf(confArgs("")))
+                : pulumi.output(upstream.dnsName).apply((dnsName) => renderNginxConf(confArgs(dnsName)));
         const upstreamPorts = "servers" in args.upstream ? args.upstream.servers.map((s) => Number(s.address.split(":").pop())) : [args.upstream.port];
         const { group, securityGroup } = fleet(
             name,

@@ -30,7 +30,6 @@ export interface ServerUserDataArgs {
     rdsCertificates?: boolean;
 }
 
-
 /** Images of the server's helpers, pinned so a reboot or a replacement never upgrades them silently. */
 export const postgresImage = "docker.io/library/postgres:16.6";
 export const caddyImage = "docker.io/library/caddy:2.8.4";
@@ -77,21 +76,25 @@ mount -a
 mkdir -p /srv/shop/postgres
 
 ${
-        external
-            ? `dnf install -y jq
+    external
+        ? `dnf install -y jq
 # The environment contract; secrets only in this root-only file, never in the user data.
 ${renderEnvFile("/srv/shop/shop.env", shopEnvironment, region)}
 ${rdsCertificates ? `${fetchRdsCertificates("/srv/shop/certs/rds-ca.pem")}\n` : ""}`
-            : `# The database password is made on the box, once, and lives only on the encrypted data volume.
+        : `# The database password is made on the box, once, and lives only on the encrypted data volume.
 if [ ! -s /srv/shop/db-password ]; then
   (umask 077; openssl rand -hex 24 > /srv/shop/db-password)
 fi
 chown 999:999 /srv/shop/db-password
 (umask 077; printf 'SHOP_DATABASE_PASSWORD=%s\\n' "$(cat /srv/shop/db-password)" > /srv/shop/shop.env)`
-    }
-${registry ? `
+}
+${
+    registry
+        ? `
 aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${registry}
-` : ""}
+`
+        : ""
+}
 docker network inspect shop >/dev/null 2>&1 || docker network create shop
 docker rm -f shop-db shop shop-proxy >/dev/null 2>&1 || true
 
@@ -111,11 +114,15 @@ docker run -d --name shop --restart unless-stopped --network shop \\
   ${external ? "" : "-e SHOP_DATABASE_URL=postgres://shop@shop-db:5432/shop "}--env-file /srv/shop/shop.env \\${rdsCertificates ? `\n  ${mountRdsCertificates("/srv/shop/certs/rds-ca.pem")} \\` : ""}
   ${domain ? "" : `-p 80:${containerPort} `}${logging("shop")} \\
   ${image}
-${domain ? `
+${
+    domain
+        ? `
 mkdir -p /srv/shop/caddy
 docker run -d --name shop-proxy --restart unless-stopped --network shop \\
   -p 80:80 -p 443:443 -v /srv/shop/caddy:/data \\
   ${logging("proxy")} \\
   ${caddyImage} caddy reverse-proxy --from ${domain} --to shop:${containerPort}
-` : ""}`;
+`
+        : ""
+}`;
 }

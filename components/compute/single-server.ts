@@ -82,15 +82,62 @@ export class SingleServer extends pulumi.ComponentResource {
             parent,
         );
         // Only the web ports, over IPv4 and IPv6. No SSH: administration is through SSM Session Manager.
-        for (const [port, label] of [[80, "http"], [443, "https"]] as const) {
-            new aws.vpc.SecurityGroupIngressRule(`${name}-${label}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `${label} from the internet` }, parent);
-            new aws.vpc.SecurityGroupIngressRule(`${name}-${label}-v6`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv6: "::/0", description: `${label} from the internet (IPv6)` }, parent);
+        for (const [port, label] of [
+            [80, "http"],
+            [443, "https"],
+        ] as const) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-${label}`,
+                {
+                    securityGroupId: securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: "0.0.0.0/0",
+                    description: `${label} from the internet`,
+                },
+                parent,
+            );
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-${label}-v6`,
+                {
+                    securityGroupId: securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv6: "::/0",
+                    description: `${label} from the internet (IPv6)`,
+                },
+                parent,
+            );
             // Outbound web only: packages, container images, SSM, CloudWatch Logs, ACME.
-            new aws.vpc.SecurityGroupEgressRule(`${name}-${label}-out`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `${label} to the internet` }, parent);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-${label}-out`,
+                {
+                    securityGroupId: securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: "0.0.0.0/0",
+                    description: `${label} to the internet`,
+                },
+                parent,
+            );
         }
 
         for (const port of new Set(args.egressInVpc?.ports ?? [])) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-vpc-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.egressInVpc!.cidr, description: `VPC ${port}` }, parent);
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-vpc-${port}`,
+                {
+                    securityGroupId: securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: args.egressInVpc!.cidr,
+                    description: `VPC ${port}`,
+                },
+                parent,
+            );
         }
 
         const logGroup = new aws.cloudwatch.LogGroup(name, { retentionInDays: args.logRetentionDays ?? 14, tags }, parent);
@@ -119,19 +166,36 @@ export class SingleServer extends pulumi.ComponentResource {
             // Exactly the secrets named, read at boot into a root-only file.
             new aws.iam.RolePolicy(
                 `${name}-secrets`,
-                { role: role.id, policy: pulumi.all(secretArns).apply((arns) => policyDocument([{ Action: "secretsmanager:GetSecretValue", Resource: arns }])) },
+                {
+                    role: role.id,
+                    policy: pulumi.all(secretArns).apply((arns) => policyDocument([{ Action: "secretsmanager:GetSecretValue", Resource: arns }])),
+                },
                 parent,
             );
         }
         const profile = new aws.iam.InstanceProfile(name, { role: role.name, tags }, parent);
 
-        const dataVolume = serverDataVolume(this, name, { availabilityZone: args.availabilityZone, dataVolumeGiB, protectData: args.protectData ?? false, tags });
+        const dataVolume = serverDataVolume(this, name, {
+            availabilityZone: args.availabilityZone,
+            dataVolumeGiB,
+            protectData: args.protectData ?? false,
+            tags,
+        });
 
         const region = aws.getRegionOutput({}, parent).region;
         const userData = pulumi
             .all([region, logGroup.name, dataVolume.id, pulumi.output(args.shopEnvironment)])
             .apply(([r, logGroupName, dataVolumeId, shopEnvironment]) =>
-                renderServerUserData({ image: args.image, containerPort, region: r, logGroupName, dataVolumeId, domain: args.domain, shopEnvironment, rdsCertificates: args.rdsCertificates }),
+                renderServerUserData({
+                    image: args.image,
+                    containerPort,
+                    region: r,
+                    logGroupName,
+                    dataVolumeId,
+                    domain: args.domain,
+                    shopEnvironment,
+                    rdsCertificates: args.rdsCertificates,
+                }),
             );
 
         const instance = new aws.ec2.Instance(
@@ -199,9 +263,18 @@ function serverDataVolume(
 export class RetiredSingleServer extends pulumi.ComponentResource {
     readonly dataVolumeId: pulumi.Output<string>;
 
-    constructor(name: string, args: Pick<SingleServerArgs, "availabilityZone" | "dataVolumeGiB" | "protectData" | "tags">, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: Pick<SingleServerArgs, "availabilityZone" | "dataVolumeGiB" | "protectData" | "tags">,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("shop:compute:SingleServer", name, {}, opts);
-        const volume = serverDataVolume(this, name, { availabilityZone: args.availabilityZone, dataVolumeGiB: args.dataVolumeGiB ?? 20, protectData: args.protectData ?? false, tags: args.tags ?? {} });
+        const volume = serverDataVolume(this, name, {
+            availabilityZone: args.availabilityZone,
+            dataVolumeGiB: args.dataVolumeGiB ?? 20,
+            protectData: args.protectData ?? false,
+            tags: args.tags ?? {},
+        });
         this.dataVolumeId = volume.id;
         this.registerOutputs({ dataVolumeId: this.dataVolumeId });
     }

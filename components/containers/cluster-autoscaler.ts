@@ -55,7 +55,11 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                         Resource: "*",
                     },
                     // Changes only to the groups EKS tagged for this cluster's node groups.
-                    { Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"], Resource: "*", Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned" } } },
+                    {
+                        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                        Resource: "*",
+                        Condition: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${args.clusterName}`]: "owned" } },
+                    },
                 ],
                 tags: args.tags,
             },
@@ -74,7 +78,11 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                     { apiGroups: [""], resources: ["pods/status"], verbs: ["update"] },
                     { apiGroups: [""], resources: ["endpoints"], resourceNames: ["cluster-autoscaler"], verbs: ["get", "update"] },
                     { apiGroups: [""], resources: ["nodes"], verbs: ["watch", "list", "get", "update"] },
-                    { apiGroups: [""], resources: ["namespaces", "pods", "services", "replicationcontrollers", "persistentvolumeclaims", "persistentvolumes"], verbs: read },
+                    {
+                        apiGroups: [""],
+                        resources: ["namespaces", "pods", "services", "replicationcontrollers", "persistentvolumeclaims", "persistentvolumes"],
+                        verbs: read,
+                    },
                     { apiGroups: ["apps"], resources: ["statefulsets", "replicasets", "daemonsets"], verbs: read },
                     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ["watch", "list"] },
                     { apiGroups: ["storage.k8s.io"], resources: ["storageclasses", "csinodes", "csidrivers", "csistoragecapacities"], verbs: read },
@@ -87,7 +95,11 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
         );
         new k8s.rbac.v1.ClusterRoleBinding(
             name,
-            { metadata: { labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects: [{ kind: "ServiceAccount", name: account, namespace }] },
+            {
+                metadata: { labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: account, namespace }],
+            },
             parent,
         );
         const role = new k8s.rbac.v1.Role(
@@ -96,14 +108,23 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
                 metadata: { namespace, labels },
                 rules: [
                     { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "list", "watch"] },
-                    { apiGroups: [""], resources: ["configmaps"], resourceNames: ["cluster-autoscaler-status", "cluster-autoscaler-priority-expander"], verbs: ["delete", "get", "update", "watch"] },
+                    {
+                        apiGroups: [""],
+                        resources: ["configmaps"],
+                        resourceNames: ["cluster-autoscaler-status", "cluster-autoscaler-priority-expander"],
+                        verbs: ["delete", "get", "update", "watch"],
+                    },
                 ],
             },
             parent,
         );
         new k8s.rbac.v1.RoleBinding(
             name,
-            { metadata: { namespace, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects: [{ kind: "ServiceAccount", name: account, namespace }] },
+            {
+                metadata: { namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: account, namespace }],
+            },
             parent,
         );
         new k8s.apps.v1.Deployment(

@@ -87,11 +87,24 @@ export class EksCluster extends pulumi.ComponentResource {
         const publicCidrs = args.publicAccessCidrs ?? [];
 
         const clusterRole = new aws.iam.Role(`${name}-cluster`, { assumeRolePolicy: assumableBy("eks.amazonaws.com"), tags }, parent);
-        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster`, { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" }, parent);
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-cluster`,
+            { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
+            parent,
+        );
         const kmsKeyArn =
-            args.kmsKeyArn ?? new aws.kms.Key(`${name}-secrets`, { description: `Kubernetes secrets of ${args.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags }, parent).arn;
+            args.kmsKeyArn ??
+            new aws.kms.Key(
+                `${name}-secrets`,
+                { description: `Kubernetes secrets of ${args.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
+                parent,
+            ).arn;
         // Made before the cluster, so that its retention applies from the first log line (EKS would make it without one).
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays ?? 30, tags }, parent);
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-control-plane`,
+            { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: args.logRetentionDays ?? 30, tags },
+            parent,
+        );
 
         const cluster = new aws.eks.Cluster(
             name,
@@ -124,7 +137,12 @@ export class EksCluster extends pulumi.ComponentResource {
             const entry = new aws.eks.AccessEntry(`${name}-admin-${i}`, { clusterName: cluster.name, principalArn, type: "STANDARD", tags }, parent);
             return new aws.eks.AccessPolicyAssociation(
                 `${name}-admin-${i}`,
-                { clusterName: cluster.name, principalArn: entry.principalArn, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } },
+                {
+                    clusterName: cluster.name,
+                    principalArn: entry.principalArn,
+                    policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                    accessScope: { type: "cluster" },
+                },
                 parent,
             );
         });
@@ -132,7 +150,14 @@ export class EksCluster extends pulumi.ComponentResource {
         // Add-ons the nodes need before they can become ready: networking and pod credentials.
         const podIdentityAgent = new aws.eks.Addon(
             `${name}-eks-pod-identity-agent`,
-            { clusterName: cluster.name, addonName: "eks-pod-identity-agent", addonVersion: addonVersions["eks-pod-identity-agent"], resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags },
+            {
+                clusterName: cluster.name,
+                addonName: "eks-pod-identity-agent",
+                addonVersion: addonVersions["eks-pod-identity-agent"],
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags,
+            },
             parent,
         );
         const cniRole = new aws.iam.Role(`${name}-vpc-cni`, { assumeRolePolicy: podIdentityTrust, tags }, parent);
@@ -153,13 +178,21 @@ export class EksCluster extends pulumi.ComponentResource {
         );
         const kubeProxy = new aws.eks.Addon(
             `${name}-kube-proxy`,
-            { clusterName: cluster.name, addonName: "kube-proxy", addonVersion: addonVersions["kube-proxy"], resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags },
+            {
+                clusterName: cluster.name,
+                addonName: "kube-proxy",
+                addonVersion: addonVersions["kube-proxy"],
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags,
+            },
             parent,
         );
 
         const nodeRole = new aws.iam.Role(`${name}-node`, { assumeRolePolicy: assumableBy("ec2.amazonaws.com"), tags }, parent);
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
-            (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, parent),
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, parent),
         );
         const nodeAccess = new aws.eks.AccessEntry(`${name}-node`, { clusterName: cluster.name, principalArn: nodeRole.arn, type: "EC2_LINUX", tags }, parent);
         this.nodeRoleArn = nodeRole.arn;
@@ -171,7 +204,12 @@ export class EksCluster extends pulumi.ComponentResource {
                     description: `Nodes of ${args.clusterName}/${key}`,
                     // IMDSv2 only, one hop: pods cannot reach the node's credentials; they get their own through Pod Identity.
                     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-                    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: group.diskGiB ?? 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+                    blockDeviceMappings: [
+                        {
+                            deviceName: "/dev/xvda",
+                            ebs: { volumeSize: group.diskGiB ?? 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+                        },
+                    ],
                     // Groups named here replace EKS's default, so the cluster's own group is named too.
                     vpcSecurityGroupIds: args.nodeSecurityGroupIds?.length ? [this.clusterSecurityGroupId, ...args.nodeSecurityGroupIds] : undefined,
                     tagSpecifications: [
@@ -209,14 +247,27 @@ export class EksCluster extends pulumi.ComponentResource {
         // CoreDNS runs as pods: it becomes healthy only once there are nodes.
         new aws.eks.Addon(
             `${name}-coredns`,
-            { clusterName: cluster.name, addonName: "coredns", addonVersion: addonVersions.coredns, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags },
+            {
+                clusterName: cluster.name,
+                addonName: "coredns",
+                addonVersion: addonVersions.coredns,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags,
+            },
             { ...parent, dependsOn: nodeGroups },
         );
 
         this.kubeconfig = pulumi.secret(
-            pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) => kubeconfigFor(clusterName, endpoint, ca.data ?? "", args.region)),
+            pulumi
+                .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
+                .apply(([clusterName, endpoint, ca]) => kubeconfigFor(clusterName, endpoint, ca.data ?? "", args.region)),
         );
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { ...parent, dependsOn: [...admins, ...nodeGroups] });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { ...parent, dependsOn: [...admins, ...nodeGroups] },
+        );
 
         if (args.loadBalancerController ?? true) {
             const serviceAccount = "aws-load-balancer-controller";
@@ -233,14 +284,25 @@ export class EksCluster extends pulumi.ComponentResource {
                     repositoryOpts: { repo: loadBalancerControllerChart.repo },
                     namespace: "kube-system",
                     // Region and VPC given, since the controller cannot read them from the node's metadata (one hop).
-                    values: { clusterName: cluster.name, region: args.region, vpcId: args.vpcId, replicaCount: 2, serviceAccount: { create: true, name: serviceAccount } },
+                    values: {
+                        clusterName: cluster.name,
+                        region: args.region,
+                        vpcId: args.vpcId,
+                        replicaCount: 2,
+                        serviceAccount: { create: true, name: serviceAccount },
+                    },
                     atomic: true,
                 },
                 { ...parent, provider: this.provider, dependsOn: [controllerRole, ...nodeGroups] },
             );
         }
 
-        this.registerOutputs({ clusterName: this.clusterName, endpoint: this.endpoint, clusterSecurityGroupId: this.clusterSecurityGroupId, kubeconfig: this.kubeconfig });
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            endpoint: this.endpoint,
+            clusterSecurityGroupId: this.clusterSecurityGroupId,
+            kubeconfig: this.kubeconfig,
+        });
     }
 }
 
@@ -270,10 +332,17 @@ export function kubeconfigFor(clusterName: string, endpoint: string, certificate
 
 function validate(name: string, args: EksClusterArgs): void {
     const problems = new Problems();
-    problems.check(!/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(args.clusterName), `clusterName: expected 1-100 letters, digits, - and _, starting with a letter or digit (got "${args.clusterName}")`);
+    problems.check(
+        !/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(args.clusterName),
+        `clusterName: expected 1-100 letters, digits, - and _, starting with a letter or digit (got "${args.clusterName}")`,
+    );
     problems.check(!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region), `region: expected an AWS region such as us-east-1 (got "${args.region}")`);
     problems.check(args.privateSubnetIds.length < 2, `privateSubnetIds: EKS needs subnets in at least two zones (got ${args.privateSubnetIds.length})`);
-    if (args.kubernetesVersion !== undefined) problems.check(!/^1\.\d{2}$/.test(args.kubernetesVersion), `kubernetesVersion: expected a minor version such as ${kubernetesVersion} (got "${args.kubernetesVersion}")`);
+    if (args.kubernetesVersion !== undefined)
+        problems.check(
+            !/^1\.\d{2}$/.test(args.kubernetesVersion),
+            `kubernetesVersion: expected a minor version such as ${kubernetesVersion} (got "${args.kubernetesVersion}")`,
+        );
     for (const cidr of args.publicAccessCidrs ?? []) {
         problems.check(!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr), `publicAccessCidrs: "${cidr}" is not an IPv4 CIDR`);
         problems.check(cidr.endsWith("/0"), `publicAccessCidrs: "${cidr}" opens the API endpoint to the whole internet; list the networks that need it`);
@@ -285,10 +354,17 @@ function validate(name: string, args: EksClusterArgs): void {
         problems.check(!/^[a-z][a-z0-9-]{0,30}$/.test(key), `${at}: the key must be lowercase letters, digits and -, at most 31 characters`);
         problems.check(group.instanceTypes.length === 0, `${at}.instanceTypes: at least one instance type is needed`);
         const desired = group.desiredSize ?? group.minSize;
-        problems.check(!isIntIn(group.minSize, 0, 1000) || !isIntIn(group.maxSize, 1, 1000), `${at}: minSize must be 0-1000 and maxSize 1-1000 (got ${group.minSize} and ${group.maxSize})`);
-        problems.check(!(group.minSize <= desired && desired <= group.maxSize), `${at}: expected minSize ≤ desiredSize ≤ maxSize (got ${group.minSize} ≤ ${desired} ≤ ${group.maxSize})`);
+        problems.check(
+            !isIntIn(group.minSize, 0, 1000) || !isIntIn(group.maxSize, 1, 1000),
+            `${at}: minSize must be 0-1000 and maxSize 1-1000 (got ${group.minSize} and ${group.maxSize})`,
+        );
+        problems.check(
+            !(group.minSize <= desired && desired <= group.maxSize),
+            `${at}: expected minSize ≤ desiredSize ≤ maxSize (got ${group.minSize} ≤ ${desired} ≤ ${group.maxSize})`,
+        );
         if (group.diskGiB !== undefined) problems.check(!isIntIn(group.diskGiB, 20, 16384), `${at}.diskGiB: expected 20-16384 (got ${group.diskGiB})`);
     }
-    if (args.logRetentionDays !== undefined) problems.check(!isIntIn(args.logRetentionDays, 1, 3653), `logRetentionDays: expected 1-3653 (got ${args.logRetentionDays})`);
+    if (args.logRetentionDays !== undefined)
+        problems.check(!isIntIn(args.logRetentionDays, 1, 3653), `logRetentionDays: expected 1-3653 (got ${args.logRetentionDays})`);
     problems.throwIfAny("EksCluster", name);
 }

@@ -9,7 +9,11 @@ import { Statement } from "../iam";
 const ownTag = "elbv2.k8s.aws/cluster";
 const taggedByController = { Null: { [`aws:ResourceTag/${ownTag}`]: "false" } };
 const createdByController = { Null: { [`aws:RequestTag/${ownTag}`]: "false" } };
-const loadBalancerArns = ["arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*", "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*", "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*"];
+const loadBalancerArns = [
+    "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
+    "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
+    "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
+];
 
 export const loadBalancerControllerStatements: Statement[] = [
     {

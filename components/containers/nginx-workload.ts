@@ -81,7 +81,11 @@ export class NginxWorkload extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/part-of": "shop-evolution" };
         const metadata = { namespace: args.namespace, labels };
 
-        const config = new k8s.core.v1.ConfigMap(name, { metadata, immutable: true, data: { "nginx.conf": renderNginxConf(kubernetesNginxConf(args)) } }, parent);
+        const config = new k8s.core.v1.ConfigMap(
+            name,
+            { metadata, immutable: true, data: { "nginx.conf": renderNginxConf(kubernetesNginxConf(args)) } },
+            parent,
+        );
         const deployment = restrictedDeployment(
             name,
             {
@@ -125,16 +129,18 @@ export class NginxWorkload extends pulumi.ComponentResource {
             {
                 metadata: {
                     ...metadata,
-                    annotations: bound ? {} : {
-                        "service.beta.kubernetes.io/aws-load-balancer-scheme": args.scheme ?? "internet-facing",
-                        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-                        "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*",
-                        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
-                        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(healthPort),
-                        "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/healthz",
-                        "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
-                        "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "deregistration_delay.timeout_seconds=15",
-                    },
+                    annotations: bound
+                        ? {}
+                        : {
+                              "service.beta.kubernetes.io/aws-load-balancer-scheme": args.scheme ?? "internet-facing",
+                              "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                              "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol": "*",
+                              "service.beta.kubernetes.io/aws-load-balancer-healthcheck-protocol": "HTTP",
+                              "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port": String(healthPort),
+                              "service.beta.kubernetes.io/aws-load-balancer-healthcheck-path": "/healthz",
+                              "service.beta.kubernetes.io/aws-load-balancer-attributes": "load_balancing.cross_zone.enabled=true",
+                              "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "deregistration_delay.timeout_seconds=15",
+                          },
                 },
                 spec: bound
                     ? { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] }

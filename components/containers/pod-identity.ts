@@ -32,6 +32,10 @@ export function podIdentityRole(name: string, args: PodIdentityArgs, opts: pulum
     for (const [i, arn] of (args.managedPolicyArns ?? []).entries()) {
         new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn: arn }, opts);
     }
-    new aws.eks.PodIdentityAssociation(name, { clusterName: args.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn, tags: args.tags }, opts);
+    new aws.eks.PodIdentityAssociation(
+        name,
+        { clusterName: args.clusterName, namespace: args.namespace, serviceAccount: args.serviceAccount, roleArn: role.arn, tags: args.tags },
+        opts,
+    );
     return role;
 }

@@ -37,7 +37,15 @@ export interface ShopImageArgs {
 }
 
 /** The files the shop's image is built from: a change to any of them is a new image. */
-export const defaultImageInputs = ["app/Dockerfile", "app/package.json", "app/tsconfig.json", "app/tsconfig.build.json", "app/src", "package.json", "package-lock.json"];
+export const defaultImageInputs = [
+    "app/Dockerfile",
+    "app/package.json",
+    "app/tsconfig.json",
+    "app/tsconfig.build.json",
+    "app/src",
+    "package.json",
+    "package-lock.json",
+];
 
 const digestReference = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
 
@@ -123,7 +131,12 @@ export class ShopImage extends pulumi.ComponentResource {
             {
                 // Tags are immutable: the tag is the sources' content hash, so the same sources never push twice.
                 imageName: pulumi.interpolate`${repository.repositoryUrl}:${sourceTag(build.context, build.inputs ?? defaultImageInputs)}`,
-                build: { context: build.context, dockerfile: path.join(build.context, build.dockerfile ?? "app/Dockerfile"), platform: build.platform ?? "linux/amd64", builderVersion: "BuilderBuildKit" },
+                build: {
+                    context: build.context,
+                    dockerfile: path.join(build.context, build.dockerfile ?? "app/Dockerfile"),
+                    platform: build.platform ?? "linux/amd64",
+                    builderVersion: "BuilderBuildKit",
+                },
                 registry: { server: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
             },
             parent,
@@ -142,7 +155,9 @@ export function sourceTag(context: string, inputs: string[]): string {
         if (fs.statSync(full).isDirectory()) {
             for (const entry of fs.readdirSync(full).sort()) visit(path.join(relative, entry));
         } else {
-            hash.update(`${relative.split(path.sep).join("/")}\0`).update(fs.readFileSync(full)).update("\0");
+            hash.update(`${relative.split(path.sep).join("/")}\0`)
+                .update(fs.readFileSync(full))
+                .update("\0");
         }
     };
     for (const input of inputs) visit(input);
@@ -152,15 +167,24 @@ export function sourceTag(context: string, inputs: string[]): string {
 function validate(name: string, args: ShopImageArgs): void {
     const problems = new Problems();
     problems.check(!args.build === !args.promote, "exactly one of build (dev) and promote (prod) is needed");
-    if (args.promote !== undefined) problems.check(!digestReference.test(args.promote), `promote: expected an image reference by digest, registry/repository@sha256:<64 hex digits> (got "${args.promote}")`);
+    if (args.promote !== undefined)
+        problems.check(
+            !digestReference.test(args.promote),
+            `promote: expected an image reference by digest, registry/repository@sha256:<64 hex digits> (got "${args.promote}")`,
+        );
     if (args.build) {
         const missing = (args.build.inputs ?? defaultImageInputs).filter((p) => !fs.existsSync(path.join(args.build!.context, p)));
         problems.check(missing.length > 0, `build.context: ${args.build.context} lacks ${missing.join(", ")}`);
         const dockerfile = path.join(args.build.context, args.build.dockerfile ?? "app/Dockerfile");
         problems.check(!fs.existsSync(dockerfile), `build.dockerfile: ${dockerfile} does not exist`);
     }
-    if (args.keepImages !== undefined) problems.check(!isIntIn(args.keepImages, 1, 1000), `keepImages: expected a whole number 1-1000 (got ${args.keepImages})`);
-    if (args.repositoryName !== undefined) problems.check(!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(args.repositoryName) || args.repositoryName.length > 256, `repositoryName: expected lowercase letters, digits and . _ - / separators (got "${args.repositoryName}")`);
+    if (args.keepImages !== undefined)
+        problems.check(!isIntIn(args.keepImages, 1, 1000), `keepImages: expected a whole number 1-1000 (got ${args.keepImages})`);
+    if (args.repositoryName !== undefined)
+        problems.check(
+            !/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(args.repositoryName) || args.repositoryName.length > 256,
+            `repositoryName: expected lowercase letters, digits and . _ - / separators (got "${args.repositoryName}")`,
+        );
     for (const id of args.pullAccountIds ?? []) problems.check(!/^\d{12}$/.test(id), `pullAccountIds: expected 12-digit account ids (got "${id}")`);
     problems.throwIfAny("ShopImage", name);
 }

@@ -74,7 +74,11 @@ export class ShopWorkload extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/name": serviceName, "app.kubernetes.io/part-of": "shop-evolution" };
         const metadata = { namespace: args.namespace, labels };
 
-        const serviceAccount = new k8s.core.v1.ServiceAccount(name, { metadata: { ...metadata, name: serviceName }, automountServiceAccountToken: false }, parent);
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            name,
+            { metadata: { ...metadata, name: serviceName }, automountServiceAccountToken: false },
+            parent,
+        );
         if (args.podIdentity) {
             podIdentityRole(
                 `${name}-pods`,
@@ -134,7 +138,10 @@ export class ShopWorkload extends pulumi.ComponentResource {
         );
         const service = new k8s.core.v1.Service(
             name,
-            { metadata: { ...metadata, name: serviceName }, spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] } },
+            {
+                metadata: { ...metadata, name: serviceName },
+                spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
+            },
             parent,
         );
         budgetAndAutoscaler(name, { namespace: args.namespace, labels, deployment, replicas, cpuTargetPercent: args.cpuTargetPercent ?? 70 }, parent);
@@ -151,7 +158,8 @@ const envName = /^[A-Z][A-Z0-9_]*$/;
 function validate(name: string, args: ShopWorkloadArgs): void {
     const problems = new Problems();
     checkWorkloadArgs(problems, args);
-    if (args.serviceName !== undefined) problems.check(!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(args.serviceName), `serviceName: expected a DNS label (got "${args.serviceName}")`);
+    if (args.serviceName !== undefined)
+        problems.check(!/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(args.serviceName), `serviceName: expected a DNS label (got "${args.serviceName}")`);
     const env = Object.keys(args.env ?? {});
     const secretEnv = Object.keys(args.secretEnv ?? {});
     for (const key of [...env, ...secretEnv]) problems.check(!envName.test(key), `env: "${key}" is not an environment variable name (A-Z, 0-9, _)`);

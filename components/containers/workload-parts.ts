@@ -40,7 +40,13 @@ export const restrictedContainerSecurity: k8s.types.input.core.v1.SecurityContex
  */
 export function restrictedDeployment(
     name: string,
-    args: { namespace: pulumi.Input<string>; labels: Record<string, string>; replicas: Replicas; userId: number; pod: Omit<k8s.types.input.core.v1.PodSpec, "securityContext" | "topologySpreadConstraints"> },
+    args: {
+        namespace: pulumi.Input<string>;
+        labels: Record<string, string>;
+        replicas: Replicas;
+        userId: number;
+        pod: Omit<k8s.types.input.core.v1.PodSpec, "securityContext" | "topologySpreadConstraints">;
+    },
     opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
     return new k8s.apps.v1.Deployment(
@@ -53,7 +59,12 @@ export function restrictedDeployment(
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
                 template: {
                     metadata: { labels: args.labels },
-                    spec: { terminationGracePeriodSeconds: 30, ...args.pod, securityContext: restrictedPodSecurity(args.userId), topologySpreadConstraints: spreadOverZones(args.labels) },
+                    spec: {
+                        terminationGracePeriodSeconds: 30,
+                        ...args.pod,
+                        securityContext: restrictedPodSecurity(args.userId),
+                        topologySpreadConstraints: spreadOverZones(args.labels),
+                    },
                 },
             },
         },
@@ -117,9 +128,13 @@ export function checkWorkloadArgs(problems: Problems, args: { replicas?: Replica
         problems.check(!isIntIn(args.replicas.min, 1, 100), `replicas.min: expected 1-100 (got ${args.replicas.min})`);
         problems.check(!isIntIn(args.replicas.max, Math.max(1, args.replicas.min), 500), `replicas.max: expected replicas.min-500 (got ${args.replicas.max})`);
     }
-    if (args.cpuTargetPercent !== undefined) problems.check(!isIntIn(args.cpuTargetPercent, 10, 95), `cpuTargetPercent: expected 10-95 (got ${args.cpuTargetPercent})`);
+    if (args.cpuTargetPercent !== undefined)
+        problems.check(!isIntIn(args.cpuTargetPercent, 10, 95), `cpuTargetPercent: expected 10-95 (got ${args.cpuTargetPercent})`);
     if (args.resources) {
         problems.check(!quantity.cpu.test(args.resources.cpu), `resources.cpu: expected a CPU quantity such as 250m (got "${args.resources.cpu}")`);
-        problems.check(!quantity.memory.test(args.resources.memory), `resources.memory: expected a memory quantity such as 512Mi (got "${args.resources.memory}")`);
+        problems.check(
+            !quantity.memory.test(args.resources.memory),
+            `resources.memory: expected a memory quantity such as 512Mi (got "${args.resources.memory}")`,
+        );
     }
 }

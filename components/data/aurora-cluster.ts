@@ -142,7 +142,14 @@ export class AuroraCluster extends pulumi.ComponentResource {
         const subnetGroup = new aws.rds.SubnetGroup(name, { subnetIds: args.subnetIds, tags }, parent);
         const securityGroup = serviceSecurityGroup(
             name,
-            { vpcId: args.vpcId, port: 5432, allowedSecurityGroups: args.allowedSecurityGroups, allowedCidrs: args.allowedCidrs, description: "Aurora PostgreSQL: 5432 from the named security groups only", tags },
+            {
+                vpcId: args.vpcId,
+                port: 5432,
+                allowedSecurityGroups: args.allowedSecurityGroups,
+                allowedCidrs: args.allowedCidrs,
+                description: "Aurora PostgreSQL: 5432 from the named security groups only",
+                tags,
+            },
             parent,
         );
         const parameters = new aws.rds.ClusterParameterGroup(
@@ -203,7 +210,13 @@ export class AuroraCluster extends pulumi.ComponentResource {
             { role: monitoringRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
             parent,
         );
-        const instance = (key: string, spec: AuroraInstanceArgs, promotionTier: number, on: { clusterIdentifier: pulumi.Input<string>; subnetGroup: pulumi.Input<string> }, options: pulumi.CustomResourceOptions) =>
+        const instance = (
+            key: string,
+            spec: AuroraInstanceArgs,
+            promotionTier: number,
+            on: { clusterIdentifier: pulumi.Input<string>; subnetGroup: pulumi.Input<string> },
+            options: pulumi.CustomResourceOptions,
+        ) =>
             new aws.rds.ClusterInstance(
                 key,
                 {
@@ -270,7 +283,12 @@ export class AuroraCluster extends pulumi.ComponentResource {
             // A global cluster made from the existing one: turning a regional database global replaces nothing.
             const global = new aws.rds.GlobalCluster(
                 name,
-                { globalClusterIdentifier: `${name}-global`, sourceDbClusterIdentifier: cluster.arn, forceDestroy: !production, deletionProtection: production },
+                {
+                    globalClusterIdentifier: `${name}-global`,
+                    sourceDbClusterIdentifier: cluster.arn,
+                    forceDestroy: !production,
+                    deletionProtection: production,
+                },
                 { parent: this, protect: production, dependsOn: [writer] },
             );
             for (const [key, secondary] of secondaries) {
@@ -356,8 +374,16 @@ export function masterCredential(
 ): SharedCredential & { password: pulumi.Output<string>; secretArn: pulumi.Output<string> } {
     // RDS refuses '/', '@', '"' and spaces in master passwords.
     const password = new random.RandomPassword(`${name}-master`, { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?" }, opts);
-    const secret = new aws.secretsmanager.Secret(`${name}-master`, { description: `Master user of the ${name} Aurora cluster`, kmsKeyId: args.kmsKeyArn, tags: args.tags ?? {} }, opts);
-    new aws.secretsmanager.SecretVersion(`${name}-master`, { secretId: secret.id, secretString: pulumi.jsonStringify({ username: args.username, password: password.result }) }, opts);
+    const secret = new aws.secretsmanager.Secret(
+        `${name}-master`,
+        { description: `Master user of the ${name} Aurora cluster`, kmsKeyId: args.kmsKeyArn, tags: args.tags ?? {} },
+        opts,
+    );
+    new aws.secretsmanager.SecretVersion(
+        `${name}-master`,
+        { secretId: secret.id, secretString: pulumi.jsonStringify({ username: args.username, password: password.result }) },
+        opts,
+    );
     return { password: password.result, secretArn: secret.arn };
 }
 
@@ -370,38 +396,83 @@ function validate(name: string, args: AuroraClusterArgs): void {
     const problems = new Problems()
         .check(Array.isArray(args.subnetIds) && args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
         .check(readerCount > maxReaders, `readers: Aurora allows at most ${maxReaders} (got ${readerCount})`)
-        .check(args.databaseName !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(args.databaseName), `databaseName must be a lower-case identifier (got ${JSON.stringify(args.databaseName)})`)
-        .check(args.masterUsername !== undefined && !/^[a-z][a-z0-9_]{0,15}$/.test(args.masterUsername), `masterUsername must be a lower-case identifier of at most 16 characters (got ${JSON.stringify(args.masterUsername)})`)
+        .check(
+            args.databaseName !== undefined && !/^[a-z][a-z0-9_]{0,62}$/.test(args.databaseName),
+            `databaseName must be a lower-case identifier (got ${JSON.stringify(args.databaseName)})`,
+        )
+        .check(
+            args.masterUsername !== undefined && !/^[a-z][a-z0-9_]{0,15}$/.test(args.masterUsername),
+            `masterUsername must be a lower-case identifier of at most 16 characters (got ${JSON.stringify(args.masterUsername)})`,
+        )
         .check(args.masterUsername === "admin" || args.masterUsername === "postgres", `masterUsername ${args.masterUsername} is reserved by Aurora PostgreSQL`)
-        .check(args.backupRetentionDays !== undefined && !isIntIn(args.backupRetentionDays, 1, 35), `backupRetentionDays must be an integer from 1 to 35 (got ${args.backupRetentionDays})`)
-        .check(secondaryCount > 0 && (args.masterPassword ?? "rds-managed") === "rds-managed", 'secondaries need masterPassword "generated" or a shared credential: RDS does not manage master passwords of global clusters')
-        .check(secondaryCount > 0 && /^db\.t/.test(args.instanceClass ?? "db.r6g.large"), `a global database (secondaries) needs a memory-optimized instance class such as db.r6g.large, not ${args.instanceClass}`)
+        .check(
+            args.backupRetentionDays !== undefined && !isIntIn(args.backupRetentionDays, 1, 35),
+            `backupRetentionDays must be an integer from 1 to 35 (got ${args.backupRetentionDays})`,
+        )
+        .check(
+            secondaryCount > 0 && (args.masterPassword ?? "rds-managed") === "rds-managed",
+            'secondaries need masterPassword "generated" or a shared credential: RDS does not manage master passwords of global clusters',
+        )
+        .check(
+            secondaryCount > 0 && /^db\.t/.test(args.instanceClass ?? "db.r6g.large"),
+            `a global database (secondaries) needs a memory-optimized instance class such as db.r6g.large, not ${args.instanceClass}`,
+        )
         .check(usesServerless && !args.serverlessV2, "serverlessV2 capacity is required when an instance class is db.serverless");
     for (const [where, spec] of Object.entries(instances)) {
-        problems.check(spec.promotionTier !== undefined && !isIntIn(spec.promotionTier, 0, 15), `${where}.promotionTier must be an integer from 0 to 15 (got ${spec.promotionTier})`);
-        problems.check(spec.instanceClass !== undefined && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(spec.instanceClass), `${where}.instanceClass must be an RDS instance class such as db.r6g.large (got ${JSON.stringify(spec.instanceClass)})`);
+        problems.check(
+            spec.promotionTier !== undefined && !isIntIn(spec.promotionTier, 0, 15),
+            `${where}.promotionTier must be an integer from 0 to 15 (got ${spec.promotionTier})`,
+        );
+        problems.check(
+            spec.instanceClass !== undefined && !/^db\.[a-z0-9]+(\.[a-z0-9]+)?$/.test(spec.instanceClass),
+            `${where}.instanceClass must be an RDS instance class such as db.r6g.large (got ${JSON.stringify(spec.instanceClass)})`,
+        );
     }
     if (args.serverlessV2) {
         const { minCapacity, maxCapacity } = args.serverlessV2;
         problems
-            .check(!(minCapacity >= 0 && minCapacity <= 256 && minCapacity * 2 === Math.round(minCapacity * 2)), `serverlessV2.minCapacity must be 0 to 256 in steps of 0.5 (got ${minCapacity})`)
-            .check(!(maxCapacity >= 1 && maxCapacity <= 256 && maxCapacity * 2 === Math.round(maxCapacity * 2)), `serverlessV2.maxCapacity must be 1 to 256 in steps of 0.5 (got ${maxCapacity})`)
+            .check(
+                !(minCapacity >= 0 && minCapacity <= 256 && minCapacity * 2 === Math.round(minCapacity * 2)),
+                `serverlessV2.minCapacity must be 0 to 256 in steps of 0.5 (got ${minCapacity})`,
+            )
+            .check(
+                !(maxCapacity >= 1 && maxCapacity <= 256 && maxCapacity * 2 === Math.round(maxCapacity * 2)),
+                `serverlessV2.maxCapacity must be 1 to 256 in steps of 0.5 (got ${maxCapacity})`,
+            )
             .check(maxCapacity < minCapacity, `serverlessV2.maxCapacity (${maxCapacity}) must not be below minCapacity (${minCapacity})`);
     }
     if (scaling) {
         problems
-            .check(!isIntIn(scaling.minReaders, 0, maxReaders), `readerAutoscaling.minReaders must be an integer from 0 to ${maxReaders} (got ${scaling.minReaders})`)
-            .check(!isIntIn(scaling.maxReaders, 1, maxReaders), `readerAutoscaling.maxReaders must be an integer from 1 to ${maxReaders} (got ${scaling.maxReaders})`)
-            .check(scaling.maxReaders < scaling.minReaders, `readerAutoscaling.maxReaders (${scaling.maxReaders}) must not be below minReaders (${scaling.minReaders})`)
-            .check(readerCount + scaling.maxReaders > maxReaders, `readers (${readerCount}) plus readerAutoscaling.maxReaders (${scaling.maxReaders}) exceed Aurora's ${maxReaders} readers`)
+            .check(
+                !isIntIn(scaling.minReaders, 0, maxReaders),
+                `readerAutoscaling.minReaders must be an integer from 0 to ${maxReaders} (got ${scaling.minReaders})`,
+            )
+            .check(
+                !isIntIn(scaling.maxReaders, 1, maxReaders),
+                `readerAutoscaling.maxReaders must be an integer from 1 to ${maxReaders} (got ${scaling.maxReaders})`,
+            )
+            .check(
+                scaling.maxReaders < scaling.minReaders,
+                `readerAutoscaling.maxReaders (${scaling.maxReaders}) must not be below minReaders (${scaling.minReaders})`,
+            )
+            .check(
+                readerCount + scaling.maxReaders > maxReaders,
+                `readers (${readerCount}) plus readerAutoscaling.maxReaders (${scaling.maxReaders}) exceed Aurora's ${maxReaders} readers`,
+            )
             .check(scaling.target !== undefined && !(scaling.target > 0), `readerAutoscaling.target must be above 0 (got ${scaling.target})`)
-            .check(scaling.metric === "cpu" && scaling.target !== undefined && scaling.target > 100, `readerAutoscaling.target is a CPU percentage: at most 100 (got ${scaling.target})`);
+            .check(
+                scaling.metric === "cpu" && scaling.target !== undefined && scaling.target > 100,
+                `readerAutoscaling.target is a CPU percentage: at most 100 (got ${scaling.target})`,
+            );
     }
     for (const [key, secondary] of Object.entries(args.secondaries ?? {})) {
         for (const problem of admittedProblems(secondary, "database", `secondaries.${key}.`)) problems.check(true, problem);
         problems
             .check(secondary.subnetIds.length < 2, `secondaries.${key}.subnetIds must list subnets in at least two zones (got ${secondary.subnetIds.length})`)
-            .check(secondary.instances !== undefined && Object.keys(secondary.instances).length === 0, `secondaries.${key}.instances must hold at least one instance`);
+            .check(
+                secondary.instances !== undefined && Object.keys(secondary.instances).length === 0,
+                `secondaries.${key}.instances must hold at least one instance`,
+            );
     }
     for (const problem of admittedProblems(args, "database")) problems.check(true, problem);
     problems.throwIfAny("AuroraCluster", name);

@@ -18,9 +18,17 @@ export interface MediaBucketArgs {
 export function mediaBucket(name: string, args: MediaBucketArgs, opts: pulumi.CustomResourceOptions): aws.s3.Bucket {
     const production = args.production ?? false;
     const bucket = new aws.s3.Bucket(name, { forceDestroy: !production, tags: args.tags }, { ...opts, protect: production, retainOnDelete: production });
-    new aws.s3.BucketPublicAccessBlock(name, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, opts);
+    new aws.s3.BucketPublicAccessBlock(
+        name,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        opts,
+    );
     new aws.s3.BucketOwnershipControls(name, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
-    new aws.s3.BucketServerSideEncryptionConfiguration(name, { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] }, opts);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        name,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+        opts,
+    );
     new aws.s3.BucketVersioning(name, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
     new aws.s3.BucketLifecycleConfiguration(
         name,
@@ -38,7 +46,15 @@ export function mediaBucket(name: string, args: MediaBucketArgs, opts: pulumi.Cu
         {
             bucket: bucket.id,
             policy: bucket.arn.apply((arn) =>
-                policyDocument([{ Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }]),
+                policyDocument([
+                    {
+                        Effect: "Deny",
+                        Principal: { AWS: "*" },
+                        Action: "s3:*",
+                        Resource: [arn, `${arn}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ]),
             ),
         },
         opts,

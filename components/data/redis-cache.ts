@@ -106,7 +106,14 @@ export class RedisCache extends pulumi.ComponentResource {
         const subnetGroup = new aws.elasticache.SubnetGroup(name, { subnetIds: args.subnetIds, description: `${name} cache nodes`, tags }, parent);
         const securityGroup = serviceSecurityGroup(
             name,
-            { vpcId: args.vpcId, port, allowedSecurityGroups: args.allowedSecurityGroups, allowedCidrs: args.allowedCidrs, description: "Cache: 6379 from the named security groups only", tags },
+            {
+                vpcId: args.vpcId,
+                port,
+                allowedSecurityGroups: args.allowedSecurityGroups,
+                allowedCidrs: args.allowedCidrs,
+                description: "Cache: 6379 from the named security groups only",
+                tags,
+            },
             parent,
         );
         const parameters = new aws.elasticache.ParameterGroup(
@@ -114,10 +121,7 @@ export class RedisCache extends pulumi.ComponentResource {
             {
                 family: cacheEngines[engine].family,
                 description: "Cache-aside and sessions: evict least recently used keys that have a TTL",
-                parameters: [
-                    { name: "maxmemory-policy", value: "volatile-lru" },
-                    ...(args.shards ? [{ name: "cluster-enabled", value: "yes" }] : []),
-                ],
+                parameters: [{ name: "maxmemory-policy", value: "volatile-lru" }, ...(args.shards ? [{ name: "cluster-enabled", value: "yes" }] : [])],
                 tags,
             },
             parent,
@@ -128,7 +132,11 @@ export class RedisCache extends pulumi.ComponentResource {
         if (args.authToken ?? true) {
             // ElastiCache takes 16-128 printable characters, but not '@', '"' or '/': letters and digits are safe everywhere.
             authToken = new random.RandomPassword(`${name}-auth`, { length: 64, special: false }, parent).result;
-            const secret = new aws.secretsmanager.Secret(`${name}-auth`, { description: `AUTH token of the ${name} cache`, kmsKeyId: args.kmsKeyArn, tags }, parent);
+            const secret = new aws.secretsmanager.Secret(
+                `${name}-auth`,
+                { description: `AUTH token of the ${name} cache`, kmsKeyId: args.kmsKeyArn, tags },
+                parent,
+            );
             new aws.secretsmanager.SecretVersion(`${name}-auth`, { secretId: secret.id, secretString: authToken }, parent);
             this.authSecretArn = secret.arn;
             this.authToken = pulumi.secret(authToken);
@@ -176,7 +184,11 @@ export class RedisCache extends pulumi.ComponentResource {
             for (const [key, secondary] of secondaries) {
                 const there = `${name}-${key}`;
                 const inSecondary = { parent: this, provider: secondary.provider };
-                const secondarySubnets = new aws.elasticache.SubnetGroup(there, { subnetIds: secondary.subnetIds, description: `${name} nodes in ${key}`, tags }, inSecondary);
+                const secondarySubnets = new aws.elasticache.SubnetGroup(
+                    there,
+                    { subnetIds: secondary.subnetIds, description: `${name} nodes in ${key}`, tags },
+                    inSecondary,
+                );
                 const secondaryGroup = serviceSecurityGroup(
                     there,
                     {
@@ -239,12 +251,25 @@ function validate(name: string, args: RedisCacheArgs): void {
         .check(args.shards !== undefined && !isIntIn(args.shards, 1, 500), `shards must be an integer from 1 to 500 (got ${args.shards})`)
         .check(args.shards !== undefined && args.automaticFailover === false, "cluster mode (shards) requires automaticFailover")
         .check((args.authToken ?? true) && args.transitEncryption === false, "an AUTH token requires transitEncryption: ElastiCache sends it only over TLS")
-        .check(!/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(nodeType), `nodeType must be an ElastiCache node type such as cache.r7g.large (got ${JSON.stringify(nodeType)})`)
-        .check(args.snapshotRetentionDays !== undefined && !isIntIn(args.snapshotRetentionDays, 0, 35), `snapshotRetentionDays must be an integer from 0 to 35 (got ${args.snapshotRetentionDays})`)
-        .check(replicas > 0 && args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones when there are replicas (got ${args.subnetIds.length})`)
-        .check(secondaries.length > 0 && /^cache\.t/.test(nodeType), `a global datastore (secondaries) needs a node type of the m or r families, not ${nodeType}`)
+        .check(
+            !/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(nodeType),
+            `nodeType must be an ElastiCache node type such as cache.r7g.large (got ${JSON.stringify(nodeType)})`,
+        )
+        .check(
+            args.snapshotRetentionDays !== undefined && !isIntIn(args.snapshotRetentionDays, 0, 35),
+            `snapshotRetentionDays must be an integer from 0 to 35 (got ${args.snapshotRetentionDays})`,
+        )
+        .check(
+            replicas > 0 && args.subnetIds.length < 2,
+            `subnetIds must list subnets in at least two zones when there are replicas (got ${args.subnetIds.length})`,
+        )
+        .check(
+            secondaries.length > 0 && /^cache\.t/.test(nodeType),
+            `a global datastore (secondaries) needs a node type of the m or r families, not ${nodeType}`,
+        )
         .check(secondaries.length > 2, `secondaries: a global datastore has at most two secondary regions (got ${secondaries.length})`);
     for (const problem of admittedProblems(args, "cache")) problems.check(true, problem);
-    for (const [key, secondary] of secondaries) for (const problem of admittedProblems(secondary, "cache", `secondaries.${key}.`)) problems.check(true, problem);
+    for (const [key, secondary] of secondaries)
+        for (const problem of admittedProblems(secondary, "cache", `secondaries.${key}.`)) problems.check(true, problem);
     problems.throwIfAny("RedisCache", name);
 }

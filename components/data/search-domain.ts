@@ -81,7 +81,14 @@ export class SearchDomain extends pulumi.ComponentResource {
 
         const securityGroup = serviceSecurityGroup(
             name,
-            { vpcId: args.vpcId, port: 443, allowedSecurityGroups: args.allowedSecurityGroups, allowedCidrs: args.allowedCidrs, description: "OpenSearch: 443 from the named security groups only", tags },
+            {
+                vpcId: args.vpcId,
+                port: 443,
+                allowedSecurityGroups: args.allowedSecurityGroups,
+                allowedCidrs: args.allowedCidrs,
+                description: "OpenSearch: 443 from the named security groups only",
+                tags,
+            },
             parent,
         );
 
@@ -92,7 +99,11 @@ export class SearchDomain extends pulumi.ComponentResource {
             { length: 32, minUpper: 1, minLower: 1, minNumeric: 1, minSpecial: 1, overrideSpecial: "!#%*-_=+" },
             parent,
         ).result;
-        const secret = new aws.secretsmanager.Secret(`${name}-master`, { description: `Master user of the ${name} search domain`, kmsKeyId: args.kmsKeyArn, tags }, parent);
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-master`,
+            { description: `Master user of the ${name} search domain`, kmsKeyId: args.kmsKeyArn, tags },
+            parent,
+        );
         new aws.secretsmanager.SecretVersion(
             `${name}-master`,
             { secretId: secret.id, secretString: pulumi.jsonStringify({ username: masterUser, password: masterPassword }) },
@@ -101,7 +112,8 @@ export class SearchDomain extends pulumi.ComponentResource {
 
         const logTypes = { "search-slow": "SEARCH_SLOW_LOGS", "index-slow": "INDEX_SLOW_LOGS", errors: "ES_APPLICATION_LOGS" } as const;
         const logGroups = Object.entries(logTypes).map(
-            ([key, logType]) => [logType, new aws.cloudwatch.LogGroup(`${name}-${key}`, { retentionInDays: args.logRetentionDays ?? 14, tags }, parent)] as const,
+            ([key, logType]) =>
+                [logType, new aws.cloudwatch.LogGroup(`${name}-${key}`, { retentionInDays: args.logRetentionDays ?? 14, tags }, parent)] as const,
         );
         // CloudWatch Logs must let the OpenSearch service write into these groups, and only these.
         const logPolicy = new aws.cloudwatch.LogResourcePolicy(
@@ -159,9 +171,17 @@ export class SearchDomain extends pulumi.ComponentResource {
             name,
             {
                 domainName: domain.domainName,
-                accessPolicies: pulumi.all([domain.arn, pulumi.all(args.accessRoleArns ?? [])]).apply(([arn, roles]) =>
-                    policyDocument([{ Principal: { AWS: roles.length > 0 ? roles : "*" }, Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"], Resource: `${arn}/*` }]),
-                ),
+                accessPolicies: pulumi
+                    .all([domain.arn, pulumi.all(args.accessRoleArns ?? [])])
+                    .apply(([arn, roles]) =>
+                        policyDocument([
+                            {
+                                Principal: { AWS: roles.length > 0 ? roles : "*" },
+                                Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
+                                Resource: `${arn}/*`,
+                            },
+                        ]),
+                    ),
             },
             parent,
         );
@@ -172,7 +192,12 @@ export class SearchDomain extends pulumi.ComponentResource {
         this.securityGroupId = securityGroup.id;
         this.masterUserSecretArn = secret.arn;
         this.masterPassword = pulumi.secret(masterPassword);
-        this.registerOutputs({ endpoint: this.endpoint, domainArn: this.domainArn, securityGroupId: this.securityGroupId, masterUserSecretArn: this.masterUserSecretArn });
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            domainArn: this.domainArn,
+            securityGroupId: this.securityGroupId,
+            masterUserSecretArn: this.masterUserSecretArn,
+        });
     }
 }
 
@@ -181,14 +206,26 @@ function validate(name: string, args: SearchDomainArgs): void {
     const count = args.instanceCount ?? zones;
     new Problems()
         // Autonaming appends 8 characters, and domain names stop at 28.
-        .check(!/^[a-z][a-z0-9-]{2,19}$/.test(name), `the name must be 3-20 lower-case letters, digits or hyphens, starting with a letter (got ${JSON.stringify(name)})`)
+        .check(
+            !/^[a-z][a-z0-9-]{2,19}$/.test(name),
+            `the name must be 3-20 lower-case letters, digits or hyphens, starting with a letter (got ${JSON.stringify(name)})`,
+        )
         .check(!isIntIn(zones, 1, 3), `subnetIds must hold one subnet per zone, 1 to 3 (got ${zones})`)
         .check(!isIntIn(count, 1, 80), `instanceCount must be an integer from 1 to 80 (got ${count})`)
         .check(isIntIn(zones, 1, 3) && Number.isInteger(count) && count % zones !== 0, `instanceCount (${count}) must divide evenly over the ${zones} zones`)
-        .check(args.instanceType !== undefined && !/\.search$/.test(args.instanceType), `instanceType must be an OpenSearch instance type such as r7g.large.search (got ${JSON.stringify(args.instanceType)})`)
-        .check(args.dedicatedMasterType !== undefined && !/\.search$/.test(args.dedicatedMasterType), `dedicatedMasterType must be an OpenSearch instance type (got ${JSON.stringify(args.dedicatedMasterType)})`)
+        .check(
+            args.instanceType !== undefined && !/\.search$/.test(args.instanceType),
+            `instanceType must be an OpenSearch instance type such as r7g.large.search (got ${JSON.stringify(args.instanceType)})`,
+        )
+        .check(
+            args.dedicatedMasterType !== undefined && !/\.search$/.test(args.dedicatedMasterType),
+            `dedicatedMasterType must be an OpenSearch instance type (got ${JSON.stringify(args.dedicatedMasterType)})`,
+        )
         .check(args.volumeGiB !== undefined && !isIntIn(args.volumeGiB, 10, 16384), `volumeGiB must be an integer from 10 to 16384 (got ${args.volumeGiB})`)
-        .check(args.accessRoleArns !== undefined && args.accessRoleArns.length === 0, "accessRoleArns, when given, must name at least one role: the access policy would admit no one")
+        .check(
+            args.accessRoleArns !== undefined && args.accessRoleArns.length === 0,
+            "accessRoleArns, when given, must name at least one role: the access policy would admit no one",
+        )
         .check(admittedProblems(args, "domain").length > 0, admittedProblems(args, "domain").join("; "))
         .throwIfAny("SearchDomain", name);
 }

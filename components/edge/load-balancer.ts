@@ -87,14 +87,60 @@ export class LoadBalancer extends pulumi.ComponentResource {
         );
         for (const port of listenerPorts) {
             if (args.internal) {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `listener ${port} from the VPC` }, parent);
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-in-${port}`,
+                    {
+                        securityGroupId: securityGroup.id,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrIpv4: args.vpcCidr,
+                        description: `listener ${port} from the VPC`,
+                    },
+                    parent,
+                );
             } else {
-                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: "0.0.0.0/0", description: `listener ${port}` }, parent);
-                new aws.vpc.SecurityGroupIngressRule(`${name}-in-${port}-v6`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv6: "::/0", description: `listener ${port} (IPv6)` }, parent);
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-in-${port}`,
+                    {
+                        securityGroupId: securityGroup.id,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrIpv4: "0.0.0.0/0",
+                        description: `listener ${port}`,
+                    },
+                    parent,
+                );
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-in-${port}-v6`,
+                    {
+                        securityGroupId: securityGroup.id,
+                        ipProtocol: "tcp",
+                        fromPort: port,
+                        toPort: port,
+                        cidrIpv6: "::/0",
+                        description: `listener ${port} (IPv6)`,
+                    },
+                    parent,
+                );
             }
         }
-        for (const port of new Set(Object.values(args.targetGroups).flatMap((g) => [g.port, ...(g.healthCheckPort === undefined ? [] : [g.healthCheckPort])]))) {
-            new aws.vpc.SecurityGroupEgressRule(`${name}-out-${port}`, { securityGroupId: securityGroup.id, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: args.vpcCidr, description: `targets on ${port}` }, parent);
+        for (const port of new Set(
+            Object.values(args.targetGroups).flatMap((g) => [g.port, ...(g.healthCheckPort === undefined ? [] : [g.healthCheckPort])]),
+        )) {
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-out-${port}`,
+                {
+                    securityGroupId: securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: args.vpcCidr,
+                    description: `targets on ${port}`,
+                },
+                parent,
+            );
         }
 
         const logDays = args.accessLogDays ?? 30;
@@ -153,7 +199,15 @@ export class LoadBalancer extends pulumi.ComponentResource {
         if (tls) {
             serving = new aws.lb.Listener(
                 `${name}-${alb ? "https" : "tls"}`,
-                { loadBalancerArn: lb.arn, port: 443, protocol: alb ? "HTTPS" : "TLS", certificateArn: args.certificateArn, sslPolicy: tlsPolicy, defaultActions: forward, tags },
+                {
+                    loadBalancerArn: lb.arn,
+                    port: 443,
+                    protocol: alb ? "HTTPS" : "TLS",
+                    certificateArn: args.certificateArn,
+                    sslPolicy: tlsPolicy,
+                    defaultActions: forward,
+                    tags,
+                },
                 parent,
             );
             if (alb) {
@@ -170,7 +224,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 );
             }
         } else {
-            serving = new aws.lb.Listener(`${name}-${alb ? "http" : "tcp"}`, { loadBalancerArn: lb.arn, port: 80, protocol: alb ? "HTTP" : "TCP", defaultActions: forward, tags }, parent);
+            serving = new aws.lb.Listener(
+                `${name}-${alb ? "http" : "tcp"}`,
+                { loadBalancerArn: lb.arn, port: 80, protocol: alb ? "HTTP" : "TCP", defaultActions: forward, tags },
+                parent,
+            );
         }
         for (const [key, route] of Object.entries(args.routes ?? {})) {
             new aws.lb.ListenerRule(
@@ -192,7 +250,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
         this.securityGroupId = securityGroup.id;
         this.targetGroupArns = Object.fromEntries(Object.entries(targetGroups).map(([key, group]) => [key, group.arn]));
         this.url = pulumi.interpolate`${tls ? "https" : "http"}://${lb.dnsName}`;
-        this.registerOutputs({ arn: this.arn, dnsName: this.dnsName, zoneId: this.zoneId, securityGroupId: this.securityGroupId, targetGroupArns: this.targetGroupArns });
+        this.registerOutputs({
+            arn: this.arn,
+            dnsName: this.dnsName,
+            zoneId: this.zoneId,
+            securityGroupId: this.securityGroupId,
+            targetGroupArns: this.targetGroupArns,
+        });
     }
 }
 
@@ -206,18 +270,36 @@ function validate(name: string, args: LoadBalancerArgs, defaultTargetGroup: stri
         .check(!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(args.vpcCidr), `vpcCidr must be an IPv4 CIDR block (got ${JSON.stringify(args.vpcCidr)})`)
         .check(keys.length === 0, "targetGroups must hold at least one target group")
         .check(defaultTargetGroup === undefined && keys.length > 1, `defaultTargetGroup must name one of ${keys.join(", ")} when there are several`)
-        .check(defaultTargetGroup !== undefined && !keys.includes(defaultTargetGroup), `defaultTargetGroup ${JSON.stringify(defaultTargetGroup)} is not one of the targetGroups (${keys.join(", ")})`)
-        .check(args.accessLogDays !== undefined && !isIntIn(args.accessLogDays, 0, 3650), `accessLogDays must be an integer from 0 to 3650 (got ${args.accessLogDays})`);
+        .check(
+            defaultTargetGroup !== undefined && !keys.includes(defaultTargetGroup),
+            `defaultTargetGroup ${JSON.stringify(defaultTargetGroup)} is not one of the targetGroups (${keys.join(", ")})`,
+        )
+        .check(
+            args.accessLogDays !== undefined && !isIntIn(args.accessLogDays, 0, 3650),
+            `accessLogDays must be an integer from 0 to 3650 (got ${args.accessLogDays})`,
+        );
     for (const [key, group] of Object.entries(args.targetGroups)) {
         problems
             .check(!isIntIn(group.port, 1, 65535), `targetGroups.${key}.port must be an integer from 1 to 65535 (got ${group.port})`)
             .check(group.proxyProtocol === true && args.type === "application", `targetGroups.${key}.proxyProtocol is for network load balancers only`)
-            .check(group.healthCheckPath !== undefined && !group.healthCheckPath.startsWith("/"), `targetGroups.${key}.healthCheckPath must start with / (got ${JSON.stringify(group.healthCheckPath)})`)
-            .check(group.healthCheckPort !== undefined && !isIntIn(group.healthCheckPort, 1, 65535), `targetGroups.${key}.healthCheckPort must be an integer from 1 to 65535 (got ${group.healthCheckPort})`)
-            .check(group.deregistrationDelaySeconds !== undefined && !isIntIn(group.deregistrationDelaySeconds, 0, 3600), `targetGroups.${key}.deregistrationDelaySeconds must be 0-3600`)
+            .check(
+                group.healthCheckPath !== undefined && !group.healthCheckPath.startsWith("/"),
+                `targetGroups.${key}.healthCheckPath must start with / (got ${JSON.stringify(group.healthCheckPath)})`,
+            )
+            .check(
+                group.healthCheckPort !== undefined && !isIntIn(group.healthCheckPort, 1, 65535),
+                `targetGroups.${key}.healthCheckPort must be an integer from 1 to 65535 (got ${group.healthCheckPort})`,
+            )
+            .check(
+                group.deregistrationDelaySeconds !== undefined && !isIntIn(group.deregistrationDelaySeconds, 0, 3600),
+                `targetGroups.${key}.deregistrationDelaySeconds must be 0-3600`,
+            )
             .check(!/^[a-z0-9-]{1,12}$/.test(key), `targetGroups key ${JSON.stringify(key)} must be 1-12 lower-case letters, digits or hyphens`)
             // Target group names share the 32-character cap.
-            .check(`${name}-${key}`.length > 24, `targetGroups.${key}: "${name}-${key}" is longer than 24 characters, the most a target group name leaves room for`);
+            .check(
+                `${name}-${key}`.length > 24,
+                `targetGroups.${key}: "${name}-${key}" is longer than 24 characters, the most a target group name leaves room for`,
+            );
     }
     const routes = Object.entries(args.routes ?? {});
     const priorities = routes.map(([, r]) => r.priority);
@@ -226,11 +308,20 @@ function validate(name: string, args: LoadBalancerArgs, defaultTargetGroup: stri
         .check(new Set(priorities).size !== priorities.length, `routes must have distinct priorities (got ${priorities.join(", ")})`);
     for (const [key, route] of routes) {
         problems
-            .check(!keys.includes(route.targetGroup), `routes.${key}.targetGroup ${JSON.stringify(route.targetGroup)} is not one of the targetGroups (${keys.join(", ")})`)
+            .check(
+                !keys.includes(route.targetGroup),
+                `routes.${key}.targetGroup ${JSON.stringify(route.targetGroup)} is not one of the targetGroups (${keys.join(", ")})`,
+            )
             .check(!isIntIn(route.priority, 1, 50000), `routes.${key}.priority must be an integer from 1 to 50000 (got ${route.priority})`)
             // An ALB rule takes five condition values at most.
-            .check(route.pathPatterns.length === 0 || route.pathPatterns.length > 5, `routes.${key}.pathPatterns must hold 1 to 5 patterns (got ${route.pathPatterns.length})`)
-            .check(route.pathPatterns.some((p) => !p.startsWith("/")), `routes.${key}.pathPatterns must start with / (got ${route.pathPatterns.filter((p) => !p.startsWith("/")).join(", ")})`);
+            .check(
+                route.pathPatterns.length === 0 || route.pathPatterns.length > 5,
+                `routes.${key}.pathPatterns must hold 1 to 5 patterns (got ${route.pathPatterns.length})`,
+            )
+            .check(
+                route.pathPatterns.some((p) => !p.startsWith("/")),
+                `routes.${key}.pathPatterns must start with / (got ${route.pathPatterns.filter((p) => !p.startsWith("/")).join(", ")})`,
+            );
     }
     problems.throwIfAny("LoadBalancer", name);
 }

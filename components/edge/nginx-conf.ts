@@ -60,7 +60,13 @@ export function renderNginxConf(args: NginxConfArgs): string {
     const timeouts = { connect: 2, read: 30, send: 30, ...args.timeouts };
     const health = { maxFails: 2, failTimeoutSeconds: 10, ...args.passiveHealth };
     const rate = args.rateLimit ?? { requestsPerSecond: 50, burst: 100 };
-    const paths = { pidFile: "/run/nginx.pid", errorLog: "/var/log/nginx/error.log", accessLog: "/var/log/nginx/access.log", mimeTypes: "/etc/nginx/mime.types", ...args.paths };
+    const paths = {
+        pidFile: "/run/nginx.pid",
+        errorLog: "/var/log/nginx/error.log",
+        accessLog: "/var/log/nginx/access.log",
+        mimeTypes: "/etc/nginx/mime.types",
+        ...args.paths,
+    };
     const proxyProtocol = client.from === "nlb-proxy-protocol";
 
     const realIp =
@@ -76,7 +82,8 @@ export function renderNginxConf(args: NginxConfArgs): string {
             ? [
                   "upstream shop {",
                   ...args.upstream.servers.map(
-                      (s) => `    server ${s.address}${s.weight && s.weight !== 1 ? ` weight=${s.weight}` : ""} max_fails=${health.maxFails} fail_timeout=${health.failTimeoutSeconds}s;`,
+                      (s) =>
+                          `    server ${s.address}${s.weight && s.weight !== 1 ? ` weight=${s.weight}` : ""} max_fails=${health.maxFails} fail_timeout=${health.failTimeoutSeconds}s;`,
                   ),
                   `    keepalive ${keepalive};`,
                   "    keepalive_timeout 60s;",
@@ -84,7 +91,10 @@ export function renderNginxConf(args: NginxConfArgs): string {
               ]
             : [`resolver ${args.upstream.resolver} valid=${args.upstream.resolveEverySeconds ?? 10}s ipv6=off;`];
     // With a variable, nginx resolves the name at request time instead of once at start.
-    const proxyPass = "servers" in args.upstream ? "proxy_pass http://shop;" : `set $shop_upstream http://${args.upstream.dnsName}:${args.upstream.port};\n            proxy_pass $shop_upstream;`;
+    const proxyPass =
+        "servers" in args.upstream
+            ? "proxy_pass http://shop;"
+            : `set $shop_upstream http://${args.upstream.dnsName}:${args.upstream.port};\n            proxy_pass $shop_upstream;`;
     const temp = args.paths?.tempDir
         ? ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `${kind}_temp_path ${args.paths!.tempDir}/${kind};`)
         : [];
@@ -92,7 +102,20 @@ export function renderNginxConf(args: NginxConfArgs): string {
     const healthServer =
         args.healthPort === undefined
             ? []
-            : ["# Health only, without proxy protocol: for probes and load balancer health checks.", "server {", `    listen ${args.healthPort};`, "    access_log off;", "    location = /healthz {", "        default_type text/plain;", '        return 200 "ok\\n";', "    }", "    location / {", "        return 404;", "    }", "}"];
+            : [
+                  "# Health only, without proxy protocol: for probes and load balancer health checks.",
+                  "server {",
+                  `    listen ${args.healthPort};`,
+                  "    access_log off;",
+                  "    location = /healthz {",
+                  "        default_type text/plain;",
+                  '        return 200 "ok\\n";',
+                  "    }",
+                  "    location / {",
+                  "        return 404;",
+                  "    }",
+                  "}",
+              ];
 
     return `# Rendered by shop-evolution (components/edge/nginx-conf.ts). Do not edit by hand.
 worker_processes auto;
@@ -196,17 +219,24 @@ export function nginxConfProblems(args: NginxConfArgs): string[] {
     }
     if (args.clientAddress && args.clientAddress.from !== "direct") {
         check(args.clientAddress.trustedCidrs.length === 0, "clientAddress.trustedCidrs must name the load balancer's networks");
-        for (const cidr of args.clientAddress.trustedCidrs) check(!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(cidr), `trusted CIDR ${JSON.stringify(cidr)} is not a CIDR block`);
+        for (const cidr of args.clientAddress.trustedCidrs)
+            check(!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(cidr), `trusted CIDR ${JSON.stringify(cidr)} is not a CIDR block`);
     }
     if (args.rateLimit) {
         check(!(args.rateLimit.requestsPerSecond >= 1), "rateLimit.requestsPerSecond must be at least 1");
         check(!(Number.isInteger(args.rateLimit.burst) && args.rateLimit.burst >= 0), "rateLimit.burst must be a whole number");
     }
-    check(args.clientMaxBodySize !== undefined && !/^\d+[kKmM]?$/.test(args.clientMaxBodySize), `clientMaxBodySize must be a size such as 1m (got ${JSON.stringify(args.clientMaxBodySize)})`);
+    check(
+        args.clientMaxBodySize !== undefined && !/^\d+[kKmM]?$/.test(args.clientMaxBodySize),
+        `clientMaxBodySize must be a size such as 1m (got ${JSON.stringify(args.clientMaxBodySize)})`,
+    );
     for (const [key, value] of Object.entries(args.paths ?? {})) check(value !== undefined && !confSafe.test(value), `paths.${key} is not a plain path`);
     return problems;
 }
 
 function indent(lines: string[], depth: number): string {
-    return lines.flatMap((l) => l.split("\n")).map((l) => `${"    ".repeat(depth)}${l}`).join("\n");
+    return lines
+        .flatMap((l) => l.split("\n"))
+        .map((l) => `${"    ".repeat(depth)}${l}`)
+        .join("\n");
 }

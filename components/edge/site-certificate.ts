@@ -26,7 +26,10 @@ export class SiteCertificate extends pulumi.ComponentResource {
 
     constructor(name: string, args: SiteCertificateArgs, opts?: pulumi.ComponentResourceOptions) {
         new Problems()
-            .check(!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/.test(args.domain), `domain must be a lower-case DNS name (got ${JSON.stringify(args.domain)})`)
+            .check(
+                !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/.test(args.domain),
+                `domain must be a lower-case DNS name (got ${JSON.stringify(args.domain)})`,
+            )
             .check(Object.keys(args.regions).length === 0, "regions must name at least one region")
             .throwIfAny("SiteCertificate", name);
         super("shop:edge:SiteCertificate", name, {}, opts);
@@ -44,11 +47,22 @@ export class SiteCertificate extends pulumi.ComponentResource {
         const option = certificates[0].certificate.domainValidationOptions.apply((options) => options[0]);
         const record = new aws.route53.Record(
             `${name}-validation`,
-            { zoneId: args.hostedZoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 300, allowOverwrite: true },
+            {
+                zoneId: args.hostedZoneId,
+                name: option.resourceRecordName,
+                type: option.resourceRecordType,
+                records: [option.resourceRecordValue],
+                ttl: 300,
+                allowOverwrite: true,
+            },
             { parent: this },
         );
         for (const { region, provider, certificate } of certificates) {
-            const validated = new aws.acm.CertificateValidation(`${name}-${region}`, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, { parent: this, provider });
+            const validated = new aws.acm.CertificateValidation(
+                `${name}-${region}`,
+                { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },
+                { parent: this, provider },
+            );
             this.certificateArns[region] = validated.certificateArn;
         }
         this.registerOutputs({ certificateArns: this.certificateArns });

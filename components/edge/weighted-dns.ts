@@ -69,7 +69,11 @@ export class WeightedDns extends pulumi.ComponentResource {
             zoneId = aws.route53.getZoneOutput({ name: args.hostedZone.lookup, privateZone: false }, parent).zoneId;
         } else {
             // Deleting a zone loses its delegation: keep it when the stack goes.
-            const zone = new aws.route53.Zone(name, { name: args.hostedZone.create, comment: `${args.recordName}, served from several regions`, tags }, { parent: this, retainOnDelete: true });
+            const zone = new aws.route53.Zone(
+                name,
+                { name: args.hostedZone.create, comment: `${args.recordName}, served from several regions`, tags },
+                { parent: this, retainOnDelete: true },
+            );
             zoneId = zone.zoneId;
             this.nameServers = zone.nameServers;
         }
@@ -124,14 +128,29 @@ function validate(name: string, args: WeightedDnsArgs): void {
         .check(args.targets.length === 0, "targets must hold at least one region")
         .check(duplicates.length > 0, `regions must be unique (repeated: ${duplicates.join(", ")})`)
         .check(mode === "failover" && args.targets.length !== 2, `failover needs exactly two targets, primary then secondary (got ${args.targets.length})`)
-        .check(mode === "weighted" && args.targets.length > 0 && args.targets.every((t) => (t.weight ?? 1) === 0), "at least one weight must be above 0, or no region gets traffic")
-        .check(!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/.test(args.recordName), `recordName must be a lower-case DNS name (got ${JSON.stringify(args.recordName)})`)
-        .check(zoneName !== undefined && args.recordName !== zoneName && !args.recordName.endsWith(`.${zoneName}`), `recordName ${args.recordName} is not inside the zone ${zoneName}`)
-        .check(args.healthCheckPath !== undefined && !args.healthCheckPath.startsWith("/"), `healthCheckPath must start with / (got ${JSON.stringify(args.healthCheckPath)})`);
+        .check(
+            mode === "weighted" && args.targets.length > 0 && args.targets.every((t) => (t.weight ?? 1) === 0),
+            "at least one weight must be above 0, or no region gets traffic",
+        )
+        .check(
+            !/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$/.test(args.recordName),
+            `recordName must be a lower-case DNS name (got ${JSON.stringify(args.recordName)})`,
+        )
+        .check(
+            zoneName !== undefined && args.recordName !== zoneName && !args.recordName.endsWith(`.${zoneName}`),
+            `recordName ${args.recordName} is not inside the zone ${zoneName}`,
+        )
+        .check(
+            args.healthCheckPath !== undefined && !args.healthCheckPath.startsWith("/"),
+            `healthCheckPath must start with / (got ${JSON.stringify(args.healthCheckPath)})`,
+        );
     for (const target of args.targets) {
         problems
             .check(!regionPattern.test(target.region), `targets: ${JSON.stringify(target.region)} is not an AWS region`)
-            .check(target.weight !== undefined && !(Number.isInteger(target.weight) && target.weight >= 0 && target.weight <= 255), `targets.${target.region}.weight must be an integer from 0 to 255 (got ${target.weight})`)
+            .check(
+                target.weight !== undefined && !(Number.isInteger(target.weight) && target.weight >= 0 && target.weight <= 255),
+                `targets.${target.region}.weight must be an integer from 0 to 255 (got ${target.weight})`,
+            )
             .check(!target.dnsName || !target.zoneId, `targets.${target.region} needs the load balancer's dnsName and zoneId`);
     }
     problems.throwIfAny("WeightedDns", name);

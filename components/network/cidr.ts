@@ -19,7 +19,7 @@ export function cidrSubnet(base: string, newBits: number, netNum: number): strin
 export function cidrsOverlap(a: string, b: string): boolean {
     const [x, y] = [parseCidr(a), parseCidr(b)];
     const mask = prefixMask(Math.min(x.prefix, y.prefix));
-    return ((x.address & mask) >>> 0) === ((y.address & mask) >>> 0);
+    return (x.address & mask) >>> 0 === (y.address & mask) >>> 0;
 }
 
 /**

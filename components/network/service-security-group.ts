@@ -34,16 +34,23 @@ export function serviceSecurityGroup(name: string, args: ServiceSecurityGroupArg
 }
 
 /** Problems with the admitted sources of a data service: something must reach it, nothing under two names, and never the world. */
-export function admittedProblems(args: { allowedSecurityGroups: Record<string, unknown>; allowedCidrs?: Record<string, string> }, what: string, prefix = ""): string[] {
+export function admittedProblems(
+    args: { allowedSecurityGroups: Record<string, unknown>; allowedCidrs?: Record<string, string> },
+    what: string,
+    prefix = "",
+): string[] {
     const cidrs = args.allowedCidrs ?? {};
     const problems: string[] = [];
     if (Object.keys(args.allowedSecurityGroups).length + Object.keys(cidrs).length === 0) {
-        problems.push(`${prefix}allowedSecurityGroups must name at least one security group (or allowedCidrs a peered range): nothing else can reach the ${what}`);
+        problems.push(
+            `${prefix}allowedSecurityGroups must name at least one security group (or allowedCidrs a peered range): nothing else can reach the ${what}`,
+        );
     }
     const both = Object.keys(cidrs).filter((k) => k in args.allowedSecurityGroups);
     if (both.length > 0) problems.push(`${prefix}allowedCidrs and allowedSecurityGroups share the keys ${both.join(", ")}: each names one rule`);
     for (const [key, cidr] of Object.entries(cidrs)) {
-        if (!/^(\d{1,3}\.){3}\d{1,3}\/([89]|[12]\d|3[0-2])$/.test(cidr)) problems.push(`${prefix}allowedCidrs.${key} must be an IPv4 range of /8 or narrower (got ${JSON.stringify(cidr)})`);
+        if (!/^(\d{1,3}\.){3}\d{1,3}\/([89]|[12]\d|3[0-2])$/.test(cidr))
+            problems.push(`${prefix}allowedCidrs.${key} must be an IPv4 range of /8 or narrower (got ${JSON.stringify(cidr)})`);
     }
     return problems;
 }

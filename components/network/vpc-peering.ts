@@ -41,7 +41,11 @@ export class VpcPeering extends pulumi.ComponentResource {
             { vpcId: args.requester.vpcId, peerVpcId: args.accepter.vpcId, peerRegion: args.accepter.region, tags: { ...tags, Name: name } },
             parent,
         );
-        const accepted = new aws.ec2.VpcPeeringConnectionAccepter(name, { vpcPeeringConnectionId: connection.id, autoAccept: true, tags: { ...tags, Name: name } }, inAccepter);
+        const accepted = new aws.ec2.VpcPeeringConnectionAccepter(
+            name,
+            { vpcPeeringConnectionId: connection.id, autoAccept: true, tags: { ...tags, Name: name } },
+            inAccepter,
+        );
         const routes = (side: PeeredVpc, to: string, options: pulumi.CustomResourceOptions, label: string) =>
             side.routeTableIds.forEach((routeTableId, i) => {
                 new aws.ec2.Route(`${name}-${label}-${i + 1}`, { routeTableId, destinationCidrBlock: to, vpcPeeringConnectionId: accepted.id }, options);
@@ -67,8 +71,14 @@ function validate(name: string, args: VpcPeeringArgs): void {
     new Problems()
         .check(!valid(args.requester.cidr), `requester.cidr is not an IPv4 CIDR block (got ${JSON.stringify(args.requester.cidr)})`)
         .check(!valid(args.accepter.cidr), `accepter.cidr is not an IPv4 CIDR block (got ${JSON.stringify(args.accepter.cidr)})`)
-        .check(bothValid && cidrsOverlap(args.requester.cidr, args.accepter.cidr), `the VPCs' ranges overlap (${args.requester.cidr} and ${args.accepter.cidr}): peered VPCs need distinct ranges`)
+        .check(
+            bothValid && cidrsOverlap(args.requester.cidr, args.accepter.cidr),
+            `the VPCs' ranges overlap (${args.requester.cidr} and ${args.accepter.cidr}): peered VPCs need distinct ranges`,
+        )
         .check(!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(args.accepter.region), `accepter.region must be an AWS region (got ${JSON.stringify(args.accepter.region)})`)
-        .check(args.requester.routeTableIds.length === 0 || args.accepter.routeTableIds.length === 0, "both sides need at least one route table, or no traffic crosses")
+        .check(
+            args.requester.routeTableIds.length === 0 || args.accepter.routeTableIds.length === 0,
+            "both sides need at least one route table, or no traffic crosses",
+        )
         .throwIfAny("VpcPeering", name);
 }

@@ -64,20 +64,13 @@ export class Vpc extends pulumi.ComponentResource {
         const named = (suffix: string) => ({ ...tags, Name: `${name}-${suffix}` });
         const parent = { parent: this };
 
-        const vpc = new aws.ec2.Vpc(
-            name,
-            { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: name } },
-            parent,
-        );
+        const vpc = new aws.ec2.Vpc(name, { cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: name } }, parent);
 
         // A default security group with no rules: anything that forgets to name its own group gets no traffic.
         new aws.ec2.DefaultSecurityGroup(`${name}-default`, { vpcId: vpc.id, tags: named("default-locked") }, parent);
 
         const zoneNames = aws
-            .getAvailabilityZonesOutput(
-                { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
-                parent,
-            )
+            .getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, parent)
             .names.apply((names) => {
                 if (names.length < azCount) {
                     throw new pulumi.RunError(`Vpc "${name}": azCount is ${azCount} but the region offers ${names.length} zones`);
@@ -100,8 +93,8 @@ export class Vpc extends pulumi.ComponentResource {
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named("igw") }, parent);
         const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: named("public") }, parent);
         new aws.ec2.Route(`${name}-public-internet`, { routeTableId: publicRoutes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, parent);
-        publicSubnets.forEach((s, i) =>
-            new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: s.id, routeTableId: publicRoutes.id }, parent),
+        publicSubnets.forEach(
+            (s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i + 1}`, { subnetId: s.id, routeTableId: publicRoutes.id }, parent),
         );
 
         const natCount = { none: 0, single: 1, "per-az": azCount }[natMode];
@@ -127,8 +120,8 @@ export class Vpc extends pulumi.ComponentResource {
 
         // Isolated subnets share a table with no route out of the VPC.
         const isolatedRoutes = new aws.ec2.RouteTable(`${name}-isolated`, { vpcId: vpc.id, tags: named("isolated") }, parent);
-        isolatedSubnets.forEach((s, i) =>
-            new aws.ec2.RouteTableAssociation(`${name}-isolated-${i + 1}`, { subnetId: s.id, routeTableId: isolatedRoutes.id }, parent),
+        isolatedSubnets.forEach(
+            (s, i) => new aws.ec2.RouteTableAssociation(`${name}-isolated-${i + 1}`, { subnetId: s.id, routeTableId: isolatedRoutes.id }, parent),
         );
 
         const region = aws.getRegionOutput({}, parent).region;

@@ -33,7 +33,12 @@ export function businessSplit(
                     [`SHOP_DATABASE_READER_URLS_${domain}`, db.readerUrlIn(region)],
                 ]),
             ),
-            secrets: Object.fromEntries(entries.map(([domain, db]) => [`SHOP_DATABASE_PASSWORD_${domain}`, { secretArn: db.cluster.secretArn, jsonKey: "password", value: db.cluster.masterPassword }])),
+            secrets: Object.fromEntries(
+                entries.map(([domain, db]) => [
+                    `SHOP_DATABASE_PASSWORD_${domain}`,
+                    { secretArn: db.cluster.secretArn, jsonKey: "password", value: db.cluster.masterPassword },
+                ]),
+            ),
             egressPorts: [5432],
             rdsCertificates: true,
         }),

@@ -26,11 +26,20 @@ export function sharedCache(config: StackConfig, home: ServingCell, others: Serv
             replicas: config.sizing.cacheReplicas,
             production: config.protectData,
             logRetentionDays: config.sizing.logRetentionDays,
-            secondaries: others.length > 0
-                ? Object.fromEntries(
-                      others.map((cell) => [cell.region, { provider: cell.provider, vpcId: cell.network.vpcId, subnetIds: cell.network.isolatedSubnetIds, allowedSecurityGroups: { app: cell.appGroupId } }]),
-                  )
-                : undefined,
+            secondaries:
+                others.length > 0
+                    ? Object.fromEntries(
+                          others.map((cell) => [
+                              cell.region,
+                              {
+                                  provider: cell.provider,
+                                  vpcId: cell.network.vpcId,
+                                  subnetIds: cell.network.isolatedSubnetIds,
+                                  allowedSecurityGroups: { app: cell.appGroupId },
+                              },
+                          ]),
+                      )
+                    : undefined,
         },
         { provider: home.provider },
     );

@@ -25,7 +25,14 @@ export function cloudElastic(config: StackConfig, cell: RegionCell, cluster: Eks
         for (const peak of config.peaks) {
             new aws.autoscaling.Schedule(
                 `shop-${region}-${group}-${peak.name}-start`,
-                { autoscalingGroupName, scheduledActionName: `${peak.name}-start`, startTime: peak.start, minSize: peak.nodes, maxSize: Math.max(nodeMaxSize, peak.nodes), desiredCapacity: peak.nodes },
+                {
+                    autoscalingGroupName,
+                    scheduledActionName: `${peak.name}-start`,
+                    startTime: peak.start,
+                    minSize: peak.nodes,
+                    maxSize: Math.max(nodeMaxSize, peak.nodes),
+                    desiredCapacity: peak.nodes,
+                },
                 { provider },
             );
             // After the peak the floor drops back; the autoscaler removes the nodes once they are unneeded.

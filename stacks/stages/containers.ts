@@ -42,7 +42,9 @@ export function containers(
             publicAccessCidrs: config.clusterApiCidrs,
             // Whoever runs `pulumi up` (the role behind its session) administers the cluster, with the platform team named in config.
             adminPrincipalArns: [aws.iam.getSessionContextOutput({ arn: deployer }, { provider }).issuerArn, ...config.clusterAdmins],
-            nodeGroups: { general: { instanceTypes: [config.sizing.nodeInstanceType], minSize: config.sizing.nodeMinSize, maxSize: config.sizing.nodeMaxSize } },
+            nodeGroups: {
+                general: { instanceTypes: [config.sizing.nodeInstanceType], minSize: config.sizing.nodeMinSize, maxSize: config.sizing.nodeMaxSize },
+            },
             nodeSecurityGroupIds: [cell.appGroupId],
             logRetentionDays: config.sizing.logRetentionDays,
         },
@@ -90,7 +92,14 @@ export function containers(
     for (const port of Object.values(nginxPorts)) {
         new aws.vpc.SecurityGroupIngressRule(
             `shop-${region}-nginx-${port}-from-edge`,
-            { securityGroupId: cluster.clusterSecurityGroupId, referencedSecurityGroupId: edge.securityGroupId, ipProtocol: "tcp", fromPort: port, toPort: port, description: `Nginx pods ${port} from the NLB` },
+            {
+                securityGroupId: cluster.clusterSecurityGroupId,
+                referencedSecurityGroupId: edge.securityGroupId,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                description: `Nginx pods ${port} from the NLB`,
+            },
             { provider },
         );
     }
@@ -115,7 +124,9 @@ export function containers(
  */
 function secretValues(wirings: ServerWiring[]): Record<string, pulumi.Input<string>> {
     const secrets = mergedSecrets(wirings);
-    const unknown = Object.entries(secrets).filter(([, ref]) => ref.value === undefined).map(([name]) => name);
+    const unknown = Object.entries(secrets)
+        .filter(([, ref]) => ref.value === undefined)
+        .map(([name]) => name);
     if (unknown.length > 0) throw new Error(`containers: no value for ${unknown.join(", ")}: a Kubernetes Secret needs the value, not only where it is kept`);
     return Object.fromEntries(Object.entries(secrets).map(([name, ref]) => [name, ref.value!]));
 }

@@ -16,8 +16,18 @@ export function peerWithHome(home: RegionCell, others: RegionCell[]): VpcPeering
                 `shop-${home.region}-${cell.region}`,
                 {
                     // The home side's servers and its data tier answer the other region; the other side's servers call.
-                    requester: { vpcId: home.network.vpcId, cidr: home.network.cidrBlock, routeTableIds: [...home.network.privateRouteTableIds, home.network.isolatedRouteTableId] },
-                    accepter: { vpcId: cell.network.vpcId, cidr: cell.network.cidrBlock, routeTableIds: cell.network.privateRouteTableIds, region: cell.region, provider: cell.provider },
+                    requester: {
+                        vpcId: home.network.vpcId,
+                        cidr: home.network.cidrBlock,
+                        routeTableIds: [...home.network.privateRouteTableIds, home.network.isolatedRouteTableId],
+                    },
+                    accepter: {
+                        vpcId: cell.network.vpcId,
+                        cidr: cell.network.cidrBlock,
+                        routeTableIds: cell.network.privateRouteTableIds,
+                        region: cell.region,
+                        provider: cell.provider,
+                    },
                 },
                 { provider: home.provider },
             ),

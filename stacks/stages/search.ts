@@ -18,7 +18,11 @@ const maxSearchZones = 3;
  * gets `SHOP_SEARCH_URL` naming the domain's user and `SHOP_SEARCH_PASSWORD` from its secret;
  * the network admits only the app group (and the other regions' ranges, across the peering).
  */
-export function search(config: StackConfig, home: ServingCell, others: ServingCell[]): { domain: SearchDomain; media: aws.s3.Bucket; wiringIn(region: string): ServerWiring } {
+export function search(
+    config: StackConfig,
+    home: ServingCell,
+    others: ServingCell[],
+): { domain: SearchDomain; media: aws.s3.Bucket; wiringIn(region: string): ServerWiring } {
     const prod = config.environment === "prod";
     const zones = prod ? home.network.privateSubnetIds.slice(0, maxSearchZones) : home.network.privateSubnetIds.slice(0, 1);
     const domain = new SearchDomain(

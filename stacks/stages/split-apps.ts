@@ -94,5 +94,7 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
 
 /** A listener rule a module of the apps named, sending its API paths to the app's target group; priorities from 100 in steps of 10. */
 function pathRoutes(apps: [string, ShopApp][]) {
-    return Object.fromEntries(routedModules(apps).map(([key, module], i) => [module, { pathPatterns: modulePathPatterns(module), targetGroup: key, priority: 100 + 10 * i }]));
+    return Object.fromEntries(
+        routedModules(apps).map(([key, module], i) => [module, { pathPatterns: modulePathPatterns(module), targetGroup: key, priority: 100 + 10 * i }]),
+    );
 }

@@ -14,7 +14,11 @@ import { ShopDatabase, shopDatabase } from "../shop-database";
  * them. Payments are partitioned by month inside the orders database by the shop's own
  * migrations: nothing to deploy for them.
  */
-export function tableSharding(config: StackConfig, home: ServingCell, others: ServingCell[]): { shards: ShopDatabase[]; wiringIn(region: string): ServerWiring } {
+export function tableSharding(
+    config: StackConfig,
+    home: ServingCell,
+    others: ServingCell[],
+): { shards: ShopDatabase[]; wiringIn(region: string): ServerWiring } {
     const credential = masterCredential(`shop-comments-${home.region}`, { username: "shop_admin" }, { provider: home.provider, protect: config.protectData });
     const shards = Array.from({ length: config.sizing.commentShards }, (_, n) =>
         shopDatabase(`shop-comments-${n}-${home.region}`, config, home, others, { readers: false, masterPassword: credential }),

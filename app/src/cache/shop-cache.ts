@@ -112,7 +112,7 @@ export class ShopCache {
             const token = randomBytes(8).toString("hex");
             if ((await redis.set(lock, token, "PX", this.options.lockMs, "NX")) !== "OK") {
                 // Another instance is loading this key: wait for its result rather than ask the database too.
-                for (const deadline = Date.now() + this.options.lockMs; Date.now() < deadline; ) {
+                for (const deadline = Date.now() + this.options.lockMs; Date.now() < deadline;) {
                     await new Promise((resolve) => setTimeout(resolve, 25));
                     const loaded = await this.readLevel2<T>(redis, key);
                     if (loaded !== undefined) return this.keepInLevel1(key, ttlMs, loaded);

@@ -21,7 +21,11 @@ function month(now: Date, offset: number): { name: string; from: string; to: str
 export async function ensurePaymentPartitions(db: Database, now = new Date(), monthsAhead = 3): Promise<string[]> {
     return db.withAdvisoryLock(paymentPartitionLockKey, async () => {
         const existing = new Set(
-            (await db.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'payments'::regclass")).rows.map((r) => r.name),
+            (
+                await db.query<{ name: string }>(
+                    "SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'payments'::regclass",
+                )
+            ).rows.map((r) => r.name),
         );
         const made: string[] = [];
         for (let offset = 0; offset <= monthsAhead; offset++) {

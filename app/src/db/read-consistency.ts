@@ -51,7 +51,14 @@ export function registerReadConsistency(app: FastifyInstance): void {
         const ctx = context.getStore();
         if (!ctx || ctx.wrote.size === 0) return payload;
         for (const [label, position] of ctx.wrote) ctx.minimum[label] = await position();
-        reply.setCookie(cookieName, JSON.stringify(ctx.minimum), { signed: true, httpOnly: true, sameSite: "lax", secure: request.protocol === "https", path: "/", maxAge: cookieSeconds });
+        reply.setCookie(cookieName, JSON.stringify(ctx.minimum), {
+            signed: true,
+            httpOnly: true,
+            sameSite: "lax",
+            secure: request.protocol === "https",
+            path: "/",
+            maxAge: cookieSeconds,
+        });
         return payload;
     });
 }

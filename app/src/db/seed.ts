@@ -5,18 +5,90 @@
 import { Queryable } from "./database";
 
 const catalog: { slug: string; name: string; description: string; nouns: string[]; basePrice: number }[] = [
-    { slug: "kitchen", name: "Kitchen", description: "Tools for cooks who cook every day", nouns: ["Chef's Knife", "Cast Iron Skillet", "Pour-Over Kettle", "Cutting Board", "Saucepan", "Espresso Cups", "Spice Grinder", "Mixing Bowls"], basePrice: 3500 },
-    { slug: "outdoor", name: "Outdoor", description: "Gear for trails, camps and long weekends", nouns: ["Trail Backpack", "Camping Lantern", "Sleeping Bag", "Hiking Poles", "Water Filter", "Tent", "Hammock", "Camp Stove"], basePrice: 6000 },
-    { slug: "electronics", name: "Electronics", description: "Small devices that earn their place on the desk", nouns: ["Wireless Earbuds", "Bluetooth Speaker", "USB-C Charger", "Mechanical Keyboard", "Desk Lamp", "Webcam", "Power Bank", "Smart Plug"], basePrice: 4500 },
-    { slug: "books", name: "Books", description: "Guides, stories and blank pages", nouns: ["Field Guide", "Cookbook", "Atlas", "Notebook", "Novel", "Poetry Collection", "Travel Journal", "Sketchbook"], basePrice: 1800 },
-    { slug: "apparel", name: "Apparel", description: "Clothes made to be worn for years", nouns: ["Merino Sweater", "Rain Jacket", "Linen Shirt", "Wool Socks", "Denim Jeans", "Knit Beanie", "Running Shorts", "Fleece Vest"], basePrice: 4000 },
-    { slug: "shoes", name: "Shoes", description: "For running, walking and standing still", nouns: ["Running Shoes", "Leather Boots", "Canvas Sneakers", "Sandals", "Slippers", "Trail Runners", "Loafers", "Hiking Boots"], basePrice: 7000 },
-    { slug: "home", name: "Home", description: "Things that make a room feel lived in", nouns: ["Throw Blanket", "Ceramic Vase", "Wall Clock", "Scented Candle", "Linen Curtains", "Floor Cushion", "Picture Frame", "Door Mat"], basePrice: 3000 },
-    { slug: "garden", name: "Garden", description: "Everything between the seed and the harvest", nouns: ["Pruning Shears", "Watering Can", "Raised Planter", "Seed Starter Kit", "Garden Gloves", "Compost Bin", "Trowel", "Hose Nozzle"], basePrice: 2500 },
-    { slug: "toys", name: "Toys", description: "Play for every age", nouns: ["Wooden Blocks", "Puzzle", "Kite", "Board Game", "Plush Bear", "Building Set", "Yo-Yo", "Marble Run"], basePrice: 2200 },
-    { slug: "sports", name: "Sports", description: "Equipment for the gym, the court and the road", nouns: ["Yoga Mat", "Dumbbells", "Jump Rope", "Tennis Racket", "Football", "Bike Helmet", "Resistance Bands", "Chalk Bag"], basePrice: 3200 },
-    { slug: "beauty", name: "Beauty", description: "Care for skin and hair", nouns: ["Face Cream", "Shampoo Bar", "Lip Balm", "Hand Soap", "Beard Oil", "Sunscreen", "Body Lotion", "Bath Salts"], basePrice: 1500 },
-    { slug: "office", name: "Office", description: "A desk that works as hard as you do", nouns: ["Fountain Pen", "Desk Organizer", "Seat Cushion", "Monitor Stand", "Sticky Notes", "Paper Tray", "Stapler", "Planner"], basePrice: 2000 },
+    {
+        slug: "kitchen",
+        name: "Kitchen",
+        description: "Tools for cooks who cook every day",
+        nouns: ["Chef's Knife", "Cast Iron Skillet", "Pour-Over Kettle", "Cutting Board", "Saucepan", "Espresso Cups", "Spice Grinder", "Mixing Bowls"],
+        basePrice: 3500,
+    },
+    {
+        slug: "outdoor",
+        name: "Outdoor",
+        description: "Gear for trails, camps and long weekends",
+        nouns: ["Trail Backpack", "Camping Lantern", "Sleeping Bag", "Hiking Poles", "Water Filter", "Tent", "Hammock", "Camp Stove"],
+        basePrice: 6000,
+    },
+    {
+        slug: "electronics",
+        name: "Electronics",
+        description: "Small devices that earn their place on the desk",
+        nouns: ["Wireless Earbuds", "Bluetooth Speaker", "USB-C Charger", "Mechanical Keyboard", "Desk Lamp", "Webcam", "Power Bank", "Smart Plug"],
+        basePrice: 4500,
+    },
+    {
+        slug: "books",
+        name: "Books",
+        description: "Guides, stories and blank pages",
+        nouns: ["Field Guide", "Cookbook", "Atlas", "Notebook", "Novel", "Poetry Collection", "Travel Journal", "Sketchbook"],
+        basePrice: 1800,
+    },
+    {
+        slug: "apparel",
+        name: "Apparel",
+        description: "Clothes made to be worn for years",
+        nouns: ["Merino Sweater", "Rain Jacket", "Linen Shirt", "Wool Socks", "Denim Jeans", "Knit Beanie", "Running Shorts", "Fleece Vest"],
+        basePrice: 4000,
+    },
+    {
+        slug: "shoes",
+        name: "Shoes",
+        description: "For running, walking and standing still",
+        nouns: ["Running Shoes", "Leather Boots", "Canvas Sneakers", "Sandals", "Slippers", "Trail Runners", "Loafers", "Hiking Boots"],
+        basePrice: 7000,
+    },
+    {
+        slug: "home",
+        name: "Home",
+        description: "Things that make a room feel lived in",
+        nouns: ["Throw Blanket", "Ceramic Vase", "Wall Clock", "Scented Candle", "Linen Curtains", "Floor Cushion", "Picture Frame", "Door Mat"],
+        basePrice: 3000,
+    },
+    {
+        slug: "garden",
+        name: "Garden",
+        description: "Everything between the seed and the harvest",
+        nouns: ["Pruning Shears", "Watering Can", "Raised Planter", "Seed Starter Kit", "Garden Gloves", "Compost Bin", "Trowel", "Hose Nozzle"],
+        basePrice: 2500,
+    },
+    {
+        slug: "toys",
+        name: "Toys",
+        description: "Play for every age",
+        nouns: ["Wooden Blocks", "Puzzle", "Kite", "Board Game", "Plush Bear", "Building Set", "Yo-Yo", "Marble Run"],
+        basePrice: 2200,
+    },
+    {
+        slug: "sports",
+        name: "Sports",
+        description: "Equipment for the gym, the court and the road",
+        nouns: ["Yoga Mat", "Dumbbells", "Jump Rope", "Tennis Racket", "Football", "Bike Helmet", "Resistance Bands", "Chalk Bag"],
+        basePrice: 3200,
+    },
+    {
+        slug: "beauty",
+        name: "Beauty",
+        description: "Care for skin and hair",
+        nouns: ["Face Cream", "Shampoo Bar", "Lip Balm", "Hand Soap", "Beard Oil", "Sunscreen", "Body Lotion", "Bath Salts"],
+        basePrice: 1500,
+    },
+    {
+        slug: "office",
+        name: "Office",
+        description: "A desk that works as hard as you do",
+        nouns: ["Fountain Pen", "Desk Organizer", "Seat Cushion", "Monitor Stand", "Sticky Notes", "Paper Tray", "Stapler", "Planner"],
+        basePrice: 2000,
+    },
 ];
 const adjectives = ["Classic", "Compact", "Deluxe", "Everyday", "Heritage", "Lightweight", "Nordic", "Pro", "Rugged", "Studio", "Urban", "Vintage"];
 const finishes = ["Ash", "Charcoal", "Copper", "Forest", "Indigo", "Oat", "Sand", "Slate", "Terracotta", "Walnut"];
@@ -53,7 +125,11 @@ export async function seedCatalog(db: Queryable): Promise<number> {
     const random = seededRandom(20261124);
     let made = 0;
     for (const category of catalog) {
-        const { rows } = await db.query<{ id: number }>("INSERT INTO categories (slug, name, description) VALUES ($1, $2, $3) RETURNING id", [category.slug, category.name, category.description]);
+        const { rows } = await db.query<{ id: number }>("INSERT INTO categories (slug, name, description) VALUES ($1, $2, $3) RETURNING id", [
+            category.slug,
+            category.name,
+            category.description,
+        ]);
         const seen = new Set<string>();
         const values: unknown[] = [];
         while (seen.size < productsPerCategory) {
@@ -64,9 +140,20 @@ export async function seedCatalog(db: Queryable): Promise<number> {
             const price = Math.max(300, Math.round((category.basePrice * (0.4 + random() * 1.8)) / 100) * 100 - 1);
             const stock = random() < 0.06 ? 0 : Math.floor(random() * 200) + 1;
             const description = `${name.split(",")[0]} in ${name.split(", ")[1].toLowerCase()}. ${category.description}: this one is ${["built for daily use", "a favourite of our customers", "made in small batches", "designed to last", "light enough to take anywhere"][Math.floor(random() * 5)]}.`;
-            values.push(rows[0].id, `${category.slug.slice(0, 3).toUpperCase()}-${String(seen.size).padStart(4, "0")}`, name, description, price, stock, Math.floor(random() * 360));
+            values.push(
+                rows[0].id,
+                `${category.slug.slice(0, 3).toUpperCase()}-${String(seen.size).padStart(4, "0")}`,
+                name,
+                description,
+                price,
+                stock,
+                Math.floor(random() * 360),
+            );
         }
-        const placeholders = Array.from({ length: productsPerCategory }, (_, i) => `($${i * 7 + 1}, $${i * 7 + 2}, $${i * 7 + 3}, $${i * 7 + 4}, $${i * 7 + 5}, $${i * 7 + 6}, $${i * 7 + 7})`);
+        const placeholders = Array.from(
+            { length: productsPerCategory },
+            (_, i) => `($${i * 7 + 1}, $${i * 7 + 2}, $${i * 7 + 3}, $${i * 7 + 4}, $${i * 7 + 5}, $${i * 7 + 6}, $${i * 7 + 7})`,
+        );
         await db.query(`INSERT INTO products (category_id, sku, name, description, price_cents, stock, hue) VALUES ${placeholders.join(", ")}`, values);
         made += productsPerCategory;
     }
@@ -85,13 +172,10 @@ export async function seedComments(productCount: number, dbFor: (productId: numb
         const productId = 1 + Math.floor(random() * productCount);
         const rating = 1 + Math.floor(random() * 5);
         const days = Math.floor(random() * 300);
-        await dbFor(productId).query("INSERT INTO comments (product_id, author_name, rating, body, created_at) VALUES ($1, $2, $3, $4, now() - make_interval(days => $5))", [
-            productId,
-            reviewers[Math.floor(random() * reviewers.length)],
-            rating,
-            remarks[Math.floor(random() * remarks.length)],
-            days,
-        ]);
+        await dbFor(productId).query(
+            "INSERT INTO comments (product_id, author_name, rating, body, created_at) VALUES ($1, $2, $3, $4, now() - make_interval(days => $5))",
+            [productId, reviewers[Math.floor(random() * reviewers.length)], rating, remarks[Math.floor(random() * remarks.length)], days],
+        );
         made++;
     }
     return made;

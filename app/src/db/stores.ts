@@ -45,7 +45,8 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "pgliteD
             catalog: open(catalog),
             orders: open(orders),
             users: open(users),
-            commentShards: shardUrls.length > 0 ? shardUrls.map((url) => open({ url, readerUrls: [], password: config.commentShardPassword })) : [open(catalog)],
+            commentShards:
+                shardUrls.length > 0 ? shardUrls.map((url) => open({ url, readerUrls: [], password: config.commentShardPassword })) : [open(catalog)],
         };
     }
     const all = [...new Set([stores.catalog, stores.orders, stores.users, ...stores.commentShards])];

@@ -54,7 +54,12 @@ async function forward(client: ServiceClient, request: FastifyRequest, reply: Fa
         const value = request.headers[name];
         if (typeof value === "string") headers[name] = value;
     }
-    const body = request.body === undefined ? undefined : headers["content-type"]?.includes("json") ? JSON.stringify(request.body) : new URLSearchParams(request.body as Record<string, string>).toString();
+    const body =
+        request.body === undefined
+            ? undefined
+            : headers["content-type"]?.includes("json")
+              ? JSON.stringify(request.body)
+              : new URLSearchParams(request.body as Record<string, string>).toString();
     const answer = await client.call({ method: request.method, path: request.url, headers, body });
     if (answer.status >= 500) {
         if (answer.status === 503) throw new Unavailable(`the ${client.name} service`);

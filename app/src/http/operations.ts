@@ -54,7 +54,10 @@ export function registerOperations(app: FastifyInstance, options: { region: stri
         reply.header("x-shop-region", options.region);
     });
     app.addHook("onResponse", async (request, reply) => {
-        duration.observe({ method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+        duration.observe(
+            { method: request.method, route: request.routeOptions.url ?? "unmatched", status: String(reply.statusCode) },
+            reply.elapsedTime / 1000,
+        );
     });
 
     app.get("/healthz", { logLevel: "warn" }, async () => ({ status: "ok", region: options.region }));

@@ -75,7 +75,10 @@ export function guardSignIn(counter: AttemptCounter): Pick<RouteShorthandOptions
             const { count, retryAfterMs } = await counter.current(key(request));
             if (count < signInLimit.failures) return;
             const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-            return reply.code(429).header("retry-after", String(seconds)).send({ error: `too many failed sign-ins from this address; try again in ${seconds} s` });
+            return reply
+                .code(429)
+                .header("retry-after", String(seconds))
+                .send({ error: `too many failed sign-ins from this address; try again in ${seconds} s` });
         },
         onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
             if (reply.statusCode === 401) await counter.add(key(request), signInLimit.windowMs);

@@ -49,45 +49,53 @@ export interface PageOptions {
 export function page(request: FastifyRequest, options: PageOptions, body: Html): Html {
     const user = request.user;
     return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${options.title} · Evolution Shop</title>
-<link rel="stylesheet" href="/static/shop.css">
-</head>
-<body>
-<header><div class="bar">
-  <a class="brand" href="/">Evolution Shop</a>
-  <form class="search" action="/search" method="get" role="search"><input name="q" type="search" placeholder="Search products" aria-label="Search products" maxlength="200"></form>
-  <nav class="account">
-    <a href="/cart" data-test="cart-link">Cart</a>
-    ${user
-        ? html`<a href="/orders">Orders</a><form action="/logout" method="post">${csrfField(request)}<button class="link" type="submit">Sign out ${user.name}</button></form>`
-        : html`<a href="/login">Sign in</a><a href="/register">Register</a>`}
-  </nav>
-</div></header>
-<main>
-${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ""}
-${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ""}
-${body}
-</main>
-<footer>A reference shop of shop-evolution · served from ${request.server.region}</footer>
-</body>
-</html>`;
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <title>${options.title} · Evolution Shop</title>
+                <link rel="stylesheet" href="/static/shop.css" />
+            </head>
+            <body>
+                <header>
+                    <div class="bar">
+                        <a class="brand" href="/">Evolution Shop</a>
+                        <form class="search" action="/search" method="get" role="search">
+                            <input name="q" type="search" placeholder="Search products" aria-label="Search products" maxlength="200" />
+                        </form>
+                        <nav class="account">
+                            <a href="/cart" data-test="cart-link">Cart</a>
+                            ${
+                                user
+                                    ? html`<a href="/orders">Orders</a>
+                                          <form action="/logout" method="post">
+                                              ${csrfField(request)}<button class="link" type="submit">Sign out ${user.name}</button>
+                                          </form>`
+                                    : html`<a href="/login">Sign in</a><a href="/register">Register</a>`
+                            }
+                        </nav>
+                    </div>
+                </header>
+                <main>
+                    ${options.notice ? html`<p class="notice" role="status">${options.notice}</p>` : ""}
+                    ${options.error ? html`<p class="error" role="alert">${options.error}</p>` : ""} ${body}
+                </main>
+                <footer>A reference shop of shop-evolution · served from ${request.server.region}</footer>
+            </body>
+        </html>`;
 }
 
 export function csrfField(request: FastifyRequest): Html {
-    return html`<input type="hidden" name="_csrf" value="${request.csrfToken}">`;
+    return html`<input type="hidden" name="_csrf" value="${request.csrfToken}" />`;
 }
 
 export function productCard(p: Product): Html {
     return html`<article class="card" data-test="product-card">
-  ${swatch(p)}
-  <a href="/products/${p.id}"><strong>${p.name}</strong></a>
-  <span class="price">${money(p.priceCents)}</span>
-  ${p.stock > 0 ? html`<span class="muted">${p.stock} in stock</span>` : html`<span class="soldout">Sold out</span>`}
-</article>`;
+        ${swatch(p)}
+        <a href="/products/${p.id}"><strong>${p.name}</strong></a>
+        <span class="price">${money(p.priceCents)}</span>
+        ${p.stock > 0 ? html`<span class="muted">${p.stock} in stock</span>` : html`<span class="soldout">Sold out</span>`}
+    </article>`;
 }
 
 /** A coloured tile with the product's initials: the catalog has no photographs. */

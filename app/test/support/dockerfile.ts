@@ -49,9 +49,21 @@ export function instructions(dockerfile: string): { keyword: string; args: strin
 function ignoreFilter(contextDir: string): (relative: string) => boolean {
     const file = path.join(contextDir, ".dockerignore");
     const patterns = fs.existsSync(file)
-        ? fs.readFileSync(file, "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"))
+        ? fs
+              .readFileSync(file, "utf8")
+              .split("\n")
+              .map((l) => l.trim())
+              .filter((l) => l && !l.startsWith("#"))
         : [];
-    const regexes = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\//g, "(.*/)?").replace(/\*/g, "[^/]*")}(/.*)?$`));
+    const regexes = patterns.map(
+        (p) =>
+            new RegExp(
+                `^${p
+                    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                    .replace(/\*\*\//g, "(.*/)?")
+                    .replace(/\*/g, "[^/]*")}(/.*)?$`,
+            ),
+    );
     return (relative) => regexes.some((r) => r.test(relative));
 }
 
@@ -104,7 +116,8 @@ export function buildDockerfile(dockerfilePath: string, contextDir: string, log:
                     if (!fs.existsSync(sourcePath)) throw new Error(`COPY ${rest}: ${source} does not exist`);
                     const isDir = fs.statSync(sourcePath).isDirectory();
                     // Docker copies a directory's contents; a file into a directory keeps its name.
-                    const target = !isDir && (dest.endsWith("/") || words.length > 1) ? path.join(inStage(stage, dest), path.basename(source)) : inStage(stage, dest);
+                    const target =
+                        !isDir && (dest.endsWith("/") || words.length > 1) ? path.join(inStage(stage, dest), path.basename(source)) : inStage(stage, dest);
                     fs.mkdirSync(isDir ? target : path.dirname(target), { recursive: true });
                     fs.cpSync(sourcePath, target, {
                         recursive: true,

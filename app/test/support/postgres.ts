@@ -28,7 +28,8 @@ export interface PostgresServer {
 export function postgresBinDir(): string {
     const root = "/usr/lib/postgresql";
     const versions = fs.existsSync(root) ? fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, "bin", "initdb"))) : [];
-    if (versions.length === 0) throw new Error("PostgreSQL's server is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install postgresql");
+    if (versions.length === 0)
+        throw new Error("PostgreSQL's server is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install postgresql");
     return path.join(root, versions.sort((a, b) => Number(b) - Number(a))[0], "bin");
 }
 
@@ -56,7 +57,24 @@ function run(argv: string[], options: { input?: string } = {}): string {
 export async function startServer(binDir: string, dataDir: string, port: number, extra: string[] = []): Promise<() => Promise<void>> {
     const child = spawn(
         asServerUser(path.join(binDir, "postgres"), [])[0],
-        [...asServerUser(path.join(binDir, "postgres"), []).slice(1), "-D", dataDir, "-p", String(port), "-k", dataDir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", ...extra],
+        [
+            ...asServerUser(path.join(binDir, "postgres"), []).slice(1),
+            "-D",
+            dataDir,
+            "-p",
+            String(port),
+            "-k",
+            dataDir,
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            ...extra,
+        ],
         { stdio: ["ignore", "ignore", "pipe"] },
     );
     let log = "";
@@ -83,11 +101,18 @@ export async function startPostgres(): Promise<PostgresServer> {
     const dataDir = makeServerDir("shop-pg-");
     run(asServerUser(path.join(binDir, "initdb"), ["-D", dataDir, "-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]));
     // The superuser (the tests' psql, replication) stays trusted; any other role must give its password.
-    const hba = ["local all shop trust", "host all shop 127.0.0.1/32 trust", "host replication shop 127.0.0.1/32 trust", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n");
+    const hba = [
+        "local all shop trust",
+        "host all shop 127.0.0.1/32 trust",
+        "host replication shop 127.0.0.1/32 trust",
+        "host all all 127.0.0.1/32 scram-sha-256",
+        "",
+    ].join("\n");
     fs.writeFileSync(path.join(dataDir, "pg_hba.conf"), hba);
     const port = await freePort();
     const stop = await startServer(binDir, dataDir, port, ["-c", "max_connections=200"]);
-    const psql = (database: string, sql: string) => run([path.join(binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
+    const psql = (database: string, sql: string) =>
+        run([path.join(binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
     return {
         port,
         dataDir,
@@ -124,10 +149,29 @@ export interface ReplicaServer {
  */
 export async function startReplica(primary: PostgresServer): Promise<ReplicaServer> {
     const dataDir = makeServerDir("shop-pg-replica-");
-    run(asServerUser(path.join(primary.binDir, "pg_basebackup"), ["-h", "127.0.0.1", "-p", String(primary.port), "-U", "shop", "-D", dataDir, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"]));
+    run(
+        asServerUser(path.join(primary.binDir, "pg_basebackup"), [
+            "-h",
+            "127.0.0.1",
+            "-p",
+            String(primary.port),
+            "-U",
+            "shop",
+            "-D",
+            dataDir,
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        ]),
+    );
     const port = await freePort();
     const stop = await startServer(primary.binDir, dataDir, port, ["-c", "hot_standby=on", "-c", "max_connections=200"]);
-    const psql = (database: string, sql: string) => run([path.join(primary.binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
+    const psql = (database: string, sql: string) =>
+        run([path.join(primary.binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], {
+            input: sql,
+        });
     let stopped = false;
     return {
         port,

@@ -19,12 +19,17 @@ export interface RedisServer {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-    if (!fs.existsSync(redisServer)) throw new Error("redis-server is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install redis-server");
+    if (!fs.existsSync(redisServer))
+        throw new Error("redis-server is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install redis-server");
     const port = await freePort();
     let child: ChildProcess | undefined;
     const start = async () => {
-        child = spawn(redisServer, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"], { stdio: "ignore" });
-        for (const deadline = Date.now() + 10_000; !(await acceptsConnections(port)); ) {
+        child = spawn(
+            redisServer,
+            ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+            { stdio: "ignore" },
+        );
+        for (const deadline = Date.now() + 10_000; !(await acceptsConnections(port));) {
             if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
             await new Promise((resolve) => setTimeout(resolve, 25));
         }

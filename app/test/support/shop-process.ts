@@ -24,7 +24,11 @@ export interface ShopProcess {
 /** Spawns the shop with `env` (and nothing else of this process's environment but PATH). */
 export function spawnShop(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
     // node itself with tsx as a loader (not the tsx wrapper), so that signals, SIGKILL too, reach the shop.
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: appDir,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
@@ -37,10 +41,16 @@ export async function startShopProcess(env: Record<string, string>, port?: numbe
     const listen = port ?? (await freePort());
     const shop = spawnShop({ SHOP_LOG_LEVEL: "warn", SHOP_SESSION_SECRET: "shared-secret-of-every-instance-0123456789", ...env, PORT: String(listen) });
     const url = `http://127.0.0.1:${listen}`;
-    for (const deadline = Date.now() + 60_000; ; ) {
+    for (const deadline = Date.now() + 60_000; ;) {
         if (shop.child.exitCode !== null) throw new Error(`the shop exited with status ${shop.child.exitCode} before it was ready: ${shop.output()}`);
         if (Date.now() > deadline) throw new Error(`the shop was not ready within 60 s: ${shop.output()}`);
-        if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) break;
+        if (
+            await fetch(`${url}/readyz`).then(
+                (r) => r.ok,
+                () => false,
+            )
+        )
+            break;
         await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return {

@@ -37,7 +37,11 @@ export class ShopClient {
 
     constructor(readonly baseUrl: string) {}
 
-    async request(method: string, path: string, options: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string>; csrf?: boolean } = {}) {
+    async request(
+        method: string,
+        path: string,
+        options: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string>; csrf?: boolean } = {},
+    ) {
         const headers: Record<string, string> = { ...options.headers };
         if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
         if (options.csrf !== false && method !== "GET") headers["x-csrf-token"] = this.csrfToken;

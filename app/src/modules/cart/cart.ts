@@ -28,7 +28,10 @@ export class PostgresCarts implements Carts {
     constructor(private readonly db: Queryable) {}
 
     async lines(sessionId: string): Promise<CartLine[]> {
-        const { rows } = await this.db.query<CartLine>('SELECT product_id AS "productId", quantity FROM cart_items WHERE session_id = $1 ORDER BY added_at, product_id', [sessionId]);
+        const { rows } = await this.db.query<CartLine>(
+            'SELECT product_id AS "productId", quantity FROM cart_items WHERE session_id = $1 ORDER BY added_at, product_id',
+            [sessionId],
+        );
         return rows;
     }
 

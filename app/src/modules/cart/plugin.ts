@@ -8,7 +8,13 @@ const cartSchema = {
             type: "array",
             items: {
                 type: "object",
-                properties: { productId: { type: "integer" }, name: { type: "string" }, unitPriceCents: { type: "integer" }, quantity: { type: "integer" }, stock: { type: "integer" } },
+                properties: {
+                    productId: { type: "integer" },
+                    name: { type: "string" },
+                    unitPriceCents: { type: "integer" },
+                    quantity: { type: "integer" },
+                    stock: { type: "integer" },
+                },
                 required: ["productId", "name", "unitPriceCents", "quantity", "stock"],
             },
         },
@@ -48,7 +54,11 @@ export const cartPlugin: FastifyPluginAsync = async (app) => {
             schema: {
                 body: {
                     type: "object",
-                    properties: { productId: { type: "integer", minimum: 1, maximum: 2147483647 }, quantity: { type: "integer", minimum: 1, maximum: 99, default: 1 }, _csrf: { type: "string" } },
+                    properties: {
+                        productId: { type: "integer", minimum: 1, maximum: 2147483647 },
+                        quantity: { type: "integer", minimum: 1, maximum: 99, default: 1 },
+                        _csrf: { type: "string" },
+                    },
                     required: ["productId"],
                 },
                 response: { 200: cartSchema, 404: errorSchema },
@@ -66,7 +76,11 @@ export const cartPlugin: FastifyPluginAsync = async (app) => {
         {
             schema: {
                 params: idParams,
-                body: { type: "object", properties: { quantity: { type: "integer", minimum: 0, maximum: 99 }, _csrf: { type: "string" } }, required: ["quantity"] },
+                body: {
+                    type: "object",
+                    properties: { quantity: { type: "integer", minimum: 0, maximum: 99 }, _csrf: { type: "string" } },
+                    required: ["quantity"],
+                },
                 response: { 200: cartSchema },
             },
         },

@@ -54,22 +54,34 @@ export class Catalog {
         const where = categorySlug ? "WHERE c.slug = $3" : "";
         const params: unknown[] = [pageSize, (page - 1) * pageSize, ...(categorySlug ? [categorySlug] : [])];
         const [items, total] = await Promise.all([
-            this.db.read<Product>(`SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id ${where} ORDER BY p.id LIMIT $1 OFFSET $2`, params),
-            this.db.read<{ n: string }>(`SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id ${categorySlug ? "WHERE c.slug = $1" : ""}`, categorySlug ? [categorySlug] : []),
+            this.db.read<Product>(
+                `SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id ${where} ORDER BY p.id LIMIT $1 OFFSET $2`,
+                params,
+            ),
+            this.db.read<{ n: string }>(
+                `SELECT count(*) AS n FROM products p JOIN categories c ON c.id = p.category_id ${categorySlug ? "WHERE c.slug = $1" : ""}`,
+                categorySlug ? [categorySlug] : [],
+            ),
         ]);
         return { items: items.rows, page, pageSize, total: Number(total.rows[0].n) };
     }
 
     product(id: number): Promise<Product | undefined> {
         return this.cache.getOrLoad(`product:${id}`, 5_000, async () => {
-            const { rows } = await this.db.query<Product>(`SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1`, [id]);
+            const { rows } = await this.db.query<Product>(
+                `SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1`,
+                [id],
+            );
             return rows[0];
         });
     }
 
     async productsByIds(ids: number[]): Promise<Map<number, Product>> {
         if (ids.length === 0) return new Map();
-        const { rows } = await this.db.query<Product>(`SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ANY($1::int[])`, [ids]);
+        const { rows } = await this.db.query<Product>(
+            `SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ANY($1::int[])`,
+            [ids],
+        );
         return new Map(rows.map((p) => [p.id, p]));
     }
 

@@ -3,7 +3,13 @@ import { errorSchema, idParams } from "../../http/schemas";
 
 const categorySchema = {
     type: "object",
-    properties: { id: { type: "integer" }, slug: { type: "string" }, name: { type: "string" }, description: { type: "string" }, productCount: { type: "integer" } },
+    properties: {
+        id: { type: "integer" },
+        slug: { type: "string" },
+        name: { type: "string" },
+        description: { type: "string" },
+        productCount: { type: "integer" },
+    },
     required: ["id", "slug", "name", "description", "productCount"],
 } as const;
 
@@ -27,7 +33,12 @@ export const catalogPlugin: FastifyPluginAsync = async (app) => {
                 response: {
                     200: {
                         type: "object",
-                        properties: { items: { type: "array", items: { $ref: "product#" } }, page: { type: "integer" }, pageSize: { type: "integer" }, total: { type: "integer" } },
+                        properties: {
+                            items: { type: "array", items: { $ref: "product#" } },
+                            page: { type: "integer" },
+                            pageSize: { type: "integer" },
+                            total: { type: "integer" },
+                        },
                         required: ["items", "page", "pageSize", "total"],
                     },
                 },

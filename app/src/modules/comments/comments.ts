@@ -45,7 +45,9 @@ export class Comments {
 
     /** Scatter-gather: each shard's newest `limit`, merged, the newest `limit` of all. */
     async latest(limit: number): Promise<Comment[]> {
-        const perShard = await Promise.all(this.shards.map((db) => db.read<Comment>(`SELECT ${columns} FROM comments ORDER BY created_at DESC, id DESC LIMIT $1`, [limit])));
+        const perShard = await Promise.all(
+            this.shards.map((db) => db.read<Comment>(`SELECT ${columns} FROM comments ORDER BY created_at DESC, id DESC LIMIT $1`, [limit])),
+        );
         return perShard
             .flatMap((result) => result.rows)
             .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)

@@ -16,7 +16,11 @@ export const commentsPlugin: FastifyPluginAsync = async (app) => {
                 response: {
                     200: {
                         type: "object",
-                        properties: { items: { type: "array", items: { $ref: "comment#" } }, count: { type: "integer" }, averageRating: { type: ["number", "null"] } },
+                        properties: {
+                            items: { type: "array", items: { $ref: "comment#" } },
+                            count: { type: "integer" },
+                            averageRating: { type: ["number", "null"] },
+                        },
                         required: ["items", "count", "averageRating"],
                     },
                 },

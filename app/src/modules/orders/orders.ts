@@ -118,13 +118,15 @@ export class Orders {
             await this.catalogDb.transaction(async (tx) => {
                 // In product order, so that concurrent checkouts lock rows in one order and never deadlock.
                 for (const item of [...order.items].sort((a, b) => a.productId - b.productId)) {
-                    const reserved = await tx.query("INSERT INTO stock_reservations (order_key, product_id, quantity) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1", [
-                        orderKey,
+                    const reserved = await tx.query(
+                        "INSERT INTO stock_reservations (order_key, product_id, quantity) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+                        [orderKey, item.productId, item.quantity],
+                    );
+                    if (reserved.rows.length === 0) continue; // taken by an earlier attempt of this order
+                    const taken = await tx.query("UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING stock", [
                         item.productId,
                         item.quantity,
                     ]);
-                    if (reserved.rows.length === 0) continue; // taken by an earlier attempt of this order
-                    const taken = await tx.query("UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING stock", [item.productId, item.quantity]);
                     if (taken.rows.length === 0) throw new OutOfStock(`${item.name} has fewer than ${item.quantity} left`);
                 }
             });
@@ -142,7 +144,10 @@ export class Orders {
             await this.setStatus(order.id, "payment_failed", "the payment was declined");
             throw new CheckoutError("the payment was declined", 402, await this.load(this.ordersDb, order.id));
         }
-        await this.ordersDb.query("UPDATE orders SET status = 'paid', payment_ref = $2, updated_at = now() WHERE id = $1 AND status = 'reserving'", [order.id, charge.reference]);
+        await this.ordersDb.query("UPDATE orders SET status = 'paid', payment_ref = $2, updated_at = now() WHERE id = $1 AND status = 'reserving'", [
+            order.id,
+            charge.reference,
+        ]);
         return (await this.load(this.ordersDb, order.id))!;
     }
 
@@ -150,7 +155,10 @@ export class Orders {
     private async release(orderKey: string, items: OrderItem[]): Promise<void> {
         await this.catalogDb.transaction(async (tx) => {
             for (const item of [...items].sort((a, b) => a.productId - b.productId)) {
-                const released = await tx.query("DELETE FROM stock_reservations WHERE order_key = $1 AND product_id = $2 RETURNING quantity", [orderKey, item.productId]);
+                const released = await tx.query("DELETE FROM stock_reservations WHERE order_key = $1 AND product_id = $2 RETURNING quantity", [
+                    orderKey,
+                    item.productId,
+                ]);
                 if (released.rows.length > 0) await tx.query("UPDATE products SET stock = stock + $2 WHERE id = $1", [item.productId, item.quantity]);
             }
         });
@@ -158,7 +166,11 @@ export class Orders {
     }
 
     private async setStatus(orderId: number, status: OrderStatus, problem: string): Promise<void> {
-        await this.ordersDb.query("UPDATE orders SET status = $2, problem = $3, updated_at = now() WHERE id = $1 AND status = 'reserving'", [orderId, status, problem]);
+        await this.ordersDb.query("UPDATE orders SET status = $2, problem = $3, updated_at = now() WHERE id = $1 AND status = 'reserving'", [
+            orderId,
+            status,
+            problem,
+        ]);
     }
 
     private async byKey(userId: number, key: string): Promise<Order | undefined> {

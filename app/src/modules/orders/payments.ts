@@ -32,10 +32,10 @@ export class FakePaymentProvider implements PaymentProvider {
         const approved = await this.ledger.transaction(async (tx) => {
             // ON CONFLICT without a target: a concurrent attempt may collide on the order's unique key
             // before the idempotency key's, and a targeted clause would let that one through as an error.
-            const key = await tx.query("INSERT INTO payment_keys (idempotency_key, order_id, charged_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING RETURNING 1", [
-                request.idempotencyKey,
-                request.orderId,
-            ]);
+            const key = await tx.query(
+                "INSERT INTO payment_keys (idempotency_key, order_id, charged_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING RETURNING 1",
+                [request.idempotencyKey, request.orderId],
+            );
             if (key.rows.length > 0) {
                 const decision = request.amountCents <= this.declineAboveCents;
                 // The time is copied in SQL: through JavaScript it would lose its microseconds and no longer match the key's.

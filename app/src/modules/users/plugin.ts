@@ -53,7 +53,11 @@ export const usersPlugin: FastifyPluginAsync = async (app) => {
         {
             ...guardSignIn(app.signInAttempts),
             schema: {
-                body: { type: "object", properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, _csrf: { type: "string" } }, required: ["email", "password"] },
+                body: {
+                    type: "object",
+                    properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, _csrf: { type: "string" } },
+                    required: ["email", "password"],
+                },
                 response: { 200: sessionSchema, 401: errorSchema },
             },
         },

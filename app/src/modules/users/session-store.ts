@@ -18,7 +18,10 @@ export class PostgresSessionStore implements SessionStore {
     constructor(private readonly db: Queryable) {}
 
     async start(sessionId: string, userId: number): Promise<void> {
-        await this.db.query(`INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => ${sessionDays}))`, [sessionId, userId]);
+        await this.db.query(`INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => ${sessionDays}))`, [
+            sessionId,
+            userId,
+        ]);
     }
 
     async userIdOf(sessionId: string): Promise<number | undefined> {

@@ -43,9 +43,10 @@ export class Users {
 
     /** The user with this email and password, or a UserError that does not say which of the two was wrong. */
     async authenticate(email: string, password: string): Promise<User> {
-        const { rows } = await this.db.query<User & { passwordHash: string }>('SELECT id, email, name, password_hash AS "passwordHash" FROM users WHERE email = $1', [
-            email.trim().toLowerCase(),
-        ]);
+        const { rows } = await this.db.query<User & { passwordHash: string }>(
+            'SELECT id, email, name, password_hash AS "passwordHash" FROM users WHERE email = $1',
+            [email.trim().toLowerCase()],
+        );
         const ok = rows.length > 0 && (await verifyPassword(password, rows[0].passwordHash));
         if (!ok) throw new UserError("email", "wrong email or password", 401);
         return { id: rows[0].id, email: rows[0].email, name: rows[0].name };

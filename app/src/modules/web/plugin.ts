@@ -18,7 +18,10 @@ import { UserError } from "../users/users";
 const pageSize = 24;
 
 function send(reply: FastifyReply, request: FastifyRequest, options: PageOptions, body: Html, status = 200) {
-    return reply.code(status).type("text/html; charset=utf-8").send(page(request, options, body).value);
+    return reply
+        .code(status)
+        .type("text/html; charset=utf-8")
+        .send(page(request, options, body).value);
 }
 
 /** Where to go after signing in: only a path on this site. */
@@ -31,12 +34,19 @@ function fieldMessage(error: { message: string }): string {
     return error.message.replace(/^body\/?/, "").replace(/^must have required property '(\w+)'/, "$1 is required");
 }
 
-const statusText: Record<Order["status"], string> = { reserving: "Processing", paid: "Paid", rejected: "Not placed: out of stock", payment_failed: "Payment declined" };
+const statusText: Record<Order["status"], string> = {
+    reserving: "Processing",
+    paid: "Paid",
+    rejected: "Not placed: out of stock",
+    payment_failed: "Payment declined",
+};
 
 export const webPlugin: FastifyPluginAsync = async (app) => {
     const { catalog, search, orders, users, comments } = app.shop;
 
-    app.get("/static/shop.css", async (_request, reply) => reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(stylesheet));
+    app.get("/static/shop.css", async (_request, reply) =>
+        reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(stylesheet),
+    );
 
     app.get("/", async (request, reply) => {
         const [categories, featured, latest] = await Promise.all([catalog.categories(), catalog.products({ page: 1, pageSize: 12 }), comments.latest(5)]);
@@ -45,11 +55,13 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
             request,
             { title: "Home" },
             html`<h1>Everything for everyday, from one server to many regions</h1>
-<div class="chips">${categories.map((c) => html`<a href="/categories/${c.slug}">${c.name} <span class="muted">${c.productCount}</span></a>`)}</div>
-<h2>New in the shop</h2>
-<div class="grid">${featured.items.map(productCard)}</div>
-<h2>What customers say</h2>
-${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rating)}</span> <a href="/products/${c.productId}">${c.authorName}</a>: ${c.body}</div>`)}`,
+                <div class="chips">
+                    ${categories.map((c) => html`<a href="/categories/${c.slug}">${c.name} <span class="muted">${c.productCount}</span></a>`)}
+                </div>
+                <h2>New in the shop</h2>
+                <div class="grid">${featured.items.map(productCard)}</div>
+                <h2>What customers say</h2>
+                ${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rating)}</span> <a href="/products/${c.productId}">${c.authorName}</a>: ${c.body}</div>`)}`,
         );
     });
 
@@ -70,13 +82,14 @@ ${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rati
                 reply,
                 request,
                 { title: category.name },
-                html`<h1>${category.name}</h1><p class="muted">${category.description} · ${result.total} products</p>
-<div class="grid">${result.items.map(productCard)}</div>
-<nav class="pager" aria-label="Pages">
-  ${result.page > 1 ? html`<a href="/categories/${category.slug}?page=${result.page - 1}" rel="prev">← Previous</a>` : ""}
-  <span>Page ${result.page} of ${pages}</span>
-  ${result.page < pages ? html`<a href="/categories/${category.slug}?page=${result.page + 1}" rel="next">Next →</a>` : ""}
-</nav>`,
+                html`<h1>${category.name}</h1>
+                    <p class="muted">${category.description} · ${result.total} products</p>
+                    <div class="grid">${result.items.map(productCard)}</div>
+                    <nav class="pager" aria-label="Pages">
+                        ${result.page > 1 ? html`<a href="/categories/${category.slug}?page=${result.page - 1}" rel="prev">← Previous</a>` : ""}
+                        <span>Page ${result.page} of ${pages}</span>
+                        ${result.page < pages ? html`<a href="/categories/${category.slug}?page=${result.page + 1}" rel="next">Next →</a>` : ""}
+                    </nav>`,
             );
         },
     );
@@ -93,29 +106,48 @@ ${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rati
                 request,
                 { title: product.name },
                 html`<div class="product">
-  ${swatch(product)}
-  <div>
-    <p class="muted"><a href="/categories/${product.categorySlug}">${product.categorySlug}</a> · ${product.sku}</p>
-    <h1>${product.name}</h1>
-    <p class="price">${money(product.priceCents)}</p>
-    <p>${product.description}</p>
-    ${product.stock > 0
-        ? html`<p class="muted">${product.stock} in stock</p>
-    <form action="/cart/add" method="post">${csrfField(request)}<input type="hidden" name="productId" value="${product.id}">
-      <label style="display:inline-grid">Quantity <input name="quantity" type="number" min="1" max="${Math.min(99, product.stock)}" value="1"></label>
-      <button type="submit">Add to cart</button></form>`
-        : html`<p class="soldout">Sold out</p>`}
-  </div>
-</div>
-<h2>Reviews ${reviews.averageRating !== null ? html`<span class="stars">${stars(Math.round(reviews.averageRating))}</span> <span class="muted">${reviews.averageRating} from ${reviews.count}</span>` : ""}</h2>
-${reviews.items.length === 0 ? html`<p class="muted">No reviews yet.</p>` : ""}
-${reviews.items.map((c) => html`<div class="comment" data-test="comment"><span class="stars">${stars(c.rating)}</span> <strong>${c.authorName}</strong> <span class="muted">${c.createdAt.slice(0, 10)}</span><br>${c.body}</div>`)}
-${request.user
-    ? html`<h2>Write a review</h2><form class="stack" action="/products/${product.id}/comments" method="post">${csrfField(request)}
-  <label>Rating <select name="rating">${[5, 4, 3, 2, 1].map((n) => html`<option value="${n}">${stars(n)}</option>`)}</select></label>
-  <label>Review <textarea name="body" rows="3" maxlength="2000" required></textarea></label>
-  <button type="submit">Post review</button></form>`
-    : html`<p><a href="/login?next=/products/${product.id}">Sign in</a> to write a review.</p>`}`,
+                        ${swatch(product)}
+                        <div>
+                            <p class="muted"><a href="/categories/${product.categorySlug}">${product.categorySlug}</a> · ${product.sku}</p>
+                            <h1>${product.name}</h1>
+                            <p class="price">${money(product.priceCents)}</p>
+                            <p>${product.description}</p>
+                            ${
+                                product.stock > 0
+                                    ? html`<p class="muted">${product.stock} in stock</p>
+                                          <form action="/cart/add" method="post">
+                                              ${csrfField(request)}<input type="hidden" name="productId" value="${product.id}" />
+                                              <label style="display:inline-grid"
+                                                  >Quantity <input name="quantity" type="number" min="1" max="${Math.min(99, product.stock)}" value="1"
+                                              /></label>
+                                              <button type="submit">Add to cart</button>
+                                          </form>`
+                                    : html`<p class="soldout">Sold out</p>`
+                            }
+                        </div>
+                    </div>
+                    <h2>
+                        Reviews
+                        ${reviews.averageRating !== null ? html`<span class="stars">${stars(Math.round(reviews.averageRating))}</span> <span class="muted">${reviews.averageRating} from ${reviews.count}</span>` : ""}
+                    </h2>
+                    ${reviews.items.length === 0 ? html`<p class="muted">No reviews yet.</p>` : ""}
+                    ${reviews.items.map((c) => html`<div class="comment" data-test="comment"><span class="stars">${stars(c.rating)}</span> <strong>${c.authorName}</strong> <span class="muted">${c.createdAt.slice(0, 10)}</span><br />${c.body}</div>`)}
+                    ${
+                        request.user
+                            ? html`<h2>Write a review</h2>
+                                  <form class="stack" action="/products/${product.id}/comments" method="post">
+                                      ${csrfField(request)}
+                                      <label
+                                          >Rating
+                                          <select name="rating">
+                                              ${[5, 4, 3, 2, 1].map((n) => html`<option value="${n}">${stars(n)}</option>`)}
+                                          </select></label
+                                      >
+                                      <label>Review <textarea name="body" rows="3" maxlength="2000" required></textarea></label>
+                                      <button type="submit">Post review</button>
+                                  </form>`
+                            : html`<p><a href="/login?next=/products/${product.id}">Sign in</a> to write a review.</p>`
+                    }`,
             );
         },
     );
@@ -131,8 +163,16 @@ ${request.user
         },
         async (request, reply) => {
             if (!request.user) return reply.redirect(`/login?next=/products/${request.params.id}`, 303);
-            if (request.validationError) return send(reply, request, { title: "Review", error: `Your review was not posted: ${fieldMessage(request.validationError)}.` }, html`<p><a href="/products/${request.params.id}">Back to the product</a></p>`, 400);
-            if (!(await catalog.product(request.params.id))) return send(reply, request, { title: "Not found", error: "There is no such product." }, html``, 404);
+            if (request.validationError)
+                return send(
+                    reply,
+                    request,
+                    { title: "Review", error: `Your review was not posted: ${fieldMessage(request.validationError)}.` },
+                    html`<p><a href="/products/${request.params.id}">Back to the product</a></p>`,
+                    400,
+                );
+            if (!(await catalog.product(request.params.id)))
+                return send(reply, request, { title: "Not found", error: "There is no such product." }, html``, 404);
             await comments.add(request.params.id, request.user.id, request.user.name, request.body.rating, request.body.body);
             return reply.redirect(`/products/${request.params.id}`, 303);
         },
@@ -149,8 +189,8 @@ ${request.user
                 request,
                 { title: q ? `Search: ${q}` : "Search" },
                 html`<h1>${q ? html`Results for “${q}”` : "Search"}</h1>
-<p class="muted">${q ? `${result.total} products match` : "Type what you are looking for in the search box."}</p>
-<div class="grid">${result.items.map(productCard)}</div>`,
+                    <p class="muted">${q ? `${result.total} products match` : "Type what you are looking for in the search box."}</p>
+                    <div class="grid">${result.items.map(productCard)}</div>`,
             );
         },
     );
@@ -162,17 +202,55 @@ ${request.user
             request,
             { title: "Cart", ...options },
             cart.lines.length === 0
-                ? html`<h1>Your cart</h1><p>Your cart is empty. <a href="/">Find something you like.</a></p>`
+                ? html`<h1>Your cart</h1>
+                      <p>Your cart is empty. <a href="/">Find something you like.</a></p>`
                 : html`<h1>Your cart</h1>
-<table><thead><tr><th>Product</th><th>Price</th><th>Quantity</th><th></th></tr></thead><tbody>
-${cart.lines.map(
-    (l) => html`<tr data-test="cart-line"><td><a href="/products/${l.productId}">${l.name}</a>${l.stock < l.quantity ? html`<br><span class="soldout">Only ${l.stock} left</span>` : ""}</td><td>${money(l.unitPriceCents)}</td>
-<td><form action="/cart/update" method="post">${csrfField(request)}<input type="hidden" name="productId" value="${l.productId}"><input name="quantity" type="number" min="0" max="99" value="${l.quantity}" style="width:5rem"> <button class="link" type="submit">Update</button></form></td>
-<td><form action="/cart/update" method="post">${csrfField(request)}<input type="hidden" name="productId" value="${l.productId}"><input type="hidden" name="quantity" value="0"><button class="link" type="submit">Remove</button></form></td></tr>`,
-)}
-</tbody></table>
-<p class="price">Total ${money(cart.totalCents)}</p>
-<p><a class="button" href="/checkout">Check out</a></p>`,
+                      <table>
+                          <thead>
+                              <tr>
+                                  <th>Product</th>
+                                  <th>Price</th>
+                                  <th>Quantity</th>
+                                  <th></th>
+                              </tr>
+                          </thead>
+                          <tbody>
+                              ${cart.lines.map(
+                                  (l) =>
+                                      html`<tr data-test="cart-line">
+                                          <td>
+                                              <a href="/products/${l.productId}">${l.name}</a
+                                              >${l.stock < l.quantity ? html`<br /><span class="soldout">Only ${l.stock} left</span>` : ""}
+                                          </td>
+                                          <td>${money(l.unitPriceCents)}</td>
+                                          <td>
+                                              <form action="/cart/update" method="post">
+                                                  ${csrfField(request)}<input type="hidden" name="productId" value="${l.productId}" /><input
+                                                      name="quantity"
+                                                      type="number"
+                                                      min="0"
+                                                      max="99"
+                                                      value="${l.quantity}"
+                                                      style="width:5rem"
+                                                  />
+                                                  <button class="link" type="submit">Update</button>
+                                              </form>
+                                          </td>
+                                          <td>
+                                              <form action="/cart/update" method="post">
+                                                  ${csrfField(request)}<input type="hidden" name="productId" value="${l.productId}" /><input
+                                                      type="hidden"
+                                                      name="quantity"
+                                                      value="0"
+                                                  /><button class="link" type="submit">Remove</button>
+                                              </form>
+                                          </td>
+                                      </tr>`,
+                              )}
+                          </tbody>
+                      </table>
+                      <p class="price">Total ${money(cart.totalCents)}</p>
+                      <p><a class="button" href="/checkout">Check out</a></p>`,
             status,
         );
     };
@@ -181,24 +259,36 @@ ${cart.lines.map(
 
     const cartLineBody = {
         type: "object",
-        properties: { productId: { type: "integer", minimum: 1, maximum: 2147483647 }, quantity: { type: "integer", minimum: 0, maximum: 99, default: 1 }, _csrf: { type: "string" } },
+        properties: {
+            productId: { type: "integer", minimum: 1, maximum: 2147483647 },
+            quantity: { type: "integer", minimum: 0, maximum: 99, default: 1 },
+            _csrf: { type: "string" },
+        },
         required: ["productId"],
     } as const;
 
-    app.post<{ Body: { productId: number; quantity: number } }>("/cart/add", { attachValidation: true, schema: { body: cartLineBody } }, async (request, reply) => {
-        if (request.validationError) return cartPage(request, reply, { error: `Not added: ${fieldMessage(request.validationError)}.` }, 400);
-        if (request.body.quantity < 1) return cartPage(request, reply, { error: "Not added: quantity must be at least 1." }, 400);
-        const product = await catalog.product(request.body.productId);
-        if (!product) return cartPage(request, reply, { error: "That product does not exist." }, 404);
-        await app.shop.carts.add(request.sessionId, product.id, request.body.quantity);
-        return reply.redirect("/cart", 303);
-    });
+    app.post<{ Body: { productId: number; quantity: number } }>(
+        "/cart/add",
+        { attachValidation: true, schema: { body: cartLineBody } },
+        async (request, reply) => {
+            if (request.validationError) return cartPage(request, reply, { error: `Not added: ${fieldMessage(request.validationError)}.` }, 400);
+            if (request.body.quantity < 1) return cartPage(request, reply, { error: "Not added: quantity must be at least 1." }, 400);
+            const product = await catalog.product(request.body.productId);
+            if (!product) return cartPage(request, reply, { error: "That product does not exist." }, 404);
+            await app.shop.carts.add(request.sessionId, product.id, request.body.quantity);
+            return reply.redirect("/cart", 303);
+        },
+    );
 
-    app.post<{ Body: { productId: number; quantity: number } }>("/cart/update", { attachValidation: true, schema: { body: cartLineBody } }, async (request, reply) => {
-        if (request.validationError) return cartPage(request, reply, { error: `Not changed: ${fieldMessage(request.validationError)}.` }, 400);
-        await app.shop.carts.setQuantity(request.sessionId, request.body.productId, request.body.quantity);
-        return reply.redirect("/cart", 303);
-    });
+    app.post<{ Body: { productId: number; quantity: number } }>(
+        "/cart/update",
+        { attachValidation: true, schema: { body: cartLineBody } },
+        async (request, reply) => {
+            if (request.validationError) return cartPage(request, reply, { error: `Not changed: ${fieldMessage(request.validationError)}.` }, 400);
+            await app.shop.carts.setQuantity(request.sessionId, request.body.productId, request.body.quantity);
+            return reply.redirect("/cart", 303);
+        },
+    );
 
     app.get("/checkout", async (request, reply) => {
         if (!request.user) return reply.redirect("/login?next=/checkout", 303);
@@ -209,13 +299,24 @@ ${cart.lines.map(
             request,
             { title: "Checkout" },
             html`<h1>Checkout</h1>
-<table><tbody>${cart.lines.map((l) => html`<tr><td>${l.quantity} × ${l.name}</td><td>${money(l.unitPriceCents * l.quantity)}</td></tr>`)}</tbody></table>
-<p class="price">Total ${money(cart.totalCents)}</p>
-<p class="muted">Paid with the shop's test payment provider: no card needed.</p>
-<form action="/checkout" method="post">${csrfField(request)}
-  <input type="hidden" name="idempotencyKey" value="${randomUUID()}">
-  <button type="submit">Place order</button>
-</form>`,
+                <table>
+                    <tbody>
+                        ${cart.lines.map(
+                            (l) =>
+                                html`<tr>
+                                    <td>${l.quantity} × ${l.name}</td>
+                                    <td>${money(l.unitPriceCents * l.quantity)}</td>
+                                </tr>`,
+                        )}
+                    </tbody>
+                </table>
+                <p class="price">Total ${money(cart.totalCents)}</p>
+                <p class="muted">Paid with the shop's test payment provider: no card needed.</p>
+                <form action="/checkout" method="post">
+                    ${csrfField(request)}
+                    <input type="hidden" name="idempotencyKey" value="${randomUUID()}" />
+                    <button type="submit">Place order</button>
+                </form>`,
         );
     });
 
@@ -223,7 +324,13 @@ ${cart.lines.map(
         "/checkout",
         {
             attachValidation: true,
-            schema: { body: { type: "object", properties: { idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_-]{8,100}$" }, _csrf: { type: "string" } }, required: ["idempotencyKey"] } },
+            schema: {
+                body: {
+                    type: "object",
+                    properties: { idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_-]{8,100}$" }, _csrf: { type: "string" } },
+                    required: ["idempotencyKey"],
+                },
+            },
         },
         async (request, reply) => {
             if (!request.user) return reply.redirect("/login?next=/checkout", 303);
@@ -246,10 +353,32 @@ ${cart.lines.map(
             request,
             { title: "Your orders" },
             html`<h1>Your orders</h1>
-${list.length === 0 ? html`<p>No orders yet.</p>` : ""}
-${list.length > 0 ? html`<table><thead><tr><th>Order</th><th>Date</th><th>Status</th><th>Total</th></tr></thead><tbody>
-${list.map((o) => html`<tr data-test="order-row"><td><a href="/orders/${o.id}">#${o.id}</a></td><td>${o.createdAt.slice(0, 10)}</td><td>${statusText[o.status]}</td><td>${money(o.totalCents)}</td></tr>`)}
-</tbody></table>` : ""}`,
+                ${list.length === 0 ? html`<p>No orders yet.</p>` : ""}
+                ${
+                    list.length > 0
+                        ? html`<table>
+                              <thead>
+                                  <tr>
+                                      <th>Order</th>
+                                      <th>Date</th>
+                                      <th>Status</th>
+                                      <th>Total</th>
+                                  </tr>
+                              </thead>
+                              <tbody>
+                                  ${list.map(
+                                      (o) =>
+                                          html`<tr data-test="order-row">
+                                              <td><a href="/orders/${o.id}">#${o.id}</a></td>
+                                              <td>${o.createdAt.slice(0, 10)}</td>
+                                              <td>${statusText[o.status]}</td>
+                                              <td>${money(o.totalCents)}</td>
+                                          </tr>`,
+                                  )}
+                              </tbody>
+                          </table>`
+                        : ""
+                }`,
         );
     });
 
@@ -263,46 +392,87 @@ ${list.map((o) => html`<tr data-test="order-row"><td><a href="/orders/${o.id}">#
             return send(
                 reply,
                 request,
-                { title: `Order #${order.id}`, notice: request.query.placed && order.status === "paid" ? "Thank you: your order is placed and paid." : undefined },
+                {
+                    title: `Order #${order.id}`,
+                    notice: request.query.placed && order.status === "paid" ? "Thank you: your order is placed and paid." : undefined,
+                },
                 html`<h1>Order #${order.id}</h1>
-<p>${statusText[order.status]} · ${order.createdAt.slice(0, 10)}</p>
-<table><tbody>${order.items.map((i) => html`<tr><td>${i.quantity} × <a href="/products/${i.productId}">${i.name}</a></td><td>${money(i.unitPriceCents * i.quantity)}</td></tr>`)}</tbody></table>
-<p class="price">Total ${money(order.totalCents)}</p>
-<p><a href="/orders">All your orders</a></p>`,
+                    <p>${statusText[order.status]} · ${order.createdAt.slice(0, 10)}</p>
+                    <table>
+                        <tbody>
+                            ${order.items.map(
+                                (i) =>
+                                    html`<tr>
+                                        <td>${i.quantity} × <a href="/products/${i.productId}">${i.name}</a></td>
+                                        <td>${money(i.unitPriceCents * i.quantity)}</td>
+                                    </tr>`,
+                            )}
+                        </tbody>
+                    </table>
+                    <p class="price">Total ${money(order.totalCents)}</p>
+                    <p><a href="/orders">All your orders</a></p>`,
             );
         },
     );
 
-    const loginForm = (request: FastifyRequest, next: string) => html`<h1>Sign in</h1>
-<form class="stack" action="/login" method="post">${csrfField(request)}<input type="hidden" name="next" value="${next}">
-  <label>Email <input name="email" type="email" autocomplete="email" required></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit">Sign in</button>
-</form>
-<p>New here? <a href="/register?next=${encodeURIComponent(next)}">Create an account</a>.</p>`;
+    const loginForm = (request: FastifyRequest, next: string) =>
+        html`<h1>Sign in</h1>
+            <form class="stack" action="/login" method="post">
+                ${csrfField(request)}<input type="hidden" name="next" value="${next}" />
+                <label>Email <input name="email" type="email" autocomplete="email" required /></label>
+                <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+                <button type="submit">Sign in</button>
+            </form>
+            <p>New here? <a href="/register?next=${encodeURIComponent(next)}">Create an account</a>.</p>`;
 
-    const registerForm = (request: FastifyRequest, next: string) => html`<h1>Create an account</h1>
-<form class="stack" action="/register" method="post">${csrfField(request)}<input type="hidden" name="next" value="${next}">
-  <label>Name <input name="name" autocomplete="name" required maxlength="100"></label>
-  <label>Email <input name="email" type="email" autocomplete="email" required></label>
-  <label>Password <span class="muted">at least 10 characters</span><input name="password" type="password" autocomplete="new-password" required minlength="10"></label>
-  <button type="submit">Create account</button>
-</form>`;
+    const registerForm = (request: FastifyRequest, next: string) =>
+        html`<h1>Create an account</h1>
+            <form class="stack" action="/register" method="post">
+                ${csrfField(request)}<input type="hidden" name="next" value="${next}" />
+                <label>Name <input name="name" autocomplete="name" required maxlength="100" /></label>
+                <label>Email <input name="email" type="email" autocomplete="email" required /></label>
+                <label
+                    >Password <span class="muted">at least 10 characters</span
+                    ><input name="password" type="password" autocomplete="new-password" required minlength="10"
+                /></label>
+                <button type="submit">Create account</button>
+            </form>`;
 
-    app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) => send(reply, request, { title: "Sign in" }, loginForm(request, safeNext(request.query.next))));
-    app.get<{ Querystring: { next?: string } }>("/register", async (request, reply) => send(reply, request, { title: "Register" }, registerForm(request, safeNext(request.query.next))));
+    app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) =>
+        send(reply, request, { title: "Sign in" }, loginForm(request, safeNext(request.query.next))),
+    );
+    app.get<{ Querystring: { next?: string } }>("/register", async (request, reply) =>
+        send(reply, request, { title: "Register" }, registerForm(request, safeNext(request.query.next))),
+    );
 
     app.post<{ Body: { email: string; password: string; next?: string } }>(
         "/login",
-        { attachValidation: true, ...guardSignIn(app.signInAttempts), schema: { body: { type: "object", properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 }, next: { type: "string" }, _csrf: { type: "string" } }, required: ["email", "password"] } } },
+        {
+            attachValidation: true,
+            ...guardSignIn(app.signInAttempts),
+            schema: {
+                body: {
+                    type: "object",
+                    properties: {
+                        email: { type: "string", maxLength: 254 },
+                        password: { type: "string", maxLength: 200 },
+                        next: { type: "string" },
+                        _csrf: { type: "string" },
+                    },
+                    required: ["email", "password"],
+                },
+            },
+        },
         async (request, reply) => {
             const next = safeNext(request.body?.next);
-            if (request.validationError) return send(reply, request, { title: "Sign in", error: fieldMessage(request.validationError) }, loginForm(request, next), 400);
+            if (request.validationError)
+                return send(reply, request, { title: "Sign in", error: fieldMessage(request.validationError) }, loginForm(request, next), 400);
             try {
                 await signIn(request, reply, await users.authenticate(request.body.email, request.body.password));
                 return reply.redirect(next, 303);
             } catch (err) {
-                if (err instanceof UserError) return send(reply, request, { title: "Sign in", error: `Not signed in: ${err.message}.` }, loginForm(request, next), err.status);
+                if (err instanceof UserError)
+                    return send(reply, request, { title: "Sign in", error: `Not signed in: ${err.message}.` }, loginForm(request, next), err.status);
                 throw err;
             }
         },
@@ -310,15 +480,32 @@ ${list.map((o) => html`<tr data-test="order-row"><td><a href="/orders/${o.id}">#
 
     app.post<{ Body: { email: string; name: string; password: string; next?: string } }>(
         "/register",
-        { attachValidation: true, schema: { body: { type: "object", properties: { ...credentials, next: { type: "string" }, _csrf: { type: "string" } }, required: ["email", "name", "password"] } } },
+        {
+            attachValidation: true,
+            schema: {
+                body: {
+                    type: "object",
+                    properties: { ...credentials, next: { type: "string" }, _csrf: { type: "string" } },
+                    required: ["email", "name", "password"],
+                },
+            },
+        },
         async (request, reply) => {
             const next = safeNext(request.body?.next);
-            if (request.validationError) return send(reply, request, { title: "Register", error: `Not registered: ${fieldMessage(request.validationError)}.` }, registerForm(request, next), 400);
+            if (request.validationError)
+                return send(
+                    reply,
+                    request,
+                    { title: "Register", error: `Not registered: ${fieldMessage(request.validationError)}.` },
+                    registerForm(request, next),
+                    400,
+                );
             try {
                 await signIn(request, reply, await users.register(request.body.email, request.body.name, request.body.password));
                 return reply.redirect(next, 303);
             } catch (err) {
-                if (err instanceof UserError) return send(reply, request, { title: "Register", error: `Not registered: ${err.message}.` }, registerForm(request, next), err.status);
+                if (err instanceof UserError)
+                    return send(reply, request, { title: "Register", error: `Not registered: ${err.message}.` }, registerForm(request, next), err.status);
                 throw err;
             }
         },
