@@ -63,7 +63,7 @@ export function costOf(plan: Plan): CostReport {
         const disk = inputs(siblings(nodes, "aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name === nodes.name)!).blockDeviceMappings[0].ebs.volumeSize;
         add(`${n} × EKS node ${inputs(nodes).instanceTypes[0]} (${nodes.name})`, n * (hourly(p.ec2, inputs(nodes).instanceTypes[0]) * hours + disk * p.ebsGp3));
     }
-    for (const _ of of("aws:eks/cluster:Cluster")) add("EKS control plane", p.eksCluster * hours);
+    for (let i = of("aws:eks/cluster:Cluster").length; i > 0; i--) add("EKS control plane", p.eksCluster * hours);
     for (const instance of of("aws:rds/clusterInstance:ClusterInstance")) {
         const size = inputs(instance).instanceClass;
         const serverless = siblings(instance, "aws:rds/cluster:Cluster")

@@ -67,5 +67,5 @@ export async function renderReadme(readme: string): Promise<string> {
 }
 
 if (require.main === module) {
-    renderReadme(fs.readFileSync(readmePath, "utf8")).then((text) => fs.writeFileSync(readmePath, text));
+    void renderReadme(fs.readFileSync(readmePath, "utf8")).then((text) => fs.writeFileSync(readmePath, text));
 }

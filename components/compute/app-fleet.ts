@@ -111,25 +111,20 @@ export class AppFleet extends pulumi.ComponentResource {
                 }),
             );
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const inlinePolicy = pulumi
-            .all([logGroup.arn, pulumi.all(secretArns), region, account])
-            .apply(([logArn, arns, r, accountId]) =>
-                policyDocument([
-                    { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
-                    ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
-                    ...(shared
-                        ? [
-                              {
-                                  Action: "ssm:GetParametersByPath",
-                                  Resource: [
-                                      `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`,
-                                      `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`,
-                                  ],
-                              },
-                          ]
-                        : []),
-                ]),
-            );
+        const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns), region, account]).apply(([logArn, arns, r, accountId]) =>
+            policyDocument([
+                { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
+                ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
+                ...(shared
+                    ? [
+                          {
+                              Action: "ssm:GetParametersByPath",
+                              Resource: [`arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`, `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`],
+                          },
+                      ]
+                    : []),
+            ]),
+        );
 
         const { group, securityGroup, role } = fleet(
             name,

@@ -57,7 +57,7 @@ docker run -d --name shop --restart always --env-file "$env_file" \\
 
 /** Shell lines that append every parameter under the path to the env file, as NAME=value. */
 function readSharedConfig(shared: { path: string; version: string }, region: string): string {
-    if (!/^\/[A-Za-z0-9_.\/-]+$/.test(shared.path))
+    if (!/^\/[A-Za-z0-9_./-]+$/.test(shared.path))
         throw new Error(`renderAppUserData: sharedConfig.path must be an SSM path (got ${JSON.stringify(shared.path)})`);
     return `# Shared configuration from SSM Parameter Store, version ${shared.version.replace(/[^a-f0-9]/g, "")}.
 aws ssm get-parameters-by-path --region ${shellQuote(region)} --path ${shellQuote(shared.path)} --recursive \\

@@ -171,17 +171,15 @@ export class SearchDomain extends pulumi.ComponentResource {
             name,
             {
                 domainName: domain.domainName,
-                accessPolicies: pulumi
-                    .all([domain.arn, pulumi.all(args.accessRoleArns ?? [])])
-                    .apply(([arn, roles]) =>
-                        policyDocument([
-                            {
-                                Principal: { AWS: roles.length > 0 ? roles : "*" },
-                                Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
-                                Resource: `${arn}/*`,
-                            },
-                        ]),
-                    ),
+                accessPolicies: pulumi.all([domain.arn, pulumi.all(args.accessRoleArns ?? [])]).apply(([arn, roles]) =>
+                    policyDocument([
+                        {
+                            Principal: { AWS: roles.length > 0 ? roles : "*" },
+                            Action: ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpDelete"],
+                            Resource: `${arn}/*`,
+                        },
+                    ]),
+                ),
             },
             parent,
         );

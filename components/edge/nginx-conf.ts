@@ -48,7 +48,7 @@ export interface NginxConfArgs {
 }
 
 /** Characters allowed in values spliced into the configuration. */
-const confSafe = /^[A-Za-z0-9._:/\[\]-]+$/;
+const confSafe = /^[A-Za-z0-9._:/[\]-]+$/;
 
 export function renderNginxConf(args: NginxConfArgs): string {
     const problems = nginxConfProblems(args);
@@ -203,7 +203,7 @@ export function nginxConfProblems(args: NginxConfArgs): string[] {
     if ("servers" in upstream) {
         check(upstream.servers.length === 0, "upstream.servers must list at least one server");
         for (const s of upstream.servers) {
-            check(!/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/.test(s.address), `upstream server ${JSON.stringify(s.address)} must be host:port`);
+            check(!/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/.test(s.address), `upstream server ${JSON.stringify(s.address)} must be host:port`);
             check(s.weight !== undefined && !(Number.isInteger(s.weight) && s.weight >= 1), `upstream server ${s.address} weight must be a positive integer`);
         }
     } else {
