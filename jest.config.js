@@ -1,15 +1,20 @@
 /** @type {import('jest').Config} */
-const common = (name, tsconfig, roots) => ({
+const common = (name, tsconfig, roots, extra = {}) => ({
     displayName: name,
     testEnvironment: "node",
     roots,
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", { tsconfig }] },
+    ...extra,
 });
 
 module.exports = {
     projects: [
-        common("infra", "<rootDir>/tsconfig.jest.json", ["<rootDir>/tests"]),
+        // Every (stack, stage) plan is computed once a run, by a process the global setup starts.
+        common("infra", "<rootDir>/tsconfig.jest.json", ["<rootDir>/tests"], {
+            globalSetup: "<rootDir>/tests/support/global-setup.js",
+            globalTeardown: "<rootDir>/tests/support/global-teardown.js",
+        }),
         common("shop", "<rootDir>/app/tsconfig.jest.json", ["<rootDir>/app/test"]),
     ],
     // Two cores on CI machines: one worker per core.

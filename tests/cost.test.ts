@@ -11,6 +11,7 @@ const resource = (type: string, name: string, inputs: Record<string, unknown>, p
     protect: false,
     retainOnDelete: false,
     inputs,
+    dependsOn: [],
 });
 const plan = (resources: Plan["resources"]): Plan => ({
     project: "shop-evolution",

@@ -15,6 +15,7 @@ const resource = (type: string, name: string, inputs: Record<string, unknown> = 
     protect: true,
     retainOnDelete: false,
     inputs,
+    dependsOn: [],
 });
 const plan = (stage: number, resources: Plan["resources"]): Plan => ({
     project: "shop-evolution",

@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Plan, planStack, renderTree } from "../tools/plan";
+import { Plan, renderTree } from "../tools/plan";
+import { diffPlans } from "../tools/plan-diff";
+import { sharedPlan } from "./support/shared-plans";
 import { projectRoot } from "../tools/stack-files";
 
 function cli(args: string[], viaNpm = false) {
@@ -10,15 +12,15 @@ function cli(args: string[], viaNpm = false) {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const resourceKeys = ["inputs", "name", "parent", "protect", "region", "retainOnDelete", "type", "urn"];
+const resourceKeys = ["dependsOn", "inputs", "name", "parent", "protect", "region", "retainOnDelete", "type", "urn"];
 
 describe("offline plan of stage 1", () => {
     let dev: Plan;
     let prod: Plan;
     beforeAll(async () => {
-        dev = await planStack("dev", "1");
-        prod = await planStack("prod", "single-server");
-    });
+        dev = await sharedPlan("dev", 1);
+        prod = await sharedPlan("prod", "single-server");
+    }, 600_000);
 
     it("has exactly the shape of the plan contract", () => {
         expect(Object.keys(dev).sort()).toEqual(["outputs", "project", "resources", "stack", "stage"]);
@@ -30,6 +32,24 @@ describe("offline plan of stage 1", () => {
             expect(r.urn.startsWith("urn:pulumi:dev::shop-evolution::")).toBe(true);
             expect(r.parent === null || urns.has(r.parent)).toBe(true);
         }
+    });
+
+    it("records what each resource depends on, explicitly or through its inputs, by URN", () => {
+        const urns = new Set(dev.resources.map((r) => r.urn));
+        for (const r of dev.resources) {
+            expect(r.dependsOn.filter((dep) => !urns.has(dep) || dep === r.urn)).toEqual([]);
+            expect([...r.dependsOn].sort()).toEqual(r.dependsOn);
+        }
+        const one = (type: string) => dev.resources.find((r) => r.type === type)!;
+        // Through inputs: the instance runs in a subnet and wears a security group of the VPC.
+        const instance = one("aws:ec2/instance:Instance");
+        for (const type of ["aws:ec2/securityGroup:SecurityGroup", "aws:iam/instanceProfile:InstanceProfile"]) {
+            expect(instance.dependsOn).toContain(one(type).urn);
+        }
+        expect(instance.dependsOn.some((dep) => dep.includes("aws:ec2/subnet:Subnet::"))).toBe(true);
+        // The volume's attachment depends on the volume and the instance.
+        const attachment = one("aws:ec2/volumeAttachment:VolumeAttachment");
+        expect(attachment.dependsOn).toEqual(expect.arrayContaining([one("aws:ebs/volume:Volume").urn, instance.urn]));
     });
 
     it("holds the VPC, the instance, its security group and the Elastic IP", () => {
@@ -81,11 +101,26 @@ describe("plan command line", () => {
     const badStack = path.join(projectRoot, "Pulumi.test-wrong-types.yaml");
     afterAll(() => fs.rmSync(badStack, { force: true }));
 
-    it("prints the contract JSON alone on stdout through npm run plan", () => {
-        const { status, stdout } = cli(["--stack", "dev", "--stage", "1", "--json"], true);
+    it("prints the contract JSON alone on stdout through npm run plan, the same plan as the run's shared one", async () => {
+        const { status, stdout } = cli(["--stack", "dev", "--stage", "single-server", "--json"], true);
         expect(status).toBe(0);
-        expect(JSON.parse(stdout).stage).toEqual({ number: 1, slug: "single-server" });
-    });
+        expect(JSON.parse(stdout)).toEqual(await sharedPlan("dev", 1));
+    }, 600_000);
+
+    it("diffs against an older plan file that has no dependsOn", async () => {
+        const plan = await sharedPlan("dev", 1);
+        const older = { ...plan, resources: plan.resources.map(({ dependsOn: _, ...r }) => r) };
+        const file = path.join(projectRoot, "Pulumi.test-older-plan.json");
+        fs.writeFileSync(file, JSON.stringify(older));
+        try {
+            const { status, stdout } = cli(["--stack", "dev", "--stage", "1", "--diff", file]);
+            expect(status).toBe(0);
+            expect(stdout).toMatch(/0 to add, 0 to remove, 0 to change/);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+        expect(diffPlans(older as Plan, plan).dataAtRisk).toEqual([]);
+    }, 600_000);
 
     it.each([["0"], ["nonsense"]])("refuses --stage %s with status 2 and one line naming the key, no stack trace", (stage) => {
         const { status, stdout, stderr } = cli(["--stack", "dev", "--stage", stage]);

@@ -5,13 +5,14 @@ import * as path from "node:path";
 import { parseStackConfig, project } from "../stacks/config";
 import { composeStack } from "../stacks";
 import { stages as allStages } from "../stacks/registry";
-import { Plan, planStack } from "../tools/plan";
+import { Plan } from "../tools/plan";
 import { diffPlans } from "../tools/plan-diff";
 import { statefulTypes } from "../policy/stateful-types";
 import { evaluate } from "../policy/rules";
 import { costOf } from "../tools/cost";
 import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
+import { sharedPlan } from "./support/shared-plans";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
 
 /** The stack `stack` at `stage`, run as an update (computed values get mock ids, so user data renders). */
@@ -27,9 +28,9 @@ const planOf = (stack: string, stage: number) => plans[`${stack}-${stage}`];
 const statefulOf = (plan: Plan) => plan.resources.filter((r) => statefulTypes.includes(r.type));
 
 beforeAll(async () => {
-    for (const stack of stacks) for (const stage of stages) plans[`${stack}-${stage}`] = await planStack(stack, String(stage));
-    // Thirty offline plans, one after the other, on a machine the other suites share.
-}, 300_000);
+    for (const stack of stacks) for (const stage of stages) plans[`${stack}-${stage}`] = await sharedPlan(stack, stage);
+    // The run's thirty shared plans, computed once by the infra project's global setup.
+}, 600_000);
 
 describe("every composed stage", () => {
     it.each(stages.slice(1))("keeps every stateful resource of the stage before %i under the same URN (no replacement, no lost data)", (stage) => {

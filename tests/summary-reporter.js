@@ -1,10 +1,19 @@
 /**
- * Ends a Jest run with the plain line CI reads: "N passed, N failed" (", N skipped" when some were).
+ * Ends a Jest run with the plain line CI reads: "N passed, N failed" (", N skipped" when some were),
+ * after a line saying how many offline plans the run computed (each (stack, stage) plan once, shared
+ * by the suites: tests/support/global-setup.js).
  */
+const fs = require("node:fs");
+
 class SummaryReporter {
     onRunComplete(_contexts, results) {
         const skipped = results.numPendingTests + results.numTodoTests;
         const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+        const dir = process.env.SHOP_PLAN_DIR;
+        if (dir && fs.existsSync(dir)) {
+            const plans = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).length;
+            process.stderr.write(`\n${plans} offline plans computed for this run, each shared by every suite that reads it\n`);
+        }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
     }
 }

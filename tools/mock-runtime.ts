@@ -34,6 +34,13 @@ export interface PlannedResource {
     custom: boolean;
     /** URN of the explicit provider, or null for the default one. */
     provider: string | null;
+    /**
+     * The URNs this resource depends on, sorted: explicit `dependsOn` and every resource whose
+     * outputs its inputs use, as the engine's registration records them (`dependencies` and
+     * `propertyDependencies`). A dependency on a component stands for its children, as the engine
+     * expands it.
+     */
+    dependsOn: string[];
 }
 
 export interface MockRunOptions {
@@ -151,6 +158,8 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
         const inputs = plainValue(request.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
         const provider = providerOf(request.getProvider());
         const ownRegion = typeof inputs.region === "string" ? inputs.region : null;
+        const dependsOn = new Set<string>(request.getDependenciesList());
+        request.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((dep) => dependsOn.add(dep)));
         if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, ownRegion);
         registrations.push({
             urn,
@@ -163,6 +172,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
             inputs,
             custom: request.getCustom(),
             provider: provider.urn,
+            dependsOn: [...dependsOn].map((dep) => engineUrns.get(dep) ?? dep).sort(),
         });
     });
 
@@ -192,6 +202,8 @@ interface RegisterRequest {
     getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(callback: (deps: { getUrnsList(): string[] }) => void): void };
 }
 
 type Callback = (err: Error | null, response?: { getUrn(): string }) => void;

@@ -58,7 +58,7 @@ function toPlan(stack: string, stage: { number: number; slug: string }, run: Moc
         stage: { number: stage.number, slug: stage.slug },
         resources: run.resources
             .filter((r) => r.urn !== root)
-            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs }) => ({
+            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs, dependsOn }) => ({
                 urn,
                 type,
                 name,
@@ -67,6 +67,7 @@ function toPlan(stack: string, stage: { number: number; slug: string }, run: Moc
                 protect,
                 retainOnDelete,
                 inputs,
+                dependsOn,
             })),
         outputs: run.outputs,
     };
@@ -139,7 +140,8 @@ function readPlanFile(file: string): Plan {
     if (!plan || !Array.isArray(plan.resources) || typeof plan.stage?.number !== "number" || typeof plan.stack !== "string") {
         throw new UsageError([`--diff ${file}: not a plan's JSON (npm run plan -- --stack <stack> --json)`]);
     }
-    return plan as Plan;
+    // Plans saved before dependsOn was recorded read as depending on nothing.
+    return { ...(plan as Plan), resources: (plan as Plan).resources.map((r) => ({ ...r, dependsOn: r.dependsOn ?? [] })) };
 }
 
 function problemsOf(err: unknown): string[] | undefined {
@@ -149,6 +151,9 @@ function problemsOf(err: unknown): string[] | undefined {
 }
 
 async function main(): Promise<void> {
+    // The plan prints messages, never stacks, and the Pulumi SDK makes an Error for every promise:
+    // capturing no stack trace takes most of a plan's time away.
+    Error.stackTraceLimit = 0;
     const fail = (err: unknown) => {
         const problems = problemsOf(err);
         process.stderr.write(`${(problems ?? [`plan failed: ${(err as Error)?.message ?? String(err)}`]).join("\n")}\n`);

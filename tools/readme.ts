@@ -11,13 +11,16 @@ import { projectRoot } from "./stack-files";
 
 export const readmePath = path.join(projectRoot, "README.md");
 
+/** Plans a stack at a stage: the offline plan, or the tests' plans made once for their run. */
+export type Planner = (stack: string, stage: string) => Promise<Plan>;
+
 /** Every stage's plan in dev and prod, made once for all the tables. */
-async function allPlans(): Promise<Map<number, { dev: Plan; prod: Plan }>> {
+async function allPlans(plan: Planner): Promise<Map<number, { dev: Plan; prod: Plan }>> {
     const plans = new Map<number, { dev: Plan; prod: Plan }>();
     for (const { number: stage } of stages) {
         // One after the other: the mock runtime is global to the process.
-        const dev = await planStack("dev", String(stage));
-        const prod = await planStack("prod", String(stage));
+        const dev = await plan("dev", String(stage));
+        const prod = await plan("prod", String(stage));
         plans.set(stage, { dev, prod });
     }
     return plans;
@@ -52,8 +55,8 @@ function costTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
 const generated: Record<string, (plans: Map<number, { dev: Plan; prod: Plan }>) => string> = { stages: stageTable, costs: costTable };
 
 /** The README with every generated block replaced by its current content. */
-export async function renderReadme(readme: string): Promise<string> {
-    const plans = await allPlans();
+export async function renderReadme(readme: string, plan: Planner = planStack): Promise<string> {
+    const plans = await allPlans(plan);
     let text = readme;
     for (const [name, render] of Object.entries(generated)) {
         const begin = `<!-- generated:${name} -->`;
