@@ -1,7 +1,7 @@
 /**
  * The fifteen stages of the evolution, as data. Each stage is cumulative: stage N
  * deploys what stage N-1 deployed plus its own step. The numbers and slugs are a
- * contract (DESIGN.md): config, the offline plan and the README all use them.
+ * contract (docs/contracts.md): config, the offline plan and the README all use them.
  */
 export interface Stage {
     /** 1-15, the order of the evolution. */

@@ -1,4 +1,6 @@
-import { capacityModel, costOf, usersCarried, usersPerApp } from "../tools/cost";
+import * as fs from "node:fs";
+import { capacityModel, costLabel, costOf, renderCost, usersCarried, usersPerApp } from "../tools/cost";
+import { readmePath } from "../tools/readme";
 import { Plan } from "../tools/plan";
 import { priceTable } from "../tools/prices";
 
@@ -65,5 +67,14 @@ describe("cost and capacity", () => {
 
     it("names the sizes the price table does not know, rather than guessing", () => {
         expect(costOf(plan([resource("aws:ec2/instance:Instance", "server", { instanceType: "x9.huge" })])).unpriced).toEqual(["x9.huge"]);
+    });
+
+    it("says what the figures are, in --cost's output and right above the README's table: a floor with no usage charges", () => {
+        expect(costLabel).toMatch(/^Fixed monthly floor at minimum size; usage charges excluded/);
+        const report = costOf(plan([resource("aws:ec2/instance:Instance", "server", { instanceType: "t3.small" })]));
+        expect(renderCost(plan([]), report).split("\n")[0]).toBe(costLabel);
+        const readme = fs.readFileSync(readmePath, "utf8");
+        const table = readme.indexOf("| stage | stack | resources | a month |");
+        expect(readme.slice(readme.lastIndexOf("<!-- generated:costs -->", table), table)).toContain(costLabel);
     });
 });

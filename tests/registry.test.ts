@@ -1,6 +1,6 @@
 import { allowedStages, findStage, stages } from "../stacks/registry";
 
-// The stage numbers and slugs are a contract (DESIGN.md): config, plans and the README rely on them.
+// The stage numbers and slugs are a contract (docs/contracts.md): config, plans and the README rely on them.
 const contract = [
     "single-server",
     "separate-db",

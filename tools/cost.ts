@@ -151,9 +151,18 @@ function capacity(plan: Plan): { min: number; max: number } {
 }
 
 /** The report for a reader: every line, the total, the users and the cost per thousand of them. */
+/**
+ * What the figures are, said wherever they are shown, so that nobody budgets from them as they stand:
+ * no usage charges (egress, load balancer capacity units, inter-zone and inter-region traffic, I/O,
+ * logs), and capacity credited from one benchmark figure.
+ */
+export const costLabel =
+    "Fixed monthly floor at minimum size; usage charges excluded (internet egress, load balancer capacity units, inter-zone and inter-region traffic, I/O, logs), and users credited from one benchmark figure: not a budget.";
+
 export function renderCost(plan: Plan, report: CostReport): string {
     const money = (n: number) => `$${n.toFixed(2)}`;
     return [
+        costLabel,
         `${plan.stack} stage ${plan.stage.number} (${plan.stage.slug}), at its minimum size, on-demand ${priceTable.region} prices of ${priceTable.date}:`,
         ...report.lines.map((l) => `  ${money(l.monthly).padStart(11)}  ${l.item}`),
         `  ${money(report.monthly).padStart(11)}  a month in all (usage-priced parts not included)`,

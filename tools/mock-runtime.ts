@@ -19,7 +19,7 @@ import { offlineInvoke } from "./offline-invokes";
  * tests share this one runner.
  */
 
-/** One registered resource, as the plan contract (DESIGN.md) describes it. */
+/** One registered resource, as the plan contract (docs/contracts.md) describes it. */
 export interface PlannedResource {
     urn: string;
     type: string;

@@ -2,7 +2,7 @@
  * The offline plan: `npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>]`.
  * Runs the real program under Pulumi's mock runtime, with the stack's config from
  * Pulumi.<stack>.yaml, and prints the resources it would register: a tree, or the JSON
- * of the plan contract (DESIGN.md), or with --diff what changes against an earlier plan's
+ * of the plan contract (docs/contracts.md), or with --diff what changes against an earlier plan's
  * JSON (exit status 3 when a stateful resource would be removed or replaced); --policy adds
  * the policy pack's verdict (exit status 4 on a mandatory violation), --cost the monthly cost
  * and the users the stack carries. Bad config

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stages } from "../stacks/registry";
-import { costOf } from "./cost";
+import { costLabel, costOf } from "./cost";
 import { Plan, planStack } from "./plan";
 import { projectRoot } from "./stack-files";
 
@@ -49,7 +49,13 @@ function costTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
             return `| ${s.number} \`${s.slug}\` | ${stack} | ${plan.resources.length} | ${dollars(cost.monthly)} | ${users} | $${((cost.monthly / cost.users.min) * 1000).toFixed(2)} |`;
         }),
     );
-    return ["| stage | stack | resources | a month | concurrent users | a month per 1,000 users |", "|---|---|---|---|---|---|", ...rows].join("\n");
+    return [
+        `**${costLabel}**`,
+        "",
+        "| stage | stack | resources | a month | concurrent users | a month per 1,000 users |",
+        "|---|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
 }
 
 const generated: Record<string, (plans: Map<number, { dev: Plan; prod: Plan }>) => string> = { stages: stageTable, costs: costTable };

@@ -1,5 +1,5 @@
 /**
- * The shop's configuration: DESIGN.md's environment contract, read and validated once at
+ * The shop's configuration: the environment contract of docs/contracts.md, read and validated once at
  * start. With none of it set, the shop runs on its embedded defaults (PGlite, an in-process
  * cache, PostgreSQL full-text search) and needs no server at all.
  */

@@ -1,4 +1,4 @@
-/** The environment contract of DESIGN.md, read once at start. */
+/** The environment contract of docs/contracts.md, read once at start. */
 import { readConfig, ShopConfigError } from "../src/config";
 
 function problemsOf(env: Record<string, string>): string[] {

@@ -15,7 +15,7 @@ export interface AppFleetArgs {
     image: pulumi.Input<string>;
     /** The port the shop listens on. @default 8080 */
     port?: number;
-    /** The shop's plain environment (DESIGN.md's contract): URLs, modules, region. @default {} */
+    /** The shop's plain environment (docs/contracts.md): URLs, modules, region. @default {} */
     environment?: Record<string, pulumi.Input<string>>;
     /** Variables fetched from Secrets Manager at boot, such as SHOP_DATABASE_PASSWORD from the database's secret. @default {} */
     secrets?: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }>;
