@@ -2,8 +2,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Plan } from "../tools/plan";
-import { diffPlans, renderDiff } from "../tools/plan-diff";
+import * as aws from "@pulumi/aws";
+import { Plan, planJson } from "../tools/plan";
+import { diffPlans, redact, renderDiff } from "../tools/plan-diff";
+import { run as runProgram } from "./harness";
+import { sharedPlan } from "./support/shared-plans";
 import { projectRoot } from "../tools/stack-files";
 
 const resource = (type: string, name: string, inputs: Record<string, unknown> = {}): Plan["resources"][number] => ({
@@ -50,27 +53,26 @@ describe("plan --diff", () => {
         ]);
         const text = renderDiff(plan(4, [db, logs]), plan(5, []), diffPlans(plan(4, [db, logs]), plan(5, [])));
         expect(text.split("\n").slice(0, 3)).toEqual([
-            "prod stage 4 (stage-4) -> prod stage 5 (stage-5): 0 to add, 2 to remove, 0 to change",
+            "prod stage 4 (stage-4) -> prod stage 5 (stage-5): 0 to add, 2 to remove, 0 to change, 0 to replace",
             "!! DATA AT RISK: aws:rds/cluster:Cluster orders removed: its data is deleted (or kept out of the stack, if retained on delete)",
             "!! DATA AT RISK: aws:s3/bucket:Bucket logs removed: its data is deleted (or kept out of the stack, if retained on delete)",
         ]);
     });
 
-    it("compares the real plan with an earlier one on the command line, exiting 3 when data is at risk", () => {
+    it("compares the real plan with an earlier one on the command line, exiting 3 when data is at risk", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
         try {
             const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
             const run = (args: string[]) => spawnSync(tsx, ["tools/plan.ts", ...args], { cwd: projectRoot, encoding: "utf8" });
-            const earlier = run(["--stack", "dev", "--stage", "3", "--json"]);
             const file = path.join(dir, "dev-3.json");
-            fs.writeFileSync(file, earlier.stdout);
+            fs.writeFileSync(file, JSON.stringify(planJson(await sharedPlan("dev", 3))));
             const safe = run(["--stack", "dev", "--stage", "4", "--diff", file]);
             expect(safe.status).toBe(0);
-            expect(safe.stdout).toMatch(/^dev stage 3 \(cache\) -> dev stage 4 \(reverse-proxy\): \d+ to add, \d+ to remove, \d+ to change\n/);
+            expect(safe.stdout).toMatch(/^dev stage 3 \(cache\) -> dev stage 4 \(reverse-proxy\): \d+ to add, \d+ to remove, \d+ to change, \d+ to replace\n/);
             expect(safe.stdout).toContain("- aws:ec2/instance:Instance shop-server");
             expect(safe.stdout).not.toContain("DATA AT RISK");
             // Going back from stage 4 to 3 would delete the access-log buckets stage 4 made.
-            fs.writeFileSync(path.join(dir, "dev-4.json"), run(["--stack", "dev", "--stage", "4", "--json"]).stdout);
+            fs.writeFileSync(path.join(dir, "dev-4.json"), JSON.stringify(planJson(await sharedPlan("dev", 4))));
             const back = run(["--stack", "dev", "--stage", "3", "--diff", path.join(dir, "dev-4.json")]);
             expect(back.status).toBe(3);
             expect(back.stdout).toMatch(/!! DATA AT RISK: aws:s3\/bucket:Bucket shop-edge-use1-logs removed/);
@@ -81,4 +83,63 @@ describe("plan --diff", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     }, 120_000);
+
+    /** A cluster in an auto-named subnet group, planned as `pulumi preview` would see it (the group's name unknown). */
+    const clusterIn = (subnetGroup: string) => async () => {
+        const registered = await runProgram(
+            () => {
+                const group = new aws.rds.SubnetGroup(subnetGroup, { subnetIds: ["subnet-1", "subnet-2"] });
+                new aws.rds.Cluster("orders", { engine: "aurora-postgresql", dbSubnetGroupName: group.name, storageEncrypted: true });
+            },
+            { preview: true },
+        );
+        return plan(
+            1,
+            registered.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+        );
+    };
+
+    it("carries a replacement on to a stateful resource whose replacing input comes from it, though its value is unknown in both plans", async () => {
+        const old = await clusterIn("orders-subnets")();
+        const next = await clusterIn("orders-subnets-renamed")();
+        const cluster = next.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!;
+        // Unknown in both: comparing inputs alone sees no change.
+        expect(cluster.inputs.dbSubnetGroupName).toBe("(known after apply)");
+        const diff = diffPlans(old, next);
+        expect(diff.changed).toEqual([]);
+        expect(diff.dataAtRisk.map((d) => [d.resource.name, d.why])).toEqual([
+            [
+                "orders",
+                "replaced: dbSubnetGroupName comes from aws:rds/subnetGroup:SubnetGroup orders-subnets-renamed, which is new (its value known only after apply)",
+            ],
+        ]);
+        // The same program twice: nothing replaced.
+        expect(diffPlans(old, await clusterIn("orders-subnets")()).replaced).toEqual([]);
+    });
+
+    it("shows each changed input as old -> new, verdict lines first, redacted and within a size on request", () => {
+        const old = plan(4, [db, sg]);
+        const next = plan(5, [{ ...db, inputs: { ...db.inputs, backupRetentionPeriod: 14, monitoringRoleArn: "arn:aws:iam::123456789012:role/abc" } }]);
+        const text = renderDiff(old, next, diffPlans(old, next));
+        expect(text.split("\n")).toEqual([
+            "prod stage 4 (stage-4) -> prod stage 5 (stage-5): 0 to add, 1 to remove, 1 to change, 0 to replace",
+            "- aws:ec2/securityGroup:SecurityGroup app  [us-east-1]",
+            "~ aws:rds/cluster:Cluster orders  [us-east-1]: backupRetentionPeriod, monitoringRoleArn",
+            "    backupRetentionPeriod: 7 -> 14",
+            '    monitoringRoleArn: (unset) -> "arn:aws:iam::123456789012:role/abc"',
+        ]);
+        const hidden = renderDiff(old, next, diffPlans(old, next), { redact: true });
+        expect(hidden).toContain('monitoringRoleArn: (unset) -> "arn:(redacted)"');
+        expect(hidden).not.toMatch(/123456789012/);
+        expect(redact("shop-db.cluster-abc.us-east-1.rds.amazonaws.com and 210987654321")).toBe("(redacted).amazonaws.com and (account)");
+        const many = plan(
+            5,
+            Array.from({ length: 400 }, (_, i) => resource("aws:ec2/securityGroup:SecurityGroup", `group-${i}`)),
+        );
+        const cut = renderDiff(plan(4, [db]), many, diffPlans(plan(4, [db]), many), { maxChars: 2000 });
+        expect(cut.length).toBeLessThanOrEqual(2000);
+        expect(cut.split("\n")[0]).toMatch(/400 to add, 1 to remove/);
+        expect(cut.split("\n")[1]).toMatch(/^!! DATA AT RISK: aws:rds\/cluster:Cluster orders removed/);
+        expect(cut).toMatch(/\n\.\.\. \d+ more lines left out to fit/);
+    });
 });

@@ -41,6 +41,8 @@ export interface PlannedResource {
      * expands it.
      */
     dependsOn: string[];
+    /** Per top-level input, the URNs its value comes from (the engine's `propertyDependencies`). */
+    inputDependencies: Record<string, string[]>;
 }
 
 export interface MockRunOptions {
@@ -159,7 +161,12 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
         const provider = providerOf(request.getProvider());
         const ownRegion = typeof inputs.region === "string" ? inputs.region : null;
         const dependsOn = new Set<string>(request.getDependenciesList());
-        request.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((dep) => dependsOn.add(dep)));
+        const inputDependencies: Record<string, string[]> = {};
+        request.getPropertydependenciesMap().forEach((deps, input) => {
+            const urns = deps.getUrnsList().map((dep) => engineUrns.get(dep) ?? dep);
+            deps.getUrnsList().forEach((dep) => dependsOn.add(dep));
+            if (urns.length > 0) inputDependencies[input] = [...new Set(urns)].sort();
+        });
         if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, ownRegion);
         registrations.push({
             urn,
@@ -172,7 +179,8 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
             inputs,
             custom: request.getCustom(),
             provider: provider.urn,
-            dependsOn: [...dependsOn].map((dep) => engineUrns.get(dep) ?? dep).sort(),
+            dependsOn: [...new Set([...dependsOn].map((dep) => engineUrns.get(dep) ?? dep))].sort(),
+            inputDependencies,
         });
     });
 
@@ -203,7 +211,7 @@ interface RegisterRequest {
     getRetainondelete(): boolean | undefined;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getDependenciesList(): string[];
-    getPropertydependenciesMap(): { forEach(callback: (deps: { getUrnsList(): string[] }) => void): void };
+    getPropertydependenciesMap(): { forEach(callback: (deps: { getUrnsList(): string[] }, input: string) => void): void };
 }
 
 type Callback = (err: Error | null, response?: { getUrn(): string }) => void;

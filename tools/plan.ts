@@ -19,14 +19,25 @@ import { costOf, renderCost } from "./cost";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
 
-const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>] [--policy] [--cost]";
+const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json> [--redact] [--max-chars <n>]] [--policy] [--cost]";
 
 export interface Plan {
     project: string;
     stack: string;
     stage: { number: number; slug: string };
-    resources: Omit<PlannedResource, "custom" | "provider">[];
+    resources: PlanResource[];
     outputs: Record<string, unknown>;
+}
+
+/**
+ * A resource of the plan. `inputDependencies` is held in memory only, for the diff to carry a
+ * replacement on to the inputs that use it; the JSON contract (`planJson`) leaves it out.
+ */
+export type PlanResource = Omit<PlannedResource, "custom" | "provider" | "inputDependencies"> & { inputDependencies?: Record<string, string[]> };
+
+/** The plan as the JSON contract (docs/contracts.md) has it. */
+export function planJson(plan: Plan): Plan {
+    return { ...plan, resources: plan.resources.map(({ inputDependencies: _, ...r }) => r) };
 }
 
 /** Thrown for input the user must fix: printed one problem a line, exit status 2. */
@@ -58,7 +69,7 @@ function toPlan(stack: string, stage: { number: number; slug: string }, run: Moc
         stage: { number: stage.number, slug: stage.slug },
         resources: run.resources
             .filter((r) => r.urn !== root)
-            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs, dependsOn }) => ({
+            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs, dependsOn, inputDependencies }) => ({
                 urn,
                 type,
                 name,
@@ -68,6 +79,7 @@ function toPlan(stack: string, stage: { number: number; slug: string }, run: Moc
                 retainOnDelete,
                 inputs,
                 dependsOn,
+                inputDependencies,
             })),
         outputs: run.outputs,
     };
@@ -91,7 +103,19 @@ export function renderTree(plan: Plan): string {
     return lines.join("\n");
 }
 
-function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string; policy: boolean; cost: boolean } {
+interface CommandLine {
+    stack: string;
+    stage?: string;
+    json: boolean;
+    diff?: string;
+    /** With --diff: account ids, ARNs and endpoints hidden, and at most this many characters (for a pull request's comment). */
+    redact: boolean;
+    maxChars?: number;
+    policy: boolean;
+    cost: boolean;
+}
+
+function parseCommandLine(argv: string[]): CommandLine {
     let parsed;
     try {
         parsed = parseArgs({
@@ -101,6 +125,8 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
                 stage: { type: "string" },
                 json: { type: "boolean" },
                 diff: { type: "string" },
+                redact: { type: "boolean" },
+                "max-chars": { type: "string" },
                 policy: { type: "boolean" },
                 cost: { type: "boolean" },
                 help: { type: "boolean" },
@@ -118,11 +144,17 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
     }
     if (!values.stack) throw new UsageError(["--stack is required", usage]);
     if (values.diff !== undefined && values.json) throw new UsageError(["--diff and --json go one at a time", usage]);
+    const maxChars = values["max-chars"] === undefined ? undefined : Number(values["max-chars"]);
+    if (maxChars !== undefined && !(Number.isInteger(maxChars) && maxChars >= 1000))
+        throw new UsageError(["--max-chars takes a whole number of 1000 or more", usage]);
+    if ((values.redact || maxChars !== undefined) && values.diff === undefined) throw new UsageError(["--redact and --max-chars go with --diff", usage]);
     return {
         stack: values.stack,
         stage: values.stage,
         json: values.json ?? false,
         diff: values.diff,
+        redact: values.redact ?? false,
+        maxChars,
         policy: values.policy ?? false,
         cost: values.cost ?? false,
     };
@@ -167,12 +199,12 @@ async function main(): Promise<void> {
         const plan = await planStack(options.stack, options.stage);
         if (old) {
             const diff = diffPlans(old, plan);
-            process.stdout.write(`${renderDiff(old, plan, diff)}\n`);
+            process.stdout.write(`${renderDiff(old, plan, diff, { redact: options.redact, maxChars: options.maxChars })}\n`);
             if (diff.dataAtRisk.length > 0) process.exitCode = 3;
         } else if (options.cost && !options.json) {
             process.stdout.write(`${renderCost(plan, costOf(plan))}\n`);
         } else {
-            process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+            process.stdout.write(options.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : `${renderTree(plan)}\n`);
         }
         if (options.policy) {
             const environment = parseStackConfig(readStackConfigFile(options.stack)).environment;
