@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { projectRoot } from "../tools/stack-files";
@@ -63,5 +64,62 @@ describe("CI workflows", () => {
         });
         expect(main.jobs["up-prod"]).toMatchObject({ environment: "production", if: "needs.promoted.outputs.changed == 'true'" });
         expect(main.jobs.promoted.steps.map((s) => s.run ?? "").join("")).toContain("git diff --quiet HEAD~1 HEAD -- Pulumi.prod.yaml");
+    });
+
+    it("passes the workflow schema validator, every file", () => {
+        const validator = path.join(projectRoot, "node_modules/.bin/action-validator");
+        for (const file of Object.keys(workflows)) {
+            const result = spawnSync(validator, [path.join(dir, file)], { encoding: "utf8" });
+            expect([file, result.status, result.stdout + result.stderr]).toEqual([file, 0, ""]);
+        }
+    });
+
+    describe("the plan comment", () => {
+        const script = String(workflows["plan-comment.yml"].jobs.comment.steps.find((s) => s.uses?.startsWith("actions/github-script"))!.with!.script);
+        /** Runs the comment step as actions/github-script would, in a directory holding the artifact, against a recording client. */
+        async function comment(artifact: { prNumber: string; body: string }, pullHeads: Record<number, string>, runHead: string) {
+            const work = fs.mkdtempSync(path.join(os.tmpdir(), "plan-comment-"));
+            fs.writeFileSync(path.join(work, "pr-number"), artifact.prNumber);
+            fs.writeFileSync(path.join(work, "comment.md"), artifact.body);
+            const calls: string[] = [];
+            const github = {
+                rest: {
+                    pulls: { get: async ({ pull_number }: { pull_number: number }) => ({ data: { head: { sha: pullHeads[pull_number] } } }) },
+                    issues: {
+                        listComments: "listComments",
+                        updateComment: async ({ comment_id }: { comment_id: number }) => calls.push(`update ${comment_id}`),
+                        createComment: async ({ issue_number }: { issue_number: number }) => calls.push(`create on ${issue_number}`),
+                    },
+                },
+                paginate: async () => [{ id: 7, user: { type: "Bot" }, body: "<!-- shop-evolution plan diff --> old" }],
+            };
+            const context = { repo: { owner: "o", repo: "r" }, payload: { workflow_run: { head_sha: runHead } } };
+            const cwd = process.cwd();
+            process.chdir(work);
+            try {
+                const body = new Function("github", "context", "require", `return (async () => {\n${script}\n})();`);
+                await body(github, context, require);
+                return calls;
+            } finally {
+                process.chdir(cwd);
+                fs.rmSync(work, { recursive: true, force: true });
+            }
+        }
+        const diff = "<!-- shop-evolution plan diff -->\n### Offline plan";
+
+        it("edits the one comment of the pull request whose head is the run's commit", async () => {
+            expect(await comment({ prNumber: "12", body: diff }, { 12: "abc" }, "abc")).toEqual(["update 7"]);
+        });
+
+        it("refuses an artifact that names another pull request than the run's commit heads", async () => {
+            await expect(comment({ prNumber: "13", body: diff }, { 12: "abc", 13: "def" }, "abc")).rejects.toThrow(
+                /#13 has head def, not this run's commit abc/,
+            );
+        });
+
+        it("refuses what is not a plan diff, or too long for a comment", async () => {
+            await expect(comment({ prNumber: "12", body: "hello" }, { 12: "abc" }, "abc")).rejects.toThrow(/not a plan diff/);
+            await expect(comment({ prNumber: "12", body: diff + "x".repeat(70_000) }, { 12: "abc" }, "abc")).rejects.toThrow(/over a comment's 65,536/);
+        });
     });
 });
