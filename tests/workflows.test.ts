@@ -66,6 +66,19 @@ describe("CI workflows", () => {
         expect(main.jobs.promoted.steps.map((s) => s.run ?? "").join("")).toContain("git diff --quiet HEAD~1 HEAD -- Pulumi.prod.yaml");
     });
 
+    it("looks for drift and runs the policy pack over what is deployed, every day, with read-only roles, failing on a finding", () => {
+        const drift = workflows["drift.yml"];
+        expect(drift.on).toMatchObject({ schedule: [{ cron: expect.any(String) }] });
+        const runs = drift.jobs.drift.steps.map((s) => s.run ?? "").join("\n");
+        expect(runs).toMatch(/pulumi refresh --stack "\$STACK" --preview-only --expect-no-changes/);
+        expect(runs).toMatch(/pulumi policy analyze --stack "\$STACK" --policy-pack policy/);
+        expect(runs).toContain("redact(");
+        const aws = drift.jobs.drift.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials"))!;
+        expect(aws.with!["role-to-assume"]).toBe("${{ secrets.AWS_READ_ROLE_ARN }}");
+        expect(JSON.stringify(drift)).not.toMatch(/DEPLOY_ROLE|AWS_ROLE_ARN|AWS_PROD_ROLE_ARN/);
+        expect(drift.jobs.drift.steps.at(-1)).toMatchObject({ if: expect.stringContaining("status != '0'"), run: expect.stringContaining("exit 1") });
+    });
+
     it("passes the workflow schema validator, every file", () => {
         const validator = path.join(projectRoot, "node_modules/.bin/action-validator");
         for (const file of Object.keys(workflows)) {
