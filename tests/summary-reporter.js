@@ -9,6 +9,15 @@ class SummaryReporter {
     onRunComplete(_contexts, results) {
         const skipped = results.numPendingTests + results.numTodoTests;
         const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+        // Each project's wall time, from its first suite's start to its last suite's end (the projects overlap).
+        const spans = new Map();
+        for (const suite of results.testResults) {
+            const name = suite.displayName?.name ?? "tests";
+            const [start, end] = spans.get(name) ?? [Infinity, 0];
+            spans.set(name, [Math.min(start, suite.perfStats.start), Math.max(end, suite.perfStats.end)]);
+        }
+        const walls = [...spans].map(([name, [start, end]]) => `${name} ${Math.round((end - start) / 1000)} s`);
+        if (walls.length > 0) process.stderr.write(`\nwall time: ${walls.join(", ")}, all ${Math.round((Date.now() - results.startTime) / 1000)} s\n`);
         const dir = process.env.SHOP_PLAN_DIR;
         if (dir && fs.existsSync(dir)) {
             const plans = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).length;
