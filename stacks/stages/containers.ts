@@ -28,7 +28,7 @@ export function containers(
     config: StackConfig,
     cell: ServingCell,
     wirings: ServerWiring[],
-    options: { certificateArn?: pulumi.Input<string> },
+    options: { image: pulumi.Input<string>; certificateArn?: pulumi.Input<string> },
 ): { edge: LoadBalancer; cluster: EksCluster } {
     const { region, network, provider } = cell;
     const deployer = aws.getCallerIdentityOutput({}, { provider }).arn;
@@ -64,7 +64,7 @@ export function containers(
             `${serviceOf(key)}-${region}`,
             {
                 namespace: ns.metadata.name,
-                image: config.image,
+                image: options.image,
                 serviceName: serviceOf(key),
                 env: { ...environment, ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}), ...(app.modules.includes("gateway") ? serviceUrls : {}) },
                 secretEnv,

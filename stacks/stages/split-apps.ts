@@ -26,7 +26,13 @@ export interface AppTier {
  * app's gateway module, which forwards their routes with timeouts, retries and circuit
  * breakers (`SHOP_SERVICE_URL_<MODULE>`).
  */
-export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerWiring[], egressPeers?: Record<string, string>): AppTier {
+export function appTier(
+    config: StackConfig,
+    cell: ServingCell,
+    wirings: ServerWiring[],
+    image: pulumi.Input<string>,
+    egressPeers?: Record<string, string>,
+): AppTier {
     const { region, network, provider } = cell;
     const apps = Object.entries(shopApps(config.stage.number));
     const split = apps.length > 1;
@@ -69,7 +75,7 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
                     vpcId: network.vpcId,
                     vpcCidr: network.cidrBlock,
                     subnetIds: network.privateSubnetIds,
-                    image: config.image,
+                    image,
                     environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
                     sharedConfig: shared,
                     secrets: secretRefs(wirings),
