@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { EksAddonName, eksAddonNames } from "../components/containers/eks-versions";
 import { digestReference } from "../components/containers/shop-image";
 import { cidrsOverlap, nextBlock } from "../components/network/cidr";
 import { allowedStages, findStage, Stage } from "./registry";
@@ -115,6 +116,8 @@ export interface StackConfig {
     clusterAdmins: string[];
     /** Planned peaks (sales events), for which the nodes are raised ahead (stage 15). */
     peaks: Peak[];
+    /** EKS add-on builds pinned by name (stage 14 on); the others run EKS's default for the cluster's version. */
+    addonVersions: Partial<Record<EksAddonName, string>>;
 }
 
 /** A planned peak: from `start` to `end` (UTC), at least `nodes` nodes in each region. */
@@ -264,6 +267,13 @@ const keys = {
         )
         .refine((peaks) => new Set(peaks.map((p) => p.name)).size === peaks.length, { error: "peak names must be unique" })
         .optional(),
+    addonVersions: z
+        .partialRecord(
+            z.enum(eksAddonNames, { error: `expected add-ons among ${eksAddonNames.join(", ")}` }),
+            z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, { error: "expected an add-on build such as v1.12.4-eksbuild.1" }),
+            { error: "expected a map of add-on names to builds" },
+        )
+        .optional(),
     pullAccountIds: z
         .array(z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id" }), { error: "expected a list of AWS account ids" })
         .optional(),
@@ -294,7 +304,7 @@ const stackSchema = z.object(keys);
 type ParsedConfig = z.infer<typeof stackSchema>;
 
 /** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
-const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks", "pullAccountIds"]);
+const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks", "pullAccountIds", "addonVersions"]);
 
 /**
  * Thrown when a stack's configuration is invalid; `problems` names each one, with its key.
@@ -381,6 +391,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         clusterApiCidrs: c.clusterApiCidrs ?? [],
         clusterAdmins: c.clusterAdmins ?? [],
         peaks: c.peaks ?? [],
+        addonVersions: c.addonVersions ?? {},
     };
 }
 

@@ -159,6 +159,12 @@ describe("stack config", () => {
         expect(problems({ ...prod, "shop-evolution:pullAccountIds": '["210987654321"]' })).toEqual([
             "shop-evolution:pullAccountIds: prod builds no image; the accounts that pull are listed where the image is built (dev)",
         ]);
+        expect(parseStackConfig({ ...base, "shop-evolution:addonVersions": '{"coredns":"v1.12.4-eksbuild.1"}' }).addonVersions).toEqual({
+            coredns: "v1.12.4-eksbuild.1",
+        });
+        expect(problems({ ...base, "shop-evolution:addonVersions": '{"coredns":"latest"}' })).toEqual([
+            'shop-evolution:addonVersions.coredns: expected an add-on build such as v1.12.4-eksbuild.1 (got "latest")',
+        ]);
         expect(problems({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" })[0]).toMatch(/^shop-evolution:promotedFrom: unknown key/);
     });
 

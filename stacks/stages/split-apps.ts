@@ -50,7 +50,8 @@ export function appTier(
                 targetGroups: Object.fromEntries(members.map(([key]) => [key, { port: 8080 }])),
                 defaultTargetGroup: members[0][0],
                 routes: pathRoutes(routed),
-                deletionProtection: config.protectData,
+                // They hold no data, and stage 14 removes them: AWS refuses to delete a protected load balancer.
+                deletionProtection: false,
                 // The edge's access logs record every client request; these inner hops would add cost, not
                 // knowledge, and buckets that stage 14 (which retires these ALBs) would have to keep.
                 accessLogDays: 0,
