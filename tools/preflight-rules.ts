@@ -709,7 +709,11 @@ function nameProblems(resource: PlanResource, spec: NameSpec): string[] {
     ].map((problem) => `${which} ${problem}`);
 }
 
-const shortType = (type: string) => type.split(":")[1].replace("/", "-");
+/** A rule id's part for a type: `rds-cluster` for aws:rds/cluster:Cluster, `kubernetes-core-v1-Service` for a Kubernetes kind. */
+const shortType = (type: string) => {
+    const [provider, module, kind] = type.split(":");
+    return provider === "aws" ? module.replace("/", "-") : `${provider}-${module.replace(/[/.]/g, "-")}-${kind}`;
+};
 
 export const nameRules: PreflightRule[] = nameSpecs.map((spec) => ({
     id: `name:${shortType(spec.type)}:${spec.property}`,
@@ -1126,7 +1130,7 @@ export const argumentSpecs: ArgumentSpec[] = [
 const blocksOf = (inputs: Record<string, unknown>, within?: string) =>
     (within ? itemsAt(inputs, within) : [inputs]).filter((b): b is Record<string, unknown> => typeof b === "object" && b !== null);
 
-function constraintProblems(inputs: Record<string, unknown>, c: ArgumentConstraint): string[] {
+export function constraintProblems(inputs: Record<string, unknown>, c: ArgumentConstraint): string[] {
     const at = (arg: string) => (c.within ? `${c.within}.${arg}` : arg);
     return blocksOf(inputs, c.within).flatMap((block) => {
         const set = (arg: string) => isSet(block[arg]);
