@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { EksAddonName, eksAddonNames } from "../components/containers/eks-versions";
+import { digestReference } from "../components/containers/shop-image";
 import { cidrsOverlap, nextBlock } from "../components/network/cidr";
 import { allowedStages, findStage, Stage } from "./registry";
 
@@ -99,8 +101,13 @@ export interface StackConfig {
     domain?: string;
     /** The Route 53 public zone that holds `domain`: certificate validation and the shop's records. */
     hostedZone?: string;
-    /** The shop's container image. */
-    image: string;
+    /**
+     * The shop's image by digest, promoted from dev (`npm run promote` writes it into prod's
+     * stack file). Unset in dev, which builds the image itself, and in a prod not promoted yet.
+     */
+    image?: string;
+    /** Accounts allowed to pull the image that dev builds (prod's, for promotion by digest). */
+    pullAccountIds: string[];
     /** The VPC's address range. */
     vpcCidr: string;
     /** Ranges that may reach the EKS API's public endpoint (stage 14 on); none keeps it private. */
@@ -109,8 +116,8 @@ export interface StackConfig {
     clusterAdmins: string[];
     /** Planned peaks (sales events), for which the nodes are raised ahead (stage 15). */
     peaks: Peak[];
-    /** The stack this one is promoted from (`org/project/stack`), whose outputs it reads through a StackReference. */
-    promotedFrom?: string;
+    /** EKS add-on builds pinned by name (stage 14 on); the others run EKS's default for the cluster's version. */
+    addonVersions: Partial<Record<EksAddonName, string>>;
 }
 
 /** A planned peak: from `start` to `end` (UTC), at least `nodes` nodes in each region. */
@@ -120,12 +127,6 @@ export interface Peak {
     end: string;
     nodes: number;
 }
-
-/**
- * Until the ShopImage component builds the shop into ECR, stage 1 runs a public image
- * that listens on the shop's port (8080) so the server can be deployed and reached.
- */
-export const defaultImage = "docker.io/nginxinc/nginx-unprivileged:1.27-alpine";
 
 /** The home region's VPC range; every other region takes the next block of the same size. */
 export const defaultVpcCidr = "10.0.0.0/16";
@@ -266,16 +267,25 @@ const keys = {
         )
         .refine((peaks) => new Set(peaks.map((p) => p.name)).size === peaks.length, { error: "peak names must be unique" })
         .optional(),
-    promotedFrom: z
-        .string()
-        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { error: "expected a stack reference such as acme/shop-evolution/dev" })
+    addonVersions: z
+        .partialRecord(
+            z.enum(eksAddonNames, { error: `expected add-ons among ${eksAddonNames.join(", ")}` }),
+            z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, { error: "expected an add-on build such as v1.12.4-eksbuild.1" }),
+            { error: "expected a map of add-on names to builds" },
+        )
+        .optional(),
+    pullAccountIds: z
+        .array(z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id" }), { error: "expected a list of AWS account ids" })
         .optional(),
     clusterAdmins: z
         .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "expected an IAM role or user ARN" }), {
             error: "expected a list of IAM ARNs",
         })
         .optional(),
-    image: z.string().min(1).optional(),
+    image: z
+        .string()
+        .regex(digestReference, { error: "expected the image by digest, registry/repository@sha256:<64 hex digits>, as npm run promote writes it" })
+        .optional(),
     vpcCidr: z
         .string()
         .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|20)$/, { error: "expected an IPv4 CIDR block from /16 to /20" })
@@ -294,7 +304,7 @@ const stackSchema = z.object(keys);
 type ParsedConfig = z.infer<typeof stackSchema>;
 
 /** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
-const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks"]);
+const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks", "pullAccountIds", "addonVersions"]);
 
 /**
  * Thrown when a stack's configuration is invalid; `problems` names each one, with its key.
@@ -375,12 +385,13 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         tags: { project, environment: c.environment, "managed-by": "pulumi", ...c.tags },
         domain: c.domain,
         hostedZone: c.domain ? (c.hostedZone ?? c.domain.slice(c.domain.indexOf(".") + 1)) : undefined,
-        image: c.image ?? defaultImage,
+        image: c.image,
+        pullAccountIds: c.pullAccountIds ?? [],
         vpcCidr: c.vpcCidr ?? defaultVpcCidr,
         clusterApiCidrs: c.clusterApiCidrs ?? [],
         clusterAdmins: c.clusterAdmins ?? [],
         peaks: c.peaks ?? [],
-        promotedFrom: c.promotedFrom,
+        addonVersions: c.addonVersions ?? {},
     };
 }
 
@@ -388,6 +399,11 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
 function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string[] {
     const problems: string[] = [];
     const sizing = { ...sizingDefaults[c.environment], ...c.sizing };
+    // Dev builds the image from source; a stack promoted to runs only the digest promoted to it.
+    if (c.environment === "dev" && c.image !== undefined)
+        problems.push(`${project}:image: dev builds the shop's image on \`pulumi up\`; the key is for stacks promoted to (npm run promote writes it)`);
+    if (c.environment === "prod" && c.pullAccountIds !== undefined)
+        problems.push(`${project}:pullAccountIds: prod builds no image; the accounts that pull are listed where the image is built (dev)`);
     if (c.hostedZone && !c.domain) problems.push(`${project}:hostedZone: needs ${project}:domain`);
     if (c.domain && c.hostedZone && c.domain !== c.hostedZone && !c.domain.endsWith(`.${c.hostedZone}`)) {
         problems.push(`${project}:hostedZone: ${c.hostedZone} does not hold the domain ${c.domain}`);

@@ -4,6 +4,7 @@ import { StackConfig } from "./config";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
+import { stackImage } from "./shop-image";
 import { businessSplit } from "./stages/business-split";
 import { cloudElastic } from "./stages/cloud-elastic";
 import { containers } from "./stages/containers";
@@ -30,16 +31,17 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     // Stage 9: a cell per configured region; before it, the home region alone.
     const cells = (from(9) ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
     const [home] = cells;
+    // One image by digest for every server, fleet and pod of every region.
+    const image = stackImage(config, home.provider);
     const outputs = {
         stage: { number: config.stage.number, slug: config.stage.slug },
         environment: config.environment,
-        // What promotion takes to the next environment: the stage above, and the image.
-        image: config.image,
+        // What promotion takes to the next environment: the stage above, and the image's digest.
+        image,
         region: home.region,
         vpcId: home.network.vpcId,
-        ...(config.promotedFrom && { promotedFrom: promotedFrom(config.promotedFrom) }),
     };
-    if (!isServing(home)) return { ...outputs, ...singleServer(config, home) };
+    if (!isServing(home)) return { ...outputs, ...singleServer(config, home, image) };
 
     const serving = cells as ServingCell[];
     const others = serving.slice(1);
@@ -66,17 +68,18 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
         ...(searching && { searchEndpoint: searching.domain.endpoint, mediaBucketName: searching.media.id }),
     };
-    if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, wiringsIn(home.region)) };
+    if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, image, wiringsIn(home.region)) };
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
-    const retired = new RetiredSingleServer("shop-server", serverArgs(config, home), { provider: home.provider });
+    const retired = new RetiredSingleServer("shop-server", serverArgs(config, home, image), { provider: home.provider });
     const name = config.domain && config.hostedZone ? publicName({ ...config, domain: config.domain, hostedZone: config.hostedZone }, cells) : undefined;
     const tiers = serving.map((cell) => ({
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
         ...(from(14)
-            ? onKubernetes(config, cell, wiringsIn(cell.region), { certificateArn: name?.certificateArnIn(cell.region) })
+            ? onKubernetes(config, cell, wiringsIn(cell.region), { image, certificateArn: name?.certificateArnIn(cell.region) })
             : reverseProxy(config, cell, wiringsIn(cell.region), {
+                  image,
                   certificateArn: name?.certificateArnIn(cell.region),
                   // Another region's servers write to the home region's primaries, across the peering.
                   egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
@@ -105,23 +108,17 @@ function onKubernetes(config: StackConfig, cell: ServingCell, wirings: ServerWir
     return platform;
 }
 
-/** The stage and image the stack promoted from runs now, read from its outputs, beside this stack's for comparison. */
-function promotedFrom(stack: string) {
-    const upstream = new pulumi.StackReference(stack);
-    return { stack, stage: upstream.getOutput("stage"), image: upstream.getOutput("image") };
-}
-
 function isServing(cell: RegionCell): cell is ServingCell {
     return cell.appGroupId !== undefined;
 }
 
 /** The single server's arguments (stages 1-3), also what stage 4 keeps of it. */
-function serverArgs(config: StackConfig, home: RegionCell) {
+function serverArgs(config: StackConfig, home: RegionCell, image: pulumi.Input<string>) {
     return {
         vpcId: home.network.vpcId,
         subnetId: home.network.publicSubnetIds[0],
         availabilityZone: home.network.availabilityZones[0],
-        image: config.image,
+        image,
         instanceType: config.sizing.serverInstanceType,
         dataVolumeGiB: config.sizing.dataVolumeGiB,
         protectData: config.protectData,
@@ -131,10 +128,10 @@ function serverArgs(config: StackConfig, home: RegionCell) {
 }
 
 /** Stages 1-3: one server runs the shop (with its database on the box at stage 1). */
-function singleServer(config: StackConfig, home: RegionCell, wirings: ServerWiring[] = []) {
+function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input<string>, wirings: ServerWiring[] = []) {
     const server = new SingleServer(
         "shop-server",
-        { ...serverArgs(config, home), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
+        { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
         { provider: home.provider },
     );
     return { url: server.url, publicIp: server.publicIp, instanceId: server.instanceId, dataVolumeId: server.dataVolumeId, logGroupName: server.logGroupName };

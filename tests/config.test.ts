@@ -1,4 +1,4 @@
-import { ConfigError, defaultImage, parseStackConfig, sizingDefaults } from "../stacks/config";
+import { ConfigError, parseStackConfig, sizingDefaults } from "../stacks/config";
 import { readStackConfigFile } from "../tools/stack-files";
 
 const base = { "aws:region": "us-east-1", "shop-evolution:stage": "1", "shop-evolution:environment": "dev" };
@@ -20,7 +20,9 @@ describe("stack config", () => {
         expect(c.regions).toEqual(["us-east-1"]);
         expect(c.sizing).toEqual(sizingDefaults.dev);
         expect(c.protectData).toBe(false);
-        expect(c.image).toBe(defaultImage);
+        // Dev builds the image; nothing stands in for it.
+        expect(c.image).toBeUndefined();
+        expect(c.pullAccountIds).toEqual([]);
         expect(c.vpcCidr).toBe("10.0.0.0/16");
         expect(c.tags).toMatchObject({ project: "shop-evolution", environment: "dev" });
     });
@@ -140,15 +142,35 @@ describe("stack config", () => {
         ]);
     });
 
-    it("takes the stack a stack is promoted from as an org/project/stack reference", () => {
-        expect(parseStackConfig({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" }).promotedFrom).toBe("acme/shop-evolution/dev");
-        expect(problems({ ...base, "shop-evolution:promotedFrom": "dev" })).toEqual([
-            'shop-evolution:promotedFrom: expected a stack reference such as acme/shop-evolution/dev (got "dev")',
+    it("takes prod's image only by digest, dev's never (dev builds it), and the accounts that pull only where it is built", () => {
+        const prod = { ...base, "shop-evolution:environment": "prod" };
+        const digest = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:${"ab".repeat(32)}`;
+        expect(parseStackConfig({ ...prod, "shop-evolution:image": digest }).image).toBe(digest);
+        expect(problems({ ...prod, "shop-evolution:image": "docker.io/nginxinc/nginx-unprivileged:1.27-alpine" })).toEqual([
+            'shop-evolution:image: expected the image by digest, registry/repository@sha256:<64 hex digits>, as npm run promote writes it (got "docker.io/nginxinc/nginx-unprivileged:1.27-alpine")',
         ]);
+        expect(problems({ ...base, "shop-evolution:image": digest })).toEqual([
+            "shop-evolution:image: dev builds the shop's image on `pulumi up`; the key is for stacks promoted to (npm run promote writes it)",
+        ]);
+        expect(parseStackConfig({ ...base, "shop-evolution:pullAccountIds": '["210987654321"]' }).pullAccountIds).toEqual(["210987654321"]);
+        expect(problems({ ...base, "shop-evolution:pullAccountIds": '["prod"]' })).toEqual([
+            'shop-evolution:pullAccountIds.0: expected a 12-digit AWS account id (got "prod")',
+        ]);
+        expect(problems({ ...prod, "shop-evolution:pullAccountIds": '["210987654321"]' })).toEqual([
+            "shop-evolution:pullAccountIds: prod builds no image; the accounts that pull are listed where the image is built (dev)",
+        ]);
+        expect(parseStackConfig({ ...base, "shop-evolution:addonVersions": '{"coredns":"v1.12.4-eksbuild.1"}' }).addonVersions).toEqual({
+            coredns: "v1.12.4-eksbuild.1",
+        });
+        expect(problems({ ...base, "shop-evolution:addonVersions": '{"coredns":"latest"}' })).toEqual([
+            'shop-evolution:addonVersions.coredns: expected an add-on build such as v1.12.4-eksbuild.1 (got "latest")',
+        ]);
+        expect(problems({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" })[0]).toMatch(/^shop-evolution:promotedFrom: unknown key/);
     });
 
-    it("reads both stack files of the project as valid config", () => {
+    it("reads both stack files of the project as valid config: dev names prod's account, which pulls its image", () => {
         expect(parseStackConfig(readStackConfigFile("dev")).environment).toBe("dev");
+        expect(parseStackConfig(readStackConfigFile("dev")).pullAccountIds).toHaveLength(1);
         const prod = parseStackConfig(readStackConfigFile("prod"));
         expect(prod.environment).toBe("prod");
         expect(prod.sizing.azCount).toBe(3);

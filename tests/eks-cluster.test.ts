@@ -1,5 +1,5 @@
 import { EksCluster, EksClusterArgs, kubeconfigFor } from "../components/containers/eks-cluster";
-import { addonVersions, kubernetesVersion, loadBalancerControllerChart } from "../components/containers/eks-versions";
+import { clusterAutoscalerImage, eksAddonNames, kubernetesVersion, loadBalancerControllerChart } from "../components/containers/eks-versions";
 import { InvalidArgsError } from "../components/validation";
 import { refusal, Registered, run } from "./harness";
 
@@ -79,9 +79,13 @@ describe("EksCluster", () => {
         });
     });
 
-    it("installs the core add-ons at pinned builds, the CNI with its own role through Pod Identity", () => {
+    it("installs the core add-ons and metrics-server at EKS's default builds for the version, the CNI with its own role through Pod Identity", () => {
         const addons = registered.ofType("aws:eks/addon:Addon").map((r) => r.inputs as any);
-        expect(Object.fromEntries(addons.map((a) => [a.addonName, a.addonVersion]))).toEqual(addonVersions);
+        // No build pinned: EKS installs its default for the cluster's version, and an upgrade of the cluster moves them too.
+        expect(Object.fromEntries(addons.map((a) => [a.addonName, a.addonVersion]))).toEqual(
+            Object.fromEntries(eksAddonNames.map((addon) => [addon, undefined])),
+        );
+        expect(addons.map((a) => a.addonName)).toContain("metrics-server");
         const cni = addons.find((a) => a.addonName === "vpc-cni");
         expect(cni.podIdentityAssociations).toEqual([{ roleArn: expect.stringContaining("eks-vpc-cni"), serviceAccount: "aws-node" }]);
         const nodePolicies = registered
@@ -89,6 +93,28 @@ describe("EksCluster", () => {
             .filter((r) => r.name.startsWith("eks-node-"))
             .map((r) => (r.inputs as any).policyArn);
         expect(nodePolicies).not.toContain("arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy");
+    });
+
+    it("pins an add-on's build only where asked", async () => {
+        const pinned = await run(() => void new EksCluster("eks", { ...base, addonVersions: { coredns: "v1.12.4-eksbuild.1" } }));
+        const addons = pinned.ofType("aws:eks/addon:Addon").map((r) => r.inputs as any);
+        expect(addons.find((a) => a.addonName === "coredns").addonVersion).toBe("v1.12.4-eksbuild.1");
+        expect(addons.find((a) => a.addonName === "kube-proxy").addonVersion).toBeUndefined();
+    });
+
+    it("runs the newest Kubernetes minor in EKS standard support with the longest runway on 2026-11-30, and the Cluster Autoscaler on that minor", () => {
+        // The Amazon EKS Kubernetes release calendar (docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html): EKS release, end of standard support.
+        const calendar: Record<string, [string, string]> = {
+            "1.32": ["2025-01-23", "2026-03-23"],
+            "1.33": ["2025-05-29", "2026-07-29"],
+            "1.34": ["2025-10-02", "2026-12-02"],
+            "1.35": ["2026-01-28", "2027-03-27"],
+        };
+        const day = "2026-11-30";
+        const inStandardSupport = Object.entries(calendar).filter(([, [released, ends]]) => released <= day && day < ends);
+        const longest = inStandardSupport.sort(([, a], [, b]) => b[1].localeCompare(a[1]))[0][0];
+        expect(kubernetesVersion).toBe(longest);
+        expect(clusterAutoscalerImage).toMatch(new RegExp(`:v${kubernetesVersion.replace(".", "\\.")}\\.\\d+$`));
     });
 
     it("installs the AWS Load Balancer Controller with its own least-privilege role", () => {
@@ -133,6 +159,7 @@ describe("EksCluster", () => {
                     region: "mars",
                     privateSubnetIds: ["subnet-a"],
                     kubernetesVersion: "latest",
+                    addonVersions: { coredns: "latest", ...({ flannel: "v1.0.0-eksbuild.1" } as object) },
                     publicAccessCidrs: ["0.0.0.0/0", "not-a-cidr"],
                     nodeGroups: { General: { instanceTypes: [], minSize: 3, maxSize: 2 } },
                 }),
@@ -148,6 +175,8 @@ describe("EksCluster", () => {
             "nodeGroups.General: the key",
             "instanceTypes",
             "minSize ≤ desiredSize ≤ maxSize",
+            'addonVersions.coredns: expected a build such as v1.2.3-eksbuild.1 (got "latest")',
+            "addonVersions: flannel is not one of",
         ]) {
             expect(error.message).toContain(part);
         }

@@ -54,7 +54,7 @@ export class Registered {
  * Runs `program` under the mock runtime expecting it to throw, and returns the error with
  * what was registered meanwhile (a refusal must come before any child is registered).
  */
-export async function refusal(program: () => unknown): Promise<{ error: Error; registered: PlannedResource[] }> {
+export async function refusal(program: () => unknown, options: Parameters<typeof run>[1] = {}): Promise<{ error: Error; registered: PlannedResource[] }> {
     let error: Error | undefined;
     const registered = await run(() => {
         try {
@@ -62,7 +62,7 @@ export async function refusal(program: () => unknown): Promise<{ error: Error; r
         } catch (err) {
             error = err as Error;
         }
-    });
+    }, options);
     if (!error) throw new Error("expected the program to be refused, but it ran");
     return { error, registered: registered.resources.filter((r) => r.type !== "pulumi:pulumi:Stack") };
 }

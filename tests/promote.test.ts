@@ -5,8 +5,8 @@ import { parse as parseYaml } from "yaml";
 import { promote } from "../tools/promote";
 import { projectRoot } from "../tools/stack-files";
 
-/** The project's two stack files in a scratch folder, with their stages (and dev's image) set. */
-function stacksAt(devStage: string, prodStage: string, devImage?: string, prodExtra: Record<string, string> = {}): string {
+/** The project's two stack files in a scratch folder, with their stages set. */
+function stacksAt(devStage: string, prodStage: string, prodExtra: Record<string, string> = {}): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promote-"));
     const set = (stack: string, lines: Record<string, string>) => {
         let text = fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8");
@@ -17,7 +17,7 @@ function stacksAt(devStage: string, prodStage: string, devImage?: string, prodEx
         }
         fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
     };
-    set("dev", { "shop-evolution:stage": devStage, ...(devImage && { "shop-evolution:image": devImage }) });
+    set("dev", { "shop-evolution:stage": devStage });
     set("prod", { "shop-evolution:stage": prodStage, ...prodExtra });
     return dir;
 }
@@ -34,8 +34,8 @@ describe("promotion from dev to prod", () => {
     };
 
     it("moves prod one stage forward with dev's image by digest, writes the file with its comments, and shows the diff", async () => {
-        const dir = at("reverse-proxy", "cache", digest);
-        const result = await promote("dev", "prod", dir);
+        const dir = at("reverse-proxy", "cache");
+        const result = await promote("dev", "prod", dir, { image: digest });
         expect(result.status).toBe(0);
         expect(result.lines[0]).toBe(`dev -> prod: stage 3 (cache) -> 4 (reverse-proxy); image ${digest}`);
         expect(result.lines.join("\n")).toMatch(/prod stage 3 \(cache\) -> prod stage 4 \(reverse-proxy\): \d+ to add, \d+ to remove, \d+ to change/);
@@ -50,8 +50,8 @@ describe("promotion from dev to prod", () => {
 
     it("refuses a promotion whose prod plan breaks a mandatory policy, writing nothing", async () => {
         // A prod cache without a replica cannot fail over to another zone.
-        const dir = at("cache", "separate-db", undefined, { "shop-evolution:sizing": '{"cacheReplicas": 0}' });
-        const result = await promote("dev", "prod", dir);
+        const dir = at("cache", "separate-db", { "shop-evolution:sizing": '{"cacheReplicas": 0}' });
+        const result = await promote("dev", "prod", dir, { image: digest });
         expect(result.status).toBe(4);
         expect(result.lines).toContain(
             "!! policy prod-multi-az: aws:elasticache/replicationGroup:ReplicationGroup shop-cache-us-east-1: multiAzEnabled must be true",
@@ -60,18 +60,34 @@ describe("promotion from dev to prod", () => {
         expect(parseYaml(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:stage"]).toBe("separate-db");
     }, 120_000);
 
+    it("reads the image dev deployed from its outputs, never from a stack file, and refuses without one", async () => {
+        const dir = at("separate-db", "single-server");
+        const asked: string[] = [];
+        const result = await promote("dev", "prod", dir, { readDeployed: (stack) => (asked.push(stack), digest) });
+        expect(asked).toEqual(["dev"]);
+        expect(result.status).toBe(0);
+        expect(parseYaml(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:image"]).toBe(digest);
+        const none = await promote("dev", "prod", at("separate-db", "single-server"), { readDeployed: () => undefined });
+        expect(none).toEqual({
+            status: 2,
+            lines: [
+                "refused: no image: `pulumi stack output image --stack dev` gave none (no credentials, or dev not deployed); give the digest dev deployed with --image",
+            ],
+        });
+    }, 120_000);
+
     it("refuses a jump of more than one stage, a step back and an image not pinned by digest, writing nothing", async () => {
         const jump = at("read-replicas", "cache");
-        expect(await promote("dev", "prod", jump)).toEqual({
+        expect(await promote("dev", "prod", jump, { image: digest })).toEqual({
             status: 2,
             lines: ["refused: dev is at stage 5, more than one stage ahead of prod (3): promote one stage at a time"],
         });
-        expect(await promote("dev", "prod", at("cache", "read-replicas"))).toMatchObject({
+        expect(await promote("dev", "prod", at("cache", "read-replicas"), { image: digest })).toMatchObject({
             status: 2,
             lines: ["refused: prod is at stage 5, ahead of dev (3): promotion only moves forward"],
         });
-        const tagged = at("cache", "cache", "shop:latest");
-        expect((await promote("dev", "prod", tagged)).lines).toEqual([
+        const tagged = at("cache", "cache");
+        expect((await promote("dev", "prod", tagged, { image: "shop:latest" })).lines).toEqual([
             "refused: dev's image shop:latest is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte",
         ]);
         expect(parseYaml(fs.readFileSync(path.join(jump, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:stage"]).toBe("cache");

@@ -1,11 +1,15 @@
 /**
- * Promotion: `npm run promote -- --from dev --to prod`. Takes the stage and the image digest
- * the `from` stack runs and proposes them to the `to` stack: refuses a jump of more than one
- * stage (or a step back), an image not pinned by digest, a plan that would remove or replace
- * data, and a plan with a mandatory policy violation; otherwise writes them into
- * Pulumi.<to>.yaml (comments kept) and prints the plan's diff for review. Nothing is
- * deployed: the reviewed file is committed, and `pulumi up` on the stack deploys it.
+ * Promotion: `npm run promote -- --from dev --to prod [--image <repo@sha256:...>]`. Takes the
+ * stage of the `from` stack (its stack file) and the image digest it deployed (its `image`
+ * output, read with `pulumi stack output` where credentials exist, or `--image`), and proposes
+ * them to the `to` stack: refuses a jump of more than one stage (or a step back), no image or
+ * one not pinned by digest, a plan that would remove or replace data, and a plan with a
+ * mandatory policy violation; otherwise writes them into Pulumi.<to>.yaml (comments kept) and
+ * prints the plan's diff for review. Nothing is deployed: the reviewed file is committed, and
+ * `pulumi up` on the stack deploys it. No stack reads another's state: the digest in the file
+ * is all prod knows of dev.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -25,29 +29,48 @@ export interface PromotionResult {
 
 const digestRef = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
 
-export async function promote(from: string, to: string, dir = projectRoot): Promise<PromotionResult> {
-    const source = readStackConfigFile(from, dir);
+/** Where the image comes from: given on the command line, or read from the deployed `from` stack's outputs. */
+export type ImageSource = { image: string } | { readDeployed: (stack: string) => string | undefined };
+
+/** The `image` output of a deployed stack, through the Pulumi CLI; undefined where it cannot be read (no CLI, no login, no such output). */
+export function deployedImage(stack: string, dir = projectRoot): string | undefined {
+    const result = spawnSync("pulumi", ["stack", "output", "image", "--stack", stack, "--cwd", dir], { encoding: "utf8", timeout: 60_000 });
+    const image = result.status === 0 ? result.stdout.trim() : "";
+    return image === "" ? undefined : image;
+}
+
+export async function promote(
+    from: string,
+    to: string,
+    dir = projectRoot,
+    source: ImageSource = { readDeployed: (s) => deployedImage(s, dir) },
+): Promise<PromotionResult> {
+    const origin = readStackConfigFile(from, dir);
     const target = readStackConfigFile(to, dir);
     const stageOf = (raw: Record<string, string>) => findStage(raw[`${project}:stage`] ?? "");
-    const [fromStage, toStage] = [stageOf(source), stageOf(target)];
+    const [fromStage, toStage] = [stageOf(origin), stageOf(target)];
     const refusals: string[] = [];
     if (!fromStage || !toStage) refusals.push(`both stacks need a valid ${project}:stage`);
     else if (fromStage.number < toStage.number)
         refusals.push(`${to} is at stage ${toStage.number}, ahead of ${from} (${fromStage.number}): promotion only moves forward`);
     else if (fromStage.number > toStage.number + 1)
         refusals.push(`${from} is at stage ${fromStage.number}, more than one stage ahead of ${to} (${toStage.number}): promote one stage at a time`);
-    const image = source[`${project}:image`];
-    if (image !== undefined && !digestRef.test(image))
+    const image = "image" in source ? source.image : source.readDeployed(from);
+    if (image === undefined)
+        refusals.push(
+            `no image: \`pulumi stack output image --stack ${from}\` gave none (no credentials, or ${from} not deployed); give the digest ${from} deployed with --image`,
+        );
+    else if (!digestRef.test(image))
         refusals.push(`${from}'s image ${image} is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte`);
     if (refusals.length > 0) return { status: 2, lines: refusals.map((r) => `refused: ${r}`) };
 
-    const next = { ...target, [`${project}:stage`]: fromStage!.slug, ...(image !== undefined && { [`${project}:image`]: image }) };
+    const next = { ...target, [`${project}:stage`]: fromStage!.slug, [`${project}:image`]: image! };
     const before = await planConfig(to, target);
     const after = await planConfig(to, next);
     const diff = diffPlans(before, after);
     const violations = evaluate(after.resources, parseStackConfig(next).environment).filter((v) => v.level === "mandatory");
     const lines = [
-        `${from} -> ${to}: stage ${describe(toStage!)} -> ${describe(fromStage!)}; image ${image === undefined ? "unchanged" : image}`,
+        `${from} -> ${to}: stage ${describe(toStage!)} -> ${describe(fromStage!)}; image ${image}`,
         renderDiff(before, after, diff),
         ...violations.map((v) => `!! policy ${v.rule}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`),
     ];
@@ -57,10 +80,12 @@ export async function promote(from: string, to: string, dir = projectRoot): Prom
     const file = stackFilePath(to, dir);
     const document = parseDocument(fs.readFileSync(file, "utf8"));
     document.setIn(["config", `${project}:stage`], fromStage!.slug);
-    if (image !== undefined) document.setIn(["config", `${project}:image`], image);
+    document.setIn(["config", `${project}:image`], image);
     fs.writeFileSync(file, document.toString());
     return { status: 0, lines: [...lines, `wrote ${path.basename(file)}: review the diff, commit it, and \`pulumi up --stack ${to}\` deploys it`] };
 }
+
+const usage = "usage: npm run promote -- --from <stack> --to <stack> [--image <registry/repository@sha256:...>]";
 
 function describe(stage: Stage): string {
     return `${stage.number} (${stage.slug})`;
@@ -69,17 +94,21 @@ function describe(stage: Stage): string {
 async function main(): Promise<void> {
     let values;
     try {
-        ({ values } = parseArgs({ args: process.argv.slice(2), options: { from: { type: "string" }, to: { type: "string" } }, strict: true }));
+        ({ values } = parseArgs({
+            args: process.argv.slice(2),
+            options: { from: { type: "string" }, to: { type: "string" }, image: { type: "string" } },
+            strict: true,
+        }));
     } catch (err) {
-        process.stderr.write(`${(err as Error).message}\nusage: npm run promote -- --from <stack> --to <stack>\n`);
+        process.stderr.write(`${(err as Error).message}\n${usage}\n`);
         process.exit(2);
     }
     if (!values.from || !values.to) {
-        process.stderr.write("usage: npm run promote -- --from <stack> --to <stack>\n");
+        process.stderr.write(`${usage}\n`);
         process.exit(2);
     }
     try {
-        const result = await promote(values.from, values.to);
+        const result = await promote(values.from, values.to, projectRoot, values.image !== undefined ? { image: values.image } : undefined);
         (result.status === 0 ? process.stdout : process.stderr).write(`${result.lines.join("\n")}\n`);
         process.exitCode = result.status;
     } catch (err) {

@@ -1,5 +1,6 @@
 import { envFileProblems, renderEnvFile, ShopEnvironment } from "./env-file";
 import { fetchRdsCertificates, mountRdsCertificates } from "./rds-certificates";
+import { ecrLoginLine } from "./ecr-login";
 import { shellQuote } from "./shell";
 
 /**
@@ -28,7 +29,6 @@ export interface AppUserDataArgs extends ShopEnvironment {
 export function renderAppUserData(args: AppUserDataArgs): string {
     const problems = envFileProblems(args);
     if (problems.length > 0) throw new Error(`renderAppUserData: ${problems.join("; ")}`);
-    const registry = args.image.includes(".dkr.ecr.") ? args.image.split("/")[0] : "";
     const envFile = renderEnvFile('"$env_file"', { environment: { PORT: String(args.port), ...args.environment }, secrets: args.secrets }, args.region);
 
     return `#!/bin/bash
@@ -38,7 +38,7 @@ exec > >(tee -a /var/log/shop-bootstrap.log) 2>&1
 
 dnf install -y docker jq
 systemctl enable --now docker
-${registry ? `aws ecr get-login-password --region ${shellQuote(args.region)} | docker login --username AWS --password-stdin ${shellQuote(registry)}\n` : ""}
+${ecrLoginLine(args.image)}
 # The environment contract; secrets only in this root-only file, never in the launch template.
 env_file=/etc/shop.env
 ${envFile}

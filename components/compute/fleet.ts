@@ -151,9 +151,10 @@ export function fleet(
             userData: pulumi.output(args.userData).apply((script) => Buffer.from(script).toString("base64")),
             monitoring: { enabled: true },
             updateDefaultVersion: true,
+            // Each specification needs a tag of its own: EC2 refuses an empty one, and the provider's default tags do not reach these.
             tagSpecifications: [
                 { resourceType: "instance", tags: { ...tags, Name: name } },
-                { resourceType: "volume", tags },
+                { resourceType: "volume", tags: { ...tags, Name: name } },
             ],
             tags,
         },

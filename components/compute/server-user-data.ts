@@ -1,3 +1,4 @@
+import { ecrLoginLine } from "./ecr-login";
 import { envFileProblems, renderEnvFile, ShopEnvironment } from "./env-file";
 import { fetchRdsCertificates, mountRdsCertificates } from "./rds-certificates";
 
@@ -13,7 +14,7 @@ export interface ServerUserDataArgs {
     image: string;
     /** The port the shop listens on inside its container. */
     containerPort: number;
-    /** The region the server runs in (container logs, ECR login, SHOP_REGION). */
+    /** The region the server runs in (container logs, SHOP_REGION). */
     region: string;
     /** CloudWatch log group for the containers' output. */
     logGroupName: string;
@@ -48,7 +49,7 @@ export function renderServerUserData(args: ServerUserDataArgs): string {
     if (problems.length > 0) throw new Error(`renderServerUserData: ${problems.join("; ")}`);
     const { image, containerPort, region, logGroupName, dataVolumeId, domain } = scalars;
     const external = shopEnvironment !== undefined;
-    const registry = image.includes(".dkr.ecr.") ? image.split("/")[0] : "";
+    const login = ecrLoginLine(image);
     const logging = (stream: string) =>
         `--log-driver awslogs --log-opt awslogs-region=${region} --log-opt awslogs-group=${logGroupName} --log-opt awslogs-stream=${stream}`;
     // Nitro instances expose an EBS volume as an NVMe device named after the volume id, without its dash.
@@ -88,13 +89,7 @@ fi
 chown 999:999 /srv/shop/db-password
 (umask 077; printf 'SHOP_DATABASE_PASSWORD=%s\\n' "$(cat /srv/shop/db-password)" > /srv/shop/shop.env)`
 }
-${
-    registry
-        ? `
-aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${registry}
-`
-        : ""
-}
+${login ? `\n${login}` : ""}
 docker network inspect shop >/dev/null 2>&1 || docker network create shop
 docker rm -f shop-db shop shop-proxy >/dev/null 2>&1 || true
 

@@ -12,8 +12,8 @@ export interface SingleServerArgs {
     subnetId: pulumi.Input<string>;
     /** The subnet's availability zone; the data volume must live in the same one. */
     availabilityZone: pulumi.Input<string>;
-    /** The shop's container image. */
-    image: string;
+    /** The shop's container image, by digest (a change rolls the server). */
+    image: pulumi.Input<string>;
     /** The port the shop listens on inside its container. @default 8080 */
     containerPort?: number;
     /** EC2 instance type. @default "t3.small" */
@@ -66,7 +66,10 @@ export class SingleServer extends pulumi.ComponentResource {
         const containerPort = args.containerPort ?? 8080;
         const dataVolumeGiB = args.dataVolumeGiB ?? 20;
         new Problems()
-            .check(!scriptSafe.test(args.image), `image must be an image reference such as registry/name:tag (got ${JSON.stringify(args.image)})`)
+            .check(
+                typeof args.image === "string" && !scriptSafe.test(args.image),
+                `image must be an image reference such as registry/name:tag (got ${JSON.stringify(args.image)})`,
+            )
             .check(!isIntIn(containerPort, 1, 65535), `containerPort must be an integer from 1 to 65535 (got ${containerPort})`)
             .check(!isIntIn(dataVolumeGiB, 10, 16384), `dataVolumeGiB must be an integer from 10 to 16384 (got ${dataVolumeGiB})`)
             .check(args.domain !== undefined && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(args.domain), `domain must be a DNS name (got ${JSON.stringify(args.domain)})`)
@@ -184,10 +187,10 @@ export class SingleServer extends pulumi.ComponentResource {
 
         const region = aws.getRegionOutput({}, parent).region;
         const userData = pulumi
-            .all([region, logGroup.name, dataVolume.id, pulumi.output(args.shopEnvironment)])
-            .apply(([r, logGroupName, dataVolumeId, shopEnvironment]) =>
+            .all([pulumi.output(args.image), region, logGroup.name, dataVolume.id, pulumi.output(args.shopEnvironment)])
+            .apply(([image, r, logGroupName, dataVolumeId, shopEnvironment]) =>
                 renderServerUserData({
-                    image: args.image,
+                    image,
                     containerPort,
                     region: r,
                     logGroupName,

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assumableBy } from "../iam";
 import { isIntIn, Problems } from "../validation";
-import { addonVersions, kubernetesVersion, loadBalancerControllerChart } from "./eks-versions";
+import { EksAddonName, eksAddonNames, kubernetesVersion, loadBalancerControllerChart } from "./eks-versions";
 import { loadBalancerControllerStatements } from "./load-balancer-controller-policy";
 import { podIdentityRole, podIdentityTrust } from "./pod-identity";
 
@@ -50,6 +50,11 @@ export interface EksClusterArgs {
      * admits: pods share their node's groups). @default [] (the cluster's group alone)
      */
     nodeSecurityGroupIds?: pulumi.Input<string>[];
+    /**
+     * Builds of the EKS add-ons, by add-on name, where one must be pinned. @default each add-on
+     * at EKS's default build for the cluster's version (so that an upgrade of the cluster moves them too)
+     */
+    addonVersions?: Partial<Record<EksAddonName, string>>;
     /** Install the AWS Load Balancer Controller. @default true */
     loadBalancerController?: boolean;
     tags?: Record<string, string>;
@@ -75,6 +80,8 @@ export class EksCluster extends pulumi.ComponentResource {
     /** The provider for workloads on this cluster. */
     readonly provider: k8s.Provider;
     readonly nodeRoleArn: pulumi.Output<string>;
+    /** The AWS Load Balancer Controller's release: what makes Services, Ingresses and TargetGroupBindings work (undefined when not installed). */
+    readonly loadBalancerController?: k8s.helm.v3.Release;
     /** The Auto Scaling group behind each managed node group, by key (for scheduled scaling). */
     readonly nodeGroupAutoScalingGroups: Record<string, pulumi.Output<string>> = {};
 
@@ -153,7 +160,7 @@ export class EksCluster extends pulumi.ComponentResource {
             {
                 clusterName: cluster.name,
                 addonName: "eks-pod-identity-agent",
-                addonVersion: addonVersions["eks-pod-identity-agent"],
+                addonVersion: args.addonVersions?.["eks-pod-identity-agent"],
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
                 tags,
@@ -167,7 +174,7 @@ export class EksCluster extends pulumi.ComponentResource {
             {
                 clusterName: cluster.name,
                 addonName: "vpc-cni",
-                addonVersion: addonVersions["vpc-cni"],
+                addonVersion: args.addonVersions?.["vpc-cni"],
                 // The CNI's permissions belong to its own service account, not to every pod through the node role.
                 podIdentityAssociations: [{ roleArn: cniRole.arn, serviceAccount: "aws-node" }],
                 resolveConflictsOnCreate: "OVERWRITE",
@@ -181,7 +188,7 @@ export class EksCluster extends pulumi.ComponentResource {
             {
                 clusterName: cluster.name,
                 addonName: "kube-proxy",
-                addonVersion: addonVersions["kube-proxy"],
+                addonVersion: args.addonVersions?.["kube-proxy"],
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
                 tags,
@@ -212,9 +219,10 @@ export class EksCluster extends pulumi.ComponentResource {
                     ],
                     // Groups named here replace EKS's default, so the cluster's own group is named too.
                     vpcSecurityGroupIds: args.nodeSecurityGroupIds?.length ? [this.clusterSecurityGroupId, ...args.nodeSecurityGroupIds] : undefined,
+                    // Each specification needs a tag of its own: EC2 refuses an empty one, and the provider's default tags do not reach these.
                     tagSpecifications: [
                         { resourceType: "instance", tags: { ...tags, Name: `${args.clusterName}-${key}` } },
-                        { resourceType: "volume", tags },
+                        { resourceType: "volume", tags: { ...tags, Name: `${args.clusterName}-${key}` } },
                     ],
                     tags,
                 },
@@ -250,7 +258,21 @@ export class EksCluster extends pulumi.ComponentResource {
             {
                 clusterName: cluster.name,
                 addonName: "coredns",
-                addonVersion: addonVersions.coredns,
+                addonVersion: args.addonVersions?.["coredns"],
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags,
+            },
+            { ...parent, dependsOn: nodeGroups },
+        );
+
+        // The Metrics API (metrics.k8s.io) that the workloads' autoscalers read; without it they never scale.
+        new aws.eks.Addon(
+            `${name}-metrics-server`,
+            {
+                clusterName: cluster.name,
+                addonName: "metrics-server",
+                addonVersion: args.addonVersions?.["metrics-server"],
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
                 tags,
@@ -276,7 +298,7 @@ export class EksCluster extends pulumi.ComponentResource {
                 { clusterName: cluster.name, namespace: "kube-system", serviceAccount, statements: loadBalancerControllerStatements, tags },
                 { ...parent, dependsOn: [podIdentityAgent] },
             );
-            new k8s.helm.v3.Release(
+            this.loadBalancerController = new k8s.helm.v3.Release(
                 `${name}-lb-controller`,
                 {
                     chart: loadBalancerControllerChart.chart,
@@ -363,6 +385,13 @@ function validate(name: string, args: EksClusterArgs): void {
             `${at}: expected minSize ≤ desiredSize ≤ maxSize (got ${group.minSize} ≤ ${desired} ≤ ${group.maxSize})`,
         );
         if (group.diskGiB !== undefined) problems.check(!isIntIn(group.diskGiB, 20, 16384), `${at}.diskGiB: expected 20-16384 (got ${group.diskGiB})`);
+    }
+    for (const [addon, version] of Object.entries(args.addonVersions ?? {})) {
+        problems.check(!(eksAddonNames as readonly string[]).includes(addon), `addonVersions: ${addon} is not one of ${eksAddonNames.join(", ")}`);
+        problems.check(
+            !/^v\d+\.\d+\.\d+-eksbuild\.\d+$/.test(String(version)),
+            `addonVersions.${addon}: expected a build such as v1.2.3-eksbuild.1 (got "${version}")`,
+        );
     }
     if (args.logRetentionDays !== undefined)
         problems.check(!isIntIn(args.logRetentionDays, 1, 3653), `logRetentionDays: expected 1-3653 (got ${args.logRetentionDays})`);

@@ -6,9 +6,9 @@ import { Statement } from "../iam";
  * delete only the security groups, load balancers and target groups that carry its own
  * cluster tag (`elbv2.k8s.aws/cluster`), which it sets when it creates them.
  */
-const ownTag = "elbv2.k8s.aws/cluster";
-const taggedByController = { Null: { [`aws:ResourceTag/${ownTag}`]: "false" } };
-const createdByController = { Null: { [`aws:RequestTag/${ownTag}`]: "false" } };
+export const loadBalancerControllerTag = "elbv2.k8s.aws/cluster";
+const taggedByController = { Null: { [`aws:ResourceTag/${loadBalancerControllerTag}`]: "false" } };
+const createdByController = { Null: { [`aws:RequestTag/${loadBalancerControllerTag}`]: "false" } };
 const loadBalancerArns = [
     "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
     "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",

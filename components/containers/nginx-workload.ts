@@ -76,7 +76,8 @@ export class NginxWorkload extends pulumi.ComponentResource {
         validate(name, args);
         super("shop:containers:NginxWorkload", name, {}, opts);
 
-        const parent = { parent: this };
+        // What the workload waits for (the load balancer controller, whose webhooks and CRDs refuse objects until it runs) holds for every object of it.
+        const parent = { parent: this, dependsOn: opts?.dependsOn };
         const replicas = args.replicas ?? { min: 2, max: 6 };
         const labels = { "app.kubernetes.io/name": "nginx", "app.kubernetes.io/part-of": "shop-evolution" };
         const metadata = { namespace: args.namespace, labels };

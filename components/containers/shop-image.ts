@@ -47,7 +47,8 @@ export const defaultImageInputs = [
     "package-lock.json",
 ];
 
-const digestReference = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
+/** An image reference by digest, as ECR gives it: `registry/repository@sha256:<64 hex digits>`. */
+export const digestReference = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
 
 /**
  * The shop's container image, built once and promoted unchanged: in dev, an ECR repository

@@ -67,7 +67,8 @@ export class ShopWorkload extends pulumi.ComponentResource {
         validate(name, args);
         super("shop:containers:ShopWorkload", name, {}, opts);
 
-        const parent = { parent: this };
+        // What the workload waits for (the load balancer controller, whose webhooks and CRDs refuse objects until it runs) holds for every object of it.
+        const parent = { parent: this, dependsOn: opts?.dependsOn };
         const certificates = args.rdsCertificates ?? false;
         const serviceName = args.serviceName ?? "shop";
         const replicas = args.replicas ?? { min: 2, max: 10 };

@@ -19,6 +19,8 @@ export interface TargetGroupArgs {
     deregistrationDelaySeconds?: number;
     /** NLB only: send the client's address in a proxy protocol v2 header. @default false */
     proxyProtocol?: boolean;
+    /** Tags of this target group besides the load balancer's (such as the cluster tag a Kubernetes controller needs to register targets). @default {} */
+    tags?: Record<string, string>;
 }
 
 export interface LoadBalancerArgs {
@@ -187,7 +189,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
                             healthyThreshold: 2,
                             unhealthyThreshold: 3,
                         },
-                        tags,
+                        tags: { ...tags, ...group.tags },
                     },
                     parent,
                 ),

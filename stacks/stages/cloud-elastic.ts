@@ -35,10 +35,19 @@ export function cloudElastic(config: StackConfig, cell: RegionCell, cluster: Eks
                 },
                 { provider },
             );
-            // After the peak the floor drops back; the autoscaler removes the nodes once they are unneeded.
+            // After the peak the floor drops back; the autoscaler removes the nodes once they are unneeded. The
+            // desired capacity stays as it is: the provider sends an unset one as 0 (below the floor, refused),
+            // and -1 is its word for "leave it out of the action".
             new aws.autoscaling.Schedule(
                 `shop-${region}-${group}-${peak.name}-end`,
-                { autoscalingGroupName, scheduledActionName: `${peak.name}-end`, startTime: peak.end, minSize: nodeMinSize, maxSize: nodeMaxSize },
+                {
+                    autoscalingGroupName,
+                    scheduledActionName: `${peak.name}-end`,
+                    startTime: peak.end,
+                    minSize: nodeMinSize,
+                    maxSize: nodeMaxSize,
+                    desiredCapacity: -1,
+                },
                 { provider },
             );
         }

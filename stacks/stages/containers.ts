@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EksCluster } from "../../components/containers/eks-cluster";
+import { loadBalancerControllerTag } from "../../components/containers/load-balancer-controller-policy";
 import { NginxWorkload } from "../../components/containers/nginx-workload";
 import { restrictedNamespace } from "../../components/containers/restricted-namespace";
 import { ShopWorkload } from "../../components/containers/shop-workload";
@@ -28,14 +29,15 @@ export function containers(
     config: StackConfig,
     cell: ServingCell,
     wirings: ServerWiring[],
-    options: { certificateArn?: pulumi.Input<string> },
+    options: { image: pulumi.Input<string>; certificateArn?: pulumi.Input<string> },
 ): { edge: LoadBalancer; cluster: EksCluster } {
     const { region, network, provider } = cell;
+    const clusterName = `shop-${pulumi.getStack()}-${region}`;
     const deployer = aws.getCallerIdentityOutput({}, { provider }).arn;
     const cluster = new EksCluster(
         `shop-${region}`,
         {
-            clusterName: `shop-${pulumi.getStack()}-${region}`,
+            clusterName,
             region,
             vpcId: network.vpcId,
             privateSubnetIds: network.privateSubnetIds,
@@ -46,11 +48,14 @@ export function containers(
                 general: { instanceTypes: [config.sizing.nodeInstanceType], minSize: config.sizing.nodeMinSize, maxSize: config.sizing.nodeMaxSize },
             },
             nodeSecurityGroupIds: [cell.appGroupId],
+            addonVersions: config.addonVersions,
             logRetentionDays: config.sizing.logRetentionDays,
         },
         { provider },
     );
     const inCluster = { provider: cluster.provider };
+    // Services and the TargetGroupBinding go through the load balancer controller's webhooks and CRD: they wait for it to run.
+    const afterController = { providers: { kubernetes: cluster.provider }, dependsOn: cluster.loadBalancerController ? [cluster.loadBalancerController] : [] };
     const ns = restrictedNamespace(`shop-${region}`, namespace, inCluster);
 
     const apps = Object.entries(shopApps(config.stage.number));
@@ -64,14 +69,14 @@ export function containers(
             `${serviceOf(key)}-${region}`,
             {
                 namespace: ns.metadata.name,
-                image: config.image,
+                image: options.image,
                 serviceName: serviceOf(key),
                 env: { ...environment, ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}), ...(app.modules.includes("gateway") ? serviceUrls : {}) },
                 secretEnv,
                 rdsCertificates: wirings.some((w) => w.rdsCertificates),
                 replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
             },
-            { providers: { kubernetes: cluster.provider } },
+            afterController,
         );
     }
 
@@ -82,7 +87,16 @@ export function containers(
             vpcId: network.vpcId,
             vpcCidr: network.cidrBlock,
             subnetIds: network.publicSubnetIds,
-            targetGroups: { nginx: { port: nginxPorts.traffic, targetType: "ip", proxyProtocol: true, healthCheckPort: nginxPorts.health } },
+            targetGroups: {
+                nginx: {
+                    port: nginxPorts.traffic,
+                    targetType: "ip",
+                    proxyProtocol: true,
+                    healthCheckPort: nginxPorts.health,
+                    // The load balancer controller may register targets only in target groups tagged for its cluster.
+                    tags: { [loadBalancerControllerTag]: clusterName },
+                },
+            },
             certificateArn: options.certificateArn,
             deletionProtection: config.protectData,
         },
@@ -112,7 +126,7 @@ export function containers(
             targetGroupArn: edge.targetGroupArns.nginx,
             replicas: { min: Math.max(2, config.sizing.fleetMinSize), max: config.sizing.fleetMaxSize },
         },
-        { providers: { kubernetes: cluster.provider } },
+        afterController,
     );
     return { edge, cluster };
 }

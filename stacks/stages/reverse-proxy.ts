@@ -25,6 +25,8 @@ export function reverseProxy(
     cell: ServingCell,
     wirings: ServerWiring[],
     options: {
+        /** The shop's image by digest. */
+        image: pulumi.Input<string>;
         /** The shop's certificate in this region: HTTPS (ALB) or TLS (NLB) on 443. */
         certificateArn?: pulumi.Input<string>;
         /** Peered ranges the application servers reach (the home region's writers, from another region). */
@@ -33,7 +35,7 @@ export function reverseProxy(
 ): { edge: LoadBalancer; apps: AppTier; nginx: NginxFleet } {
     const { region, network, provider } = cell;
     const size = { minSize: config.sizing.fleetMinSize, maxSize: config.sizing.fleetMaxSize };
-    const tier = appTier(config, cell, wirings, options.egressPeers);
+    const tier = appTier(config, cell, wirings, options.image, options.egressPeers);
     const internal = tier.internal;
     const layer4 = config.stage.number >= 8;
     const edge = new LoadBalancer(

@@ -26,7 +26,13 @@ export interface AppTier {
  * app's gateway module, which forwards their routes with timeouts, retries and circuit
  * breakers (`SHOP_SERVICE_URL_<MODULE>`).
  */
-export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerWiring[], egressPeers?: Record<string, string>): AppTier {
+export function appTier(
+    config: StackConfig,
+    cell: ServingCell,
+    wirings: ServerWiring[],
+    image: pulumi.Input<string>,
+    egressPeers?: Record<string, string>,
+): AppTier {
     const { region, network, provider } = cell;
     const apps = Object.entries(shopApps(config.stage.number));
     const split = apps.length > 1;
@@ -44,7 +50,8 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
                 targetGroups: Object.fromEntries(members.map(([key]) => [key, { port: 8080 }])),
                 defaultTargetGroup: members[0][0],
                 routes: pathRoutes(routed),
-                deletionProtection: config.protectData,
+                // They hold no data, and stage 14 removes them: AWS refuses to delete a protected load balancer.
+                deletionProtection: false,
                 // The edge's access logs record every client request; these inner hops would add cost, not
                 // knowledge, and buckets that stage 14 (which retires these ALBs) would have to keep.
                 accessLogDays: 0,
@@ -69,7 +76,7 @@ export function appTier(config: StackConfig, cell: ServingCell, wirings: ServerW
                     vpcId: network.vpcId,
                     vpcCidr: network.cidrBlock,
                     subnetIds: network.privateSubnetIds,
-                    image: config.image,
+                    image,
                     environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
                     sharedConfig: shared,
                     secrets: secretRefs(wirings),
