@@ -500,6 +500,18 @@ export const nameSpecs: NameSpec[] = [
         source: "https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateGlobalReplicationGroup.html (GlobalReplicationGroupIdSuffix)",
     },
     {
+        type: "aws:ecr/repository:Repository",
+        property: "name",
+        generated: aws,
+        min: 2,
+        max: 256,
+        characters: {
+            pattern: /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+            text: "lower-case letters and digits, separated by single ., _ or - and by / between path parts",
+        },
+        source: `${tfSource("internal/service/ecr/repository.go")}; https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html (repositoryName)`,
+    },
+    {
         type: "aws:secretsmanager/secret:Secret",
         property: "name",
         generated: aws,
@@ -638,6 +650,8 @@ export const namelessTypes: Record<string, string> = {
     "aws:acm/certificateValidation:CertificateValidation": "waits for a certificate's validation; no API object of its own",
     "aws:appautoscaling/target:Target": "identified by its service namespace, resource id and dimension",
     "aws:ebs/volume:Volume": "an id AWS makes (vol-...)",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "attached to its repository",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "attached to its repository",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "adopts the VPC's default group, named default by AWS",
     "aws:ec2/eip:Eip": "an allocation id AWS makes",
     "aws:ec2/flowLog:FlowLog": "an id AWS makes",
@@ -680,6 +694,8 @@ export const leftOutTypes: Record<string, string> = {
         "a provider configuration in the engine, not a cloud object (its default tags are checked on every AWS resource's behalf by the policy)",
     "pulumi:providers:kubernetes": "a provider configuration in the engine, not a cluster object",
     "random:index/randomPassword:RandomPassword": "made inside the engine; no cloud API",
+    "docker:index/image:Image":
+        "built and pushed by the Docker provider from the deploying machine: its name is the ECR repository's (checked there) and a content tag the program computes",
     "shop:*": "the project's components: logical groupings with no cloud object of their own",
 };
 
@@ -838,6 +854,9 @@ export const argumentSpecs: ArgumentSpec[] = [
         constraints: [exactlyOne("policyName", "resourceArn")],
     },
     { type: "aws:ebs/volume:Volume", source: tfSource("internal/service/ec2/ebs_volume.go"), constraints: [atLeastOne("size", "snapshotId")] },
+    { type: "aws:ecr/lifecyclePolicy:LifecyclePolicy", source: tfSource("internal/service/ecr/lifecycle_policy.go"), constraints: [] },
+    { type: "aws:ecr/repository:Repository", source: tfSource("internal/service/ecr/repository.go"), constraints: [] },
+    { type: "aws:ecr/repositoryPolicy:RepositoryPolicy", source: tfSource("internal/service/ecr/repository_policy.go"), constraints: [] },
     { type: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", source: tfSource("internal/service/ec2/vpc_default_security_group.go"), constraints: [] },
     { type: "aws:ec2/eip:Eip", source: tfSource("internal/service/ec2/ec2_eip.go"), constraints: [] },
     {
