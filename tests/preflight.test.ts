@@ -79,6 +79,9 @@ const release = resource("kubernetes:helm.sh/v3:Release", { chart: "aws-load-bal
 const namespace = resource("kubernetes:core/v1:Namespace", {}, { name: "shop", dependsOn: [release.urn] });
 const service = (dependsOn: string[]) => resource("kubernetes:core/v1:Service", { spec: { type: "ClusterIP" } }, { name: "shop", dependsOn });
 const eks = (version?: string) => resource("aws:eks/cluster:Cluster", version === undefined ? {} : { version }, { name: "shop-us-east-1" });
+const pinnedCluster = resource(rdsCluster, { engineVersion: "16.6" }, { name: "pinned" });
+const writerOf = (inputs: Record<string, unknown>) =>
+    resource("aws:rds/clusterInstance:ClusterInstance", { engineVersion: "16", ...inputs }, { name: "writer", dependsOn: [pinnedCluster.urn] });
 const reader = (inputs: Record<string, unknown>) => resource("aws:rds/clusterInstance:ClusterInstance", inputs, { name: "shop-db-reader-1" });
 
 const preconditionCases: Record<string, { breaks: Case[]; keeps: Case[] }> = {
@@ -165,6 +168,19 @@ const preconditionCases: Record<string, { breaks: Case[]; keeps: Case[] }> = {
             { previous: [reader({ instanceClass: "db.r6g.large" })], resources: [reader({ instanceClass: "db.serverless", applyImmediately: true })] },
             { previous: [reader({ instanceClass: "db.r6g.large" })], resources: [reader({ instanceClass: "db.r6g.large" })] },
             { resources: [reader({ instanceClass: "db.serverless" })] },
+        ],
+    },
+    "engine-minor-pinned-with-automatic-upgrades": {
+        breaks: [
+            { resources: [reader({ engineVersion: "16.6" })] },
+            { resources: [reader({ engineVersion: "16.6", autoMinorVersionUpgrade: true })] },
+            // The cluster's pinned minor, upgraded with its instances.
+            { resources: [pinnedCluster, writerOf({})] },
+        ],
+        keeps: [
+            { resources: [reader({ engineVersion: "16" })] },
+            { resources: [reader({ engineVersion: "16.6", autoMinorVersionUpgrade: false })] },
+            { resources: [pinnedCluster, writerOf({ autoMinorVersionUpgrade: false })] },
         ],
     },
 };
@@ -449,6 +465,14 @@ describe("issue 15's plan-visible defects put back", () => {
         for (const instance of changed) delete instance.inputs.applyImmediately;
         const violations = preflight(after, { previous: before, now: today });
         for (const instance of changed) expectViolation(violations, "instance-class-change-waits", instance.name, "maintenance window");
+    }, 600_000);
+
+    it("Aurora pinned to an exact minor with automatic minor version upgrades", async () => {
+        const plan = clone(await sharedPlan("dev", 5));
+        for (const r of [...ofType(plan, rdsCluster), ...ofType(plan, "aws:rds/clusterInstance:ClusterInstance")]) r.inputs.engineVersion = "16.6";
+        for (const instance of ofType(plan, "aws:rds/clusterInstance:ClusterInstance")) instance.inputs.autoMinorVersionUpgrade = true;
+        const violations = preflight(plan, { now: today });
+        for (const cluster of ofType(plan, rdsCluster)) expectViolation(violations, "engine-minor-pinned-with-automatic-upgrades", cluster.name, "downgrade");
     }, 600_000);
 
     it("EKS 1.34, which leaves standard support in December 2026", async () => {

@@ -230,6 +230,28 @@ export const preconditionRules: PreflightRule[] = [
             return [`instanceClass changes from ${String(before.inputs.instanceClass)} to ${String(r.inputs.instanceClass)} without applyImmediately`];
         },
     },
+    {
+        id: "engine-minor-pinned-with-automatic-upgrades",
+        types: ["aws:rds/cluster:Cluster", "aws:rds/clusterInstance:ClusterInstance"],
+        prevents:
+            "RDS ModifyDBCluster / ModifyDBInstance: InvalidParameterCombination on a later `pulumi up` — once AWS upgrades the minor in a maintenance window, the provider reads the new minor into engineVersion and plans a downgrade to the pinned one, which RDS refuses",
+        source: `${tfSource("internal/service/rds/verify.go (compareActualEngineVersion keeps a major-only version, takes the actual one for a pinned minor)")}; https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_UpgradeDBInstance.Maintenance.html`,
+        check: (r, context) => {
+            const version = r.inputs.engineVersion;
+            if (typeof version !== "string" || isUnknown(version) || !version.includes(".")) return [];
+            // Automatic minor upgrades are set on the instances (on by default); a cluster is upgraded with them.
+            const upgrades = (i: PlanResource) => i.inputs.autoMinorVersionUpgrade !== false;
+            const automatic =
+                r.type === "aws:rds/clusterInstance:ClusterInstance"
+                    ? upgrades(r)
+                    : context.plan.resources.some((i) => i.type === "aws:rds/clusterInstance:ClusterInstance" && i.dependsOn.includes(r.urn) && upgrades(i));
+            return automatic
+                ? [
+                      `engineVersion ${version} pins a minor while automatic minor version upgrades are on: pin the major (${version.split(".")[0]}) or turn them off`,
+                  ]
+                : [];
+        },
+    },
 ];
 
 /** Whether a cluster that joins a global database lies in another Region than the global database's primary (unknown: assumed so). */
