@@ -82,6 +82,8 @@ const eks = (version?: string) => resource("aws:eks/cluster:Cluster", version ==
 const pinnedCluster = resource(rdsCluster, { engineVersion: "16.6" }, { name: "pinned" });
 const writerOf = (inputs: Record<string, unknown>) =>
     resource("aws:rds/clusterInstance:ClusterInstance", { engineVersion: "16", ...inputs }, { name: "writer", dependsOn: [pinnedCluster.urn] });
+const cache = (inputs: Record<string, unknown>) => resource("aws:elasticache/replicationGroup:ReplicationGroup", inputs, { name: "shop-cache" });
+const tcpTargetGroup = (inputs: Record<string, unknown>) => resource("aws:lb/targetGroup:TargetGroup", inputs, { name: "shop-edge-nginx" });
 const reader = (inputs: Record<string, unknown>) => resource("aws:rds/clusterInstance:ClusterInstance", inputs, { name: "shop-db-reader-1" });
 
 const preconditionCases: Record<string, { breaks: Case[]; keeps: Case[] }> = {
@@ -181,6 +183,26 @@ const preconditionCases: Record<string, { breaks: Case[]; keeps: Case[] }> = {
             { resources: [reader({ engineVersion: "16" })] },
             { resources: [reader({ engineVersion: "16.6", autoMinorVersionUpgrade: false })] },
             { resources: [pinnedCluster, writerOf({ autoMinorVersionUpgrade: false })] },
+        ],
+    },
+    "replication-group-failover": {
+        breaks: [
+            { resources: [cache({ multiAzEnabled: true, automaticFailoverEnabled: false })] },
+            { resources: [cache({ automaticFailoverEnabled: true, numCacheClusters: 1 })] },
+        ],
+        keeps: [
+            { resources: [cache({ multiAzEnabled: true, automaticFailoverEnabled: true, numCacheClusters: 2 })] },
+            { resources: [cache({ numCacheClusters: 1 })] },
+        ],
+    },
+    "target-group-tcp-health-check": {
+        breaks: [
+            { resources: [tcpTargetGroup({ protocol: "TCP", healthCheck: { protocol: "TCP", path: "/healthz" } })] },
+            { resources: [tcpTargetGroup({ protocol: "HTTP", healthCheck: { protocol: "TCP" } })] },
+        ],
+        keeps: [
+            { resources: [tcpTargetGroup({ protocol: "TCP", healthCheck: { protocol: "TCP" } })] },
+            { resources: [tcpTargetGroup({ protocol: "TCP", healthCheck: { protocol: "HTTP", path: "/healthz", matcher: "200" } })] },
         ],
     },
 };

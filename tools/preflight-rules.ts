@@ -252,6 +252,43 @@ export const preconditionRules: PreflightRule[] = [
                 : [];
         },
     },
+    {
+        id: "replication-group-failover",
+        types: ["aws:elasticache/replicationGroup:ReplicationGroup"],
+        prevents:
+            'the provider\'s plan check (CustomizeDiff): "automatic_failover_enabled must be true if multi_az_enabled is true" and "num_cache_clusters: must be at least 2 if automatic_failover_enabled is true"',
+        source: tfSource(
+            "internal/service/elasticache/replication_group.go (replicationGroupValidateMultiAZAutomaticFailover, replicationGroupValidateAutomaticFailoverNumCacheClusters)",
+        ),
+        check: (r) => {
+            const i = r.inputs;
+            return [
+                ...(i.multiAzEnabled === true && i.automaticFailoverEnabled !== true ? ["multiAzEnabled without automaticFailoverEnabled"] : []),
+                ...(i.automaticFailoverEnabled === true && typeof i.numCacheClusters === "number" && i.numCacheClusters < 2
+                    ? [`automaticFailoverEnabled with numCacheClusters ${i.numCacheClusters}; at least 2`]
+                    : []),
+            ];
+        },
+    },
+    {
+        id: "target-group-tcp-health-check",
+        types: ["aws:lb/targetGroup:TargetGroup"],
+        prevents:
+            'the provider\'s plan check (CustomizeDiff): a TCP health check conflicts with a matcher or a path, and an HTTP or HTTPS target group cannot take a TCP health check (Attribute "health_check[0].protocol" cannot have value "TCP" ...)',
+        source: tfSource("internal/service/elbv2/target_group.go (resourceTargetGroupCustomizeDiff)"),
+        check: (r) => {
+            const health = (r.inputs.healthCheck ?? {}) as Record<string, unknown>;
+            if (String(health.protocol ?? "").toUpperCase() !== "TCP") return [];
+            return [
+                ...(["matcher", "path"] as const)
+                    .filter((key) => typeof health[key] === "string" && health[key] !== "")
+                    .map((key) => `healthCheck.${key} beside a TCP health check`),
+                ...(["HTTP", "HTTPS"].includes(String(r.inputs.protocol ?? "").toUpperCase())
+                    ? [`a TCP health check on an ${String(r.inputs.protocol)} target group`]
+                    : []),
+            ];
+        },
+    },
 ];
 
 /** Whether a cluster that joins a global database lies in another Region than the global database's primary (unknown: assumed so). */
