@@ -36,13 +36,14 @@ describe("CI workflows", () => {
         }
     });
 
-    it("tests and diffs pull requests without secrets, hands the diff to a workflow that edits one comment", () => {
+    it("tests and diffs pull requests without secrets, with the policy and the preflight, hands the diff to a workflow that edits one comment", () => {
         const pr = workflows["pull-request.yml"];
         expect(Object.keys(pr.on)).toEqual(["pull_request"]);
         expect(pr.permissions).toEqual({ contents: "read" });
         expect(pr.jobs.test.steps.some((s) => s.run === "bash .ci/run")).toBe(true);
         const diff = pr.jobs["plan-diff"].steps.map((s) => s.run ?? "").join("\n");
-        expect(diff).toContain('npm run -s plan -- --stack "$stack" --diff "base-$stack.json" --policy');
+        expect(diff).toContain('npm run -s plan -- --stack "$stack" --diff "base-$stack.json" --policy --preflight');
+        expect(diff).toMatch(/^\s*5\) verdict="\*\*preflight violation/m);
         expect(JSON.stringify(pr.jobs["plan-diff"])).not.toContain("secrets.");
         const comment = workflows["plan-comment.yml"];
         expect(comment.on).toEqual({ workflow_run: { workflows: [pr.name], types: ["completed"] } });

@@ -4,11 +4,12 @@
  * Pulumi.<stack>.yaml, and prints the resources it would register: a tree, or the JSON
  * of the plan contract (docs/contracts.md), or with --diff what changes against an earlier plan's
  * JSON (exit status 3 when a stateful resource would be removed or replaced); --policy adds
- * the policy pack's verdict (exit status 4 on a mandatory violation), --cost the monthly cost
- * and the users the stack carries. Bad config
+ * the policy pack's verdict (exit status 4 on a mandatory violation), --preflight the rules AWS
+ * and the provider enforce only at apply time (exit status 5 on a violation; with --diff, the
+ * change from the earlier plan is checked too), --cost the monthly cost and the users the stack
+ * carries. Bad config
  * exits with status 2 and one line per problem on stderr, before anything is registered.
  */
-import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { InvalidArgsError } from "../components/validation";
 import { ConfigError, parseStackConfig, project } from "../stacks/config";
@@ -18,8 +19,11 @@ import { evaluate } from "../policy/rules";
 import { costOf, renderCost } from "./cost";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
+import { readPlanFile, UsageError } from "./plan-file";
+import { preflight, preflightExitStatus, renderPreflight } from "./preflight";
 
-const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json> [--redact] [--max-chars <n>]] [--policy] [--cost]";
+const usage =
+    "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json> [--redact] [--max-chars <n>]] [--policy] [--preflight] [--cost]";
 
 export interface Plan {
     project: string;
@@ -38,13 +42,6 @@ export type PlanResource = Omit<PlannedResource, "custom" | "provider" | "inputD
 /** The plan as the JSON contract (docs/contracts.md) has it. */
 export function planJson(plan: Plan): Plan {
     return { ...plan, resources: plan.resources.map(({ inputDependencies: _, ...r }) => r) };
-}
-
-/** Thrown for input the user must fix: printed one problem a line, exit status 2. */
-class UsageError extends Error {
-    constructor(readonly problems: string[]) {
-        super(problems.join("\n"));
-    }
 }
 
 /** Plans a stack offline. Throws ConfigError or StackFileError for bad input. */
@@ -112,6 +109,7 @@ interface CommandLine {
     redact: boolean;
     maxChars?: number;
     policy: boolean;
+    preflight: boolean;
     cost: boolean;
 }
 
@@ -128,6 +126,7 @@ function parseCommandLine(argv: string[]): CommandLine {
                 redact: { type: "boolean" },
                 "max-chars": { type: "string" },
                 policy: { type: "boolean" },
+                preflight: { type: "boolean" },
                 cost: { type: "boolean" },
                 help: { type: "boolean" },
             },
@@ -156,24 +155,9 @@ function parseCommandLine(argv: string[]): CommandLine {
         redact: values.redact ?? false,
         maxChars,
         policy: values.policy ?? false,
+        preflight: values.preflight ?? false,
         cost: values.cost ?? false,
     };
-}
-
-/** An earlier plan's JSON (`--json`), checked for the contract's shape. */
-function readPlanFile(file: string): Plan {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (err) {
-        throw new UsageError([`--diff ${file}: ${(err as Error).message}`]);
-    }
-    const plan = parsed as Partial<Plan>;
-    if (!plan || !Array.isArray(plan.resources) || typeof plan.stage?.number !== "number" || typeof plan.stack !== "string") {
-        throw new UsageError([`--diff ${file}: not a plan's JSON (npm run plan -- --stack <stack> --json)`]);
-    }
-    // Plans saved before dependsOn was recorded read as depending on nothing.
-    return { ...(plan as Plan), resources: (plan as Plan).resources.map((r) => ({ ...r, dependsOn: r.dependsOn ?? [] })) };
 }
 
 function problemsOf(err: unknown): string[] | undefined {
@@ -195,7 +179,7 @@ async function main(): Promise<void> {
     process.on("unhandledRejection", fail);
     try {
         const options = parseCommandLine(process.argv.slice(2));
-        const old = options.diff === undefined ? undefined : readPlanFile(options.diff);
+        const old = options.diff === undefined ? undefined : readPlanFile(options.diff, "--diff");
         const plan = await planStack(options.stack, options.stage);
         if (old) {
             const diff = diffPlans(old, plan);
@@ -214,6 +198,12 @@ async function main(): Promise<void> {
                 `${[`policy (${environment}: ${environment === "prod" ? "mandatory" : "advisory"}): ${violations.length} violation(s)`, ...violations.map((v) => `${v.level === "mandatory" ? "!!" : "--"} ${v.rule}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`)].join("\n")}\n`,
             );
             if (violations.some((v) => v.level === "mandatory")) process.exitCode = 4;
+        }
+        if (options.preflight) {
+            const violations = preflight(plan, { previous: old });
+            // On stderr, like the policy's verdict; data at risk and a mandatory policy violation keep their exit status.
+            process.stderr.write(`${renderPreflight(plan, violations)}\n`);
+            if (violations.length > 0 && !process.exitCode) process.exitCode = preflightExitStatus;
         }
     } catch (err) {
         fail(err);
