@@ -150,7 +150,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
             problems.push(`SHOP_TRUSTED_PROXIES: expected a comma-separated list of addresses or CIDR ranges (got ${JSON.stringify(range)})`);
     const metricsPortText = get("SHOP_METRICS_PORT") ?? "9464";
     const metricsPort = Number(metricsPortText);
-    if (!/^\d+$/.test(metricsPortText) || metricsPort > 65535) problems.push(`SHOP_METRICS_PORT: expected a port number 0-65535 (got ${JSON.stringify(metricsPortText)})`);
+    if (!/^\d+$/.test(metricsPortText) || metricsPort > 65535)
+        problems.push(`SHOP_METRICS_PORT: expected a port number 0-65535 (got ${JSON.stringify(metricsPortText)})`);
     else if (metricsPort !== 0 && metricsPort === port) problems.push(`SHOP_METRICS_PORT: must differ from PORT (both ${port})`);
     const poolText = get("SHOP_DATABASE_POOL_MAX") ?? "10";
     const databasePoolMax = Number(poolText);

@@ -55,7 +55,14 @@ export function wantsPage(request: FastifyRequest): boolean {
     return !request.url.startsWith("/api/") && (request.headers.accept ?? "").includes("text/html");
 }
 
-const titles: Record<number, string> = { 400: "Please check", 403: "Not allowed", 404: "Not found", 413: "Too large", 429: "Too many attempts", 503: "A moment, please" };
+const titles: Record<number, string> = {
+    400: "Please check",
+    403: "Not allowed",
+    404: "Not found",
+    413: "Too large",
+    429: "Too many attempts",
+    503: "A moment, please",
+};
 
 /** Answers `status` and `message` as a page or as JSON `{ error }` (with `extra` fields), as the client prefers. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, extra: Record<string, unknown> = {}) {
@@ -63,7 +70,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, status: 
     if (!wantsPage(request)) return reply.send({ error: message, ...extra });
     const sentence = message.charAt(0).toUpperCase() + message.slice(1) + (/[.!?]$/.test(message) ? "" : ".");
     const body = html`<p><a href="/">Back to the shop</a></p>`;
-    return reply.type("text/html; charset=utf-8").send(page(request, { title: titles[status] ?? (status >= 500 ? "Sorry" : "Not done"), error: sentence }, body).value);
+    return reply
+        .type("text/html; charset=utf-8")
+        .send(page(request, { title: titles[status] ?? (status >= 500 ? "Sorry" : "Not done"), error: sentence }, body).value);
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {

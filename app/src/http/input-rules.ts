@@ -10,10 +10,12 @@
 import type { Ajv } from "ajv";
 import { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 
+/* eslint-disable no-control-regex -- control characters are what these find */
 export const controlCharacters = {
     line: /[\u0000-\u001f\u007f]/,
     text: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/,
 } as const;
+/* eslint-enable no-control-regex */
 
 /** The Ajv keyword `text` ("line" or "text"), for Fastify's `ajv.plugins`. */
 export function textKeyword(ajv: Ajv): Ajv {

@@ -4,6 +4,8 @@
  * `/\evil.example`, `/%09/evil.example` (a tab the browser drops, making `//evil.example`)
  * or a CR/LF that would split the Location header, gives the home page.
  */
+import { controlCharacters } from "./input-rules";
+
 const pathAndQuery = /^\/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$/;
 
 export function safeRedirectTarget(next: unknown, fallback = "/"): string {
@@ -15,6 +17,6 @@ export function safeRedirectTarget(next: unknown, fallback = "/"): string {
     } catch {
         return fallback;
     }
-    if (/^\/[/\\]/.test(decoded) || /[\u0000-\u001f\u007f]/.test(decoded)) return fallback;
+    if (/^\/[/\\]/.test(decoded) || controlCharacters.line.test(decoded)) return fallback;
     return new URL(next, "http://shop.invalid").origin === "http://shop.invalid" ? next : fallback;
 }
