@@ -10,7 +10,8 @@ import { safeRedirectTarget } from "../../http/redirect";
 import { html, Html, money } from "../../http/html";
 import { credentials } from "../../http/schemas";
 import { csrfField, page, PageOptions, productCard, stars, stylesheet, swatch } from "../../web/layout";
-import { viewCart } from "../cart/plugin";
+import { addToCart, viewCart } from "../cart/plugin";
+import { ClientError } from "../../http/client-error";
 import { commentBody } from "../comments/plugin";
 import { CheckoutError, Order } from "../orders/orders";
 import { signIn, signOut } from "../users/plugin";
@@ -272,9 +273,12 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         async (request, reply) => {
             if (request.validationError) return cartPage(request, reply, { error: `Not added: ${fieldMessage(request.validationError)}.` }, 400);
             if (request.body.quantity < 1) return cartPage(request, reply, { error: "Not added: quantity must be at least 1." }, 400);
-            const product = await catalog.product(request.body.productId);
-            if (!product) return cartPage(request, reply, { error: "That product does not exist." }, 404);
-            await app.shop.carts.add(request.sessionId, product.id, request.body.quantity);
+            try {
+                await addToCart(request, request.body.productId, request.body.quantity);
+            } catch (err) {
+                if (err instanceof ClientError) return cartPage(request, reply, { error: `Not added: ${err.message}.` }, err.statusCode);
+                throw err;
+            }
             return reply.redirect("/cart", 303);
         },
     );
