@@ -21,6 +21,7 @@ import { commentsPlugin } from "./modules/comments/plugin";
 import { Orders } from "./modules/orders/orders";
 import { FakePaymentProvider, PaymentProvider } from "./modules/orders/payments";
 import { ordersPlugin } from "./modules/orders/plugin";
+import { CheckoutSweeper } from "./modules/orders/sweeper";
 import { Search } from "./modules/search/search";
 import { searchPlugin } from "./modules/search/plugin";
 import { usersPlugin } from "./modules/users/plugin";
@@ -38,8 +39,12 @@ import { sharedState } from "./shared-state";
 declare module "fastify" {
     interface FastifyInstance {
         region: string;
+        checkoutSweeper: CheckoutSweeper;
     }
 }
+
+/** How often an instance tries to sweep abandoned checkouts. */
+const sweepEveryMs = 30_000;
 
 export interface BuildOptions {
     config: ShopConfig;
@@ -139,6 +144,16 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     );
     partitions.unref();
     app.addHook("onClose", async () => clearInterval(partitions));
+
+    // Abandoned checkouts finished by whichever instance holds the sweeper's lease.
+    const orders = app.shop.orders;
+    const sweeper = new CheckoutSweeper(stores.orders, orders);
+    app.decorate("checkoutSweeper", sweeper);
+    if (config.modules.includes("orders")) {
+        const sweeping = setInterval(() => void sweeper.sweep().catch((err: Error) => app.log.warn({ err: err.message }, "checkout sweeper")), sweepEveryMs);
+        sweeping.unref();
+        app.addHook("onClose", async () => clearInterval(sweeping));
+    }
 
     const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
     startMetricsServer(app, registry, config.metricsPort);

@@ -109,7 +109,7 @@ export class ShopCache {
         // source (the database) is the caller's, as it would be without a cache.
         const lock = `lock:${key}`;
         const token = randomBytes(8).toString("hex");
-        let locked = false;
+        let locked: boolean;
         try {
             const found = await this.readLevel2<T>(redis, key);
             if (found !== undefined) return this.keepInLevel1(key, ttlMs, found);
