@@ -85,6 +85,10 @@ export function postgresDatabase(options: PostgresOptions): Database {
     const label = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
     const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
         const client = await pool.connect().catch((err: unknown) => Promise.reject(translated(err)));
+        // A connection the server ends between two statements (a restart) emits an error on the client;
+        // with no listener that would end the process. The next statement fails, and is answered as an outage.
+        const ended = () => undefined;
+        client.on("error", ended);
         let failure: unknown;
         try {
             return await work(client);
@@ -92,6 +96,7 @@ export function postgresDatabase(options: PostgresOptions): Database {
             failure = err;
             throw translated(err);
         } finally {
+            client.off("error", ended);
             // A connection that failed goes, rather than back to the pool for the next request to find broken.
             client.release(isDatabaseOutage(failure) ? (failure as Error) : undefined);
         }
