@@ -5,6 +5,7 @@ import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
 import { stackImage } from "./shop-image";
+import { shopRuntimeWiring } from "./shop-runtime";
 import { businessSplit } from "./stages/business-split";
 import { cloudElastic } from "./stages/cloud-elastic";
 import { containers } from "./stages/containers";
@@ -58,7 +59,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const steps = [database, cache, split, sharding, searching].filter((step) => step !== undefined);
     // Every shop process of the stack signs sessions with one key.
     const session = sessionSecret(home, config.protectData);
-    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session];
+    // And every process learns its proxies, its metrics port and its pool size (shop-runtime.ts).
+    const runtimeIn = (region: string) =>
+        shopRuntimeWiring(
+            config,
+            serving.find((cell) => cell.region === region)!,
+        );
+    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session, runtimeIn(region)];
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,

@@ -22,13 +22,20 @@ describe("renderNginxConf", () => {
         expect(result.ok).toBe(true);
     });
 
-    it("marks backends down after failed attempts and retries only idempotent requests", () => {
+    it("marks backends down after failed attempts and retries only idempotent requests, only on connection errors and timeouts", () => {
         const conf = renderNginxConf(servers);
         expect(conf).toContain("server 10.0.0.10:8080 max_fails=2 fail_timeout=10s;");
         expect(conf).toContain("server 10.0.0.11:8080 weight=2 max_fails=2 fail_timeout=10s;");
         const retry = conf.match(/proxy_next_upstream [^;]*;/g);
-        expect(retry).toEqual(["proxy_next_upstream error timeout http_502 http_503 http_504;"]);
+        expect(retry).toEqual(["proxy_next_upstream error timeout;"]);
         expect(conf).toContain("keepalive 32;");
+    });
+
+    it("gives clients seconds to send their headers, and passes the shop the address it found, not the client's own chain", () => {
+        const conf = renderNginxConf({ ...servers, clientAddress: { from: "alb", trustedCidrs: ["10.0.0.0/16"] } });
+        expect(conf).toContain("client_header_timeout 5s;");
+        expect(conf).toContain("proxy_set_header X-Forwarded-For $remote_addr;");
+        expect(conf).not.toContain("$proxy_add_x_forwarded_for");
     });
 
     it("takes the client address from proxy protocol behind an NLB, and from X-Forwarded-For behind an ALB", () => {
@@ -55,13 +62,17 @@ describe("renderNginxConf", () => {
 });
 
 describe("nginx in front of two backends", () => {
+    const hits: Record<string, number> = {};
     const backends: http.Server[] = [];
     const ports: number[] = [];
 
     beforeAll(async () => {
         for (const id of ["a", "b"]) {
             const server = http.createServer((req, res) => {
+                hits[id] = (hits[id] ?? 0) + 1;
                 res.setHeader("content-type", "text/plain");
+                // What a shop answers when a dependency every instance shares (Redis) is down.
+                if (req.url === "/shared-dependency-down") res.statusCode = 503;
                 res.end(`${id} ${req.headers["x-forwarded-for"] ?? ""}`);
             });
             await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -77,6 +88,61 @@ describe("nginx in front of two backends", () => {
         const response = await fetch(`http://127.0.0.1:${port}${path}`);
         return { status: response.status, body: await response.text() };
     }
+
+    it("passes a 503 on without retrying it or taking the backend out, and sends the client's address, not the header it wrote", async () => {
+        const nginx = await startNginx({
+            upstream: { servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) },
+            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+        });
+        try {
+            for (const id of ["a", "b"]) hits[id] = 0;
+            const refused = await Promise.all(Array.from({ length: 20 }, () => get(nginx.port, "/shared-dependency-down")));
+            expect(refused.map((r) => r.status)).toEqual(Array(20).fill(503));
+            // Each request went to one backend: none was tried again on the other.
+            expect(hits.a + hits.b).toBe(20);
+            // Both stay in rotation for what they can still serve.
+            const served = await Promise.all(Array.from({ length: 20 }, () => get(nginx.port)));
+            expect(served.map((r) => r.status)).toEqual(Array(20).fill(200));
+            expect(new Set(served.map((r) => r.body.split(" ")[0]))).toEqual(new Set(["a", "b"]));
+
+            const spoofed = await fetch(`http://127.0.0.1:${nginx.port}/`, { headers: { "x-forwarded-for": "203.0.113.99" } });
+            expect((await spoofed.text()).split(" ")[1]).toBe("127.0.0.1");
+        } finally {
+            await nginx.stop();
+        }
+    });
+
+    it("closes a connection that dribbles its headers, and serves other clients meanwhile (slowloris)", async () => {
+        const nginx = await startNginx({
+            upstream: { servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) },
+            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+            workerConnections: 64,
+        });
+        const slow: net.Socket[] = [];
+        try {
+            // More slow clients than a worker has connections: each sends a header line every second and never ends.
+            const closed = Array.from({ length: 40 }, () => {
+                const socket = net.connect(nginx.port, "127.0.0.1", () => socket.write("GET / HTTP/1.1\r\nHost: shop\r\n"));
+                slow.push(socket);
+                socket.on("error", () => undefined);
+                const drip = setInterval(() => socket.writable && socket.write(`X-Slow-${Date.now()}: 1\r\n`), 1000);
+                return new Promise<number>((resolve) => socket.on("close", () => (clearInterval(drip), resolve(Date.now()))));
+            });
+            const started = Date.now();
+            await new Promise((resolve) => setTimeout(resolve, 1500));
+            const served = await Promise.all(Array.from({ length: 10 }, () => get(nginx.port)));
+            expect(served.map((r) => r.status)).toEqual(Array(10).fill(200));
+            // Gone well before a minute (nginx's default is 60 s): the deadline is generous, the setting is 5 s.
+            const closedAt = await Promise.race([
+                Promise.all(closed),
+                new Promise<never>((_, reject) => setTimeout(() => reject(new Error("slow clients still connected after 20 s")), 20_000)),
+            ]);
+            expect(Math.max(...closedAt) - started).toBeLessThan(20_000);
+        } finally {
+            for (const socket of slow) socket.destroy();
+            await nginx.stop();
+        }
+    }, 40_000);
 
     it("balances between them, answers /healthz itself, and keeps answering when one stops", async () => {
         const nginx = await startNginx({

@@ -132,22 +132,28 @@ async function measure(url: string, scenario: Scenario, duration: number, connec
     };
 }
 
-/** Cache look-ups so far, from the shop's /metrics: [hits, all]. */
-async function cacheLookups(url: string): Promise<[number, number]> {
-    const text = await (await fetch(`${url}/metrics`)).text();
+/** Cache look-ups so far, from the shop's /metrics (on its metrics port): [hits, all]. */
+async function cacheLookups(metricsUrl: string): Promise<[number, number]> {
+    const text = await (await fetch(metricsUrl)).text();
     const count = (result: string) => Number(text.match(new RegExp(`shop_cache_requests_total\\{level="1",result="${result}"\\} (\\d+)`))?.[1] ?? 0);
     const l2Hits = Number(text.match(/shop_cache_requests_total\{level="2",result="hit"\} (\d+)/)?.[1] ?? 0);
     return [count("hit") + l2Hits, count("hit") + count("miss")];
 }
 
-async function measureShop(url: string, name: string, scenarios: Scenario[], opts: { duration: number; connections: number }): Promise<Row[]> {
+async function measureShop(
+    url: string,
+    metricsUrl: string,
+    name: string,
+    scenarios: Scenario[],
+    opts: { duration: number; connections: number },
+): Promise<Row[]> {
     const rows: Row[] = [];
     for (const scenario of scenarios) {
         // A short warm-up, so that the figures are of a running shop, not of its first requests.
         await measure(url, scenario, 1, opts.connections);
-        const [hitsBefore, lookupsBefore] = await cacheLookups(url);
+        const [hitsBefore, lookupsBefore] = await cacheLookups(metricsUrl);
         const row: Row = { backend: name, ...(await measure(url, scenario, opts.duration, opts.connections)) };
-        const [hits, lookups] = await cacheLookups(url);
+        const [hits, lookups] = await cacheLookups(metricsUrl);
         if (lookups > lookupsBefore) row.cacheHitRatio = Math.round(((hits - hitsBefore) / (lookups - lookupsBefore)) * 1000) / 1000;
         rows.push(row);
     }
@@ -158,7 +164,9 @@ async function main(): Promise<void> {
     const opts = options();
     const rows: Row[] = [];
     if (opts.url) {
-        rows.push(...(await measureShop(opts.url, opts.url, [productPage, productRead, popularRead], opts)));
+        // The shop's metrics port on the same host (SHOP_METRICS_PORT's default).
+        const metricsUrl = Object.assign(new URL(opts.url), { port: "9464", pathname: "/metrics" }).href;
+        rows.push(...(await measureShop(opts.url, metricsUrl, opts.url, [productPage, productRead, popularRead], opts)));
     } else {
         const needs = { postgres: opts.setups.some((s) => s.needs.postgres), redis: opts.setups.some((s) => s.needs.redis) };
         const servers: { postgres?: PostgresServer; redis?: RedisServer } = {};
@@ -168,7 +176,7 @@ async function main(): Promise<void> {
             for (const setup of opts.setups) {
                 const shop = await startShopProcess(await setup.env(servers));
                 try {
-                    rows.push(...(await measureShop(shop.url, setup.name, setup.scenarios, opts)));
+                    rows.push(...(await measureShop(shop.url, shop.metricsUrl, setup.name, setup.scenarios, opts)));
                 } finally {
                     await shop.stop();
                 }

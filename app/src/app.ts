@@ -6,7 +6,8 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
-import Fastify, { FastifyError, FastifyInstance, FastifyPluginAsync, LogController } from "fastify";
+import { randomUUID } from "node:crypto";
+import Fastify, { FastifyInstance, FastifyPluginAsync, LogController } from "fastify";
 import { Module, ShopConfig } from "./config";
 import { Stores } from "./db/stores";
 import { registerOperations } from "./http/operations";
@@ -17,15 +18,18 @@ import { Catalog } from "./modules/catalog/catalog";
 import { catalogPlugin } from "./modules/catalog/plugin";
 import { Comments } from "./modules/comments/comments";
 import { commentsPlugin } from "./modules/comments/plugin";
-import { CheckoutError, Orders } from "./modules/orders/orders";
+import { Orders } from "./modules/orders/orders";
 import { FakePaymentProvider, PaymentProvider } from "./modules/orders/payments";
 import { ordersPlugin } from "./modules/orders/plugin";
+import { CheckoutSweeper } from "./modules/orders/sweeper";
 import { Search } from "./modules/search/search";
 import { searchPlugin } from "./modules/search/plugin";
 import { usersPlugin } from "./modules/users/plugin";
-import { UserError, Users } from "./modules/users/users";
+import { Users } from "./modules/users/users";
 import { webPlugin } from "./modules/web/plugin";
-import { Unavailable } from "./http/unavailable";
+import { registerErrorHandler } from "./http/error-handler";
+import { registerInputRules, textKeyword } from "./http/input-rules";
+import { startMetricsServer } from "./http/metrics-server";
 import { registerReadConsistency } from "./db/read-consistency";
 import { ensurePaymentPartitions } from "./db/payment-partitions";
 import { registerGateway } from "./gateway/plugin";
@@ -35,39 +39,84 @@ import { sharedState } from "./shared-state";
 declare module "fastify" {
     interface FastifyInstance {
         region: string;
+        checkoutSweeper: CheckoutSweeper;
     }
 }
+
+/** How often an instance tries to sweep abandoned checkouts. */
+const sweepEveryMs = 30_000;
 
 export interface BuildOptions {
     config: ShopConfig;
     stores: Stores;
     /** @default the fake provider over the orders database */
     payments?: PaymentProvider;
+    /** Where log lines go. @default standard output */
+    logStream?: NodeJS.WritableStream;
 }
 
 /** Largest request body: forms and JSON of a shop are small. */
 export const bodyLimit = 64 * 1024;
 
-export async function buildApp({ config, stores, payments }: BuildOptions): Promise<FastifyInstance> {
+/** A request id a client or Nginx may give: short, plain characters; any other gets a new one. */
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Seconds a client has to send its request headers (slow clients must not hold connections). */
+export const headersTimeoutMs = 5_000;
+
+export async function buildApp({ config, stores, payments, logStream }: BuildOptions): Promise<FastifyInstance> {
     const app = Fastify({
-        logger: { level: config.logLevel },
-        trustProxy: true,
+        logger: {
+            level: config.logLevel,
+            // An error of a query carries its parameters (an email, a password hash): never in a log line.
+            redact: { paths: ["err.params", "err.parameters", "err.query", "err.cause.params", "err.cause.query", "cause.params"], censor: "[redacted]" },
+            ...(logStream ? { stream: logStream } : {}),
+        },
+        // X-Forwarded-For is believed only from the configured proxies: a client writes its own.
+        trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
         bodyLimit,
-        requestIdHeader: "x-request-id",
+        requestIdHeader: false,
+        genReqId: (request) => {
+            const given = request.headers["x-request-id"];
+            return typeof given === "string" && requestIdPattern.test(given) ? given : randomUUID();
+        },
         logController: new LogController({ disableRequestLogging: true }),
-        ajv: { customOptions: { allErrors: false } },
+        // Strict types (input-rules.ts reads decimal numbers from URLs and forms); every text without control characters.
+        ajv: { customOptions: { allErrors: false, coerceTypes: false }, plugins: [textKeyword] },
+        // Headers must arrive within seconds, checked every second; a whole request within 30 s.
+        http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 1_000 },
+        requestTimeout: 30_000,
     });
 
     // One JSON line per request, written when the response is done (routes with logLevel "warn", such as /healthz, stay quiet).
     app.addHook("onResponse", async (request, reply) => {
-        request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request");
+        request.log.info(
+            { method: request.method, url: request.url, status: reply.statusCode, client: request.ip, ms: Math.round(reply.elapsedTime * 10) / 10 },
+            "request",
+        );
     });
 
+    // Stopping: replies still being sent close their connection, so that no client keeps one to a process going away.
+    let closing = false;
+    app.addHook("preClose", async () => {
+        closing = true;
+    });
+    app.addHook("onSend", async (_request, reply) => {
+        if (closing) reply.header("connection", "close");
+        // Personal by default (a cart, orders, a CSRF token): no cache keeps a copy. Public responses say so themselves.
+        if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
+    });
+
+    registerInputRules(app);
     await app.register(cookie, { secret: config.sessionSecret });
     registerReadConsistency(app);
     await app.register(formbody, { bodyLimit });
     await app.register(helmet, {
-        contentSecurityPolicy: { directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:"] } },
+        contentSecurityPolicy: {
+            // Not upgrade-insecure-requests: the shop is also served over plain HTTP (a laptop, a phone on the same network);
+            // behind TLS, HSTS keeps browsers on HTTPS.
+            directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:"], "upgrade-insecure-requests": null },
+        },
         hsts: { maxAge: 31536000, includeSubDomains: false },
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
@@ -96,19 +145,20 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     partitions.unref();
     app.addHook("onClose", async () => clearInterval(partitions));
 
-    const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
-    registerSessions(app, users, config.sessionSecret);
+    // Abandoned checkouts finished by whichever instance holds the sweeper's lease.
+    const orders = app.shop.orders;
+    const sweeper = new CheckoutSweeper(stores.orders, orders);
+    app.decorate("checkoutSweeper", sweeper);
+    if (config.modules.includes("orders")) {
+        const sweeping = setInterval(() => void sweeper.sweep().catch((err: Error) => app.log.warn({ err: err.message }, "checkout sweeper")), sweepEveryMs);
+        sweeping.unref();
+        app.addHook("onClose", async () => clearInterval(sweeping));
+    }
 
-    app.setErrorHandler((error: FastifyError, request, reply) => {
-        if (error.validation) return reply.code(400).send({ error: error.message });
-        if (error instanceof UserError) return reply.code(error.status).send({ error: `${error.field}: ${error.message}` });
-        if (error instanceof Unavailable) return reply.code(503).header("retry-after", "2").send({ error: error.message });
-        if (error instanceof CheckoutError) return reply.code(error.status).send({ error: error.message, order: error.order });
-        if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.code(error.statusCode).send({ error: error.message });
-        request.log.error({ err: error }, "request failed");
-        return reply.code(500).send({ error: "something went wrong on our side; please try again" });
-    });
-    app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}` }));
+    const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
+    startMetricsServer(app, registry, config.metricsPort);
+    registerSessions(app, users, config.sessionSecret);
+    registerErrorHandler(app);
 
     // SHOP_MODULES: the modules this process serves; with the gateway, the others are forwarded to their services.
     const plugins: [Module, FastifyPluginAsync][] = [

@@ -4,6 +4,7 @@
  * cache, PostgreSQL full-text search) and needs no server at all.
  */
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 
 export const modules = ["catalog", "cart", "orders", "users", "payments", "comments", "search", "web", "gateway"] as const;
 export type Module = (typeof modules)[number];
@@ -45,6 +46,15 @@ export interface ShopConfig {
     logLevel: string;
     /** `off` turns the cache off (for benchmarks and diagnosis). @default "on" */
     cache: "on" | "off";
+    /**
+     * Addresses and CIDR ranges of the proxies in front (Nginx, load balancers) whose
+     * X-Forwarded-For is believed. Empty: nothing is trusted, the peer is the client.
+     */
+    trustedProxies: string[];
+    /** Where /metrics is served, apart from the shop's port; 0: a free port (tests). @default 9464 */
+    metricsPort: number;
+    /** Connections in each database pool (the stacks size it to the database's limit). @default 10 */
+    databasePoolMax: number;
 }
 
 export class ShopConfigError extends Error {
@@ -131,6 +141,23 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const searchPassword = get("SHOP_SEARCH_PASSWORD");
     if (!search && searchPassword !== undefined) problems.push("SHOP_SEARCH_PASSWORD: needs SHOP_SEARCH_URL");
 
+    const trustedProxies = (get("SHOP_TRUSTED_PROXIES") ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+    for (const range of trustedProxies)
+        if (!isIP(range.split("/")[0]) || !/^[^/]+(\/\d{1,3})?$/.test(range))
+            problems.push(`SHOP_TRUSTED_PROXIES: expected a comma-separated list of addresses or CIDR ranges (got ${JSON.stringify(range)})`);
+    const metricsPortText = get("SHOP_METRICS_PORT") ?? "9464";
+    const metricsPort = Number(metricsPortText);
+    if (!/^\d+$/.test(metricsPortText) || metricsPort > 65535)
+        problems.push(`SHOP_METRICS_PORT: expected a port number 0-65535 (got ${JSON.stringify(metricsPortText)})`);
+    else if (metricsPort !== 0 && metricsPort === port) problems.push(`SHOP_METRICS_PORT: must differ from PORT (both ${port})`);
+    const poolText = get("SHOP_DATABASE_POOL_MAX") ?? "10";
+    const databasePoolMax = Number(poolText);
+    if (!/^\d+$/.test(poolText) || databasePoolMax < 2 || databasePoolMax > 1000)
+        problems.push(`SHOP_DATABASE_POOL_MAX: expected a whole number 2-1000 (got ${JSON.stringify(poolText)})`);
+
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
         port,
@@ -153,5 +180,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         pgliteDir: get("SHOP_PGLITE_DIR"),
         logLevel,
         cache: cache as "on" | "off",
+        trustedProxies,
+        metricsPort,
+        databasePoolMax,
     };
 }

@@ -8,6 +8,9 @@ import { buildApp } from "./app";
 import { readConfig, ShopConfigError } from "./config";
 import { openStores, Stores } from "./db/stores";
 
+/** The longest a stop waits for requests in flight. */
+const stopGraceMs = 10_000;
+
 async function main(): Promise<void> {
     let config;
     try {
@@ -31,8 +34,15 @@ async function main(): Promise<void> {
         if (stopping) return;
         stopping = true;
         app.log.info({ signal }, "stopping: finishing requests in flight");
+        // Idle keep-alive connections close now (a client would otherwise hold the process for the
+        // keep-alive timeout); replies in flight say `Connection: close` (app.ts). Whatever is left
+        // after the grace period is cut.
+        const cut = setTimeout(() => app.server.closeAllConnections(), stopGraceMs);
+        cut.unref();
         try {
-            await app.close();
+            const closing = app.close();
+            app.server.closeIdleConnections();
+            await closing;
             await stores.close();
             process.exit(0);
         } catch (err) {

@@ -32,6 +32,20 @@ describe("the two-level cache on real Redis", () => {
         await server.stop();
     });
 
+    it("does not blame Redis for a failure of the database: the error is the caller's, loaded once, and the lock is let go", async () => {
+        const cache = instance();
+        await new Promise((resolve) => setTimeout(resolve, 100)); // connected
+        let loads = 0;
+        const failing = async () => {
+            loads++;
+            throw Object.assign(new Error("the database system is starting up"), { code: "57P03" });
+        };
+        await expect(cache.getOrLoad("product:404", 60_000, failing)).rejects.toThrow("starting up");
+        expect(loads).toBe(1);
+        expect(cache.counters.redisErrors).toBe(0);
+        expect(await redis.exists("lock:product:404")).toBe(0);
+    });
+
     it("serves one instance's load to the other from Redis", async () => {
         let loads = 0;
         const load = async () => ({ id: 1, name: "Kettle", loads: ++loads });

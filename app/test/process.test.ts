@@ -2,8 +2,10 @@
  * The shop as the process a container runs: it refuses bad configuration with a clear
  * message, and on SIGTERM it finishes the requests in flight before it exits.
  */
+import { spawn } from "node:child_process";
 import * as http from "node:http";
-import { freePort } from "./support/ports";
+import * as path from "node:path";
+import { acceptsConnections, freePort } from "./support/ports";
 import { spawnShop } from "./support/shop-process";
 
 function startProcess(env: Record<string, string>) {
@@ -51,11 +53,11 @@ describe("the shop process", () => {
                 method: "POST",
                 headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
             });
-            const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const response = new Promise<{ status: number; body: string; connection?: string }>((resolve, reject) => {
                 request.on("response", (res) => {
                     let text = "";
                     res.on("data", (chunk) => (text += chunk));
-                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, connection: res.headers.connection }));
                 });
                 request.on("error", reject);
             });
@@ -71,10 +73,82 @@ describe("the shop process", () => {
 
             const answered = await response;
             expect(answered.status).toBe(200);
+            // The reply in flight closes its connection: the client does not keep it to a process going away.
+            expect(answered.connection).toBe("close");
             expect(JSON.parse(answered.body)).toMatchObject({ count: 2 });
             expect(await shop.exit).toBe(0);
         } finally {
             shop.child.kill("SIGKILL");
+        }
+    });
+
+    it("is gone within 5 s of SIGTERM while keep-alive clients sit idle on it", async () => {
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        const shop = startProcess({ PORT: String(port), SHOP_METRICS_PORT: String(await freePort()), SHOP_LOG_LEVEL: "warn" });
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+        try {
+            await waitUntilHealthy(url, shop.exit);
+            // Ten connections, each kept open by the agent after its request.
+            await Promise.all(
+                Array.from(
+                    { length: 10 },
+                    () =>
+                        new Promise<void>((resolve, reject) =>
+                            http.get(`${url}/api/categories`, { agent }, (res) => res.resume().on("end", () => resolve())).on("error", reject),
+                        ),
+                ),
+            );
+            expect(Object.values(agent.freeSockets).flat().length).toBeGreaterThan(0);
+            // And one request in flight on a kept-alive connection when the signal comes: its client keeps the connection after the reply unless told not to.
+            const inFlight = http.request(`${url}/api/session`, {
+                method: "POST",
+                agent,
+                headers: { "content-type": "application/json", "content-length": "18" },
+            });
+            const replied = new Promise<string | undefined>((resolve) =>
+                inFlight.on("response", (res) => res.resume().on("end", () => resolve(res.headers.connection))),
+            );
+            inFlight.write('{"email": ');
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            const signalled = Date.now();
+            shop.child.kill("SIGTERM");
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            inFlight.end('"a@b.c"}');
+            expect(await replied).toBe("close");
+            const code = await Promise.race([shop.exit, new Promise((resolve) => setTimeout(() => resolve("still running after 5 s"), 5_000))]);
+            expect(code).toBe(0);
+            expect(Date.now() - signalled).toBeLessThan(5_000);
+        } finally {
+            agent.destroy();
+            shop.child.kill("SIGKILL");
+        }
+    });
+
+    it("stops with `npm run shop` when that gets SIGTERM, leaving no server behind", async () => {
+        const port = await freePort();
+        const root = path.resolve(__dirname, "..", "..");
+        const npm = spawn("npm", ["run", "--silent", "shop"], {
+            cwd: root,
+            env: {
+                PATH: process.env.PATH ?? "",
+                HOME: process.env.HOME ?? "/root",
+                PORT: String(port),
+                SHOP_METRICS_PORT: String(await freePort()),
+                SHOP_LOG_LEVEL: "warn",
+            },
+            stdio: "ignore",
+        });
+        const exited = new Promise((resolve) => npm.on("exit", resolve));
+        try {
+            await waitUntilHealthy(`http://127.0.0.1:${port}`, exited);
+            npm.kill("SIGTERM");
+            await exited;
+            for (const deadline = Date.now() + 5_000; (await acceptsConnections(port)) && Date.now() < deadline;)
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            expect(await acceptsConnections(port)).toBe(false);
+        } finally {
+            npm.kill("SIGKILL");
         }
     });
 });

@@ -186,7 +186,7 @@ describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => 
         expect(await redis.exists("product:777")).toBe(1);
         // The outage was seen, and answered from the database (nginx may have sent it all to one instance).
         const errors = await Promise.all(
-            shops.map(async (shop) => Number((await (await fetch(`${shop.url}/metrics`)).text()).match(/shop_cache_redis_errors_total (\d+)/)?.[1] ?? 0)),
+            shops.map(async (shop) => Number((await (await fetch(shop.metricsUrl)).text()).match(/shop_cache_redis_errors_total (\d+)/)?.[1] ?? 0)),
         );
         expect(errors.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     });

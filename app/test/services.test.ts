@@ -17,7 +17,7 @@ describe("the shop split into services behind a gateway", () => {
     let gateway: ShopProcess;
 
     const breakerOf = async (service: string) =>
-        Number((await (await fetch(`${gateway.url}/metrics`)).text()).match(new RegExp(`shop_service_breaker_open\\{service="${service}"\\} ([0-9.]+)`))?.[1]);
+        Number((await (await fetch(gateway.metricsUrl)).text()).match(new RegExp(`shop_service_breaker_open\\{service="${service}"\\} ([0-9.]+)`))?.[1]);
 
     beforeAll(async () => {
         server = await startPostgres();

@@ -282,16 +282,18 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
             const c = await client();
             const response = await c.request("POST", "/register", { form: { _csrf: c.csrfToken, email: email(), name: "Bo", password: "short" }, csrf: false });
             expect(response.status).toBe(400);
-            expect(response.data).toContain("Not registered: password must NOT have fewer than 10 characters");
+            expect(response.data).toContain("Not registered: password must have at least 10 characters");
         });
     });
 
     describe("operations and safety", () => {
-        it("serves /healthz, /readyz and Prometheus /metrics with request latency", async () => {
+        it("serves /healthz, /readyz, and Prometheus /metrics with request latency on a port of its own", async () => {
             const c = await client();
             expect((await c.request("GET", "/healthz")).data).toEqual({ status: "ok", region: "local" });
             expect((await c.request("GET", "/readyz")).data).toEqual({ status: "ready" });
-            const metrics = (await c.request("GET", "/metrics")).data as string;
+            expect((await c.request("GET", "/metrics")).status).toBe(404);
+            expect(shop.metricsUrl).not.toContain(`:${new URL(shop.url).port}/`);
+            const metrics = await (await fetch(shop.metricsUrl)).text();
             expect(metrics).toContain("shop_http_request_duration_seconds_bucket");
             expect(metrics).toMatch(/shop_http_request_duration_seconds_count\{method="GET",route="\/api\/products\/:id",status="200"\} \d+/);
         });

@@ -46,6 +46,8 @@ export interface ShopWorkloadArgs {
 
 /** The port the shop listens on in its image. */
 export const shopPort = 8080;
+/** Where the shop serves /metrics (SHOP_METRICS_PORT), apart from its traffic: scraped by pod IP, never behind the Service. */
+export const shopMetricsPort = 9464;
 /** The user of the image's `USER node`. */
 const shopUserId = 1000;
 
@@ -87,7 +89,11 @@ export class ShopWorkload extends pulumi.ComponentResource {
                 parent,
             );
         }
-        const config = new k8s.core.v1.ConfigMap(name, { metadata, immutable: true, data: { ...args.env, PORT: String(shopPort) } }, parent);
+        const config = new k8s.core.v1.ConfigMap(
+            name,
+            { metadata, immutable: true, data: { ...args.env, PORT: String(shopPort), SHOP_METRICS_PORT: String(shopMetricsPort) } },
+            parent,
+        );
         const secret = new k8s.core.v1.Secret(name, { metadata, immutable: true, type: "Opaque", stringData: args.secretEnv ?? {} }, parent);
 
         const deployment = restrictedDeployment(
@@ -97,13 +103,17 @@ export class ShopWorkload extends pulumi.ComponentResource {
                 labels,
                 replicas,
                 userId: shopUserId,
+                podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(shopMetricsPort), "prometheus.io/path": "/metrics" },
                 pod: {
                     serviceAccountName: serviceAccount.metadata.name,
                     containers: [
                         {
                             name: "shop",
                             image: args.image,
-                            ports: [{ name: "http", containerPort: shopPort, protocol: "TCP" }],
+                            ports: [
+                                { name: "http", containerPort: shopPort, protocol: "TCP" },
+                                { name: "metrics", containerPort: shopMetricsPort, protocol: "TCP" },
+                            ],
                             envFrom: [{ configMapRef: { name: config.metadata.name } }, { secretRef: { name: secret.metadata.name } }],
                             resources: computeResources(args.resources ?? { cpu: "250m", memory: "512Mi" }, "1"),
                             securityContext: restrictedContainerSecurity,

@@ -46,6 +46,8 @@ export function restrictedDeployment(
         replicas: Replicas;
         userId: number;
         pod: Omit<k8s.types.input.core.v1.PodSpec, "securityContext" | "topologySpreadConstraints">;
+        /** Annotations of the pods (Prometheus's scrape annotations). @default none */
+        podAnnotations?: Record<string, string>;
     },
     opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
@@ -58,7 +60,7 @@ export function restrictedDeployment(
                 selector: { matchLabels: args.labels },
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
                 template: {
-                    metadata: { labels: args.labels },
+                    metadata: { labels: args.labels, ...(args.podAnnotations && { annotations: args.podAnnotations }) },
                     spec: {
                         terminationGracePeriodSeconds: 30,
                         ...args.pod,

@@ -133,6 +133,10 @@ http {
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65s;
+    # A client has seconds, not minutes, to send its headers and each part of its body: slow clients must not hold the workers' connections.
+    client_header_timeout 5s;
+    client_body_timeout 10s;
+    send_timeout 30s;
     client_max_body_size ${args.clientMaxBodySize ?? "1m"};
 ${indent(temp, 1)}
     log_format json escape=json '{"time":"$time_iso8601","client":"$remote_addr","method":"$request_method",'
@@ -176,15 +180,19 @@ ${indent(upstream, 1)}
             proxy_set_header Connection "";
             proxy_set_header Host $host;
             proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            # The client's address as nginx found it (through real_ip from the trusted load balancer), never the chain
+            # a client may have written: the shop trusts this header from nginx's range only (SHOP_TRUSTED_PROXIES).
+            proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $forwarded_proto;
             proxy_set_header X-Request-Id $request_id;
             proxy_connect_timeout ${timeouts.connect}s;
             proxy_send_timeout ${timeouts.send}s;
             proxy_read_timeout ${timeouts.read}s;
-            # Another backend gets the request when one fails. nginx retries only idempotent methods
-            # unless told otherwise, so a POST to checkout is never sent twice.
-            proxy_next_upstream error timeout http_502 http_503 http_504;
+            # Another backend gets the request only when one cannot be reached or does not answer in time: a 503
+            # from a shared dependency (Redis, the database) is not the instance's fault, and counting it would
+            # take every instance out at once. nginx retries only idempotent methods unless told otherwise,
+            # so a POST to checkout is never sent twice.
+            proxy_next_upstream error timeout;
             proxy_next_upstream_tries 2;
             proxy_next_upstream_timeout 10s;
             ${proxyPass}

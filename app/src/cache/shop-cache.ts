@@ -105,12 +105,16 @@ export class ShopCache {
     private async fromLevel2OrSource<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
         const redis = this.options.redis;
         if (!redis) return this.keepInLevel1(key, ttlMs, await this.loadFromSource(load));
+        // Only Redis's own failures are counted and answered from the source: a failure of the
+        // source (the database) is the caller's, as it would be without a cache.
+        const lock = `lock:${key}`;
+        const token = randomBytes(8).toString("hex");
+        let locked: boolean;
         try {
             const found = await this.readLevel2<T>(redis, key);
             if (found !== undefined) return this.keepInLevel1(key, ttlMs, found);
-            const lock = `lock:${key}`;
-            const token = randomBytes(8).toString("hex");
-            if ((await redis.set(lock, token, "PX", this.options.lockMs, "NX")) !== "OK") {
+            locked = (await redis.set(lock, token, "PX", this.options.lockMs, "NX")) === "OK";
+            if (!locked) {
                 // Another instance is loading this key: wait for its result rather than ask the database too.
                 for (const deadline = Date.now() + this.options.lockMs; Date.now() < deadline;) {
                     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -118,16 +122,32 @@ export class ShopCache {
                     if (loaded !== undefined) return this.keepInLevel1(key, ttlMs, loaded);
                 }
             }
-            const value = await this.loadFromSource(load);
-            const life = value === absent ? this.options.absentTtlMs : this.jittered(ttlMs);
-            await redis.set(key, JSON.stringify(value === absent ? { absent: true } : { value }), "PX", life);
-            // Release only our own lock: it may have expired and been taken by another instance meanwhile.
-            await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, lock, token);
-            return this.keepInLevel1(key, ttlMs, value);
         } catch (err) {
             this.redisFailed(err as Error);
             return this.keepInLevel1(key, ttlMs, await this.loadFromSource(load));
         }
+        let value: T | typeof absent;
+        try {
+            value = await this.loadFromSource(load);
+        } catch (err) {
+            if (locked) await this.release(redis, lock, token);
+            throw err;
+        }
+        try {
+            const life = value === absent ? this.options.absentTtlMs : this.jittered(ttlMs);
+            await redis.set(key, JSON.stringify(value === absent ? { absent: true } : { value }), "PX", life);
+            if (locked) await this.release(redis, lock, token);
+        } catch (err) {
+            this.redisFailed(err as Error);
+        }
+        return this.keepInLevel1(key, ttlMs, value);
+    }
+
+    /** Releases only our own lock: it may have expired and been taken by another instance meanwhile. */
+    private async release(redis: Redis, lock: string, token: string): Promise<void> {
+        await redis
+            .eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end", 1, lock, token)
+            .catch((err: Error) => this.redisFailed(err));
     }
 
     private async readLevel2<T>(redis: Redis, key: string): Promise<T | typeof absent | undefined> {

@@ -5,6 +5,7 @@
  */
 import { PGlite, Transaction } from "@electric-sql/pglite";
 import { Pool, PoolClient } from "pg";
+import { Unavailable } from "../http/unavailable";
 
 export interface QueryResult<T> {
     rows: T[];
@@ -44,6 +45,28 @@ export interface PostgresOptions {
     statementTimeoutMs?: number;
 }
 
+// SQLSTATE classes of a database that cannot serve now, rather than of a wrong statement:
+// connection exceptions (08), transaction rollbacks such as deadlocks (40), insufficient
+// resources such as "too many clients" (53), operator intervention such as a shutdown or a
+// statement timeout (57), system errors (58).
+const transientClasses = new Set(["08", "40", "53", "57", "58"]);
+
+/** A failure of the database server or the way to it (no SQLSTATE: a refused, reset or timed-out connection). */
+export function isDatabaseOutage(err: unknown): boolean {
+    if (!(err instanceof Error)) return false;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return transientClasses.has(code.slice(0, 2));
+    return (
+        (typeof code === "string" && /^E[A-Z]+$/.test(code)) ||
+        /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(err.message)
+    );
+}
+
+/** An outage becomes the clean 503 that names the database; a wrong statement stays what it is. */
+function translated(err: unknown): unknown {
+    return isDatabaseOutage(err) ? new Unavailable("the database", { cause: err }) : err;
+}
+
 export function postgresDatabase(options: PostgresOptions): Database {
     const parsed = new URL(options.url);
     // node-postgres lets the connection string's (empty) password win over a `password` option,
@@ -61,16 +84,30 @@ export function postgresDatabase(options: PostgresOptions): Database {
     pool.on("error", () => undefined);
     const label = `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
     const withClient = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
-        const client = await pool.connect();
+        const client = await pool.connect().catch((err: unknown) => Promise.reject(translated(err)));
+        // A connection the server ends between two statements (a restart) emits an error on the client;
+        // with no listener that would end the process. The next statement fails, and is answered as an outage.
+        const ended = () => undefined;
+        client.on("error", ended);
+        let failure: unknown;
         try {
             return await work(client);
+        } catch (err) {
+            failure = err;
+            throw translated(err);
         } finally {
-            client.release();
+            client.off("error", ended);
+            // A connection that failed goes, rather than back to the pool for the next request to find broken.
+            client.release(isDatabaseOutage(failure) ? (failure as Error) : undefined);
         }
     };
     async function query<T>(sql: string, params: unknown[] = []) {
-        const result = await pool.query(sql, params);
-        return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+        try {
+            const result = await pool.query(sql, params);
+            return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
+        } catch (err) {
+            throw translated(err);
+        }
     }
     return {
         kind: "postgres",

@@ -140,6 +140,20 @@ INSERT INTO payment_keys (idempotency_key, order_id, charged_at) SELECT idempote
 INSERT INTO payments (idempotency_key, order_id, amount_cents, approved, charged_at) SELECT idempotency_key, order_id, amount_cents, approved, charged_at FROM payment_charges;
 DROP TABLE payment_charges;`,
         },
+        {
+            version: 3,
+            name: "shipping addresses, leases",
+            sql: `
+-- The address an order ships to (orders placed before it have none).
+ALTER TABLE orders ADD COLUMN shipping_address jsonb;
+CREATE INDEX orders_reserving ON orders (updated_at) WHERE status = 'reserving';
+-- A job that one instance at a time should run (the checkout sweeper): held until expires_at.
+CREATE TABLE leases (
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    expires_at timestamptz NOT NULL
+);`,
+        },
     ],
     comments: [
         {

@@ -22,7 +22,9 @@ export interface Stores {
     close(): Promise<void>;
 }
 
-export async function openStores(config: Pick<ShopConfig, "databases" | "pgliteDir" | "commentShardUrls" | "commentShardPassword">): Promise<Stores> {
+export async function openStores(
+    config: Pick<ShopConfig, "databases" | "pgliteDir" | "commentShardUrls" | "commentShardPassword"> & Partial<Pick<ShopConfig, "databasePoolMax">>,
+): Promise<Stores> {
     let stores: Omit<Stores, "close" | "all">;
     if (!config.databases) {
         const embedded = await pgliteDatabase(config.pgliteDir);
@@ -33,8 +35,9 @@ export async function openStores(config: Pick<ShopConfig, "databases" | "pgliteD
         const open = (target: DatabaseTarget) => {
             const key = JSON.stringify(target);
             if (!pools.has(key)) {
-                const writer = postgresDatabase({ url: target.url, password: target.password });
-                const readers = target.readerUrls.map((url) => postgresDatabase({ url, password: target.password }));
+                const poolSize = config.databasePoolMax;
+                const writer = postgresDatabase({ url: target.url, password: target.password, poolSize });
+                const readers = target.readerUrls.map((url) => postgresDatabase({ url, password: target.password, poolSize }));
                 pools.set(key, readers.length > 0 ? new ReplicatedDatabase(writer, readers) : writer);
             }
             return pools.get(key)!;

@@ -1,4 +1,4 @@
-/** /healthz (liveness), /readyz (dependencies reachable) and /metrics (Prometheus text). */
+/** /healthz (liveness), /readyz (dependencies reachable), and the metrics that metrics-server.ts serves on a port of its own. */
 import { FastifyInstance } from "fastify";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import { ShopCache } from "../cache/shop-cache";
@@ -60,8 +60,8 @@ export function registerOperations(app: FastifyInstance, options: { region: stri
         );
     });
 
-    app.get("/healthz", { logLevel: "warn" }, async () => ({ status: "ok", region: options.region }));
-    app.get("/readyz", { logLevel: "warn" }, async (_request, reply) => {
+    app.get("/healthz", { logLevel: "warn", config: { session: false } }, async () => ({ status: "ok", region: options.region }));
+    app.get("/readyz", { logLevel: "warn", config: { session: false } }, async (_request, reply) => {
         const checks = await Promise.all(
             options.databases.map(async (db) => {
                 try {
@@ -75,6 +75,5 @@ export function registerOperations(app: FastifyInstance, options: { region: stri
         const failing = checks.filter((c): c is string => c !== undefined);
         return reply.code(failing.length ? 503 : 200).send(failing.length ? { status: "unavailable", failing } : { status: "ready" });
     });
-    app.get("/metrics", { logLevel: "warn" }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
     return registry;
 }

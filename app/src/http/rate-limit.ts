@@ -7,6 +7,7 @@
  */
 import type { Redis } from "ioredis";
 import { FastifyReply, FastifyRequest, RouteShorthandOptions } from "fastify";
+import { ClientError } from "./client-error";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -71,14 +72,11 @@ export const signInLimit = { failures: 10, windowMs: 60_000 };
 export function guardSignIn(counter: AttemptCounter): Pick<RouteShorthandOptions, "preHandler" | "onResponse"> {
     const key = (request: FastifyRequest) => `sign-in:${request.ip}`;
     return {
-        preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+        preHandler: async (request: FastifyRequest) => {
             const { count, retryAfterMs } = await counter.current(key(request));
             if (count < signInLimit.failures) return;
             const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-            return reply
-                .code(429)
-                .header("retry-after", String(seconds))
-                .send({ error: `too many failed sign-ins from this address; try again in ${seconds} s` });
+            throw new ClientError(429, `too many failed sign-ins from this address; try again in ${seconds} s`, { "retry-after": String(seconds) });
         },
         onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
             if (reply.statusCode === 401) await counter.add(key(request), signInLimit.windowMs);

@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import "@fastify/cookie";
 import { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { newSessionId, User, Users } from "../modules/users/users";
+import { ClientError } from "./client-error";
 import { Unavailable } from "./unavailable";
 
 declare module "fastify" {
@@ -17,8 +18,16 @@ declare module "fastify" {
     }
     interface FastifyRequest {
         sessionId: string;
+        /** The signed-in user; reading it throws a 503 when the session store could not be asked. */
         user?: User;
+        /** The user as far as known: undefined when signed out or unknown (the page frame uses it). */
+        knownUser?: User;
+        sessionLookupFailure?: Error;
         csrfToken: string;
+    }
+    interface FastifyContextConfig {
+        /** false: the route uses no session, so it neither reads nor sets the session cookie (static files, health, metrics). */
+        session?: boolean;
     }
 }
 
@@ -31,10 +40,22 @@ export function csrfTokenFor(secret: string, sessionId: string): string {
 export function registerSessions(app: FastifyInstance, users: Users, secret: string): void {
     app.decorate("sessionSecret", secret);
     app.decorateRequest("sessionId", "");
-    app.decorateRequest("user", undefined);
+    app.decorateRequest("knownUser", undefined);
+    app.decorateRequest("sessionLookupFailure", undefined);
+    app.decorateRequest("user", {
+        getter(this: FastifyRequest) {
+            if (this.sessionLookupFailure) throw this.sessionLookupFailure;
+            return this.knownUser;
+        },
+        setter(this: FastifyRequest, user: User | undefined) {
+            this.knownUser = user;
+            this.sessionLookupFailure = undefined;
+        },
+    });
     app.decorateRequest("csrfToken", "");
 
     app.addHook("onRequest", async (request, reply) => {
+        if (request.routeOptions.config?.session === false) return;
         const raw = request.cookies[sessionCookie];
         const unsigned = raw ? request.unsignCookie(raw) : undefined;
         if (unsigned?.valid && unsigned.value) {
@@ -42,10 +63,13 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
             try {
                 request.user = await users.userOfSession(unsigned.value);
             } catch (err) {
-                // The session store is down. A page can still be shown to a guest; a change cannot be
-                // made on the visitor's behalf without knowing who they are: that is a clean 503 to retry.
-                if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) throw new Unavailable("your session");
-                request.log.warn({ err: (err as Error).message }, "session store unavailable: serving as a guest");
+                // The session store (or the users database) is down. A page can still be shown with the
+                // visitor as a guest; what needs to know who they are (a change, their orders) answers a
+                // clean 503 naming what failed when it asks for request.user.
+                const failure = err instanceof Unavailable ? err : new Unavailable("the session store", { cause: err });
+                if (!["GET", "HEAD", "OPTIONS"].includes(request.method)) throw failure;
+                request.sessionLookupFailure = failure;
+                request.log.warn({ err: (err as Error).message }, "session store unavailable: serving public pages as a guest");
             }
             request.csrfToken = csrfTokenFor(secret, unsigned.value);
         } else if (!request.routeOptions.config?.forwarded) {
@@ -53,13 +77,13 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
         }
     });
 
-    app.addHook("preHandler", async (request, reply) => {
-        if (["GET", "HEAD", "OPTIONS"].includes(request.method)) return;
+    app.addHook("preHandler", async (request) => {
+        if (["GET", "HEAD", "OPTIONS"].includes(request.method) || request.routeOptions.config?.session === false) return;
         const body = request.body as Record<string, unknown> | undefined;
         const given = String(request.headers["x-csrf-token"] ?? body?._csrf ?? "");
         const expected = request.csrfToken;
         if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
-            return reply.code(403).send({ error: "the CSRF token is missing or wrong: reload the page and try again" });
+            throw new ClientError(403, "the page's security token (CSRF) is missing or out of date: reload the page and try again");
         }
     });
 }

@@ -2,8 +2,8 @@
 export class Unavailable extends Error {
     readonly statusCode = 503;
 
-    constructor(what: string) {
-        super(`${what} is unavailable for a moment; please try again`);
+    constructor(what: string, options?: { cause?: unknown }) {
+        super(`${what} is unavailable for a moment; please try again`, options);
         this.name = "Unavailable";
     }
 }

@@ -47,7 +47,7 @@ export interface PageOptions {
 }
 
 export function page(request: FastifyRequest, options: PageOptions, body: Html): Html {
-    const user = request.user;
+    const user = request.knownUser;
     return html`<!doctype html>
         <html lang="en">
             <head>

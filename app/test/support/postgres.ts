@@ -19,6 +19,8 @@ export interface PostgresServer {
     createDatabase(name: string, owner?: { user: string; password: string }): Promise<string>;
     /** Runs SQL through psql, as the superuser. */
     psql(database: string, sql: string): string;
+    /** Stops the server (a fast shutdown: sessions are cut), waits `downMs`, and starts it again on the same port and data. */
+    restart(downMs?: number): Promise<void>;
     stop(): Promise<void>;
     dataDir: string;
     binDir: string;
@@ -96,7 +98,7 @@ export async function startServer(binDir: string, dataDir: string, port: number,
     };
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: { maxConnections?: number } = {}): Promise<PostgresServer> {
     const binDir = postgresBinDir();
     const dataDir = makeServerDir("shop-pg-");
     run(asServerUser(path.join(binDir, "initdb"), ["-D", dataDir, "-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]));
@@ -110,7 +112,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     ].join("\n");
     fs.writeFileSync(path.join(dataDir, "pg_hba.conf"), hba);
     const port = await freePort();
-    const stop = await startServer(binDir, dataDir, port, ["-c", "max_connections=200"]);
+    const settings = ["-c", `max_connections=${options.maxConnections ?? 200}`];
+    let stop = await startServer(binDir, dataDir, port, settings);
     const psql = (database: string, sql: string) =>
         run([path.join(binDir, "psql"), "-h", "127.0.0.1", "-p", String(port), "-U", "shop", "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt"], { input: sql });
     return {
@@ -126,6 +129,11 @@ export async function startPostgres(): Promise<PostgresServer> {
             }
             psql("postgres", `CREATE ROLE ${owner.user} LOGIN PASSWORD '${owner.password.replace(/'/g, "''")}'; CREATE DATABASE ${name} OWNER ${owner.user};`);
             return `postgres://${owner.user}@127.0.0.1:${port}/${name}`;
+        },
+        async restart(downMs = 0) {
+            await stop();
+            await new Promise((resolve) => setTimeout(resolve, downMs));
+            stop = await startServer(binDir, dataDir, port, settings);
         },
         async stop() {
             await stop();

@@ -12,6 +12,8 @@ const appDir = path.resolve(__dirname, "..", "..");
 export interface ShopProcess {
     url: string;
     port: number;
+    /** Where /metrics is served (a port of its own). */
+    metricsUrl: string;
     child: ChildProcess;
     /** Everything it wrote to stdout and stderr. */
     output(): string;
@@ -39,7 +41,14 @@ export function spawnShop(env: Record<string, string>): { child: ChildProcess; o
 /** Starts the shop on a free port (or `port`) and resolves once it answers /readyz. */
 export async function startShopProcess(env: Record<string, string>, port?: number): Promise<ShopProcess> {
     const listen = port ?? (await freePort());
-    const shop = spawnShop({ SHOP_LOG_LEVEL: "warn", SHOP_SESSION_SECRET: "shared-secret-of-every-instance-0123456789", ...env, PORT: String(listen) });
+    const metricsPort = env.SHOP_METRICS_PORT ?? String(await freePort());
+    const shop = spawnShop({
+        SHOP_LOG_LEVEL: "warn",
+        SHOP_SESSION_SECRET: "shared-secret-of-every-instance-0123456789",
+        ...env,
+        PORT: String(listen),
+        SHOP_METRICS_PORT: metricsPort,
+    });
     const url = `http://127.0.0.1:${listen}`;
     for (const deadline = Date.now() + 60_000; ;) {
         if (shop.child.exitCode !== null) throw new Error(`the shop exited with status ${shop.child.exitCode} before it was ready: ${shop.output()}`);
@@ -57,6 +66,7 @@ export async function startShopProcess(env: Record<string, string>, port?: numbe
         ...shop,
         url,
         port: listen,
+        metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
         async stop() {
             if (shop.child.exitCode === null) shop.child.kill("SIGTERM");
             return shop.exited;

@@ -11,6 +11,8 @@ export interface CartLine {
 
 /** At most this many of one product in a cart. */
 export const maxQuantity = 99;
+/** At most this many different products in a cart. */
+export const maxLines = 50;
 
 export interface Carts {
     /** The lines in the order they were added. */

@@ -1,5 +1,7 @@
 import { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { ClientError } from "../../http/client-error";
 import { errorSchema, idParams } from "../../http/schemas";
+import { maxLines } from "./cart";
 
 const cartSchema = {
     type: "object",
@@ -44,6 +46,29 @@ export async function viewCart(request: FastifyRequest): Promise<CartView> {
     return { lines: view, totalCents: view.reduce((s, l) => s + l.unitPriceCents * l.quantity, 0), count: view.reduce((s, l) => s + l.quantity, 0) };
 }
 
+/**
+ * Adds `quantity` of a product to the session's cart, within what the shop can sell: the
+ * product exists, its stock covers the line (what is in the cart already and the new
+ * quantity), and the cart holds at most `maxLines` products. The checkout takes the stock;
+ * this only spares a shopper a cart that cannot be bought.
+ */
+export async function addToCart(request: FastifyRequest, productId: number, quantity: number): Promise<void> {
+    const { carts, catalog } = request.server.shop;
+    const product = await catalog.product(productId);
+    if (!product) throw new ClientError(404, `there is no product ${productId}`);
+    const lines = await carts.lines(request.sessionId);
+    const inCart = lines.find((l) => l.productId === productId)?.quantity ?? 0;
+    if (inCart === 0 && lines.length >= maxLines) throw new ClientError(409, `a cart holds at most ${maxLines} different products`);
+    if (inCart + quantity > product.stock)
+        throw new ClientError(
+            409,
+            product.stock === 0
+                ? `${product.name} is sold out`
+                : `only ${product.stock} of ${product.name} left${inCart > 0 ? `, and ${inCart} are in your cart already` : ""}`,
+        );
+    await carts.add(request.sessionId, productId, quantity);
+}
+
 /** Cart API. */
 export const cartPlugin: FastifyPluginAsync = async (app) => {
     app.get("/api/cart", { schema: { response: { 200: cartSchema } } }, (request) => viewCart(request));
@@ -61,12 +86,11 @@ export const cartPlugin: FastifyPluginAsync = async (app) => {
                     },
                     required: ["productId"],
                 },
-                response: { 200: cartSchema, 404: errorSchema },
+                response: { 200: cartSchema, 404: errorSchema, 409: errorSchema },
             },
         },
-        async (request, reply) => {
-            if (!(await app.shop.catalog.product(request.body.productId))) return reply.code(404).send({ error: `no product ${request.body.productId}` });
-            await app.shop.carts.add(request.sessionId, request.body.productId, request.body.quantity);
+        async (request) => {
+            await addToCart(request, request.body.productId, request.body.quantity);
             return viewCart(request);
         },
     );

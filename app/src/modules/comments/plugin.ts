@@ -3,7 +3,8 @@ import { errorSchema, idParams } from "../../http/schemas";
 
 export const commentBody = {
     rating: { type: "integer", minimum: 1, maximum: 5 },
-    body: { type: "string", minLength: 1, maxLength: 2000, pattern: "\\S" },
+    // A review may have several lines (tabs and line breaks); no other control characters.
+    body: { type: "string", minLength: 1, maxLength: 2000, pattern: "\\S", text: "text" },
 } as const;
 
 /** Comments API: a product's comments, adding one (signed in), the latest across the shop. */

@@ -69,6 +69,21 @@ export class Orders {
         return order;
     }
 
+    /**
+     * Finishes an order left `reserving` (the sweeper): the saga resumed, as a retry of its
+     * checkout would. True when it left `reserving` now (paid, rejected or declined).
+     */
+    async resume(orderId: number): Promise<boolean> {
+        const order = await this.load(this.ordersDb, orderId);
+        if (!order || order.status !== "reserving") return false;
+        try {
+            await this.complete(order);
+        } catch (err) {
+            if (!(err instanceof CheckoutError)) throw err;
+        }
+        return (await this.load(this.ordersDb, orderId))?.status !== "reserving";
+    }
+
     /** A user's orders, newest first: a read that a replica may serve, as fresh as the user's own checkouts. */
     async forUser(userId: number): Promise<Order[]> {
         const reading = this.reading();

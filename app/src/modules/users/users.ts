@@ -20,6 +20,14 @@ export class UserError extends Error {
     }
 }
 
+let standIn: Promise<string> | undefined;
+
+/** A hash of a random password, made once, checked against when the email has no account. */
+function standInHash(): Promise<string> {
+    standIn ??= hashPassword(randomBytes(16).toString("hex"));
+    return standIn;
+}
+
 export function newSessionId(): string {
     return randomBytes(24).toString("base64url");
 }
@@ -47,8 +55,9 @@ export class Users {
             'SELECT id, email, name, password_hash AS "passwordHash" FROM users WHERE email = $1',
             [email.trim().toLowerCase()],
         );
-        const ok = rows.length > 0 && (await verifyPassword(password, rows[0].passwordHash));
-        if (!ok) throw new UserError("email", "wrong email or password", 401);
+        // An unknown email costs the same hash as a known one: the time of a refusal tells nothing of who has an account.
+        const ok = await verifyPassword(password, rows.length > 0 ? rows[0].passwordHash : await standInHash());
+        if (!ok || rows.length === 0) throw new UserError("email", "wrong email or password", 401);
         return { id: rows[0].id, email: rows[0].email, name: rows[0].name };
     }
 

@@ -4,11 +4,14 @@
  * 400 and a message naming the field.
  */
 import { randomUUID } from "node:crypto";
-import { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { readableValidation } from "../../http/error-handler";
+import { safeRedirectTarget } from "../../http/redirect";
 import { html, Html, money } from "../../http/html";
 import { credentials } from "../../http/schemas";
 import { csrfField, page, PageOptions, productCard, stars, stylesheet, swatch } from "../../web/layout";
-import { viewCart } from "../cart/plugin";
+import { addToCart, viewCart } from "../cart/plugin";
+import { ClientError } from "../../http/client-error";
 import { commentBody } from "../comments/plugin";
 import { CheckoutError, Order } from "../orders/orders";
 import { signIn, signOut } from "../users/plugin";
@@ -24,14 +27,11 @@ function send(reply: FastifyReply, request: FastifyRequest, options: PageOptions
         .send(page(request, options, body).value);
 }
 
-/** Where to go after signing in: only a path on this site. */
-function safeNext(next: unknown): string {
-    return typeof next === "string" && /^\/[^/\\]/.test(next) ? next : "/";
-}
+const safeNext = (next: unknown) => safeRedirectTarget(next);
 
-function fieldMessage(error: { message: string }): string {
-    // Fastify says "body/password must NOT have fewer than 10 characters": keep the field, drop the prefix.
-    return error.message.replace(/^body\/?/, "").replace(/^must have required property '(\w+)'/, "$1 is required");
+function fieldMessage(error: FastifyError | Error): string {
+    const issues = (error as FastifyError).validation;
+    return issues ? readableValidation(issues[0] as Parameters<typeof readableValidation>[0], (error as FastifyError).validationContext) : error.message;
 }
 
 const statusText: Record<Order["status"], string> = {
@@ -44,7 +44,7 @@ const statusText: Record<Order["status"], string> = {
 export const webPlugin: FastifyPluginAsync = async (app) => {
     const { catalog, search, orders, users, comments } = app.shop;
 
-    app.get("/static/shop.css", async (_request, reply) =>
+    app.get("/static/shop.css", { config: { session: false } }, async (_request, reply) =>
         reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(stylesheet),
     );
 
@@ -133,7 +133,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                     ${reviews.items.length === 0 ? html`<p class="muted">No reviews yet.</p>` : ""}
                     ${reviews.items.map((c) => html`<div class="comment" data-test="comment"><span class="stars">${stars(c.rating)}</span> <strong>${c.authorName}</strong> <span class="muted">${c.createdAt.slice(0, 10)}</span><br />${c.body}</div>`)}
                     ${
-                        request.user
+                        request.knownUser
                             ? html`<h2>Write a review</h2>
                                   <form class="stack" action="/products/${product.id}/comments" method="post">
                                       ${csrfField(request)}
@@ -273,9 +273,12 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         async (request, reply) => {
             if (request.validationError) return cartPage(request, reply, { error: `Not added: ${fieldMessage(request.validationError)}.` }, 400);
             if (request.body.quantity < 1) return cartPage(request, reply, { error: "Not added: quantity must be at least 1." }, 400);
-            const product = await catalog.product(request.body.productId);
-            if (!product) return cartPage(request, reply, { error: "That product does not exist." }, 404);
-            await app.shop.carts.add(request.sessionId, product.id, request.body.quantity);
+            try {
+                await addToCart(request, request.body.productId, request.body.quantity);
+            } catch (err) {
+                if (err instanceof ClientError) return cartPage(request, reply, { error: `Not added: ${err.message}.` }, err.statusCode);
+                throw err;
+            }
             return reply.redirect("/cart", 303);
         },
     );
