@@ -10,5 +10,7 @@ export function testServer(name: "OPENSEARCH_HOME" | "MOTO_SERVER"): string {
         const output = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         found = Object.fromEntries(output.trim().split("\n").map((line) => line.split(/=(.*)/s).slice(0, 2)));
     }
-    return found[name];
+    const where = found?.[name];
+    if (!where) throw new Error(`tools/ensure-test-servers.sh did not say where ${name} is`);
+    return where;
 }

@@ -6,7 +6,8 @@
  */
 import { Client } from "@opensearch-project/opensearch";
 import { productsAlias } from "./product-index";
-import { markEnd, markedToHtml, markStart, priceRanges, queryWords, SearchHit, SearchQuery, SearchResult, escapeHtml } from "./query";
+import { escapeHtml } from "../../http/html";
+import { markEnd, markedToHtml, markStart, priceRanges, queryWords, SearchHit, SearchQuery, SearchResult } from "./query";
 
 const sortBy: Record<SearchQuery["sort"], unknown[]> = {
     relevance: ["_score", { id: "asc" }],

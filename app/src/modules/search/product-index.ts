@@ -133,7 +133,7 @@ export async function ensureProductIndex(client: Client, db: Database, log: Fast
         for (const stale of existing.filter((name) => name !== now?.index)) await client.indices.delete({ index: stale });
         await client.indices.create({
             index,
-            body: { settings: { ...mapping.settings, refresh_interval: "-1" }, mappings: { dynamic: "strict", _meta: { mappingVersion: mapping.version }, properties: mapping.properties } },
+            body: { settings: { ...mapping.settings, refresh_interval: "-1" }, mappings: { dynamic: "strict", _meta: { mappingVersion: mapping.version }, properties: mapping.properties } } as never,
         });
         await copyAllProducts(client, db, index);
         await client.indices.putSettings({ index, body: { index: { refresh_interval: "1s" } } });

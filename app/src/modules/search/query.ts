@@ -1,4 +1,5 @@
 /** What a search asks and answers, the same on OpenSearch and on PostgreSQL. */
+import { escapeHtml } from "../../http/html";
 import { Product } from "../catalog/catalog";
 
 export const sorts = ["relevance", "price-asc", "price-desc", "name"] as const;
@@ -51,9 +52,6 @@ export const priceRanges: { fromCents: number; toCents?: number }[] = [
 export function queryWords(text: string): string[] {
     return (text.toLowerCase().match(/[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*/gu) ?? []).slice(0, 8);
 }
-
-const escapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]);
 
 /** Highlight markers: private-use characters no product name holds; the text is escaped around them, then they become tags. */
 export const markStart = "\ue000";
