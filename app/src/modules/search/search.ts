@@ -79,6 +79,8 @@ export class ProductSearch {
             if (this.closed) return;
             try {
                 await ensureProductIndex(writer, this.db, this.log);
+                // A first search warms the node's caches, so that the first visitor's does not run into the timeout.
+                await this.opensearch!.search({ text: "warm", page: 1, limit: 1, sort: "relevance" }).catch(() => undefined);
                 this.indexReady = true;
                 this.relay?.start();
             } catch (err) {
