@@ -66,7 +66,14 @@ export function page(request: FastifyRequest, options: PageOptions, body: Html):
                     <div class="bar">
                         <a class="brand" href="/">Evolution Shop</a>
                         <form class="search" action="/search" method="get" role="search">
-                            <input name="q" type="search" placeholder="Search products" aria-label="Search products" maxlength="200" value="${options.query ?? ""}" />
+                            <input
+                                name="q"
+                                type="search"
+                                placeholder="Search products"
+                                aria-label="Search products"
+                                maxlength="200"
+                                value="${options.query ?? ""}"
+                            />
                         </form>
                         <nav class="account">
                             <a href="/cart" data-test="cart-link">Cart</a>

@@ -59,12 +59,15 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
         ];
         const env = { PATH: process.env.PATH ?? "", OPENSEARCH_PATH_CONF: `${dir}/config`, OPENSEARCH_TMPDIR: `${dir}/tmp`, JAVA_HOME: javaHome() };
         child = isRoot
-            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), command, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] })
+            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), command, ...args], {
+                  cwd: dir,
+                  stdio: ["ignore", "pipe", "pipe"],
+              })
             : spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
         child.stdout!.on("data", (chunk) => (output += chunk));
         child.stderr!.on("data", (chunk) => (output += chunk));
         const started = child;
-        for (const deadline = Date.now() + 120_000; ; ) {
+        for (const deadline = Date.now() + 120_000; ;) {
             if (started.exitCode !== null) throw new Error(`OpenSearch exited with status ${started.exitCode}: ${output.slice(-4000)}`);
             if (Date.now() > deadline) throw new Error(`OpenSearch did not answer within 120 s: ${output.slice(-4000)}`);
             const health = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`).then(
@@ -82,7 +85,7 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
         for (const pid of jvmPids(dir)) process.kill(pid, "SIGKILL");
         child.kill("SIGKILL");
         await exited;
-        for (const deadline = Date.now() + 10_000; jvmPids(dir).length > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+        for (const deadline = Date.now() + 10_000; jvmPids(dir).length > 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 50));
     };
     await start();
     return {

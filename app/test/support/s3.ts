@@ -19,7 +19,7 @@ export async function startS3(): Promise<S3Server> {
     const child: ChildProcess = spawn(testServer("MOTO_SERVER"), ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.on("data", (chunk) => (stderr += chunk));
-    for (const deadline = Date.now() + 30_000; !(await acceptsConnections(port)); ) {
+    for (const deadline = Date.now() + 30_000; !(await acceptsConnections(port));) {
         if (child.exitCode !== null || Date.now() > deadline) {
             child.kill("SIGKILL");
             throw new Error(`moto_server did not start: ${stderr}`);

@@ -29,11 +29,30 @@ export async function startTlsFront(upstreamPort: number, user = "shop", passwor
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=shop-evolution test CA");
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
     fs.writeFileSync(path.join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext");
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    );
     // nginx reads {SSHA} entries: base64(sha1(password + salt) + salt).
     const salt = randomBytes(8);
     const ssha = Buffer.concat([createHash("sha1").update(password).update(salt).digest(), salt]).toString("base64");
     fs.writeFileSync(path.join(dir, "htpasswd"), `${user}:{SSHA}${ssha}\n`);
+    // nginx's workers read the password file; as root they run as nobody.
+    fs.chmodSync(dir, 0o755);
+    fs.chmodSync(path.join(dir, "htpasswd"), 0o644);
     fs.mkdirSync(path.join(dir, "temp"));
     const port = await freePort();
     fs.writeFileSync(
@@ -64,10 +83,12 @@ http {
 }
 `,
     );
-    const child: ChildProcess = spawn(nginxBinary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
+    const child: ChildProcess = spawn(nginxBinary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-g", "daemon off;"], {
+        stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr?.on("data", (chunk) => (stderr += chunk));
-    for (const deadline = Date.now() + 10_000; !(await acceptsConnections(port)); ) {
+    for (const deadline = Date.now() + 10_000; !(await acceptsConnections(port));) {
         if (child.exitCode !== null || Date.now() > deadline) {
             child.kill("SIGKILL");
             throw new Error(`nginx (TLS front) did not start: ${stderr}`);

@@ -80,7 +80,11 @@ export class OutboxRelay {
             failedIds = await bulkIndex(this.client, await readIndexedProducts(this.db, productIds));
         } catch (err) {
             failedIds = productIds;
-            if (!this.failing) this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "search outbox: OpenSearch refused a batch; the changes wait in the outbox");
+            if (!this.failing)
+                this.log.warn(
+                    { err: err instanceof Error ? err.message : String(err) },
+                    "search outbox: OpenSearch refused a batch; the changes wait in the outbox",
+                );
         }
         const failed = new Set(failedIds);
         this.failing = failed.size > 0;

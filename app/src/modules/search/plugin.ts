@@ -57,7 +57,11 @@ export const searchPlugin: FastifyPluginAsync = async (app) => {
                             engine: { type: "string" },
                             items: {
                                 type: "array",
-                                items: { type: "object", properties: { ...productSchema.properties, highlight: { type: "string" } }, required: productSchema.required },
+                                items: {
+                                    type: "object",
+                                    properties: { ...productSchema.properties, highlight: { type: "string" } },
+                                    required: productSchema.required,
+                                },
                             },
                             total: countOf,
                             page: countOf,

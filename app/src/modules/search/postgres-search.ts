@@ -12,9 +12,7 @@ import { Facets, highlightWords, priceRanges, queryWords, SearchQuery, SearchRes
 /** Word similarity from which a word counts as a misspelling of a word of the name or the category (0-1). */
 const typoSimilarity = 0.45;
 
-const priceBucket = `CASE ${priceRanges
-    .map((r, i) => (r.toCents === undefined ? `ELSE ${i}` : `WHEN p.price_cents < ${r.toCents} THEN ${i}`))
-    .join(" ")} END`;
+const priceBucket = `CASE ${priceRanges.map((r, i) => (r.toCents === undefined ? `ELSE ${i}` : `WHEN p.price_cents < ${r.toCents} THEN ${i}`)).join(" ")} END`;
 
 const orderBy: Record<SearchQuery["sort"], string> = {
     relevance: "score DESC, id",

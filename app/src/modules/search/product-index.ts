@@ -133,7 +133,10 @@ export async function ensureProductIndex(client: Client, db: Database, log: Fast
         for (const stale of existing.filter((name) => name !== now?.index)) await client.indices.delete({ index: stale });
         await client.indices.create({
             index,
-            body: { settings: { ...mapping.settings, refresh_interval: "-1" }, mappings: { dynamic: "strict", _meta: { mappingVersion: mapping.version }, properties: mapping.properties } } as never,
+            body: {
+                settings: { ...mapping.settings, refresh_interval: "-1" },
+                mappings: { dynamic: "strict", _meta: { mappingVersion: mapping.version }, properties: mapping.properties },
+            } as never,
         });
         await copyAllProducts(client, db, index);
         await client.indices.putSettings({ index, body: { index: { refresh_interval: "1s" } } });
@@ -154,10 +157,17 @@ export async function ensureProductIndex(client: Client, db: Database, log: Fast
 }
 
 async function copyAllProducts(client: Client, db: Database, index: string): Promise<void> {
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
         const { rows } = await db.query<{ id: number }>("SELECT id FROM products WHERE id > $1 ORDER BY id LIMIT 500", [after]);
         if (rows.length === 0) return;
-        const failed = await bulkIndex(client, await readIndexedProducts(db, rows.map((r) => r.id)), index);
+        const failed = await bulkIndex(
+            client,
+            await readIndexedProducts(
+                db,
+                rows.map((r) => r.id),
+            ),
+            index,
+        );
         if (failed.length > 0) throw new Error(`search: ${failed.length} products could not be indexed (first: ${failed[0]})`);
         after = rows[rows.length - 1].id;
     }

@@ -85,7 +85,10 @@ export class ProductSearch {
                 this.relay?.start();
             } catch (err) {
                 const delay = Math.min(30_000, 1000 * 2 ** attempt);
-                this.log.warn({ err: describe(err), retryInMs: delay }, "search: the products index could not be checked or built; searching PostgreSQL meanwhile");
+                this.log.warn(
+                    { err: describe(err), retryInMs: delay },
+                    "search: the products index could not be checked or built; searching PostgreSQL meanwhile",
+                );
                 const timer = setTimeout(() => void ensure(attempt + 1), delay);
                 timer.unref();
                 this.timers.push(timer);
@@ -116,7 +119,8 @@ export class ProductSearch {
                     this.breaker.failed();
                     reason = statusOf(err) === undefined ? (/timeout/i.test(describe(err)) ? "timeout" : "unreachable") : "error";
                     // One line per failure while the breaker is closed, then one when it opens: no flood during an outage.
-                    if (wasClosed) this.log.warn({ err: describe(err), reason, breaker: this.breaker.state }, "search: OpenSearch failed; answering from PostgreSQL");
+                    if (wasClosed)
+                        this.log.warn({ err: describe(err), reason, breaker: this.breaker.state }, "search: OpenSearch failed; answering from PostgreSQL");
                 }
             }
             this.counters.fallbacks.set(reason, (this.counters.fallbacks.get(reason) ?? 0) + 1);

@@ -194,14 +194,21 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
             const query = toSearchQuery(request.query);
             const q = query.text;
             if (!q)
-                return send(reply, request, { title: "Search" }, html`<h1>Search</h1><p class="muted">Type what you are looking for in the search box.</p>`);
+                return send(
+                    reply,
+                    request,
+                    { title: "Search" },
+                    html`<h1>Search</h1>
+                        <p class="muted">Type what you are looking for in the search box.</p>`,
+                );
             const [result, categories] = await Promise.all([search.search(query), catalog.categories()]);
             const pages = Math.max(1, Math.ceil(result.total / query.limit));
             // Links keep the words, the filters and the sort, and change one thing.
             const link = (change: Partial<SearchQuerystring>) => {
                 const next = { ...request.query, q, page: 1, ...change } as Record<string, unknown>;
                 const params = new URLSearchParams();
-                for (const [key, value] of Object.entries(next)) if (value !== undefined && !(key === "limit" && value === pageSize)) params.set(key, String(value));
+                for (const [key, value] of Object.entries(next))
+                    if (value !== undefined && !(key === "limit" && value === pageSize)) params.set(key, String(value));
                 return `/search?${params.toString()}`;
             };
             const categoryName = (slug: string) => categories.find((c) => c.slug === slug)?.name ?? slug;
@@ -214,24 +221,33 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                     <p class="muted" data-test="search-total">
                         ${result.total} ${result.total === 1 ? "product matches" : "products match"}${pages > 1 ? ` · page ${result.page} of ${pages}` : ""}
                     </p>
-                    ${result.facets.categories.length > 1 || query.category
-                        ? html`<div class="chips" aria-label="Categories">
-                              <a href="${link({ category: undefined })}" class="${query.category ? "" : "active"}">All</a>
-                              ${result.facets.categories.map(
-                                  (c) =>
-                                      html`<a href="${link({ category: c.slug })}" class="${c.slug === query.category ? "active" : ""}"
-                                          >${categoryName(c.slug)} <span class="muted">${c.count}</span></a
-                                      >`,
-                              )}
-                          </div>`
-                        : ""}
+                    ${
+                        result.facets.categories.length > 1 || query.category
+                            ? html`<div class="chips" aria-label="Categories">
+                                  <a href="${link({ category: undefined })}" class="${query.category ? "" : "active"}">All</a>
+                                  ${result.facets.categories.map(
+                                      (c) =>
+                                          html`<a href="${link({ category: c.slug })}" class="${c.slug === query.category ? "active" : ""}"
+                                              >${categoryName(c.slug)} <span class="muted">${c.count}</span></a
+                                          >`,
+                                  )}
+                              </div>`
+                            : ""
+                    }
                     <div class="chips" aria-label="Prices">
                         ${result.facets.prices
                             .filter((r) => r.count > 0)
                             .map((r) => {
                                 const active = query.minPriceCents === r.fromCents && query.maxPriceCents === r.toCents;
-                                const label = r.toCents === undefined ? `${price(r.fromCents)} and more` : r.fromCents === 0 ? `under ${price(r.toCents)}` : `${price(r.fromCents)}–${price(r.toCents)}`;
-                                return html`<a href="${active ? link({ minPrice: undefined, maxPrice: undefined }) : link({ minPrice: r.fromCents, maxPrice: r.toCents })}" class="${active ? "active" : ""}"
+                                const label =
+                                    r.toCents === undefined
+                                        ? `${price(r.fromCents)} and more`
+                                        : r.fromCents === 0
+                                          ? `under ${price(r.toCents)}`
+                                          : `${price(r.fromCents)}–${price(r.toCents)}`;
+                                return html`<a
+                                    href="${active ? link({ minPrice: undefined, maxPrice: undefined }) : link({ minPrice: r.fromCents, maxPrice: r.toCents })}"
+                                    class="${active ? "active" : ""}"
                                     >${label} <span class="muted">${r.count}</span></a
                                 >`;
                             })}
