@@ -8,6 +8,9 @@ declare -A needed=(
   [/usr/sbin/nginx]=nginx
   [/usr/bin/redis-server]=redis-server
   [/usr/bin/chromium]=chromium
+  # OpenSearch's test distribution runs on Java 17 and is fetched with Maven (tools/ensure-test-servers.sh).
+  [/usr/bin/java]=openjdk-17-jre-headless
+  [/usr/bin/mvn]=maven
 )
 
 missing=()

@@ -22,7 +22,8 @@ import { Orders } from "./modules/orders/orders";
 import { FakePaymentProvider, PaymentProvider } from "./modules/orders/payments";
 import { ordersPlugin } from "./modules/orders/plugin";
 import { CheckoutSweeper } from "./modules/orders/sweeper";
-import { Search } from "./modules/search/search";
+import { ProductSearch } from "./modules/search/search";
+import { registerSearchMetrics } from "./modules/search/metrics";
 import { searchPlugin } from "./modules/search/plugin";
 import { usersPlugin } from "./modules/users/plugin";
 import { Users } from "./modules/users/users";
@@ -126,11 +127,17 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     const { cache, sessions, carts, signInAttempts } = shared;
     const catalog = new Catalog(stores.catalog, cache);
     const users = new Users(stores.users, sessions);
+    // Instances that serve the catalog or search keep the index fed from the catalog's outbox.
+    const search = new ProductSearch(stores.catalog, app.log, {
+        searchUrl: config.searchUrl,
+        searchPassword: config.searchPassword,
+        relay: config.modules.includes("catalog") || config.modules.includes("search"),
+    });
     app.decorate("region", config.region);
     app.decorate("signInAttempts", signInAttempts);
     app.decorate("shop", {
         catalog,
-        search: new Search(stores.catalog),
+        search,
         carts,
         users,
         comments: new Comments(stores.commentShards),
@@ -156,6 +163,9 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     }
 
     const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
+    registerSearchMetrics(registry, search, stores.catalog);
+    search.start();
+    app.addHook("onClose", () => search.close());
     startMetricsServer(app, registry, config.metricsPort);
     registerSessions(app, users, config.sessionSecret);
     registerErrorHandler(app);

@@ -26,8 +26,7 @@ async function main(): Promise<void> {
     const app: FastifyInstance = await buildApp({ config, stores });
     if (config.sessionSecretGenerated)
         app.log.warn("SHOP_SESSION_SECRET is not set: sessions last until this process stops and are not shared with other instances");
-    if (config.searchUrl) app.log.warn("SHOP_SEARCH_URL is set, but this version of the shop searches PostgreSQL only (OpenSearch comes with stage 10's work)");
-    app.log.info({ databases: stores.all.map((db) => db.label), region: config.region }, "starting");
+    app.log.info({ databases: stores.all.map((db) => db.label), region: config.region, search: app.shop.search.engine }, "starting");
 
     let stopping = false;
     const stop = async (signal: string) => {

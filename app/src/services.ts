@@ -3,12 +3,12 @@ import { Carts } from "./modules/cart/cart";
 import { Catalog } from "./modules/catalog/catalog";
 import { Comments } from "./modules/comments/comments";
 import { Orders } from "./modules/orders/orders";
-import { Search } from "./modules/search/search";
+import { ProductSearch } from "./modules/search/search";
 import { Users } from "./modules/users/users";
 
 export interface ShopServices {
     catalog: Catalog;
-    search: Search;
+    search: ProductSearch;
     carts: Carts;
     orders: Orders;
     users: Users;

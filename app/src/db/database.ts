@@ -4,6 +4,7 @@
  * default. The same SQL and the same migrations run on both.
  */
 import { PGlite, Transaction } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Pool, PoolClient } from "pg";
 import { Unavailable } from "../http/unavailable";
 
@@ -147,7 +148,7 @@ export function postgresDatabase(options: PostgresOptions): Database {
 
 /** The embedded default: PGlite in memory, or in `dataDir` so that the shop keeps its data across restarts. */
 export async function pgliteDatabase(dataDir?: string): Promise<Database> {
-    const db = await PGlite.create(dataDir);
+    const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
     const wrap = (target: PGlite | Transaction): Queryable => ({
         async query<T>(sql: string, params: unknown[] = []) {
             const result = await target.query<T>(sql, params);

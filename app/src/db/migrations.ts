@@ -49,6 +49,32 @@ CREATE TABLE stock_reservations (
     PRIMARY KEY (order_key, product_id)
 );`,
         },
+        {
+            version: 2,
+            name: "search: trigram matching, product versions, the outbox of product changes",
+            sql: `
+-- Trigram matching for search that forgives typos and finds parts of words (PGlite ships it too).
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX products_name_trigrams ON products USING gin (lower(name) gin_trgm_ops);
+CREATE INDEX products_sku_lower ON products (lower(sku));
+-- Every change of a product raises its version: the search index keeps the highest it has seen.
+ALTER TABLE products ADD COLUMN version bigint NOT NULL DEFAULT 1;
+CREATE FUNCTION products_next_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.version := OLD.version + 1; NEW.updated_at := now(); RETURN NEW; END $$;
+CREATE TRIGGER products_next_version BEFORE UPDATE ON products FOR EACH ROW EXECUTE FUNCTION products_next_version();
+-- The outbox: every product change (stock, price, a new product) leaves a row in the same transaction,
+-- whichever code made it; each instance's relay leases rows and sends them to the search index.
+CREATE TABLE search_outbox (
+    id bigserial PRIMARY KEY,
+    product_id integer NOT NULL,
+    version bigint NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    attempts integer NOT NULL DEFAULT 0,
+    not_before timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX search_outbox_due ON search_outbox (not_before, id);
+CREATE FUNCTION products_to_outbox() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO search_outbox (product_id, version) VALUES (NEW.id, NEW.version); RETURN NULL; END $$;
+CREATE TRIGGER products_to_outbox AFTER INSERT OR UPDATE ON products FOR EACH ROW EXECUTE FUNCTION products_to_outbox();`,
+        },
     ],
     users: [
         {

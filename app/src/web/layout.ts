@@ -37,11 +37,16 @@ td, th { padding: .5rem; border-bottom: 1px solid var(--line); text-align: left;
 .chips a { background: #fff; border: 1px solid var(--line); border-radius: 999px; padding: .2rem .8rem; }
 .comment { border-top: 1px solid var(--line); padding: .6rem 0; }
 .stars { color: #c98a00; letter-spacing: 1px; }
+mark { background: #fff1a8; color: inherit; padding: 0 .1em; border-radius: 3px; }
+.chips a.active { background: var(--accent); color: var(--accent-ink); border-color: var(--accent); }
+form.sort { display: flex; gap: .5rem; align-items: center; margin-bottom: 1rem; }
 footer { color: var(--muted); text-align: center; padding: 2rem 1rem; font-size: .85rem; }
 `;
 
 export interface PageOptions {
     title: string;
+    /** What the search box shows (the search results page keeps the query in it). */
+    query?: string;
     notice?: string;
     error?: string;
 }
@@ -61,7 +66,14 @@ export function page(request: FastifyRequest, options: PageOptions, body: Html):
                     <div class="bar">
                         <a class="brand" href="/">Evolution Shop</a>
                         <form class="search" action="/search" method="get" role="search">
-                            <input name="q" type="search" placeholder="Search products" aria-label="Search products" maxlength="200" />
+                            <input
+                                name="q"
+                                type="search"
+                                placeholder="Search products"
+                                aria-label="Search products"
+                                maxlength="200"
+                                value="${options.query ?? ""}"
+                            />
                         </form>
                         <nav class="account">
                             <a href="/cart" data-test="cart-link">Cart</a>
@@ -89,10 +101,11 @@ export function csrfField(request: FastifyRequest): Html {
     return html`<input type="hidden" name="_csrf" value="${request.csrfToken}" />`;
 }
 
-export function productCard(p: Product): Html {
+/** A product in a grid; `nameHtml` is the name with a search's matches marked (already escaped). */
+export function productCard(p: Product, nameHtml?: string): Html {
     return html`<article class="card" data-test="product-card">
         ${swatch(p)}
-        <a href="/products/${p.id}"><strong>${p.name}</strong></a>
+        <a href="/products/${p.id}"><strong>${nameHtml === undefined ? p.name : new Html(nameHtml)}</strong></a>
         <span class="price">${money(p.priceCents)}</span>
         ${p.stock > 0 ? html`<span class="muted">${p.stock} in stock</span>` : html`<span class="soldout">Sold out</span>`}
     </article>`;

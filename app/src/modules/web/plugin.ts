@@ -17,8 +17,17 @@ import { CheckoutError, Order } from "../orders/orders";
 import { signIn, signOut } from "../users/plugin";
 import { guardSignIn } from "../../http/rate-limit";
 import { UserError } from "../users/users";
+import { searchQuerystring, SearchQuerystring, toSearchQuery } from "../search/plugin";
+import { SearchQuery } from "../search/query";
 
 const pageSize = 24;
+
+const sortLabels: [SearchQuery["sort"], string][] = [
+    ["relevance", "Best match"],
+    ["price-asc", "Price, low to high"],
+    ["price-desc", "Price, high to low"],
+    ["name", "Name"],
+];
 
 function send(reply: FastifyReply, request: FastifyRequest, options: PageOptions, body: Html, status = 200) {
     return reply
@@ -59,7 +68,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                     ${categories.map((c) => html`<a href="/categories/${c.slug}">${c.name} <span class="muted">${c.productCount}</span></a>`)}
                 </div>
                 <h2>New in the shop</h2>
-                <div class="grid">${featured.items.map(productCard)}</div>
+                <div class="grid">${featured.items.map((p) => productCard(p))}</div>
                 <h2>What customers say</h2>
                 ${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rating)}</span> <a href="/products/${c.productId}">${c.authorName}</a>: ${c.body}</div>`)}`,
         );
@@ -84,7 +93,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                 { title: category.name },
                 html`<h1>${category.name}</h1>
                     <p class="muted">${category.description} · ${result.total} products</p>
-                    <div class="grid">${result.items.map(productCard)}</div>
+                    <div class="grid">${result.items.map((p) => productCard(p))}</div>
                     <nav class="pager" aria-label="Pages">
                         ${result.page > 1 ? html`<a href="/categories/${category.slug}?page=${result.page - 1}" rel="prev">← Previous</a>` : ""}
                         <span>Page ${result.page} of ${pages}</span>
@@ -178,19 +187,90 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         },
     );
 
-    app.get<{ Querystring: { q?: string } }>(
+    app.get<{ Querystring: SearchQuerystring }>(
         "/search",
-        { schema: { querystring: { type: "object", properties: { q: { type: "string", maxLength: 200 } } } } },
+        { schema: { querystring: { type: "object", properties: { ...searchQuerystring, limit: { ...searchQuerystring.limit, default: pageSize } } } } },
         async (request, reply) => {
-            const q = (request.query.q ?? "").trim();
-            const result = q ? await search.products(q, 48) : { items: [], total: 0 };
+            const query = toSearchQuery(request.query);
+            const q = query.text;
+            if (!q)
+                return send(
+                    reply,
+                    request,
+                    { title: "Search" },
+                    html`<h1>Search</h1>
+                        <p class="muted">Type what you are looking for in the search box.</p>`,
+                );
+            const [result, categories] = await Promise.all([search.search(query), catalog.categories()]);
+            const pages = Math.max(1, Math.ceil(result.total / query.limit));
+            // Links keep the words, the filters and the sort, and change one thing.
+            const link = (change: Partial<SearchQuerystring>) => {
+                const next = { ...request.query, q, page: 1, ...change } as Record<string, unknown>;
+                const params = new URLSearchParams();
+                for (const [key, value] of Object.entries(next))
+                    if (value !== undefined && !(key === "limit" && value === pageSize)) params.set(key, String(value));
+                return `/search?${params.toString()}`;
+            };
+            const categoryName = (slug: string) => categories.find((c) => c.slug === slug)?.name ?? slug;
+            const price = (cents: number) => `$${cents / 100}`;
             return send(
                 reply,
                 request,
-                { title: q ? `Search: ${q}` : "Search" },
-                html`<h1>${q ? html`Results for “${q}”` : "Search"}</h1>
-                    <p class="muted">${q ? `${result.total} products match` : "Type what you are looking for in the search box."}</p>
-                    <div class="grid">${result.items.map(productCard)}</div>`,
+                { title: `Search: ${q}`, query: q },
+                html`<h1>Results for “${q}”</h1>
+                    <p class="muted" data-test="search-total">
+                        ${result.total} ${result.total === 1 ? "product matches" : "products match"}${pages > 1 ? ` · page ${result.page} of ${pages}` : ""}
+                    </p>
+                    ${
+                        result.facets.categories.length > 1 || query.category
+                            ? html`<div class="chips" aria-label="Categories">
+                                  <a href="${link({ category: undefined })}" class="${query.category ? "" : "active"}">All</a>
+                                  ${result.facets.categories.map(
+                                      (c) =>
+                                          html`<a href="${link({ category: c.slug })}" class="${c.slug === query.category ? "active" : ""}"
+                                              >${categoryName(c.slug)} <span class="muted">${c.count}</span></a
+                                          >`,
+                                  )}
+                              </div>`
+                            : ""
+                    }
+                    <div class="chips" aria-label="Prices">
+                        ${result.facets.prices
+                            .filter((r) => r.count > 0)
+                            .map((r) => {
+                                const active = query.minPriceCents === r.fromCents && query.maxPriceCents === r.toCents;
+                                const label =
+                                    r.toCents === undefined
+                                        ? `${price(r.fromCents)} and more`
+                                        : r.fromCents === 0
+                                          ? `under ${price(r.toCents)}`
+                                          : `${price(r.fromCents)}–${price(r.toCents)}`;
+                                return html`<a
+                                    href="${active ? link({ minPrice: undefined, maxPrice: undefined }) : link({ minPrice: r.fromCents, maxPrice: r.toCents })}"
+                                    class="${active ? "active" : ""}"
+                                    >${label} <span class="muted">${r.count}</span></a
+                                >`;
+                            })}
+                    </div>
+                    <form class="sort" action="/search" method="get">
+                        <input type="hidden" name="q" value="${q}" />
+                        ${query.category ? html`<input type="hidden" name="category" value="${query.category}" />` : ""}
+                        ${query.minPriceCents !== undefined ? html`<input type="hidden" name="minPrice" value="${query.minPriceCents}" />` : ""}
+                        ${query.maxPriceCents !== undefined ? html`<input type="hidden" name="maxPrice" value="${query.maxPriceCents}" />` : ""}
+                        <label style="display:flex;gap:.4rem;align-items:center"
+                            >Sort
+                            <select name="sort">
+                                ${sortLabels.map(([value, label]) => html`<option value="${value}" ${value === query.sort ? "selected" : ""}>${label}</option>`)}
+                            </select></label
+                        >
+                        <button type="submit">Apply</button>
+                    </form>
+                    <div class="grid">${result.items.map((item) => productCard(item, item.highlight))}</div>
+                    <nav class="pager" aria-label="Pages">
+                        ${result.page > 1 ? html`<a href="${link({ page: result.page - 1 })}" rel="prev">← Previous</a>` : ""}
+                        <span>Page ${result.page} of ${pages}</span>
+                        ${result.page < pages ? html`<a href="${link({ page: result.page + 1 })}" rel="next">Next →</a>` : ""}
+                    </nav>`,
             );
         },
     );

@@ -1,0 +1,122 @@
+/**
+ * A real OpenSearch for the tests: the project's integration-test distribution of 2.19
+ * (tools/ensure-test-servers.sh), one node on free loopback ports with a small heap. It
+ * refuses to run as root, so as root (CI) it runs as `nobody`, who owns its data directory.
+ * It can be killed (SIGKILL) and started again on the same ports with its data.
+ */
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { freePort } from "./ports";
+import { testServer } from "./test-servers";
+
+export interface OpenSearchServer {
+    url: string;
+    port: number;
+    /** SIGKILL, as a failed node. */
+    kill(): Promise<void>;
+    /** Starts it again on the same ports, with the data it had. */
+    restart(): Promise<void>;
+    stop(): Promise<void>;
+    log(): string;
+}
+
+const isRoot = process.getuid?.() === 0;
+
+export async function startOpenSearch(): Promise<OpenSearchServer> {
+    const home = testServer("OPENSEARCH_HOME");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-opensearch-"));
+    fs.cpSync(path.join(home, "config"), path.join(dir, "config"), { recursive: true });
+    for (const sub of ["data", "logs", "tmp"]) fs.mkdirSync(path.join(dir, sub));
+    // The distribution's jvm.options writes GC logs and heap dumps relative to the working directory, and asks 1 GiB.
+    fs.writeFileSync(
+        path.join(dir, "config", "jvm.options"),
+        [
+            "-Xms512m",
+            "-Xmx512m",
+            "-XX:+UseG1GC",
+            "-Djava.io.tmpdir=${OPENSEARCH_TMPDIR}",
+            `-XX:ErrorFile=${dir}/logs/hs_err_pid%p.log`,
+            "-Djava.util.concurrent.ForkJoinPool.common.threadFactory=org.opensearch.secure_sm.SecuredForkJoinWorkerThreadFactory",
+            "",
+        ].join("\n"),
+    );
+    if (isRoot) execFileSync("chown", ["-R", "nobody:nogroup", dir]);
+    const port = await freePort();
+    const transportPort = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let child: ChildProcess | undefined;
+    let output = "";
+
+    const start = async () => {
+        const command = path.join(home, "bin", "opensearch");
+        const args = [
+            ...["-E", `path.data=${dir}/data`, "-E", `path.logs=${dir}/logs`, "-E", "network.host=127.0.0.1"],
+            ...["-E", `http.port=${port}`, "-E", `transport.port=${transportPort}`, "-E", "discovery.type=single-node"],
+            // A test node on a shared disk: no read-only switch when the disk fills past the watermarks.
+            ...["-E", "cluster.routing.allocation.disk.threshold_enabled=false", "-E", "action.auto_create_index=false"],
+        ];
+        const env = { PATH: process.env.PATH ?? "", OPENSEARCH_PATH_CONF: `${dir}/config`, OPENSEARCH_TMPDIR: `${dir}/tmp`, JAVA_HOME: javaHome() };
+        child = isRoot
+            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), command, ...args], {
+                  cwd: dir,
+                  stdio: ["ignore", "pipe", "pipe"],
+              })
+            : spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        child.stdout!.on("data", (chunk) => (output += chunk));
+        child.stderr!.on("data", (chunk) => (output += chunk));
+        const started = child;
+        for (const deadline = Date.now() + 120_000; ;) {
+            if (started.exitCode !== null) throw new Error(`OpenSearch exited with status ${started.exitCode}: ${output.slice(-4000)}`);
+            if (Date.now() > deadline) throw new Error(`OpenSearch did not answer within 120 s: ${output.slice(-4000)}`);
+            const health = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`).then(
+                (r) => r.ok,
+                () => false,
+            );
+            if (health) return;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+    };
+    // The JVM is a child of runuser (as root): find it by its data directory to signal it directly.
+    const kill = async () => {
+        if (!child || child.exitCode !== null) return;
+        const exited = new Promise((resolve) => child!.once("exit", resolve));
+        for (const pid of jvmPids(dir)) process.kill(pid, "SIGKILL");
+        child.kill("SIGKILL");
+        await exited;
+        for (const deadline = Date.now() + 10_000; jvmPids(dir).length > 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 50));
+    };
+    await start();
+    return {
+        url,
+        port,
+        kill,
+        restart: start,
+        async stop() {
+            await kill();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+        log: () => output,
+    };
+}
+
+function javaHome(): string {
+    if (process.env.JAVA_HOME) return process.env.JAVA_HOME;
+    // /usr/bin/java -> /etc/alternatives/java -> <home>/bin/java
+    return path.dirname(path.dirname(fs.realpathSync("/usr/bin/java")));
+}
+
+function jvmPids(dir: string): number[] {
+    const pids: number[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+            if (cmdline.includes("org.opensearch.bootstrap.OpenSearch") && cmdline.includes(`${dir}/data`)) pids.push(Number(entry));
+        } catch {
+            // the process ended meanwhile
+        }
+    }
+    return pids;
+}
