@@ -15,11 +15,12 @@ import { ConfigError, parseStackConfig, project } from "../stacks/config";
 import program = require("../index");
 import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
 import { evaluate } from "../policy/rules";
-import { costOf, renderCost } from "./cost";
+import { CostError, costOf, renderCost } from "./cost";
+import { defaultScenario, parseLoad } from "./scenario";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
 
-const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>] [--policy] [--cost]";
+const usage = "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json>] [--policy] [--cost [--load <30%|1500rps>]]";
 
 export interface Plan {
     project: string;
@@ -91,7 +92,7 @@ export function renderTree(plan: Plan): string {
     return lines.join("\n");
 }
 
-function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string; policy: boolean; cost: boolean } {
+function parseCommandLine(argv: string[]): { stack: string; stage?: string; json: boolean; diff?: string; policy: boolean; cost: boolean; load?: string } {
     let parsed;
     try {
         parsed = parseArgs({
@@ -103,6 +104,7 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
                 diff: { type: "string" },
                 policy: { type: "boolean" },
                 cost: { type: "boolean" },
+                load: { type: "string" },
                 help: { type: "boolean" },
             },
             strict: true,
@@ -118,6 +120,7 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
     }
     if (!values.stack) throw new UsageError(["--stack is required", usage]);
     if (values.diff !== undefined && values.json) throw new UsageError(["--diff and --json go one at a time", usage]);
+    if (values.load !== undefined && !values.cost) throw new UsageError(["--load goes with --cost", usage]);
     return {
         stack: values.stack,
         stage: values.stage,
@@ -125,6 +128,7 @@ function parseCommandLine(argv: string[]): { stack: string; stage?: string; json
         diff: values.diff,
         policy: values.policy ?? false,
         cost: values.cost ?? false,
+        load: values.load,
     };
 }
 
@@ -144,8 +148,16 @@ function readPlanFile(file: string): Plan {
     return { ...(plan as Plan), resources: (plan as Plan).resources.map((r) => ({ ...r, dependsOn: r.dependsOn ?? [] })) };
 }
 
+function loadOf(text: string) {
+    try {
+        return parseLoad(text);
+    } catch (err) {
+        throw new UsageError([(err as Error).message, usage]);
+    }
+}
+
 function problemsOf(err: unknown): string[] | undefined {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) return err.problems;
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError || err instanceof CostError) return err.problems;
     if (err instanceof InvalidArgsError) return err.problems.map((p) => `${err.component} "${err.resourceName}": ${p}`);
     return undefined;
 }
@@ -163,6 +175,7 @@ async function main(): Promise<void> {
     process.on("unhandledRejection", fail);
     try {
         const options = parseCommandLine(process.argv.slice(2));
+        const scenario = options.load === undefined ? defaultScenario : { ...defaultScenario, load: loadOf(options.load) };
         const old = options.diff === undefined ? undefined : readPlanFile(options.diff);
         const plan = await planStack(options.stack, options.stage);
         if (old) {
@@ -170,7 +183,7 @@ async function main(): Promise<void> {
             process.stdout.write(`${renderDiff(old, plan, diff)}\n`);
             if (diff.dataAtRisk.length > 0) process.exitCode = 3;
         } else if (options.cost && !options.json) {
-            process.stdout.write(`${renderCost(plan, costOf(plan))}\n`);
+            process.stdout.write(`${renderCost(plan, costOf(plan, scenario))}\n`);
         } else {
             process.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
         }
