@@ -205,10 +205,22 @@ export function capacityOf(plan: Plan, scenario: Scenario): Capacity {
                   basis,
               };
     const tiers = [
-        tier("application", app, `${m.appPagesPerVcpu.toLocaleString("en-US")} product pages/s per vCPU ÷ ${mixCost(scenario.journeys).toFixed(2)} (the journey mix's cost)`),
+        tier(
+            "application",
+            app,
+            `${m.appPagesPerVcpu.toLocaleString("en-US")} product pages/s per vCPU ÷ ${mixCost(scenario.journeys).toFixed(2)} (the journey mix's cost)`,
+        ),
         tier("nginx", nginx, `${m.nginxRequestsPerVcpu.toLocaleString("en-US")} requests/s per vCPU (the seed's figure, not measured)`),
-        tier("database", database, `${m.databaseQueriesPerVcpu.toLocaleString("en-US")} queries/s per vCPU at ${m.dataCpuTarget * 100}%, ${scenario.traffic.databaseQueries} a page`),
-        tier("cache", cache, `${m.cacheOperationsPerVcpu.toLocaleString("en-US")} operations/s per vCPU at ${m.dataCpuTarget * 100}% (assumed), ${scenario.traffic.cacheOperations} a page`),
+        tier(
+            "database",
+            database,
+            `${m.databaseQueriesPerVcpu.toLocaleString("en-US")} queries/s per vCPU at ${m.dataCpuTarget * 100}%, ${scenario.traffic.databaseQueries} a page`,
+        ),
+        tier(
+            "cache",
+            cache,
+            `${m.cacheOperationsPerVcpu.toLocaleString("en-US")} operations/s per vCPU at ${m.dataCpuTarget * 100}% (assumed), ${scenario.traffic.cacheOperations} a page`,
+        ),
     ].filter((t): t is TierCapacity => t !== undefined);
     const least = (key: "normal" | "zoneLost" | "max") => Math.min(...tiers.map((t) => t[key]));
     const limiting = tiers.reduce((a, b) => (b.normal < a.normal ? b : a));

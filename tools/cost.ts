@@ -152,7 +152,16 @@ function siblings(c: Context, r: Resource, type: string): Resource[] {
 }
 
 /** Instance-hours, root volume, detailed monitoring and, for burstable sizes, surplus CPU credits at the CPU target. */
-function priceInstances(c: Context, r: Resource, label: string, type: string, count: { minimum: number; atLoad: number }, disk: number, monitored: boolean, target: number) {
+function priceInstances(
+    c: Context,
+    r: Resource,
+    label: string,
+    type: string,
+    count: { minimum: number; atLoad: number },
+    disk: number,
+    monitored: boolean,
+    target: number,
+) {
     const region = regionOfResource(r);
     const p = prices(r);
     const hourly = priceOf(p.ec2, type, region, "EC2");
@@ -168,7 +177,13 @@ function priceInstances(c: Context, r: Resource, label: string, type: string, co
     if (machine.baseline !== undefined && target > machine.baseline) {
         // Unlimited mode (the default for t3 and t4g): CPU above the baseline is paid for in surplus credits.
         const credit = type.startsWith("t4g") ? p.cpuCredit.t4g : p.cpuCredit.t3;
-        c.add("load", `${label}: surplus CPU credits at ${Math.round(target * 100)}% CPU (baseline ${machine.baseline * 100}%)`, region, count.atLoad * machine.vcpus * (target - machine.baseline) * hoursPerMonth, credit);
+        c.add(
+            "load",
+            `${label}: surplus CPU credits at ${Math.round(target * 100)}% CPU (baseline ${machine.baseline * 100}%)`,
+            region,
+            count.atLoad * machine.vcpus * (target - machine.baseline) * hoursPerMonth,
+            credit,
+        );
     }
 }
 
@@ -208,14 +223,26 @@ const pricers: Record<string, Pricer> = {
         c.add("minimum", `${r.name}: EKS control plane`, r.region!, hoursPerMonth, prices(r).eksCluster);
         const logTypes = inputs(r).enabledClusterLogTypes ?? [];
         if (logTypes.length > 0)
-            c.add("minimum", `${r.name}: control plane logs (${logTypes.join(", ")}) GB`, r.region!, c.scenario.traffic.eksControlPlaneLogGbPerDay * 30.4, prices(r).logsIngestion);
+            c.add(
+                "minimum",
+                `${r.name}: control plane logs (${logTypes.join(", ")}) GB`,
+                r.region!,
+                c.scenario.traffic.eksControlPlaneLogGbPerDay * 30.4,
+                prices(r).logsIngestion,
+            );
     },
     "aws:rds/clusterInstance:ClusterInstance": (r, c) => {
         const size = inputs(r).instanceClass;
         const p = prices(r);
         if (size === "db.serverless") {
             const acu = serverlessFloor(c.plan, r);
-            c.add("minimum", `${r.name}: Serverless v2 at its floor, ${acu} ACU (promotion tier ${inputs(r).promotionTier ?? 1})`, r.region!, acu * hoursPerMonth, p.auroraAcu);
+            c.add(
+                "minimum",
+                `${r.name}: Serverless v2 at its floor, ${acu} ACU (promotion tier ${inputs(r).promotionTier ?? 1})`,
+                r.region!,
+                acu * hoursPerMonth,
+                p.auroraAcu,
+            );
         } else {
             c.add("minimum", `${r.name}: ${size}`, r.region!, hoursPerMonth, priceOf(p.aurora, size, r.region!, "Aurora"));
         }
@@ -230,7 +257,13 @@ const pricers: Record<string, Pricer> = {
         const pages = (c.pagesIn(r.region!) * secondsPerMonth) / clusters;
         if (primary) {
             const all = (totalPages(c) * secondsPerMonth) / primaryClusters(c);
-            c.add("load", `${r.name}: I/O, million (reads of its region, writes of all)`, r.region!, (pages * t.auroraReadIo + all * t.auroraWriteIo) / 1e6, p.auroraIo);
+            c.add(
+                "load",
+                `${r.name}: I/O, million (reads of its region, writes of all)`,
+                r.region!,
+                (pages * t.auroraReadIo + all * t.auroraWriteIo) / 1e6,
+                p.auroraIo,
+            );
         } else {
             const all = (totalPages(c) * secondsPerMonth) / primaryClusters(c);
             c.add("load", `${r.name}: read I/O, million`, r.region!, (pages * t.auroraReadIo) / 1e6, p.auroraIo);
@@ -246,13 +279,25 @@ const pricers: Record<string, Pricer> = {
         c.add("minimum", `${r.name}: ${nodeType} nodes`, r.region!, nodes * hoursPerMonth, priceOf(prices(r).elasticache, nodeType, r.region!, "ElastiCache"));
         if (i.globalReplicationGroupId !== undefined) {
             const from = primaryRegion(c);
-            c.add("load", `${r.name}: global datastore replication from ${from}, GB`, from, gb(totalPages(c) * secondsPerMonth * c.scenario.traffic.replicatedBytes), pricesFor(from).interRegion);
+            c.add(
+                "load",
+                `${r.name}: global datastore replication from ${from}, GB`,
+                from,
+                gb(totalPages(c) * secondsPerMonth * c.scenario.traffic.replicatedBytes),
+                pricesFor(from).interRegion,
+            );
         }
     },
     "aws:opensearch/domain:Domain": (r, c) => {
         const conf = inputs(r).clusterConfig;
         const p = prices(r);
-        c.add("minimum", `${r.name}: ${conf.instanceType} data nodes`, r.region!, conf.instanceCount * hoursPerMonth, priceOf(p.opensearch, conf.instanceType, r.region!, "OpenSearch"));
+        c.add(
+            "minimum",
+            `${r.name}: ${conf.instanceType} data nodes`,
+            r.region!,
+            conf.instanceCount * hoursPerMonth,
+            priceOf(p.opensearch, conf.instanceType, r.region!, "OpenSearch"),
+        );
         if (conf.dedicatedMasterEnabled)
             c.add(
                 "minimum",
@@ -274,14 +319,26 @@ const pricers: Record<string, Pricer> = {
     "aws:lb/loadBalancer:LoadBalancer": (r, c) => priceLoadBalancer(r, c),
     "aws:ec2/vpcEndpoint:VpcEndpoint": (r, c) => {
         if (inputs(r).vpcEndpointType !== "Interface") return; // Gateway endpoints (S3, DynamoDB) are free.
-        c.add("minimum", `${r.name}: interface endpoint, zone-hours`, r.region!, (inputs(r).subnetIds ?? []).length * hoursPerMonth, prices(r).interfaceEndpointHour);
+        c.add(
+            "minimum",
+            `${r.name}: interface endpoint, zone-hours`,
+            r.region!,
+            (inputs(r).subnetIds ?? []).length * hoursPerMonth,
+            prices(r).interfaceEndpointHour,
+        );
     },
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": (r, c) => {
         // No hourly charge; the secondary regions' writes reach the primary's writers across it.
         const primary = primaryRegion(c);
         const region = inputs(r).peerRegion;
         if (region && region !== primary) {
-            c.add("load", `${r.name}: ${region}'s writes to ${primary}, GB`, region, gb(c.pagesIn(region) * secondsPerMonth * c.scenario.traffic.replicatedBytes), pricesFor(region).interRegion);
+            c.add(
+                "load",
+                `${r.name}: ${region}'s writes to ${primary}, GB`,
+                region,
+                gb(c.pagesIn(region) * secondsPerMonth * c.scenario.traffic.replicatedBytes),
+                pricesFor(region).interRegion,
+            );
         }
     },
     "aws:ec2/flowLog:FlowLog": (r, c) => {
@@ -291,9 +348,15 @@ const pricers: Record<string, Pricer> = {
     },
     "aws:route53/healthCheck:HealthCheck": (r, c) => {
         const i = inputs(r);
-        const options = [i.type === "HTTPS" || i.type === "HTTPS_STR_MATCH" ? "HTTPS" : "", i.requestInterval === 10 ? "10 s interval" : "", i.measureLatency ? "latency" : "", i.searchString ? "string match" : ""].filter(Boolean);
+        const options = [
+            i.type === "HTTPS" || i.type === "HTTPS_STR_MATCH" ? "HTTPS" : "",
+            i.requestInterval === 10 ? "10 s interval" : "",
+            i.measureLatency ? "latency" : "",
+            i.searchString ? "string match" : "",
+        ].filter(Boolean);
         c.add("minimum", `${r.name}: Route 53 health check`, "global", 1, route53HealthCheck.base);
-        if (options.length > 0) c.add("minimum", `${r.name}: health check options (${options.join(", ")})`, "global", options.length, route53HealthCheck.option);
+        if (options.length > 0)
+            c.add("minimum", `${r.name}: health check options (${options.join(", ")})`, "global", options.length, route53HealthCheck.option);
     },
     "aws:secretsmanager/secret:Secret": (r, c) => c.add("minimum", `${r.name}: secret`, r.region!, 1, prices(r).secret),
     "aws:kms/key:Key": (r, c) => c.add("minimum", `${r.name}: KMS key`, r.region!, 1, prices(r).kmsKey),
@@ -304,11 +367,23 @@ const pricers: Record<string, Pricer> = {
             const bytes = c.pagesIn(logsOf.region!) * secondsPerMonth * c.scenario.traffic.accessLogBytesPerRequest;
             c.add("load", `${r.name}: access logs stored, GB`, r.region!, gb(bytes), prices(r).s3Standard);
         } else {
-            c.add("minimum", `${r.name}: objects stored, GB (assumed ${c.scenario.traffic.mediaBucketGb} GB)`, r.region!, c.scenario.traffic.mediaBucketGb, prices(r).s3Standard);
+            c.add(
+                "minimum",
+                `${r.name}: objects stored, GB (assumed ${c.scenario.traffic.mediaBucketGb} GB)`,
+                r.region!,
+                c.scenario.traffic.mediaBucketGb,
+                prices(r).s3Standard,
+            );
         }
     },
     "aws:ecr/repository:Repository": (r, c) =>
-        c.add("minimum", `${r.name}: images stored, GB (assumed ${c.scenario.traffic.imageRepositoryGb} GB)`, r.region!, c.scenario.traffic.imageRepositoryGb, prices(r).ecrStorage),
+        c.add(
+            "minimum",
+            `${r.name}: images stored, GB (assumed ${c.scenario.traffic.imageRepositoryGb} GB)`,
+            r.region!,
+            c.scenario.traffic.imageRepositoryGb,
+            prices(r).ecrStorage,
+        ),
 };
 
 /** Hours, capacity units, the public addresses of an internet-facing one, and the zones its cross-zone traffic crosses. */
@@ -357,7 +432,10 @@ function primaryClusters(c: Context): number {
 }
 
 function totalPages(c: Context): number {
-    return (c.plan.resources.map(regionOf).filter((r, i, all): r is string => !!r && all.indexOf(r) === i) as string[]).reduce((sum, r) => sum + c.pagesIn(r), 0);
+    return (c.plan.resources.map(regionOf).filter((r, i, all): r is string => !!r && all.indexOf(r) === i) as string[]).reduce(
+        (sum, r) => sum + c.pagesIn(r),
+        0,
+    );
 }
 
 /** Share of page views each region takes: the weighted DNS records' weights, else an even split over the regions serving the shop. */
@@ -378,13 +456,22 @@ function interZone(c: Context, region: string, add: Context["add"]) {
     const crossing = (zones - 1) / zones;
     const pages = c.pagesIn(region) * secondsPerMonth;
     const p = pricesFor(region);
-    const hasData = c.plan.resources.some((r) => r.region === region && (r.type === "aws:rds/cluster:Cluster" || r.type === "aws:elasticache/replicationGroup:ReplicationGroup"));
-    if (hasData) add("load", `${region}: app to databases and caches across zones, GB × 2 directions`, region, gb(pages * t.dataTierBytes) * crossing * 2, p.interZone);
+    const hasData = c.plan.resources.some(
+        (r) => r.region === region && (r.type === "aws:rds/cluster:Cluster" || r.type === "aws:elasticache/replicationGroup:ReplicationGroup"),
+    );
+    if (hasData)
+        add("load", `${region}: app to databases and caches across zones, GB × 2 directions`, region, gb(pages * t.dataTierBytes) * crossing * 2, p.interZone);
     const pods = c.plan.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && regionOf(r) === region && !/autoscaler/.test(r.name));
     if (pods.length > 0) {
         // Nginx to the shop, and from the shop to a backend service when the shop is split: each hop lands in another zone (zones - 1) / zones of the time.
         const hops = pods.filter((d) => !d.name.startsWith("nginx-")).length > 1 ? 2 : 1;
-        add("load", `${region}: pod to pod across zones (${hops} hop${hops > 1 ? "s" : ""}), GB × 2 directions`, region, gb(pages * hops * (t.requestBytes + t.responseBytes)) * crossing * 2, p.interZone);
+        add(
+            "load",
+            `${region}: pod to pod across zones (${hops} hop${hops > 1 ? "s" : ""}), GB × 2 directions`,
+            region,
+            gb(pages * hops * (t.requestBytes + t.responseBytes)) * crossing * 2,
+            p.interZone,
+        );
     }
 }
 
@@ -412,7 +499,9 @@ export function costOf(plan: Plan, scenario: Scenario = defaultScenario): CostRe
     const pagesPerSecond = "percentOfCapacity" in scenario.load ? (capacity.normal * scenario.load.percentOfCapacity) / 100 : scenario.load.pagesPerSecond;
     const warnings: string[] = [];
     if (pagesPerSecond > capacity.max)
-        warnings.push(`the load (${Math.round(pagesPerSecond)} page views/s) is above what the stack carries at its maximum size (${Math.round(capacity.max)}/s)`);
+        warnings.push(
+            `the load (${Math.round(pagesPerSecond)} page views/s) is above what the stack carries at its maximum size (${Math.round(capacity.max)}/s)`,
+        );
     const shares = regionShares(plan, capacity);
     const charges: Charge[] = [];
     const zones = (region: string) => zonesOf(plan, region);
@@ -434,11 +523,24 @@ export function costOf(plan: Plan, scenario: Scenario = defaultScenario): CostRe
             return Math.min(i.maxSize, Math.max(i.minSize, Math.ceil(i.minSize * g)));
         },
         add: (part, item, region, quantity, price) => {
-            if (quantity > 0) charges.push({ item, region, quantity, unit: price.unit, unitPrice: price.usd, source: price.source, monthly: quantity * price.usd, priceKey: price.key!, part });
+            if (quantity > 0)
+                charges.push({
+                    item,
+                    region,
+                    quantity,
+                    unit: price.unit,
+                    unitPrice: price.usd,
+                    source: price.source,
+                    monthly: quantity * price.usd,
+                    priceKey: price.key!,
+                    part,
+                });
         },
         appLogBytes: (region) => {
             // One request line a page view from the app that serves it, where the app ships its logs to CloudWatch (its fleets' and the lone server's log groups).
-            const shipped = plan.resources.some((r) => r.region === region && r.type === "aws:cloudwatch/logGroup:LogGroup" && /^shop-(server$|[a-z-]+-fleet-)/.test(r.name));
+            const shipped = plan.resources.some(
+                (r) => r.region === region && r.type === "aws:cloudwatch/logGroup:LogGroup" && /^shop-(server$|[a-z-]+-fleet-)/.test(r.name),
+            );
             return shipped ? pagesIn(region) * secondsPerMonth * scenario.traffic.logLineBytes : 0;
         },
     };
@@ -508,7 +610,9 @@ export function renderCost(plan: Plan, report: CostReport): string {
     for (const part of ["minimum", "load"] as const) {
         lines.push(part === "minimum" ? "At minimum size, no traffic:" : "Added by the scenario's load:");
         for (const c of report.charges.filter((x) => x.part === part))
-            lines.push(`  ${money(c.monthly).padStart(11)}  ${quantity(c.quantity).padStart(12)} ${c.unit.padEnd(28)} ${`$${c.unitPrice}`.padStart(10)}  ${c.item} [${c.region}] ${c.source}`);
+            lines.push(
+                `  ${money(c.monthly).padStart(11)}  ${quantity(c.quantity).padStart(12)} ${c.unit.padEnd(28)} ${`$${c.unitPrice}`.padStart(10)}  ${c.item} [${c.region}] ${c.source}`,
+            );
     }
     lines.push(
         "",

@@ -190,7 +190,8 @@ export const regionPrices: Record<string, RegionPrices> = {
 
 // Each price knows its entry's name, so that charges can be grouped by what they pay for.
 for (const table of Object.values(regionPrices))
-    for (const [key, entry] of Object.entries(table)) for (const price of "usd" in entry ? [entry] : Object.values(entry as Record<string, Price>)) (price as Price).key ??= key;
+    for (const [key, entry] of Object.entries(table))
+        for (const price of "usd" in entry ? [entry] : Object.values(entry as Record<string, Price>)) (price as Price).key ??= key;
 
 /** Route 53 is global: a health check of an AWS endpoint, and each option it turns on (HTTPS, a 10 s interval, latency measurement, string matching). */
 export const route53HealthCheck = {
@@ -206,7 +207,8 @@ export class PriceError extends Error {}
 /** The prices of a region; a region with none is an error, never another region's rates. */
 export function pricesFor(region: string | null | undefined): RegionPrices {
     const prices = region ? regionPrices[region] : undefined;
-    if (!prices) throw new PriceError(`no prices for region ${region ?? "(none)"}: the price table (tools/prices.ts) has ${Object.keys(regionPrices).join(", ")}`);
+    if (!prices)
+        throw new PriceError(`no prices for region ${region ?? "(none)"}: the price table (tools/prices.ts) has ${Object.keys(regionPrices).join(", ")}`);
     return prices;
 }
 
