@@ -6,7 +6,7 @@
  * shop's own benchmark (README's benchmark table) or assumed, and say which.
  */
 import { Plan } from "./plan";
-import { MachineSize, sizeOf } from "./prices";
+import { MachineSize, PriceError, sizeOf } from "./prices";
 import { mixCost, Scenario } from "./scenario";
 
 type Resource = Plan["resources"][number];
@@ -31,10 +31,15 @@ export const capacityModel = {
     dataCpuTarget: 0.7,
 };
 
-/** The seed's rule: a tier carries the least of its app servers' and its Nginx tier's capacity. */
+/** The seed's rule, applied to every tier: a stack carries the least of what its tiers carry. */
+export function leastOf(tiers: number[]): number {
+    return Math.min(...tiers);
+}
+
+/** The seed's worked example in its own terms: app servers behind an optional Nginx tier, users per instance of each. */
 export function usersCarried(servers: { app: number; nginx?: number }, perInstance: { usersPerApp: number; usersPerNginx: number }): number {
     const app = servers.app * perInstance.usersPerApp;
-    return servers.nginx === undefined ? app : Math.min(app, servers.nginx * perInstance.usersPerNginx);
+    return servers.nginx === undefined ? leastOf([app]) : leastOf([app, servers.nginx * perInstance.usersPerNginx]);
 }
 
 /** Units of one tier in one region (a fleet, a Deployment, a cluster): how many, at least and at most, and page views a second each. */
@@ -222,13 +227,14 @@ export function capacityOf(plan: Plan, scenario: Scenario): Capacity {
             `${m.cacheOperationsPerVcpu.toLocaleString("en-US")} operations/s per vCPU at ${m.dataCpuTarget * 100}% (assumed), ${scenario.traffic.cacheOperations} a page`,
         ),
     ].filter((t): t is TierCapacity => t !== undefined);
-    const least = (key: "normal" | "zoneLost" | "max") => Math.min(...tiers.map((t) => t[key]));
+    if (tiers.length === 0) throw new PriceError("no application to credit a capacity to: no shop server, fleet or Deployment in the plan");
+    const least = (key: "normal" | "zoneLost" | "max") => leastOf(tiers.map((t) => t[key]));
     const limiting = tiers.reduce((a, b) => (b.normal < a.normal ? b : a));
     return {
         tiers,
         normal: least("normal"),
         zoneLost: least("zoneLost"),
-        regionLost: regions.length > 1 ? Math.min(...tiers.map((t) => t.regionLost ?? Number.POSITIVE_INFINITY)) : undefined,
+        regionLost: regions.length > 1 ? leastOf(tiers.map((t) => t.regionLost ?? Number.POSITIVE_INFINITY)) : undefined,
         max: least("max"),
         limitedBy: limiting.tier,
         regions,
