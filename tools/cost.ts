@@ -409,7 +409,8 @@ function priceLoadBalancer(r: Resource, c: Context) {
         ? Math.max(newPerSecond / (tls ? 50 : 800), active / (tls ? 3000 : 100_000), gbPerHour)
         : Math.max(newPerSecond / 25, active / 3000, gbPerHour);
     c.add("load", `${r.name}: ${network ? "NLCU" : "LCU"}-hours`, region, units * hoursPerMonth, network ? p.nlbNlcu : p.albLcu);
-    // ALB to its targets across zones is not billed; an NLB with cross-zone balancing pays regional transfer both ways.
+    // ALB to its targets across zones is not billed; an NLB with cross-zone balancing pays regional transfer both ways
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/how-elastic-load-balancing-works.html#cross-zone-load-balancing).
     if (network && i.enableCrossZoneLoadBalancing) {
         const crossing = gb(pages * secondsPerMonth * (t.requestBytes + t.responseBytes)) * ((zones - 1) / zones);
         c.add("load", `${r.name}: cross-zone to targets, GB × 2 directions`, region, crossing * 2, p.interZone);

@@ -88,7 +88,7 @@ export function parseLoad(text: string): Scenario["load"] {
 }
 
 export function describeScenario(s: Scenario): string {
-    const load = "percentOfCapacity" in s.load ? `${s.load.percentOfCapacity}% of the capacity at minimum size` : `${s.load.pagesPerSecond} page views/s`;
+    const load = "percentOfCapacity" in s.load ? `${s.load.percentOfCapacity}% of the capacity at minimum size` : "a set rate";
     const mix = Object.entries(s.journeys)
         .map(([name, j]) => `${name} ${Math.round(j.share * 100)}%`)
         .join(", ");
