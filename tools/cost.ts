@@ -130,7 +130,8 @@ export const notBillable: Record<string, string> = {
 interface Context {
     plan: Plan;
     scenario: Scenario;
-    /** Page views a second in a region. */
+    /** Page views a second in all, and in a region. */
+    pagesPerSecond: number;
     pagesIn(region: string): number;
     /** Concurrent client connections in a region. */
     connectionsIn(region: string): number;
@@ -253,10 +254,10 @@ const pricers: Record<string, Pricer> = {
         c.add("minimum", `${r.name}: storage GB (assumed ${t.auroraStorageGb} GB)`, r.region!, t.auroraStorageGb, p.auroraStorage);
         // The page views' I/O spreads over the clusters of the region; a global database's secondary pays its primary's writes again.
         const clusters = c.plan.resources.filter((x) => x.type === r.type && x.region === r.region).length;
-        const primary = !isSecondary(c, r);
         const pages = (c.pagesIn(r.region!) * secondsPerMonth) / clusters;
-        if (primary) {
-            const all = (totalPages(c) * secondsPerMonth) / primaryClusters(c);
+        // Every region's writes land on the primary region's clusters, shared among them.
+        const all = (c.pagesPerSecond * secondsPerMonth) / primaryClusters(c);
+        if (r.region === primaryRegion(c)) {
             c.add(
                 "load",
                 `${r.name}: I/O, million (reads of its region, writes of all)`,
@@ -265,7 +266,6 @@ const pricers: Record<string, Pricer> = {
                 p.auroraIo,
             );
         } else {
-            const all = (totalPages(c) * secondsPerMonth) / primaryClusters(c);
             c.add("load", `${r.name}: read I/O, million`, r.region!, (pages * t.auroraReadIo) / 1e6, p.auroraIo);
             c.add("load", `${r.name}: replicated write I/O, million`, r.region!, (all * t.auroraWriteIo) / 1e6, p.auroraReplicatedWriteIo);
             const from = primaryRegion(c);
@@ -283,7 +283,7 @@ const pricers: Record<string, Pricer> = {
                 "load",
                 `${r.name}: global datastore replication from ${from}, GB`,
                 from,
-                gb(totalPages(c) * secondsPerMonth * c.scenario.traffic.replicatedBytes),
+                gb(c.pagesPerSecond * secondsPerMonth * c.scenario.traffic.replicatedBytes),
                 pricesFor(from).interRegion,
             );
         }
@@ -417,10 +417,6 @@ function priceLoadBalancer(r: Resource, c: Context) {
     }
 }
 
-function isSecondary(c: Context, cluster: Resource): boolean {
-    return cluster.region !== primaryRegion(c);
-}
-
 /** The region of the first Aurora cluster, or of the first regional resource: writes land there. */
 function primaryRegion(c: Context): string {
     const first = c.plan.resources.find((r) => r.type === "aws:rds/cluster:Cluster") ?? c.plan.resources.find((r) => r.region);
@@ -430,13 +426,6 @@ function primaryRegion(c: Context): string {
 function primaryClusters(c: Context): number {
     const primary = primaryRegion(c);
     return c.plan.resources.filter((r) => r.type === "aws:rds/cluster:Cluster" && r.region === primary).length;
-}
-
-function totalPages(c: Context): number {
-    return (c.plan.resources.map(regionOf).filter((r, i, all): r is string => !!r && all.indexOf(r) === i) as string[]).reduce(
-        (sum, r) => sum + c.pagesIn(r),
-        0,
-    );
 }
 
 /** Share of page views each region takes: the weighted DNS records' weights, else an even split over the regions serving the shop. */
@@ -515,6 +504,7 @@ export function costOf(plan: Plan, scenario: Scenario = defaultScenario): CostRe
     const context: Context = {
         plan,
         scenario,
+        pagesPerSecond,
         pagesIn,
         connectionsIn: (region) => pagesIn(region) * scenario.thinkTimeSeconds,
         zones,
