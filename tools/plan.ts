@@ -16,14 +16,15 @@ import { ConfigError, parseStackConfig, project } from "../stacks/config";
 import program = require("../index");
 import { MockRunResult, PlannedResource, runUnderMocks } from "./mock-runtime";
 import { evaluate } from "../policy/rules";
-import { costOf, renderCost } from "./cost";
+import { CostError, costOf, renderCost } from "./cost";
+import { defaultScenario, parseLoad } from "./scenario";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { readStackConfigFile, StackFileError } from "./stack-files";
 import { readPlanFile, UsageError } from "./plan-file";
 import { preflight, preflightExitStatus, renderPreflight } from "./preflight";
 
 const usage =
-    "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json> [--redact] [--max-chars <n>]] [--policy] [--preflight] [--cost]";
+    "usage: npm run plan -- --stack <dev|prod> [--stage <n|slug>] [--json] [--diff <old.json> [--redact] [--max-chars <n>]] [--policy] [--preflight] [--cost [--load <30%|1500rps>]]";
 
 export interface Plan {
     project: string;
@@ -111,6 +112,7 @@ interface CommandLine {
     policy: boolean;
     preflight: boolean;
     cost: boolean;
+    load?: string;
 }
 
 function parseCommandLine(argv: string[]): CommandLine {
@@ -128,6 +130,7 @@ function parseCommandLine(argv: string[]): CommandLine {
                 policy: { type: "boolean" },
                 preflight: { type: "boolean" },
                 cost: { type: "boolean" },
+                load: { type: "string" },
                 help: { type: "boolean" },
             },
             strict: true,
@@ -147,6 +150,7 @@ function parseCommandLine(argv: string[]): CommandLine {
     if (maxChars !== undefined && !(Number.isInteger(maxChars) && maxChars >= 1000))
         throw new UsageError(["--max-chars takes a whole number of 1000 or more", usage]);
     if ((values.redact || maxChars !== undefined) && values.diff === undefined) throw new UsageError(["--redact and --max-chars go with --diff", usage]);
+    if (values.load !== undefined && !values.cost) throw new UsageError(["--load goes with --cost", usage]);
     return {
         stack: values.stack,
         stage: values.stage,
@@ -157,11 +161,20 @@ function parseCommandLine(argv: string[]): CommandLine {
         policy: values.policy ?? false,
         preflight: values.preflight ?? false,
         cost: values.cost ?? false,
+        load: values.load,
     };
 }
 
+function loadOf(text: string) {
+    try {
+        return parseLoad(text);
+    } catch (err) {
+        throw new UsageError([(err as Error).message, usage]);
+    }
+}
+
 function problemsOf(err: unknown): string[] | undefined {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError) return err.problems;
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StackFileError || err instanceof CostError) return err.problems;
     if (err instanceof InvalidArgsError) return err.problems.map((p) => `${err.component} "${err.resourceName}": ${p}`);
     return undefined;
 }
@@ -179,6 +192,7 @@ async function main(): Promise<void> {
     process.on("unhandledRejection", fail);
     try {
         const options = parseCommandLine(process.argv.slice(2));
+        const scenario = options.load === undefined ? defaultScenario : { ...defaultScenario, load: loadOf(options.load) };
         const old = options.diff === undefined ? undefined : readPlanFile(options.diff, "--diff");
         const plan = await planStack(options.stack, options.stage);
         if (old) {
@@ -186,7 +200,7 @@ async function main(): Promise<void> {
             process.stdout.write(`${renderDiff(old, plan, diff, { redact: options.redact, maxChars: options.maxChars })}\n`);
             if (diff.dataAtRisk.length > 0) process.exitCode = 3;
         } else if (options.cost && !options.json) {
-            process.stdout.write(`${renderCost(plan, costOf(plan))}\n`);
+            process.stdout.write(`${renderCost(plan, costOf(plan, scenario))}\n`);
         } else {
             process.stdout.write(options.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : `${renderTree(plan)}\n`);
         }

@@ -5,7 +5,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stages } from "../stacks/registry";
-import { costLabel, costOf } from "./cost";
+import { capacityModel } from "./capacity";
+import { costLabel, costOf, usersAt } from "./cost";
+import { priceDate, regionPrices } from "./prices";
+import { defaultScenario, describeScenario, mixCost } from "./scenario";
 import { Plan, planStack } from "./plan";
 import { projectRoot } from "./stack-files";
 
@@ -35,26 +38,41 @@ function stageTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
     return ["| # | slug | seed | what it adds on AWS | what it relieves | resources (dev / prod) |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
-/** Per stage and stack: resources, monthly cost and users at the minimum size, users at the maximum, cost per thousand users. */
+/** Per stage and stack, under the default scenario: the month at minimum size and at the scenario's load, users carried, cost per million page views; then the assumptions. */
 function costTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
     const dollars = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
+    const count = (n: number) => Math.round(n).toLocaleString("en-US");
     const rows = stages.flatMap((s) =>
         (["dev", "prod"] as const).map((stack) => {
             const plan = plans.get(s.number)![stack];
             const cost = costOf(plan);
-            const users =
-                cost.users.min === cost.users.max
-                    ? cost.users.min.toLocaleString("en-US")
-                    : `${cost.users.min.toLocaleString("en-US")} (to ${cost.users.max.toLocaleString("en-US")})`;
-            return `| ${s.number} \`${s.slug}\` | ${stack} | ${plan.resources.length} | ${dollars(cost.monthly)} | ${users} | $${((cost.monthly / cost.users.min) * 1000).toFixed(2)} |`;
+            const c = cost.capacity;
+            const users = (pages: number | undefined) => (pages === undefined ? "-" : count(usersAt(pages, defaultScenario)));
+            return `| ${s.number} \`${s.slug}\` | ${stack} | ${plan.resources.length} | ${dollars(cost.atMinimum)} | ${dollars(cost.atLoad)} | ${count(cost.pagesPerSecond)} | ${users(c.normal)} (${c.limitedBy}) | ${users(c.zoneLost)} | ${users(c.regionLost)} | $${cost.perMillionPageViews.toFixed(2)} |`;
         }),
     );
+    const t = defaultScenario.traffic;
+    const m = capacityModel;
     return [
         `**${costLabel}**`,
         "",
-        "| stage | stack | resources | a month | concurrent users | a month per 1,000 users |",
-        "|---|---|---|---|---|---|",
+        "| stage | stack | resources | a month, minimum size | a month, scenario | page views/s | users (limited by) | one zone lost | one region lost | per million page views |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         ...rows,
+        "",
+        `Scenario (\`tools/scenario.ts\`): ${describeScenario(defaultScenario)}. Prices: on-demand, ${priceDate}, each resource at its own region's rates (${Object.keys(regionPrices).join(", ")}; \`tools/prices.ts\` cites the AWS page of each). Assumptions:`,
+        "",
+        ...[
+            `A page view costs ${mixCost(defaultScenario.journeys).toFixed(2)} product pages of CPU: ${Object.entries(defaultScenario.journeys)
+                .map(([name, j]) => `${name} ${j.cpu}× (${j.basis})`)
+                .join("; ")}.`,
+            `Application: ${m.appPagesPerVcpu.toLocaleString("en-US")} product pages/s per vCPU (\`npm run bench\`: one Node process, which runs its JavaScript on one thread, on a 2-vCPU machine shared with PostgreSQL and the load generator: at most one vCPU); a server is credited its vCPUs at its fleet's CPU target (a lone server at ${m.serverCpuTarget * 100}%), a pod its CPU request at its autoscaler's target. The application is the entry app every page view reaches; the services split from it (stage 11 on) are taken to keep up until measured.`,
+            `Nginx: ${m.nginxRequestsPerVcpu.toLocaleString("en-US")} requests/s per vCPU (the seed's 50,000 users per Nginx at a 10 s think time, over 2 vCPUs; not measured). Databases: ${m.databaseQueriesPerVcpu.toLocaleString("en-US")} queries/s per vCPU (\`npm run bench\`, cache off), ${t.databaseQueries} query a page, an ACU taken as ${m.vcpusPerAcu} vCPU. Caches: ${m.cacheOperationsPerVcpu.toLocaleString("en-US")} operations/s per vCPU (assumed), ${t.cacheOperations} a page. Data tiers at ${m.dataCpuTarget * 100}% CPU. The smallest tier sets the users.`,
+            "One zone lost: each fleet, Deployment and cluster spread evenly over its zones loses its largest share; a lone server, or a cache without a replica, loses all. One region lost (two regions, stage 9 on): the other region alone, at its minimum size.",
+            `Traffic: ${t.responseBytes.toLocaleString("en-US")} bytes out a page (the HTML is 1.7-1.9 KB), ${t.requestBytes} in; ${t.pageViewsPerConnection} page views a connection; ${t.dataTierBytes.toLocaleString("en-US")} bytes to the data tier (2 of 3 across zones); Aurora ${t.auroraReadIo} read and ${t.auroraWriteIo} write I/O a page, ${t.auroraStorageGb} GB a cluster; ${t.replicatedBytes.toLocaleString("en-US")} bytes a page to each other region per global database or datastore; a ${t.logLineBytes}-byte log line a page where the app ships logs to CloudWatch (through NAT); ${t.flowRecordsPerConnectionMinute} flow log records of ${t.flowRecordBytes} bytes a connection a minute; ${t.eksControlPlaneLogGbPerDay} GB a day of EKS control plane logs; CPU credits of burstable fleets at their CPU target.`,
+            "Across zones: an ALB's traffic to its targets is not billed, an NLB's with cross-zone balancing is (the ELB user guide, cross-zone load balancing); Aurora's storage replicates across zones at no charge.",
+            "Not priced: ElastiCache's replication from primary to replica across zones, Route 53 queries, CloudWatch alarms of the autoscaling policies, log storage, RDS Enhanced Monitoring and database log exports, Secrets Manager API calls; node groups are priced at their minimum size (pods added by the load are taken to fit).",
+        ].map((line) => `- ${line}`),
     ].join("\n");
 }
 
