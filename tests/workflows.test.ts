@@ -53,18 +53,46 @@ describe("CI workflows", () => {
         expect(diff).toContain("<!-- shop-evolution plan diff -->");
     });
 
-    it("previews with the policy pack where credentials exist, deploys dev from main, and prod only after a promotion", () => {
-        const preview = workflows["pull-request.yml"].jobs.preview.steps.find((s) => s.uses?.startsWith("pulumi/actions"))!;
-        expect(preview.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true, policyPacks: "policy" });
+    it("previews each stack's state with its read-only role where credentials exist, failing on stateful replacements", () => {
+        const job = workflows["pull-request.yml"].jobs.preview;
+        const preview = job.steps.find((s) => s.uses?.startsWith("pulumi/actions"))!;
+        expect(preview.with).toMatchObject({ command: "preview", "stack-name": "${{ env.STACK }}", diff: true, "comment-on-pr": true, policyPacks: "policy" });
+        expect(JSON.stringify(job)).toContain("${{ vars.PULUMI_ORG }}/shop-evolution/${{ matrix.stack }}");
+        expect(job.steps.find((s) => s.uses?.startsWith("aws-actions"))!.with!["role-to-assume"]).toBe("${{ secrets.AWS_READ_ROLE_ARN }}");
+        expect(job.steps.map((s) => s.run ?? "").join("\n")).toContain("npm run -s stateful-steps -- preview.json");
+        // The offline diff's job fails on data at risk, a mandatory violation or a preflight violation, after the comment's artifact is uploaded.
+        const diff = workflows["pull-request.yml"].jobs["plan-diff"].steps;
+        const upload = diff.findIndex((s) => s.uses?.startsWith("actions/upload-artifact"));
+        const fail = diff.findIndex((s) => s.if === "steps.diff.outputs.status != '0'");
+        expect(upload).toBeGreaterThan(0);
+        expect(fail).toBeGreaterThan(upload);
+        expect(diff.map((s) => s.run ?? "").join("\n")).toContain("--redact --max-chars 30000");
+    });
+
+    it("deploys dev from main, and prod only the plan its approver saw, when its file changed since its last successful update", () => {
         const main = workflows["main.yml"];
         expect(main.on).toEqual({ push: { branches: ["main"] } });
-        expect(main.jobs["up-dev"].steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({
+        const jobs = main.jobs;
+        expect(jobs["up-dev"].steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({
             command: "up",
-            "stack-name": "dev",
+            "stack-name": "${{ env.DEV_STACK }}",
             policyPackConfigs: "policy/dev.json",
         });
-        expect(main.jobs["up-prod"]).toMatchObject({ environment: "production", if: "needs.promoted.outputs.changed == 'true'" });
-        expect(main.jobs.promoted.steps.map((s) => s.run ?? "").join("")).toContain("git diff --quiet HEAD~1 HEAD -- Pulumi.prod.yaml");
+        expect(jobs["prod-pending"].steps.map((s) => s.run ?? "").join("")).toContain('npm run -s prod-pending -- --stack "$PROD_STACK"');
+        expect(JSON.stringify(main)).not.toContain("HEAD~1");
+        expect(jobs["preview-prod"]).toMatchObject({ needs: "prod-pending", if: "needs.prod-pending.outputs.pending == 'true'", environment: "prod-read" });
+        expect(jobs["preview-prod"].steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({
+            command: "preview",
+            refresh: true,
+            plan: "prod-update-plan.json",
+        });
+        expect(jobs["up-prod"]).toMatchObject({ needs: "preview-prod", environment: "production" });
+        expect(jobs["up-prod"].steps.find((s) => s.uses?.startsWith("pulumi/actions"))!.with).toMatchObject({ command: "up", plan: "prod-update-plan.json" });
+        expect(jobs["up-prod"].steps.find((s) => s.uses?.startsWith("aws-actions"))!.with!["role-to-assume"]).toBe("${{ secrets.AWS_DEPLOY_ROLE_ARN }}");
+        expect(jobs["prod-lag"].steps.map((s) => s.run ?? "").join("")).toContain("--expect-no-changes");
+        // Deploys run where the clusters' private API is reachable.
+        for (const job of ["up-dev", "preview-prod", "up-prod"])
+            expect((jobs[job] as { "runs-on"?: unknown })["runs-on"]).toEqual(["self-hosted", "shop-evolution-deploy"]);
     });
 
     it("looks for drift and runs the policy pack over what is deployed, every day, with read-only roles, failing on a finding", () => {
