@@ -55,6 +55,12 @@ const smallShop = (region = "us-east-1") =>
 const productPages: Scenario["journeys"] = { "product page": { share: 1, cpu: 1, basis: "measured" } };
 const at = (pagesPerSecond: number, journeys = productPages): Scenario => ({ ...defaultScenario, load: { pagesPerSecond }, journeys });
 
+/** Prod at stages 4, 9 and 15, from the run's shared plans (computed once by the infra project's global setup). */
+const prod: Record<number, Plan> = {};
+beforeAll(async () => {
+    for (const stage of [4, 9, 15]) prod[stage] = await sharedPlan("prod", stage);
+}, 600_000);
+
 /** Sums of a report's charges by what they pay for (the price table's entries). */
 function byPrice(charges: Charge[], part?: Charge["part"]): Record<string, number> {
     const sums: Record<string, number> = {};
@@ -85,8 +91,8 @@ describe("capacity", () => {
         expect(capacity.limitedBy).toBe("database");
     });
 
-    it("credits a pod by its CPU request at its autoscaler's target, not a whole server (stage 15)", async () => {
-        const { capacity } = costOf(await sharedPlan("prod", 15));
+    it("credits a pod by its CPU request at its autoscaler's target, not a whole server (stage 15)", () => {
+        const { capacity } = costOf(prod[15]);
         const app = capacity.tiers.find((t) => t.tier === "application")!;
         // Two regions × 2 shop pods requesting 250m at a 70% target.
         expect(app.normal).toBeCloseTo((2 * 2 * 0.25 * 0.7 * 2476) / 2.23, 0);
@@ -147,14 +153,14 @@ describe("cost", () => {
         expect(costOf(smallShop(), at(60_000)).warnings.join()).toMatch(/above what the stack carries at its maximum size/);
     });
 
-    it("prices each resource at its own region's rates, and refuses a region it has no prices for", async () => {
+    it("prices each resource at its own region's rates, and refuses a region it has no prices for", () => {
         const eu = byPrice(costOf(smallShop("eu-west-1"), at(100)).charges);
         const us = byPrice(costOf(smallShop("us-east-1"), at(100)).charges);
         expect(eu.ec2).toBeCloseTo(2 * 730 * 0.0228, 6);
         expect(eu.natGatewayHour).toBeCloseTo(730 * 0.048, 6);
         expect(eu.aurora).toBeGreaterThan(us.aurora);
         // Stage 9: the same fleet in both regions, each at its own price.
-        const stage9 = costOf(await sharedPlan("prod", 9));
+        const stage9 = costOf(prod[9]);
         const fleet = (region: string) => stage9.charges.find((c) => c.item.startsWith(`shop-app-fleet-${region}: t3.small`))!;
         expect([fleet("us-east-1").region, fleet("us-east-1").unitPrice]).toEqual(["us-east-1", 0.0208]);
         expect([fleet("eu-west-1").region, fleet("eu-west-1").unitPrice]).toEqual(["eu-west-1", 0.0228]);
@@ -168,8 +174,8 @@ describe("cost", () => {
         expect(() => costOf(plan([resource("aws:ec2/instance:Instance", "server", { instanceType: "x9.huge" })]), at(1))).toThrow(/x9\.huge/);
     });
 
-    it("holds stage 15's Serverless v2 readers in promotion tier 0-1 at the writer's size (8 ACU beside an r6g.large), a tier-2 reader at its minimum", async () => {
-        const stage15 = await sharedPlan("prod", 15);
+    it("holds stage 15's Serverless v2 readers in promotion tier 0-1 at the writer's size (8 ACU beside an r6g.large), a tier-2 reader at its minimum", () => {
+        const stage15 = prod[15];
         const readers = stage15.resources.filter(
             (r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && (r.inputs as any).instanceClass === "db.serverless",
         );
@@ -261,15 +267,15 @@ const reference = {
 };
 
 describe("against the reviewer's estimate (tests/fixtures/cost-reference.md)", () => {
-    it.each([4, 9, 15])("prod stage %i under the default scenario is within 20% of the estimate", async (stage) => {
-        const report = costOf(await sharedPlan("prod", stage));
+    it.each([4, 9, 15])("prod stage %i under the default scenario is within 20% of the estimate", (stage) => {
+        const report = costOf(prod[stage]);
         expect(Math.abs(report.atLoad / reference.total[stage] - 1)).toBeLessThan(0.2);
     });
 
     it.each([4, 9, 15])(
         "prod stage %i at the estimate's own load: within 20% in total, each charge within a factor of two, the differences explained",
-        async (stage) => {
-            const report = costOf(await sharedPlan("prod", stage), at(reference.load[stage]));
+        (stage) => {
+            const report = costOf(prod[stage], at(reference.load[stage]));
             expect(Math.abs(report.atLoad / reference.total[stage] - 1)).toBeLessThan(0.2);
             const load = byPrice(report.charges, "load");
             const rows = reference.rows.map((row) => {
