@@ -43,9 +43,10 @@ export function shopDatabase(
             allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             instanceClass: config.sizing.databaseInstanceClass,
             production: config.protectData,
-            // RDS does not manage the password of a global cluster; and the Kubernetes Secret of stage 14
-            // holds the password as it was when deployed, which RDS's rotation would leave behind.
-            masterPassword: options.masterPassword ?? (others.length > 0 || config.stage.number >= 14 ? "generated" : undefined),
+            // A password of the program's making in Secrets Manager at every stage: servers and pods read it once,
+            // and RDS's weekly rotation of a managed one would lock them out. Rotation is a new version and a `pulumi up`.
+            masterPassword: options.masterPassword ?? "generated",
+            logRetentionDays: config.sizing.logRetentionDays,
             readers: keyed(count, serverless ? { instanceClass: "db.serverless" } : {}),
             serverlessV2: serverless ? { minCapacity: 0.5, maxCapacity: prod ? 64 : 8 } : undefined,
             // Prod adds readers under load; the declared ones and the writer are never scaled away.

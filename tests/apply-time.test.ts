@@ -2,6 +2,8 @@
  * What AWS, the provider or Kubernetes would refuse (or quietly get wrong) only at `pulumi up`,
  * checked on the offline plans of both stacks: each test names the rule and where it comes from.
  */
+import { stages } from "../stacks/registry";
+import { unknownText as unknown } from "../tools/mock-runtime";
 import { Plan } from "../tools/plan";
 import { sharedPlan } from "./support/shared-plans";
 
@@ -86,6 +88,84 @@ describe("apply-time rules, on the plans", () => {
             const metrics = ofType(plan, "aws:eks/addon:Addon").filter((a) => inputs(a).addonName === "metrics-server");
             expect(metrics.length).toBe(clusters.length);
             expect(ofType(plan, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length).toBeGreaterThan(0);
+        }
+    }, 600_000);
+
+    it("gives every Aurora cluster a password of the program's in Secrets Manager, and never manageMasterUserPassword beside it (the provider's ConflictsWith fires on false too)", async () => {
+        for (const stack of stacks) {
+            for (const { number } of stages) {
+                const plan = await sharedPlan(stack, number);
+                for (const cluster of ofType(plan, "aws:rds/cluster:Cluster")) {
+                    const i = inputs(cluster);
+                    expect([stack, number, cluster.name, "manageMasterUserPassword" in i]).toEqual([stack, number, cluster.name, false]);
+                    // Primaries hold the password; a global database's secondaries take theirs from it.
+                    if (i.globalClusterIdentifier === undefined)
+                        expect([stack, number, cluster.name, i.masterPassword]).toEqual([stack, number, cluster.name, unknown]);
+                }
+            }
+        }
+    }, 600_000);
+
+    it("builds every global secondary from its primary's definition: a KMS key of its own region, the same parameters, IAM authentication", async () => {
+        const plan = await sharedPlan("prod", 9);
+        const clusters = ofType(plan, "aws:rds/cluster:Cluster");
+        const secondaries = clusters.filter((c) => inputs(c).globalClusterIdentifier !== undefined);
+        expect(secondaries.length).toBe(7);
+        const parameters = (name: string) =>
+            inputs(plan.resources.find((r) => r.type === "aws:rds/clusterParameterGroup:ClusterParameterGroup" && r.name === name)!).parameters;
+        for (const secondary of secondaries) {
+            const primary = clusters.find((c) => secondary.name === `${c.name}-${secondary.region}`)!;
+            // An encrypted cross-region replica needs a key valid in its own region (InvalidParameterCombination).
+            const key = plan.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === secondary.name)!;
+            expect([secondary.name, key.region, secondary.dependsOn.includes(key.urn)]).toEqual([secondary.name, secondary.region, true]);
+            expect([secondary.name, inputs(secondary).iamDatabaseAuthenticationEnabled]).toEqual([secondary.name, true]);
+            expect([secondary.name, parameters(secondary.name)]).toEqual([secondary.name, parameters(primary.name)]);
+        }
+    }, 600_000);
+
+    it("exports every cluster's PostgreSQL logs to a group made beforehand, in its region, with the stack's retention", async () => {
+        for (const [stack, stage, days] of [
+            ["dev", 7, 14],
+            ["prod", 9, 90],
+        ] as const) {
+            const plan = await sharedPlan(stack, stage);
+            for (const cluster of ofType(plan, "aws:rds/cluster:Cluster")) {
+                const name = `/aws/rds/cluster/${inputs(cluster).clusterIdentifier}/postgresql`;
+                const group = ofType(plan, "aws:cloudwatch/logGroup:LogGroup").find((g) => inputs(g).name === name);
+                expect([cluster.name, group?.region, group && inputs(group).retentionInDays, group && cluster.dependsOn.includes(group.urn)]).toEqual([
+                    cluster.name,
+                    cluster.region,
+                    days,
+                    true,
+                ]);
+            }
+        }
+    }, 600_000);
+
+    it("applies the readers' move to Serverless v2 at deploy, not in the maintenance window, and upgrades no minor version under the pin", async () => {
+        for (const stack of stacks) {
+            const instances = ofType(await sharedPlan(stack, 15), "aws:rds/clusterInstance:ClusterInstance");
+            const serverless = instances.filter((i) => inputs(i).instanceClass === "db.serverless");
+            expect(serverless.length).toBeGreaterThan(0);
+            for (const reader of serverless) expect([reader.name, inputs(reader).applyImmediately]).toEqual([reader.name, true]);
+            // A pinned exact minor with automatic minor upgrades makes the next refresh plan a downgrade.
+            for (const instance of instances) expect([instance.name, inputs(instance).autoMinorVersionUpgrade]).toEqual([instance.name, false]);
+        }
+    }, 600_000);
+
+    it("probes readiness through the whole path from Route 53, and liveness from the target groups (a shared dependency's outage replaces no instance)", async () => {
+        for (const [stack, stage] of [
+            ["dev", 4],
+            ["prod", 9],
+            ["prod", 14],
+        ] as const) {
+            const plan = await sharedPlan(stack, stage);
+            const checks = ofType(plan, "aws:route53/healthCheck:HealthCheck");
+            expect(checks.length).toBeGreaterThan(0);
+            for (const check of checks) expect([stack, stage, check.name, inputs(check).resourcePath]).toEqual([stack, stage, check.name, "/readyz"]);
+            for (const group of ofType(plan, "aws:lb/targetGroup:TargetGroup"))
+                expect([stack, stage, group.name, inputs(group).healthCheck.path]).toEqual([stack, stage, group.name, "/healthz"]);
+            for (const asg of ofType(plan, "aws:autoscaling/group:Group")) expect([asg.name, inputs(asg).healthCheckType]).toEqual([asg.name, "ELB"]);
         }
     }, 600_000);
 });

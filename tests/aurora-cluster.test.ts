@@ -8,20 +8,23 @@ const INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
 const args: AuroraClusterArgs = { vpcId: "vpc-1", subnetIds: ["s-1", "s-2"], allowedSecurityGroups: { app: "sg-app" } };
 
 describe("AuroraCluster", () => {
-    it("encrypts storage, forces TLS, keeps the password in Secrets Manager and sits in the given subnets", async () => {
+    it("encrypts storage, forces TLS, keeps a generated password in Secrets Manager and sits in the given subnets", async () => {
         const r = await run(() => void new AuroraCluster("orders", args));
         expect(r.one(CLUSTER, "orders").inputs).toMatchObject({
+            clusterIdentifier: "orders",
             engine: "aurora-postgresql",
             engineVersion: auroraPostgresVersion,
             storageEncrypted: true,
-            manageMasterUserPassword: true,
+            masterPassword: "[secret]",
             iamDatabaseAuthenticationEnabled: true,
             dbSubnetGroupName: "orders",
             dbClusterParameterGroupName: "orders",
             vpcSecurityGroupIds: ["orders-id"],
             enabledCloudwatchLogsExports: ["postgresql"],
         });
-        expect(r.one(CLUSTER, "orders").inputs.masterPassword).toBeUndefined();
+        // Never RDS-managed (it rotates weekly behind the readers' back), and never the flag beside a password: the provider refuses both set, false included.
+        expect("manageMasterUserPassword" in r.one(CLUSTER, "orders").inputs).toBe(false);
+        expect(r.one("aws:secretsmanager/secretVersion:SecretVersion", "orders-master").inputs.secretString).toBe("[secret]");
         expect(r.one("aws:rds/subnetGroup:SubnetGroup", "orders").inputs.subnetIds).toEqual(["s-1", "s-2"]);
         const parameters = r.one("aws:rds/clusterParameterGroup:ClusterParameterGroup", "orders").inputs.parameters as { name: string; value: string }[];
         expect(parameters).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
@@ -114,7 +117,7 @@ describe("AuroraCluster", () => {
                 }),
         );
         expect(r.one(CLUSTER, "shard-0").inputs.masterPassword).toBe("[secret]");
-        expect(r.one(CLUSTER, "shard-0").inputs.manageMasterUserPassword).toBe(false);
+        expect("manageMasterUserPassword" in r.one(CLUSTER, "shard-0").inputs).toBe(false);
         expect(r.ofType("aws:secretsmanager/secret:Secret")).toEqual([]);
         const other = await run(() => ({
             secretArn: new AuroraCluster("shard-1", { ...args, masterPassword: { password: "p", secretArn: "arn:shards" } }).secretArn,
@@ -166,10 +169,46 @@ describe("AuroraCluster", () => {
             region: "eu-west-1",
             inputs: expect.objectContaining({ cidrIpv4: "10.0.0.0/16" }),
         });
-        // RDS cannot manage a global cluster's password: this one is generated and kept in a secret.
         expect(r.one(CLUSTER, "orders").inputs.masterPassword).toBe("[secret]");
-        expect(r.one(CLUSTER, "orders").inputs.manageMasterUserPassword).toBe(false);
-        expect(r.one("aws:secretsmanager/secretVersion:SecretVersion", "orders-master").inputs.secretString).toBe("[secret]");
+        // Built from the primary's definition: a failover to a secondary changes nothing but the region.
+        const same = ["engineVersion", "iamDatabaseAuthenticationEnabled", "backupRetentionPeriod", "preferredBackupWindow", "enabledCloudwatchLogsExports"];
+        for (const key of same) expect([key, secondary.inputs[key]]).toEqual([key, r.one(CLUSTER, "orders").inputs[key]]);
+        const parametersOf = (name: string) => r.one("aws:rds/clusterParameterGroup:ClusterParameterGroup", name).inputs.parameters;
+        expect(parametersOf("orders-eu-west-1")).toEqual(parametersOf("orders"));
+        expect(parametersOf("orders-eu-west-1")).toContainEqual({ name: "log_min_duration_statement", value: "500" });
+        // An encrypted cross-region replica needs a key valid in its own region (RDS: InvalidParameterCombination).
+        const key = r.one("aws:kms/key:Key", "orders-eu-west-1");
+        expect(key).toMatchObject({ region: "eu-west-1", protect: true, inputs: expect.objectContaining({ enableKeyRotation: true }) });
+        expect(secondary.inputs.kmsKeyId).toBe("arn:aws:mock::123456789012:aws:kms/key:Key/orders-eu-west-1");
+        expect(r.one(INSTANCE, "orders-eu-west-1-1").inputs.performanceInsightsKmsKeyId).toBe(secondary.inputs.kmsKeyId);
+        // Each region's exported logs land in a group of ours, made before the cluster, with a retention.
+        for (const [cluster, region] of [
+            ["orders", "us-east-1"],
+            ["orders-eu-west-1", "eu-west-1"],
+            ["orders-ap-southeast-2", "ap-southeast-2"],
+        ]) {
+            const group = r.one("aws:cloudwatch/logGroup:LogGroup", `${cluster}-postgresql`);
+            expect(group).toMatchObject({ region, inputs: expect.objectContaining({ name: `/aws/rds/cluster/${cluster}/postgresql`, retentionInDays: 30 }) });
+            expect(r.one(CLUSTER, cluster).inputs.clusterIdentifier).toBe(cluster);
+            expect(r.one(CLUSTER, cluster).dependsOn).toContain(group.urn);
+        }
+    });
+
+    it("applies a reader's change at deploy and never upgrades a minor version under the pin", async () => {
+        const r = await run(
+            () =>
+                void new AuroraCluster("orders", {
+                    ...args,
+                    readers: { s1: { instanceClass: "db.serverless" } },
+                    serverlessV2: { minCapacity: 0.5, maxCapacity: 16 },
+                    logRetentionDays: 90,
+                }),
+        );
+        // Without it, a reader's move to Serverless v2 waits for the maintenance window.
+        expect(r.one(INSTANCE, "orders-reader-s1").inputs).toMatchObject({ applyImmediately: true, autoMinorVersionUpgrade: false });
+        expect(r.one(INSTANCE, "orders-writer").inputs).toMatchObject({ autoMinorVersionUpgrade: false });
+        expect(r.one(INSTANCE, "orders-writer").inputs.applyImmediately).toBeUndefined();
+        expect(r.one("aws:cloudwatch/logGroup:LogGroup", "orders-postgresql").inputs.retentionInDays).toBe(90);
     });
 
     it("refuses bad arguments, naming each, before registering anything", async () => {
@@ -205,7 +244,6 @@ describe("AuroraCluster", () => {
             "readers.a.promotionTier",
             "serverlessV2 capacity is required",
             "readerAutoscaling.maxReaders (2) must not be below minReaders (3)",
-            'secondaries need masterPassword "generated"',
             "a global database (secondaries) needs a memory-optimized instance class such as db.r6g.large, not db.t4g.medium",
             "secondaries.eu-west-1.allowedCidrs.world must be an IPv4 range of /8 or narrower",
             "secondaries.eu-west-1.subnetIds must list subnets in at least two zones",
@@ -213,5 +251,9 @@ describe("AuroraCluster", () => {
             expect(problems.some((p) => p.includes(field))).toBe(true);
         }
         expect(registered).toEqual([]);
+        const named = await refusal(() => new AuroraCluster("Orders--db", { ...args, logRetentionDays: 0 }));
+        for (const field of ["cluster identifiers", "Orders--db", "logRetentionDays"]) {
+            expect(named.error.message).toContain(field);
+        }
     });
 });

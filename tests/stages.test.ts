@@ -325,7 +325,7 @@ describe("stage 7: comment shards", () => {
         for (const stack of stacks) {
             // The password is the shared credential's, known only after apply in a plan.
             for (const shard of shards(stack)) expect(shard.inputs).toMatchObject({ masterPassword: "(known after apply)", storageEncrypted: true });
-            expect(shards(stack).every((shard) => (shard.inputs as Record<string, unknown>).manageMasterUserPassword === false)).toBe(true);
+            expect(shards(stack).every((shard) => !("manageMasterUserPassword" in shard.inputs))).toBe(true);
             const instances = planOf(stack, 7).resources.filter(
                 (r) => r.type === "aws:rds/clusterInstance:ClusterInstance" && r.name.startsWith("shop-comments-0-"),
             );
@@ -461,9 +461,9 @@ describe("stage 9: DNS across regions", () => {
             protect: true,
         });
         expect(inRegion("eu-west-1", "aws:elasticache/replicationGroup:ReplicationGroup").map((g) => g.name)).toEqual(["shop-cache-us-east-1-eu-west-1"]);
-        // RDS does not manage global clusters' passwords: the home clusters' are generated now.
+        // The home clusters' passwords are the program's, as at every stage.
         expect(prod().resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.name === "shop-db-us-east-1")!.inputs).toMatchObject({
-            manageMasterUserPassword: false,
+            masterPassword: "(known after apply)",
         });
     });
 
@@ -696,8 +696,9 @@ describe("stage 14: containers", () => {
         // The values this program made, kept secret in the state and the plan.
         expect(Object.values(secret.stringData).every((v) => v === "[secret]")).toBe(true);
         expect(Object.values(gateway).join(" ")).not.toContain("(looked up at deploy)");
-        // RDS would rotate a managed password behind the Secret's back: the clusters keep passwords of their own now.
-        expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs).toMatchObject({ manageMasterUserPassword: false });
+        // RDS would rotate a managed password behind the Secret's back: the clusters' passwords are the program's.
+        expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs).toMatchObject({ masterPassword: "[secret]" });
+        expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs.manageMasterUserPassword).toBeUndefined();
     });
 });
 

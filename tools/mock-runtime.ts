@@ -89,7 +89,6 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
         endpoint: `${inputs.clusterIdentifier ?? name}.cluster-mock.${region}.rds.amazonaws.com`,
         readerEndpoint: `${inputs.clusterIdentifier ?? name}.cluster-ro-mock.${region}.rds.amazonaws.com`,
         port: inputs.port ?? 5432,
-        masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${region}:123456789012:secret:rds!cluster-${name}` }],
     }),
     "aws:eks/cluster:Cluster": (name, inputs) => ({
         endpoint: `https://${createHash("sha256").update(name).digest("hex").slice(0, 32).toUpperCase()}.gr7.us-east-1.eks.amazonaws.com`,

@@ -46,6 +46,11 @@ export interface AuroraSecondaryArgs {
     allowedCidrs?: Record<string, string>;
     /** Read-only instances in the secondary region, keyed like readers. @default { "1": {} } */
     instances?: Record<string, AuroraInstanceArgs>;
+    /**
+     * KMS key of the secondary region for its storage and Performance Insights: an encrypted
+     * cross-region replica needs a key valid in its own region. @default a new key there, with rotation
+     */
+    kmsKeyArn?: pulumi.Input<string>;
 }
 
 /** A master password made outside the cluster, shared by several clusters. */
@@ -68,14 +73,14 @@ export interface AuroraClusterArgs {
     /** The master user. @default "shop_admin" */
     masterUsername?: string;
     /**
-     * Who makes the master password: `rds-managed` (RDS keeps and rotates it in Secrets Manager),
-     * `generated` (a random password this component keeps in a Secrets Manager secret), or a
-     * credential the caller made and shares between clusters (the shards of one table), given
-     * as the password and the secret that holds it in RDS's shape (`username`, `password`).
-     * Global databases need `generated`: RDS does not manage passwords of global clusters.
-     * @default "rds-managed"
+     * Who makes the master password: `generated` (a random password this component keeps in a
+     * Secrets Manager secret), or a credential the caller made and shares between clusters (the
+     * shards of one table), given as the password and the secret that holds it in RDS's shape
+     * (`username`, `password`). Never RDS-managed: RDS would rotate it every week behind the
+     * back of the servers and pods that read it once; rotation is a new password version and a
+     * `pulumi up`, which rolls them. @default "generated"
      */
-    masterPassword?: "rds-managed" | "generated" | SharedCredential;
+    masterPassword?: "generated" | SharedCredential;
     /** Default instance class of the writer and readers. @default "db.r6g.large" */
     instanceClass?: string;
     /** The writer instance. @default {} */
@@ -90,6 +95,8 @@ export interface AuroraClusterArgs {
     kmsKeyArn?: pulumi.Input<string>;
     /** Days of automated backups. @default 14 in production, 1 otherwise */
     backupRetentionDays?: number;
+    /** Retention of the exported PostgreSQL logs (a log group per region, made before its cluster), in days. @default 30 */
+    logRetentionDays?: number;
     /**
      * Production data: deletion protection, a final snapshot, and Pulumi `protect` on the cluster,
      * so neither `pulumi destroy` nor a mistaken change deletes it. @default false
@@ -120,8 +127,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly masterUsername: string;
     /** The Secrets Manager secret holding the master password (JSON with `username` and `password`). */
     readonly secretArn: pulumi.Output<string>;
-    /** The master password, when this program made it (generated or shared), as a secret; RDS keeps a managed one to itself. */
-    readonly masterPassword?: pulumi.Output<string>;
+    /** The master password (generated or shared), as a secret. */
+    readonly masterPassword: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly globalClusterId?: pulumi.Output<string>;
     /** The reader endpoint of each secondary cluster, by key. */
@@ -137,72 +144,9 @@ export class AuroraCluster extends pulumi.ComponentResource {
         const instanceClass = args.instanceClass ?? "db.r6g.large";
         const databaseName = args.databaseName ?? "shop";
         const masterUsername = args.masterUsername ?? "shop_admin";
-        const passwordMode = args.masterPassword ?? "rds-managed";
-
-        const subnetGroup = new aws.rds.SubnetGroup(name, { subnetIds: args.subnetIds, tags }, parent);
-        const securityGroup = serviceSecurityGroup(
-            name,
-            {
-                vpcId: args.vpcId,
-                port: 5432,
-                allowedSecurityGroups: args.allowedSecurityGroups,
-                allowedCidrs: args.allowedCidrs,
-                description: "Aurora PostgreSQL: 5432 from the named security groups only",
-                tags,
-            },
-            parent,
-        );
-        const parameters = new aws.rds.ClusterParameterGroup(
-            name,
-            {
-                family: auroraPostgresFamily,
-                description: "TLS required; slow statements logged",
-                parameters: [
-                    { name: "rds.force_ssl", value: "1" },
-                    { name: "log_min_duration_statement", value: "500" },
-                ],
-                tags,
-            },
-            parent,
-        );
-
-        const generated =
-            passwordMode === "generated"
-                ? masterCredential(name, { username: masterUsername, kmsKeyArn: args.kmsKeyArn, tags }, parent)
-                : typeof passwordMode === "object"
-                  ? passwordMode
-                  : undefined;
-        const cluster = new aws.rds.Cluster(
-            name,
-            {
-                engine: "aurora-postgresql",
-                engineVersion: auroraPostgresVersion,
-                databaseName,
-                masterUsername,
-                // Explicitly off with a password of ours: a cluster that had an RDS-managed one turns it off in place.
-                manageMasterUserPassword: generated ? false : true,
-                masterUserSecretKmsKeyId: generated ? undefined : args.kmsKeyArn,
-                masterPassword: generated?.password,
-                dbSubnetGroupName: subnetGroup.name,
-                vpcSecurityGroupIds: [securityGroup.id],
-                dbClusterParameterGroupName: parameters.name,
-                storageEncrypted: true,
-                kmsKeyId: args.kmsKeyArn,
-                iamDatabaseAuthenticationEnabled: true,
-                backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
-                preferredBackupWindow: "03:00-04:00",
-                preferredMaintenanceWindow: "sun:04:30-sun:05:30",
-                copyTagsToSnapshot: true,
-                deletionProtection: production,
-                skipFinalSnapshot: !production,
-                finalSnapshotIdentifier: production ? `${name}-final` : undefined,
-                enabledCloudwatchLogsExports: ["postgresql"],
-                serverlessv2ScalingConfiguration: args.serverlessV2,
-                tags,
-            },
-            // The global cluster adopts this cluster (below); its identifier is not this resource's to change.
-            { parent: this, protect: production, ignoreChanges: ["globalClusterIdentifier"] },
-        );
+        const passwordMode = args.masterPassword ?? "generated";
+        const credential =
+            passwordMode === "generated" ? masterCredential(name, { username: masterUsername, kmsKeyArn: args.kmsKeyArn, tags }, parent) : passwordMode;
 
         const monitoringRole = new aws.iam.Role(`${name}-monitoring`, { assumeRolePolicy: assumableBy("monitoring.rds.amazonaws.com"), tags }, parent);
         new aws.iam.RolePolicyAttachment(
@@ -210,38 +154,140 @@ export class AuroraCluster extends pulumi.ComponentResource {
             { role: monitoringRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
             parent,
         );
-        const instance = (
-            key: string,
-            spec: AuroraInstanceArgs,
-            promotionTier: number,
-            on: { clusterIdentifier: pulumi.Input<string>; subnetGroup: pulumi.Input<string> },
-            options: pulumi.CustomResourceOptions,
-        ) =>
-            new aws.rds.ClusterInstance(
-                key,
+
+        /**
+         * One region's cluster, the one definition the primary and every secondary are built
+         * from, so that a failover changes nothing but the region: its subnets, its security
+         * group, the same parameters, IAM authentication, backups, encryption with a key of its
+         * region, its PostgreSQL logs in a group made beforehand with the retention asked, and
+         * its instances (a change to a reader applies at deploy, not in the maintenance window).
+         */
+        const regional = (
+            there: string,
+            region: {
+                vpcId: pulumi.Input<string>;
+                subnetIds: pulumi.Input<string>[];
+                allowedSecurityGroups: Record<string, pulumi.Input<string>>;
+                allowedCidrs?: Record<string, string>;
+                /** The security group's description (its first words are part of its identity: a new one replaces it). */
+                groupDescription: string;
+                kmsKeyArn?: pulumi.Input<string>;
+                role: { primary: true } | { secondaryOf: aws.rds.GlobalCluster; after: pulumi.Resource };
+            },
+            opts: pulumi.CustomResourceOptions,
+        ) => {
+            const subnetGroup = new aws.rds.SubnetGroup(there, { subnetIds: region.subnetIds, tags }, opts);
+            const securityGroup = serviceSecurityGroup(
+                there,
                 {
-                    clusterIdentifier: on.clusterIdentifier,
-                    engine: "aurora-postgresql",
-                    engineVersion: auroraPostgresVersion,
-                    instanceClass: spec.instanceClass ?? instanceClass,
-                    dbSubnetGroupName: on.subnetGroup,
-                    promotionTier,
-                    publiclyAccessible: false,
-                    autoMinorVersionUpgrade: true,
-                    performanceInsightsEnabled: true,
-                    performanceInsightsKmsKeyId: args.kmsKeyArn,
-                    performanceInsightsRetentionPeriod: 7,
-                    monitoringInterval: 60,
-                    monitoringRoleArn: monitoringRole.arn,
+                    vpcId: region.vpcId,
+                    port: 5432,
+                    allowedSecurityGroups: region.allowedSecurityGroups,
+                    allowedCidrs: region.allowedCidrs,
+                    description: region.groupDescription,
                     tags,
                 },
-                options,
+                opts,
             );
+            const parameters = new aws.rds.ClusterParameterGroup(
+                there,
+                {
+                    family: auroraPostgresFamily,
+                    description: "TLS required; slow statements logged",
+                    parameters: [
+                        { name: "rds.force_ssl", value: "1" },
+                        { name: "log_min_duration_statement", value: "500" },
+                    ],
+                    tags,
+                },
+                opts,
+            );
+            // RDS would make the group on the first export, with no retention: logs kept forever.
+            const logGroup = new aws.cloudwatch.LogGroup(
+                `${there}-postgresql`,
+                { name: `/aws/rds/cluster/${there}/postgresql`, retentionInDays: args.logRetentionDays ?? 30, tags },
+                opts,
+            );
+            const role = region.role;
+            const cluster = new aws.rds.Cluster(
+                there,
+                {
+                    // Named, so that its log group can be made first.
+                    clusterIdentifier: there,
+                    engine: "aurora-postgresql",
+                    engineVersion: auroraPostgresVersion,
+                    ...("primary" in role
+                        ? // A password of ours, and never manageMasterUserPassword beside it: the provider declares the two in conflict, whatever the value.
+                          { databaseName, masterUsername, masterPassword: credential.password }
+                        : { globalClusterIdentifier: role.secondaryOf.id }),
+                    dbSubnetGroupName: subnetGroup.name,
+                    vpcSecurityGroupIds: [securityGroup.id],
+                    dbClusterParameterGroupName: parameters.name,
+                    storageEncrypted: true,
+                    kmsKeyId: region.kmsKeyArn,
+                    iamDatabaseAuthenticationEnabled: true,
+                    backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
+                    preferredBackupWindow: "03:00-04:00",
+                    preferredMaintenanceWindow: "sun:04:30-sun:05:30",
+                    copyTagsToSnapshot: true,
+                    deletionProtection: production,
+                    skipFinalSnapshot: !production,
+                    finalSnapshotIdentifier: production ? `${there}-final` : undefined,
+                    enabledCloudwatchLogsExports: ["postgresql"],
+                    serverlessv2ScalingConfiguration: args.serverlessV2,
+                    tags,
+                },
+                "primary" in role
+                    ? // The global cluster adopts the primary; its identifier is not this resource's to change.
+                      { ...opts, protect: production, dependsOn: [logGroup], ignoreChanges: ["globalClusterIdentifier"] }
+                    : { ...opts, protect: production, dependsOn: [logGroup, role.after], ignoreChanges: ["replicationSourceIdentifier"] },
+            );
+            const instance = (key: string, spec: AuroraInstanceArgs, promotionTier: number, reader: boolean, options: pulumi.CustomResourceOptions) =>
+                new aws.rds.ClusterInstance(
+                    key,
+                    {
+                        clusterIdentifier: cluster.id,
+                        engine: "aurora-postgresql",
+                        engineVersion: auroraPostgresVersion,
+                        instanceClass: spec.instanceClass ?? instanceClass,
+                        dbSubnetGroupName: subnetGroup.name,
+                        promotionTier,
+                        publiclyAccessible: false,
+                        // Minor versions move with the one pin above, never under it: an automatic upgrade would make the next refresh plan a downgrade.
+                        autoMinorVersionUpgrade: false,
+                        // A reader's change (a new class, say Serverless v2) applies at deploy; the writer's waits for the window.
+                        applyImmediately: reader ? true : undefined,
+                        performanceInsightsEnabled: true,
+                        performanceInsightsKmsKeyId: region.kmsKeyArn,
+                        performanceInsightsRetentionPeriod: 7,
+                        monitoringInterval: 60,
+                        // IAM is global: one monitoring role serves every region's instances.
+                        monitoringRoleArn: monitoringRole.arn,
+                        tags,
+                    },
+                    options,
+                );
+            return { cluster, securityGroup, instance };
+        };
 
-        const here = { clusterIdentifier: cluster.id, subnetGroup: subnetGroup.name };
-        const writer = instance(`${name}-writer`, args.writer ?? {}, 0, here, parent);
+        const home = regional(
+            name,
+            {
+                vpcId: args.vpcId,
+                subnetIds: args.subnetIds,
+                allowedSecurityGroups: args.allowedSecurityGroups,
+                allowedCidrs: args.allowedCidrs,
+                groupDescription: "Aurora PostgreSQL: 5432 from the named security groups only",
+                kmsKeyArn: args.kmsKeyArn,
+                role: { primary: true },
+            },
+            parent,
+        );
+        const cluster = home.cluster;
+        const securityGroup = home.securityGroup;
+        const writer = home.instance(`${name}-writer`, args.writer ?? {}, 0, false, parent);
         const readers = Object.entries(args.readers ?? {}).map(([key, spec]) =>
-            instance(`${name}-reader-${key}`, spec, spec.promotionTier ?? 1, here, { parent: this, dependsOn: [writer] }),
+            home.instance(`${name}-reader-${key}`, spec, spec.promotionTier ?? 1, true, { parent: this, dependsOn: [writer] }),
         );
 
         if (args.readerAutoscaling) {
@@ -280,7 +326,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
 
         const secondaries = Object.entries(args.secondaries ?? {});
         if (secondaries.length > 0) {
-            // A global cluster made from the existing one: turning a regional database global replaces nothing.
+            // The global database composed from the regional clusters: made from the existing primary, so turning it global replaces nothing.
             const global = new aws.rds.GlobalCluster(
                 name,
                 {
@@ -294,51 +340,30 @@ export class AuroraCluster extends pulumi.ComponentResource {
             for (const [key, secondary] of secondaries) {
                 const there = `${name}-${key}`;
                 const inSecondary = { parent: this, provider: secondary.provider };
-                const secondarySubnets = new aws.rds.SubnetGroup(there, { subnetIds: secondary.subnetIds, tags }, inSecondary);
-                const secondaryGroup = serviceSecurityGroup(
+                const kmsKeyArn =
+                    secondary.kmsKeyArn ??
+                    new aws.kms.Key(
+                        there,
+                        { description: `Storage of the ${there} Aurora cluster`, enableKeyRotation: true, deletionWindowInDays: 30, tags },
+                        { ...inSecondary, protect: production },
+                    ).arn;
+                const copy = regional(
                     there,
                     {
                         vpcId: secondary.vpcId,
-                        port: 5432,
+                        subnetIds: secondary.subnetIds,
                         allowedSecurityGroups: secondary.allowedSecurityGroups,
                         allowedCidrs: secondary.allowedCidrs,
-                        description: "Aurora PostgreSQL secondary: 5432 from the named security groups only",
-                        tags,
+                        groupDescription: "Aurora PostgreSQL secondary: 5432 from the named security groups only",
+                        kmsKeyArn,
+                        role: { secondaryOf: global, after: writer },
                     },
                     inSecondary,
                 );
-                const secondaryParameters = new aws.rds.ClusterParameterGroup(
-                    there,
-                    { family: auroraPostgresFamily, description: "TLS required", parameters: [{ name: "rds.force_ssl", value: "1" }], tags },
-                    inSecondary,
-                );
-                const secondaryCluster = new aws.rds.Cluster(
-                    there,
-                    {
-                        engine: "aurora-postgresql",
-                        engineVersion: auroraPostgresVersion,
-                        globalClusterIdentifier: global.id,
-                        dbSubnetGroupName: secondarySubnets.name,
-                        vpcSecurityGroupIds: [secondaryGroup.id],
-                        dbClusterParameterGroupName: secondaryParameters.name,
-                        storageEncrypted: true,
-                        backupRetentionPeriod: args.backupRetentionDays ?? (production ? 14 : 1),
-                        copyTagsToSnapshot: true,
-                        deletionProtection: production,
-                        skipFinalSnapshot: !production,
-                        finalSnapshotIdentifier: production ? `${there}-final` : undefined,
-                        enabledCloudwatchLogsExports: ["postgresql"],
-                        serverlessv2ScalingConfiguration: args.serverlessV2,
-                        tags,
-                    },
-                    { ...inSecondary, protect: production, dependsOn: [writer], ignoreChanges: ["replicationSourceIdentifier"] },
-                );
-                const on = { clusterIdentifier: secondaryCluster.id, subnetGroup: secondarySubnets.name };
                 Object.entries(secondary.instances ?? { "1": {} }).forEach(([instanceKey, spec], i) =>
-                    // IAM is global: the monitoring role serves the secondary's instances too.
-                    instance(`${there}-${instanceKey}`, spec, spec.promotionTier ?? i, on, { ...inSecondary, dependsOn: [secondaryCluster] }),
+                    copy.instance(`${there}-${instanceKey}`, spec, spec.promotionTier ?? i, true, { ...inSecondary, dependsOn: [copy.cluster] }),
                 );
-                this.secondaryReaderEndpoints[key] = secondaryCluster.readerEndpoint;
+                this.secondaryReaderEndpoints[key] = copy.cluster.readerEndpoint;
             }
             this.globalClusterId = global.id;
         }
@@ -349,8 +374,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
         this.port = cluster.port;
         this.databaseName = databaseName;
         this.masterUsername = masterUsername;
-        this.masterPassword = generated && pulumi.secret(generated.password);
-        this.secretArn = generated ? pulumi.output(generated.secretArn) : cluster.masterUserSecrets.apply((secrets) => secrets?.[0]?.secretArn ?? "");
+        this.masterPassword = pulumi.secret(credential.password);
+        this.secretArn = pulumi.output(credential.secretArn);
         this.securityGroupId = securityGroup.id;
         this.registerOutputs({
             writerEndpoint: this.writerEndpoint,
@@ -393,7 +418,18 @@ function validate(name: string, args: AuroraClusterArgs): void {
     const readerCount = Object.keys(args.readers ?? {}).length;
     const scaling = args.readerAutoscaling;
     const secondaryCount = Object.keys(args.secondaries ?? {}).length;
+    // The clusters are named after the component (and each secondary's key): RDS's rules for identifiers hold for those names.
+    const identifiers = [name, ...Object.keys(args.secondaries ?? {}).map((key) => `${name}-${key}`)];
+    const badIdentifiers = identifiers.filter((id) => !/^[a-z](?:[a-z0-9]|-(?!-))*$/.test(id) || id.endsWith("-") || id.length > 63);
     const problems = new Problems()
+        .check(
+            badIdentifiers.length > 0,
+            `cluster identifiers (the name, and name-key of each secondary) must be 1-63 lower-case letters, digits and single hyphens, starting with a letter (got ${badIdentifiers.join(", ")})`,
+        )
+        .check(
+            args.logRetentionDays !== undefined && !isIntIn(args.logRetentionDays, 1, 3653),
+            `logRetentionDays must be 1-3653 (got ${args.logRetentionDays})`,
+        )
         .check(Array.isArray(args.subnetIds) && args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
         .check(readerCount > maxReaders, `readers: Aurora allows at most ${maxReaders} (got ${readerCount})`)
         .check(
@@ -408,10 +444,6 @@ function validate(name: string, args: AuroraClusterArgs): void {
         .check(
             args.backupRetentionDays !== undefined && !isIntIn(args.backupRetentionDays, 1, 35),
             `backupRetentionDays must be an integer from 1 to 35 (got ${args.backupRetentionDays})`,
-        )
-        .check(
-            secondaryCount > 0 && (args.masterPassword ?? "rds-managed") === "rds-managed",
-            'secondaries need masterPassword "generated" or a shared credential: RDS does not manage master passwords of global clusters',
         )
         .check(
             secondaryCount > 0 && /^db\.t/.test(args.instanceClass ?? "db.r6g.large"),

@@ -157,7 +157,9 @@ export class RedisCache extends pulumi.ComponentResource {
                 multiAzEnabled: failover,
                 subnetGroupName: subnetGroup.name,
                 securityGroupIds: [securityGroup.id],
-                parameterGroupName: parameters.name,
+                // Joining a global datastore, ElastiCache puts the primary on the datastore's own parameter group: naming
+                // ours then would be a diff forever. Left out (the provider computes it), the group keeps what it has.
+                parameterGroupName: args.secondaries && Object.keys(args.secondaries).length > 0 ? undefined : parameters.name,
                 atRestEncryptionEnabled: true,
                 kmsKeyId: args.kmsKeyArn,
                 transitEncryptionEnabled: transit,
