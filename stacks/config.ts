@@ -116,6 +116,8 @@ export interface StackConfig {
     clusterAdmins: string[];
     /** Planned peaks (sales events), for which the nodes are raised ahead (stage 15). */
     peaks: Peak[];
+    /** Create the account's OpenSearch service-linked role with the search domain (stage 10): only where the account lacks it. */
+    createSearchServiceLinkedRole: boolean;
     /** EKS add-on builds pinned by name (stage 14 on); the others run EKS's default for the cluster's version. */
     addonVersions: Partial<Record<EksAddonName, string>>;
 }
@@ -274,6 +276,7 @@ const keys = {
             { error: "expected a map of add-on names to builds" },
         )
         .optional(),
+    createSearchServiceLinkedRole: z.enum(["true", "false"], { error: "expected true or false" }).optional(),
     pullAccountIds: z
         .array(z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id" }), { error: "expected a list of AWS account ids" })
         .optional(),
@@ -392,6 +395,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         clusterAdmins: c.clusterAdmins ?? [],
         peaks: c.peaks ?? [],
         addonVersions: c.addonVersions ?? {},
+        createSearchServiceLinkedRole: c.createSearchServiceLinkedRole === "true",
     };
 }
 

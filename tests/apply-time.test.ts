@@ -152,4 +152,20 @@ describe("apply-time rules, on the plans", () => {
             for (const instance of instances) expect([instance.name, inputs(instance).autoMinorVersionUpgrade]).toEqual([instance.name, false]);
         }
     }, 600_000);
+
+    it("probes readiness through the whole path from Route 53, and liveness from the target groups (a shared dependency's outage replaces no instance)", async () => {
+        for (const [stack, stage] of [
+            ["dev", 4],
+            ["prod", 9],
+            ["prod", 14],
+        ] as const) {
+            const plan = await sharedPlan(stack, stage);
+            const checks = ofType(plan, "aws:route53/healthCheck:HealthCheck");
+            expect(checks.length).toBeGreaterThan(0);
+            for (const check of checks) expect([stack, stage, check.name, inputs(check).resourcePath]).toEqual([stack, stage, check.name, "/readyz"]);
+            for (const group of ofType(plan, "aws:lb/targetGroup:TargetGroup"))
+                expect([stack, stage, group.name, inputs(group).healthCheck.path]).toEqual([stack, stage, group.name, "/healthz"]);
+            for (const asg of ofType(plan, "aws:autoscaling/group:Group")) expect([asg.name, inputs(asg).healthCheckType]).toEqual([asg.name, "ELB"]);
+        }
+    }, 600_000);
 });

@@ -165,6 +165,8 @@ describe("stack config", () => {
         expect(problems({ ...base, "shop-evolution:addonVersions": '{"coredns":"latest"}' })).toEqual([
             'shop-evolution:addonVersions.coredns: expected an add-on build such as v1.12.4-eksbuild.1 (got "latest")',
         ]);
+        expect(parseStackConfig({ ...base, "shop-evolution:createSearchServiceLinkedRole": "true" }).createSearchServiceLinkedRole).toBe(true);
+        expect(parseStackConfig(base).createSearchServiceLinkedRole).toBe(false);
         expect(problems({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" })[0]).toMatch(/^shop-evolution:promotedFrom: unknown key/);
     });
 

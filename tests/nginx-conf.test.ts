@@ -61,6 +61,32 @@ describe("renderNginxConf", () => {
     });
 });
 
+describe("readiness through nginx", () => {
+    it("passes /readyz on to the application with its verdict (what Route 53 probes), while it answers /healthz itself (what the target groups probe)", async () => {
+        let ready = true;
+        const app = http.createServer((req, res) => {
+            res.statusCode = req.url === "/readyz" && !ready ? 503 : 200;
+            res.end(req.url === "/readyz" ? (ready ? "ready" : "unavailable") : "page");
+        });
+        await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+        const nginx = await startNginx({ upstream: { servers: [{ address: `127.0.0.1:${(app.address() as net.AddressInfo).port}` }] } });
+        try {
+            const get = async (path: string) => {
+                const response = await fetch(`http://127.0.0.1:${nginx.port}${path}`);
+                return { status: response.status, body: await response.text() };
+            };
+            expect(await get("/readyz")).toEqual({ status: 200, body: "ready" });
+            // The application's databases are down: readiness fails through nginx, liveness does not.
+            ready = false;
+            expect(await get("/readyz")).toEqual({ status: 503, body: "unavailable" });
+            expect(await get("/healthz")).toEqual({ status: 200, body: "ok\n" });
+        } finally {
+            await nginx.stop();
+            await new Promise((resolve) => app.close(resolve));
+        }
+    });
+});
+
 describe("nginx in front of two backends", () => {
     const hits: Record<string, number> = {};
     const backends: http.Server[] = [];

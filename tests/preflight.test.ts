@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stages } from "../stacks/registry";
 import { Plan } from "../tools/plan";
+import { diffPlans } from "../tools/plan-diff";
 import { preflight, PreflightOptions } from "../tools/preflight";
 import {
     ArgumentConstraint,
@@ -579,5 +580,24 @@ describe("npm run plan -- --preflight", () => {
         expect(result.status).toBe(expected.length > 0 ? 5 : 0);
         expect(result.stderr.split("\n")[0]).toBe(`preflight (prod, stage 15): ${expected.length} violation(s)`);
         expect(JSON.parse(result.stdout).stage.number).toBe(15);
+    }, 600_000);
+    it("with --diff, checks the change from the earlier plan too, as the pull-request workflow runs it", async () => {
+        const before = clone(await sharedPlan("prod", 13));
+        for (const lb of ofType(before, "aws:lb/loadBalancer:LoadBalancer").filter((r) => r.inputs.internal === true))
+            lb.inputs.enableDeletionProtection = true;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-diff-"));
+        try {
+            const file = path.join(dir, "prod-13.json");
+            fs.writeFileSync(file, JSON.stringify(before));
+            const result = spawnSync(tsx, ["tools/plan.ts", "--stack", "prod", "--stage", "14", "--diff", file, "--policy", "--preflight"], {
+                cwd: projectRoot,
+                encoding: "utf8",
+            });
+            const dataAtRisk = diffPlans(before, await sharedPlan("prod", 14)).dataAtRisk.length > 0;
+            expect(result.status).toBe(dataAtRisk ? 3 : 5);
+            expect(result.stderr).toContain('aws:lb/loadBalancer:LoadBalancer "shop-int-use1": deletion-protected-load-balancer-removed');
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     }, 600_000);
 });

@@ -80,6 +80,15 @@ describe("SearchDomain", () => {
         expect(domain.inputs.clusterConfig).toMatchObject({ dedicatedMasterEnabled: true, dedicatedMasterCount: 3, dedicatedMasterType: "m7g.large.search" });
     });
 
+    it("makes the account's service-linked role before the domain only when asked (a fresh account lacks it; creating it again fails)", async () => {
+        const asked = await run(() => void new SearchDomain("search", { ...args, createServiceLinkedRole: true }));
+        const role = asked.one("aws:iam/serviceLinkedRole:ServiceLinkedRole", "search-service");
+        expect(role.inputs.awsServiceName).toBe("opensearchservice.amazonaws.com");
+        expect(asked.one(DOMAIN, "search").dependsOn).toContain(role.urn);
+        const not = await run(() => void new SearchDomain("search", args));
+        expect(not.ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole")).toEqual([]);
+    });
+
     it("refuses bad arguments, naming each, before registering anything", async () => {
         const { error, registered } = await refusal(
             () =>

@@ -14,7 +14,10 @@ interface Workflow {
     name: string;
     on: Record<string, unknown>;
     permissions?: Record<string, string>;
-    jobs: Record<string, { steps: Step[]; needs?: string | string[]; environment?: string; if?: string; permissions?: Record<string, string> }>;
+    jobs: Record<
+        string,
+        { steps: Step[]; needs?: string | string[]; environment?: string; if?: string; permissions?: Record<string, string>; "runs-on"?: string | string[] }
+    >;
 }
 
 const dir = path.join(projectRoot, ".github/workflows");
@@ -163,5 +166,22 @@ describe("CI workflows", () => {
             await expect(comment({ prNumber: "12", body: "hello" }, { 12: "abc" }, "abc")).rejects.toThrow(/not a plan diff/);
             await expect(comment({ prNumber: "12", body: diff + "x".repeat(70_000) }, { 12: "abc" }, "abc")).rejects.toThrow(/over a comment's 65,536/);
         });
+    });
+
+    it("runs every `pulumi up` where the private EKS API is reachable (self-hosted runners, never GitHub-hosted), and builds dev's image there with BuildKit", () => {
+        const ups = Object.entries(workflows).flatMap(([file, workflow]) =>
+            Object.entries(workflow.jobs)
+                .filter(([, job]) => job.steps.some((s) => s.uses?.startsWith("pulumi/actions") && s.with?.command === "up"))
+                .map(([name, job]) => [file, name, job] as const),
+        );
+        expect(ups.map(([file, name]) => `${file}:${name}`).sort()).toEqual(["main.yml:up-dev", "main.yml:up-prod"]);
+        for (const [file, name, job] of ups) {
+            const labels = ([] as string[]).concat(job["runs-on"] ?? []);
+            expect([file, name, labels.includes("self-hosted"), labels.some((l) => /^(ubuntu|windows|macos)-/.test(l))]).toEqual([file, name, true, false]);
+        }
+        const dev = workflows["main.yml"].jobs["up-dev"].steps;
+        const buildx = dev.findIndex((s) => s.uses?.startsWith("docker/setup-buildx-action"));
+        expect(buildx).toBeGreaterThanOrEqual(0);
+        expect(buildx).toBeLessThan(dev.findIndex((s) => s.uses?.startsWith("pulumi/actions")));
     });
 });

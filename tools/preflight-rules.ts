@@ -3,8 +3,8 @@
  * calls it, written once as the project's own table. Neither the mock runtime (no provider
  * check) nor `pulumi preview` (no create call) sees these refusals.
  *
- * Read at the provider version @pulumi/aws 7.48.0 bridges: terraform-provider-aws 6.47.x,
- * Go module version v1.60.1-0.20260602190131-5f2286d6d836 (commit 5f2286d6d836). Each rule
+ * Read in terraform-provider-aws 6.47.x, Go module version v1.60.1-0.20260602190131-5f2286d6d836
+ * (commit 5f2286d6d836), as the upstream @pulumi/aws 7.48.0 bridges (docs/preflight.md). Each rule
  * names the error it prevents and where the rule is stated: a file of that source tree
  * (`internal/service/...`), an AWS API reference page, or the project's own file.
  *

@@ -42,6 +42,12 @@ export interface SearchDomainArgs {
     logRetentionDays?: number;
     /** Production data: Pulumi `protect`, and dedicated masters by default. @default false */
     production?: boolean;
+    /**
+     * Create the account's OpenSearch service-linked role, which a VPC domain needs: a fresh
+     * account has none, and creating it where it exists fails, so only the account that lacks it
+     * asks for it. @default false
+     */
+    createServiceLinkedRole?: boolean;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
 }
@@ -53,8 +59,9 @@ export interface SearchDomainArgs {
  * named, slow and error logs in CloudWatch, and Auto-Tune.
  *
  * OpenSearch in a VPC needs the account's service-linked role
- * (AWSServiceRoleForAmazonOpenSearchService); AWS creates it with the first VPC domain
- * made from the console, or `aws iam create-service-linked-role --aws-service-name opensearchservice.amazonaws.com`.
+ * (AWSServiceRoleForAmazonOpenSearchService): with `createServiceLinkedRole` the component makes
+ * it before the domain; elsewhere it exists already (a console-made VPC domain makes it, or
+ * `aws iam create-service-linked-role --aws-service-name opensearchservice.amazonaws.com`).
  */
 export class SearchDomain extends pulumi.ComponentResource {
     /** `https://` URL of the domain's VPC endpoint. */
@@ -133,6 +140,9 @@ export class SearchDomain extends pulumi.ComponentResource {
             parent,
         );
 
+        const serviceRole = args.createServiceLinkedRole
+            ? new aws.iam.ServiceLinkedRole(`${name}-service`, { awsServiceName: "opensearchservice.amazonaws.com", tags }, parent)
+            : undefined;
         const domain = new aws.opensearch.Domain(
             name,
             {
@@ -163,7 +173,7 @@ export class SearchDomain extends pulumi.ComponentResource {
                 softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
                 tags,
             },
-            { parent: this, protect: production, dependsOn: [logPolicy] },
+            { parent: this, protect: production, dependsOn: [logPolicy, ...(serviceRole ? [serviceRole] : [])] },
         );
 
         // A separate policy resource: the policy names the domain's own ARN, which exists only after the domain.

@@ -41,7 +41,7 @@ const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /**
  * One name in front of several regions: per region a Route 53 health check of that region's
- * `/healthz` and an alias record to its load balancer, weighted (set identifier = region)
+ * `healthCheckPath` (the stacks probe readiness, `/readyz`, through the whole path) and an alias record to its load balancer, weighted (set identifier = region)
  * or primary/secondary failover. A region whose check fails leaves the answers within a
  * minute or so. Regions come in as data from the caller; the component reads no region config.
  */

@@ -31,6 +31,10 @@ export function publicName(config: StackConfig & { domain: string; hostedZone: s
                     recordName: config.domain,
                     targets: edges.map(({ region, edge }) => ({ region, dnsName: edge.dnsName, zoneId: edge.zoneId, weight: 100 })),
                     healthCheckProtocol: "https",
+                    // Readiness through the whole path (the load balancer, Nginx, the application, its databases): a region
+                    // that cannot serve leaves DNS. Nginx answers /healthz itself and passes /readyz on; the target groups
+                    // and Auto Scaling groups keep probing liveness, so a shared database's outage replaces no instance.
+                    healthCheckPath: "/readyz",
                 },
                 { provider: home.provider },
             ),

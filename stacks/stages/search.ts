@@ -35,6 +35,7 @@ export function search(
             instanceType: config.sizing.searchInstanceType,
             production: config.protectData,
             logRetentionDays: config.sizing.logRetentionDays,
+            createServiceLinkedRole: config.createSearchServiceLinkedRole,
         },
         { provider: home.provider },
     );
