@@ -94,8 +94,9 @@ describe("CI workflows", () => {
         expect(jobs["up-prod"].steps.find((s) => s.uses?.startsWith("aws-actions"))!.with!["role-to-assume"]).toBe("${{ secrets.AWS_DEPLOY_ROLE_ARN }}");
         expect(jobs["prod-lag"].steps.map((s) => s.run ?? "").join("")).toContain("--expect-no-changes");
         // Deploys run where the clusters' private API is reachable.
-        for (const job of ["up-dev", "preview-prod", "up-prod"])
-            expect((jobs[job] as { "runs-on"?: unknown })["runs-on"]).toEqual(["self-hosted", "shop-evolution-deploy"]);
+        const runner = (job: string) => (jobs[job] as { "runs-on"?: unknown })["runs-on"];
+        expect(runner("up-dev")).toEqual(["self-hosted", "linux", "shop-deploy-dev"]);
+        for (const job of ["preview-prod", "up-prod", "prod-lag"]) expect(runner(job)).toEqual(["self-hosted", "linux", "shop-deploy-prod"]);
     });
 
     it("looks for drift and runs the policy pack over what is deployed, every day, with read-only roles, failing on a finding", () => {
