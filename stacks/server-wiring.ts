@@ -12,7 +12,7 @@ export interface ServerWiring {
      * Secrets read from Secrets Manager at boot (a whole secret, or one key of a JSON one), and
      * their value where this program made it: Kubernetes Secrets take the value (stage 14).
      */
-    secrets: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; value?: pulumi.Input<string> }>;
+    secrets: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; value?: pulumi.Input<string>; version?: pulumi.Input<string> }>;
     egressPorts: number[];
     rdsCertificates?: boolean;
 }
@@ -40,7 +40,12 @@ export function mergedSecrets(wirings: ServerWiring[]): ServerWiring["secrets"] 
     return Object.assign({}, ...wirings.map((w) => w.secrets));
 }
 
-/** Where each secret of the wirings is kept, for instances to read at boot: never the values, which would make the launch template a secret. */
-export function secretRefs(wirings: ServerWiring[]): Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }> {
-    return Object.fromEntries(Object.entries(mergedSecrets(wirings)).map(([name, { secretArn, jsonKey }]) => [name, { secretArn, jsonKey }]));
+/**
+ * Where each secret of the wirings is kept, for instances to read at boot, and its version where
+ * known (a new one rolls them): never the values, which would make the launch template a secret.
+ */
+export function secretRefs(wirings: ServerWiring[]): Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; version?: pulumi.Input<string> }> {
+    return Object.fromEntries(
+        Object.entries(mergedSecrets(wirings)).map(([name, { secretArn, jsonKey, version }]) => [name, { secretArn, jsonKey, ...(version && { version }) }]),
+    );
 }

@@ -204,6 +204,15 @@ describe("AppFleet", () => {
         expect(after.one(GROUP, "app").inputs.instanceRefresh).toMatchObject({ strategy: "Rolling" });
     });
 
+    it("rolls the fleet when a password is rotated (a new version of its secret), without putting the password in the launch template", async () => {
+        const at = (version: string) => ({ ...appArgs, secrets: { SHOP_DATABASE_PASSWORD: { ...appArgs.secrets!.SHOP_DATABASE_PASSWORD, version } } });
+        const before = await run(() => void new AppFleet("app", at("v-1")));
+        const after = await run(() => void new AppFleet("app", at("v-2")));
+        expect(userDataOf(before, "app")).toContain("# Secret versions read at boot: SHOP_DATABASE_PASSWORD=v-1");
+        expect(userDataOf(after, "app")).not.toBe(userDataOf(before, "app"));
+        expect(after.one(TEMPLATE, "app").inputs.userData).not.toBe("[secret]");
+    });
+
     it("refuses bad arguments, naming each, before registering anything", async () => {
         const { error, registered } = await refusal(
             () =>

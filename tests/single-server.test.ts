@@ -94,7 +94,7 @@ describe("SingleServer", () => {
         expect(script).toContain("caddy reverse-proxy --from shop.example.com --to shop:8080");
         expect(script).toContain("-p 80:80 -p 443:443");
         expect(script).not.toContain("-p 80:8080");
-        expect(script).toContain("docker login --username AWS --password-stdin 123456789012.dkr.ecr.us-east-1.amazonaws.com");
+        expect(script).toContain("docker login --username AWS --password-stdin '123456789012.dkr.ecr.us-east-1.amazonaws.com'");
         expect(script).toContain("nvme-Amazon_Elastic_Block_Store_vol0123");
     });
 

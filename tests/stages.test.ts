@@ -239,6 +239,8 @@ describe("stage 4: Nginx and application fleets behind load balancers", () => {
         expect(app).toMatch(/SHOP_REDIS_URL=rediss:\/\//);
         expect(app).toContain("SHOP_DATABASE_PASSWORD");
         expect(app).toContain("SHOP_REDIS_AUTH_TOKEN");
+        // The password's secret version: rotating the password (a new version) rolls the fleet.
+        expect(app).toContain("# Secret versions read at boot: SHOP_DATABASE_PASSWORD=version-of-shop-db-us-east-1-master");
         expect(app).toContain("NODE_EXTRA_CA_CERTS=/etc/shop/rds-ca.pem");
         const nginx = userDataOf("shop-nginx-us-east-1");
         expect(nginx).toContain("set $shop_upstream http://shop-int-use1-dns.mock.elb.amazonaws.com:80;");
@@ -430,8 +432,8 @@ describe("stage 9: DNS across regions", () => {
                 .resources.filter((r) => r.type === "aws:route53/healthCheck:HealthCheck")
                 .map((r) => r.inputs),
         ).toEqual([
-            expect.objectContaining({ type: "HTTPS", port: 443, resourcePath: "/healthz" }),
-            expect.objectContaining({ type: "HTTPS", port: 443, resourcePath: "/healthz" }),
+            expect.objectContaining({ type: "HTTPS", port: 443, resourcePath: "/readyz" }),
+            expect.objectContaining({ type: "HTTPS", port: 443, resourcePath: "/readyz" }),
         ]);
         for (const region of ["us-east-1", "eu-west-1"]) {
             expect(inRegion(region, "aws:autoscaling/group:Group")).toHaveLength(2);

@@ -63,6 +63,7 @@ export interface MockRunResult {
 const computedByProvider: Record<string, (name: string, inputs: Record<string, any>, region: string) => Record<string, unknown>> = {
     "aws:secretsmanager/secret:Secret": (name, _, region) => ({ arn: `arn:aws:secretsmanager:${region}:123456789012:secret:${name}` }),
     "random:index/randomPassword:RandomPassword": () => ({ result: "mock-password" }),
+    "aws:secretsmanager/secretVersion:SecretVersion": (name) => ({ versionId: `version-of-${name}` }),
     "aws:route53/zone:Zone": (name) => ({ zoneId: `Z-${name}` }),
     "aws:route53/record:Record": (_, inputs) => ({ fqdn: String(inputs.name).replace(/\.$/, "") }),
     "aws:acm/certificate:Certificate": (_, inputs) => ({

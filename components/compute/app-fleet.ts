@@ -18,7 +18,7 @@ export interface AppFleetArgs {
     /** The shop's plain environment (docs/contracts.md): URLs, modules, region. @default {} */
     environment?: Record<string, pulumi.Input<string>>;
     /** Variables fetched from Secrets Manager at boot, such as SHOP_DATABASE_PASSWORD from the database's secret. @default {} */
-    secrets?: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string }>;
+    secrets?: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; version?: pulumi.Input<string> }>;
     /** Security groups admitted on the shop's port (the Nginx fleet's, or a load balancer's), keyed. */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
     /** Target groups the instances register with. @default [] */

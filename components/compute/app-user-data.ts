@@ -39,7 +39,7 @@ exec > >(tee -a /var/log/shop-bootstrap.log) 2>&1
 dnf install -y docker jq
 systemctl enable --now docker
 ${ecrLoginLine(args.image)}
-# The environment contract; secrets only in this root-only file, never in the launch template.
+${secretVersions(args.secrets)}# The environment contract; secrets only in this root-only file, never in the launch template.
 env_file=/etc/shop.env
 ${envFile}
 ${
@@ -64,4 +64,13 @@ aws ssm get-parameters-by-path --region ${shellQuote(region)} --path ${shellQuot
   --query 'Parameters[].[Name,Value]' --output text > /etc/shop.shared
 while IFS=$'\\t' read -r name value; do printf '%s=%s\\n' "\${name##*/}" "$value" >> "$env_file"; done < /etc/shop.shared
 rm -f /etc/shop.shared`;
+}
+
+/** A comment naming each secret's version: a rotated password is a new script, and so a rolling refresh of the fleet. */
+function secretVersions(secrets: AppUserDataArgs["secrets"]): string {
+    const versions = Object.entries(secrets)
+        .filter(([, s]) => s.version)
+        .map(([name, s]) => `${name}=${s.version!.replace(/[^A-Za-z0-9-]/g, "")}`)
+        .sort();
+    return versions.length > 0 ? `# Secret versions read at boot: ${versions.join(" ")}\n` : "";
 }

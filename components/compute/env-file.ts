@@ -10,7 +10,7 @@ export interface ShopEnvironment {
     /** Plain environment: the topology (database and cache URLs, modules, region). */
     environment: Record<string, string>;
     /** Variables read from Secrets Manager at boot. */
-    secrets: Record<string, { secretArn: string; jsonKey?: string }>;
+    secrets: Record<string, { secretArn: string; jsonKey?: string; version?: string }>;
 }
 
 const envName = /^[A-Z_][A-Z0-9_]*$/;

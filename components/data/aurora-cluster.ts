@@ -58,6 +58,8 @@ export interface SharedCredential {
     password: pulumi.Input<string>;
     /** The Secrets Manager secret that holds it, as JSON with `username` and `password`. */
     secretArn: pulumi.Input<string>;
+    /** The secret's current version: a new one (a rotated password) rolls the fleets that read it at boot. @default none */
+    version?: pulumi.Input<string>;
 }
 
 export interface AuroraClusterArgs {
@@ -129,6 +131,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly secretArn: pulumi.Output<string>;
     /** The master password (generated or shared), as a secret. */
     readonly masterPassword: pulumi.Output<string>;
+    /** The version of the password's secret: it changes when the password is rotated. */
+    readonly secretVersion: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly globalClusterId?: pulumi.Output<string>;
     /** The reader endpoint of each secondary cluster, by key. */
@@ -376,6 +380,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
         this.masterUsername = masterUsername;
         this.masterPassword = pulumi.secret(credential.password);
         this.secretArn = pulumi.output(credential.secretArn);
+        this.secretVersion = pulumi.output(credential.version ?? "");
         this.securityGroupId = securityGroup.id;
         this.registerOutputs({
             writerEndpoint: this.writerEndpoint,
@@ -391,12 +396,15 @@ export class AuroraCluster extends pulumi.ComponentResource {
 /**
  * A random master password, kept in a Secrets Manager secret in the shape RDS itself uses:
  * what `masterPassword: "generated"` makes, and what callers make once to share between clusters.
+ * Rotation is a `pulumi up` that replaces the RandomPassword: a new secret version, set on the
+ * cluster, which rolls the fleets (their boot script names the version) and the pods (their
+ * Secret holds the value).
  */
 export function masterCredential(
     name: string,
     args: { username: string; kmsKeyArn?: pulumi.Input<string>; tags?: Record<string, string> },
     opts: pulumi.CustomResourceOptions,
-): SharedCredential & { password: pulumi.Output<string>; secretArn: pulumi.Output<string> } {
+): SharedCredential & { password: pulumi.Output<string>; secretArn: pulumi.Output<string>; version: pulumi.Output<string> } {
     // RDS refuses '/', '@', '"' and spaces in master passwords.
     const password = new random.RandomPassword(`${name}-master`, { length: 40, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?" }, opts);
     const secret = new aws.secretsmanager.Secret(
@@ -404,12 +412,12 @@ export function masterCredential(
         { description: `Master user of the ${name} Aurora cluster`, kmsKeyId: args.kmsKeyArn, tags: args.tags ?? {} },
         opts,
     );
-    new aws.secretsmanager.SecretVersion(
+    const version = new aws.secretsmanager.SecretVersion(
         `${name}-master`,
         { secretId: secret.id, secretString: pulumi.jsonStringify({ username: args.username, password: password.result }) },
         opts,
     );
-    return { password: password.result, secretArn: secret.arn };
+    return { password: password.result, secretArn: secret.arn, version: version.versionId };
 }
 
 function validate(name: string, args: AuroraClusterArgs): void {

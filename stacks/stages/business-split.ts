@@ -36,7 +36,7 @@ export function businessSplit(
             secrets: Object.fromEntries(
                 entries.map(([domain, db]) => [
                     `SHOP_DATABASE_PASSWORD_${domain}`,
-                    { secretArn: db.cluster.secretArn, jsonKey: "password", value: db.cluster.masterPassword },
+                    { secretArn: db.cluster.secretArn, jsonKey: "password", value: db.cluster.masterPassword, version: db.cluster.secretVersion },
                 ]),
             ),
             egressPorts: [5432],

@@ -21,7 +21,14 @@ export function separateDatabase(config: StackConfig, home: ServingCell, others:
                 SHOP_DATABASE_URL: database.writerUrl,
                 ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: database.readerUrlIn(region) }),
             },
-            secrets: { SHOP_DATABASE_PASSWORD: { secretArn: database.cluster.secretArn, jsonKey: "password", value: database.cluster.masterPassword } },
+            secrets: {
+                SHOP_DATABASE_PASSWORD: {
+                    secretArn: database.cluster.secretArn,
+                    jsonKey: "password",
+                    value: database.cluster.masterPassword,
+                    version: database.cluster.secretVersion,
+                },
+            },
             egressPorts: [5432],
             rdsCertificates: true,
         }),

@@ -26,7 +26,9 @@ export function tableSharding(
     // The shop reads and writes comments on the shards' writers, from every region.
     const wiring: ServerWiring = {
         environment: { SHOP_COMMENT_SHARD_URLS: pulumi.all(shards.map((s) => s.writerUrl)).apply((urls) => urls.join(",")) },
-        secrets: { SHOP_COMMENT_SHARD_PASSWORD: { secretArn: credential.secretArn, jsonKey: "password", value: credential.password } },
+        secrets: {
+            SHOP_COMMENT_SHARD_PASSWORD: { secretArn: credential.secretArn, jsonKey: "password", value: credential.password, version: credential.version },
+        },
         egressPorts: [5432],
         rdsCertificates: true,
     };
