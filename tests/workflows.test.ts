@@ -7,6 +7,7 @@ import { projectRoot } from "../tools/stack-files";
 
 interface Step {
     uses?: string;
+    if?: string;
     run?: string;
     with?: Record<string, unknown>;
 }
