@@ -90,11 +90,21 @@ describe("a customer in Chromium", () => {
         await page.getByRole("button", { name: "Create account" }).click();
         await page.waitForURL(/\/checkout$/);
         await expect(page.locator("main").textContent()).resolves.toContain(`2 × ${productName}`);
+        // The shipping address: a country that is not one is refused, and what was typed stays.
+        await page.getByLabel("Street").fill("12 Harbour Road");
+        await page.getByLabel("City").fill("Cork");
+        await page.getByLabel("Postal code").fill("T12 X2Y");
+        await page.getByLabel(/Country/).fill("XX");
+        await page.getByRole("button", { name: "Place order" }).click();
+        await expect(page.getByText("country must be a two-letter ISO 3166 country code").count()).resolves.toBe(1);
+        await expect(page.getByLabel("Street").inputValue()).resolves.toBe("12 Harbour Road");
+        await page.getByLabel(/Country/).fill("IE");
         await page.getByRole("button", { name: "Place order" }).click();
 
         await page.waitForURL(/\/orders\/\d+\?placed=1$/);
         const orderId = page.url().match(/\/orders\/(\d+)/)![1];
         await expect(page.getByText("your order is placed and paid").count()).resolves.toBe(1);
+        await expect(page.locator("[data-test=shipping-address]").textContent()).resolves.toMatch(/Mei Lin\s*12 Harbour Road\s*T12 X2Y\s*Cork\s*IE/);
         await shot(page, "order-placed");
 
         // The history lists it, paid; the cart is empty again.
@@ -108,6 +118,37 @@ describe("a customer in Chromium", () => {
         await expect(page.getByText("Your cart is empty").count()).resolves.toBe(1);
 
         expect(failures).toEqual([]);
+        await context.close();
+    });
+
+    it("keeps every page within a phone's width with a long review and a long name", async () => {
+        const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+        const page = await context.newPage();
+        const longName = "Maximiliana-Konstantina-Wilhelmina-Alexandrovna-Featherstonehaugh";
+        await page.goto(`${shop.url}/register`);
+        await page.getByLabel("Name").fill(longName);
+        await page.getByLabel("Email").fill("long@example.com");
+        await page.getByLabel(/Password/).fill("a long enough password");
+        await page.getByRole("button", { name: "Create account" }).click();
+        await page.waitForURL(`${shop.url}/`);
+        await page.goto(`${shop.url}/products/3`);
+        await page.getByLabel("Review").fill("Wonderful".repeat(222));
+        await page.getByRole("button", { name: "Post review" }).click();
+        await page.waitForURL(/\/products\/3\?reviewed=1/);
+        await expect(page.getByText("your review is posted").count()).resolves.toBe(1);
+        await page.getByRole("button", { name: "Add to cart" }).click();
+        await page.waitForURL(/\/cart$/);
+
+        const widths: Record<string, number> = {};
+        for (const path of ["/", "/products/3", "/categories/kitchen", "/search?q=kettle", "/cart", "/checkout", "/orders", "/login", "/no/such/page"]) {
+            await page.goto(`${shop.url}${path}`);
+            widths[path] = await page.evaluate(() => document.documentElement.scrollWidth);
+        }
+        await shot(page, "long-words");
+        expect(widths).toEqual(Object.fromEntries(Object.keys(widths).map((path) => [path, 390])));
+        // "Sign out" stays on the screen beside the long name.
+        const signOut = await page.getByRole("button", { name: /Sign out/ }).boundingBox();
+        expect(signOut!.x + signOut!.width).toBeLessThanOrEqual(390);
         await context.close();
     });
 });

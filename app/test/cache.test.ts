@@ -33,8 +33,9 @@ describe("the two-level cache on real Redis", () => {
     });
 
     it("does not blame Redis for a failure of the database: the error is the caller's, loaded once, and the lock is let go", async () => {
-        const cache = instance();
-        await new Promise((resolve) => setTimeout(resolve, 100)); // connected
+        const connection = connect();
+        const cache = new ShopCache({ redis: connection, subscriber: connect() });
+        if (connection.status !== "ready") await new Promise((resolve) => connection.once("ready", resolve));
         let loads = 0;
         const failing = async () => {
             loads++;

@@ -121,4 +121,19 @@ describe("the shop's configuration", () => {
         expect(problems.find((p) => p.startsWith("SHOP_MODULES"))).toContain("unknown teleport");
         expect(problems.find((p) => p.startsWith("PORT"))).toContain('"80a"');
     });
+
+    it("reads the trusted proxies, the metrics port and the pool size, and refuses malformed ones", () => {
+        expect(readConfig({})).toMatchObject({ trustedProxies: [], metricsPort: 9464, databasePoolMax: 10 });
+        expect(readConfig({ SHOP_TRUSTED_PROXIES: "10.0.0.0/16, 127.0.0.1", SHOP_METRICS_PORT: "9100", SHOP_DATABASE_POOL_MAX: "25" })).toMatchObject({
+            trustedProxies: ["10.0.0.0/16", "127.0.0.1"],
+            metricsPort: 9100,
+            databasePoolMax: 25,
+        });
+        const problems = problemsOf({ SHOP_TRUSTED_PROXIES: "10.0.0.0/16,everyone", PORT: "9000", SHOP_METRICS_PORT: "9000", SHOP_DATABASE_POOL_MAX: "1" });
+        expect(problems).toEqual([
+            'SHOP_TRUSTED_PROXIES: expected a comma-separated list of addresses or CIDR ranges (got "everyone")',
+            "SHOP_METRICS_PORT: must differ from PORT (both 9000)",
+            'SHOP_DATABASE_POOL_MAX: expected a whole number 2-1000 (got "1")',
+        ]);
+    });
 });

@@ -49,7 +49,7 @@ describe("the shop's image", () => {
 
     it("answers its health check, serves the storefront, and exits 0 on its stop signal", async () => {
         const port = await freePort();
-        const env = { ...hostEnv(), ...image.env, PORT: String(port), SHOP_LOG_LEVEL: "warn" };
+        const env = { ...hostEnv(), ...image.env, PORT: String(port), SHOP_METRICS_PORT: String(await freePort()), SHOP_LOG_LEVEL: "warn" };
         // As root (CI), drop to `nobody`, as the image's USER does.
         const asUser = (argv: string[]) => (isRoot ? ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", ...argv] : argv);
         const [command, ...args] = asUser(image.cmd!);

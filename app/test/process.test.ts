@@ -40,7 +40,12 @@ describe("the shop process", () => {
     it("on SIGTERM refuses new connections, finishes the request in flight and exits 0", async () => {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
-        const shop = startProcess({ PORT: String(port), SHOP_LOG_LEVEL: "warn", SHOP_SESSION_SECRET: "process-test-secret-0123456789abcdef" });
+        const shop = startProcess({
+            PORT: String(port),
+            SHOP_METRICS_PORT: String(await freePort()),
+            SHOP_LOG_LEVEL: "warn",
+            SHOP_SESSION_SECRET: "process-test-secret-0123456789abcdef",
+        });
         try {
             await waitUntilHealthy(url, shop.exit);
             const session = await fetch(`${url}/api/session`);
@@ -80,7 +85,7 @@ describe("the shop process", () => {
         } finally {
             shop.child.kill("SIGKILL");
         }
-    });
+    }, 120_000);
 
     it("is gone within 5 s of SIGTERM while keep-alive clients sit idle on it", async () => {
         const port = await freePort();
@@ -123,7 +128,7 @@ describe("the shop process", () => {
             agent.destroy();
             shop.child.kill("SIGKILL");
         }
-    });
+    }, 120_000);
 
     it("stops with `npm run shop` when that gets SIGTERM, leaving no server behind", async () => {
         const port = await freePort();
@@ -150,5 +155,5 @@ describe("the shop process", () => {
         } finally {
             npm.kill("SIGKILL");
         }
-    });
+    }, 120_000);
 });

@@ -93,15 +93,13 @@ const catalog: { slug: string; name: string; description: string; nouns: string[
 const adjectives = ["Classic", "Compact", "Deluxe", "Everyday", "Heritage", "Lightweight", "Nordic", "Pro", "Rugged", "Studio", "Urban", "Vintage"];
 const finishes = ["Ash", "Charcoal", "Copper", "Forest", "Indigo", "Oat", "Sand", "Slate", "Terracotta", "Walnut"];
 const reviewers = ["Ana", "Bo", "Chen", "Dmitri", "Esi", "Farah", "Goran", "Hana", "Ines", "Jonas", "Kiri", "Luis"];
-const remarks = [
-    "Exactly as described, and it arrived quickly.",
-    "Good value for the price. I would buy it again.",
-    "Solid build quality; it feels like it will last.",
-    "Smaller than I expected, but it does the job.",
-    "The colour is lovely in daylight.",
-    "Use it every day. No complaints so far.",
-    "Packaging was excessive, the product itself is great.",
-    "Not quite what I hoped for; returned it.",
+/** Remarks by rating (1 to 5), so that what a review says agrees with its stars. */
+const remarksByRating: string[][] = [
+    ["Not quite what I hoped for; returned it.", "Broke within a week. Disappointed."],
+    ["Smaller than I expected, and it shows its price.", "It works, but I would not buy it again."],
+    ["Smaller than I expected, but it does the job.", "Packaging was excessive; the product itself is fine."],
+    ["Good value for the price. I would buy it again.", "The colour is lovely in daylight."],
+    ["Exactly as described, and it arrived quickly.", "Solid build quality; it feels like it will last. Use it every day."],
 ];
 
 export const productsPerCategory = 84;
@@ -174,7 +172,7 @@ export async function seedComments(productCount: number, dbFor: (productId: numb
         const days = Math.floor(random() * 300);
         await dbFor(productId).query(
             "INSERT INTO comments (product_id, author_name, rating, body, created_at) VALUES ($1, $2, $3, $4, now() - make_interval(days => $5))",
-            [productId, reviewers[Math.floor(random() * reviewers.length)], rating, remarks[Math.floor(random() * remarks.length)], days],
+            [productId, reviewers[Math.floor(random() * reviewers.length)], rating, remarksByRating[rating - 1][Math.floor(random() * 2)], days],
         );
         made++;
     }

@@ -23,7 +23,7 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
     return new Html(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i]) : ""), ""));
 }
 
-/** Money in cents as dollars. */
+/** Money in cents as dollars, with thousands separators: $7,523.01. */
 export function money(cents: number): string {
-    return `$${(cents / 100).toFixed(2)}`;
+    return `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }

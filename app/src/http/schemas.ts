@@ -31,6 +31,16 @@ export const orderSchema = {
         totalCents: { type: "integer" },
         problem: { type: ["string", "null"] },
         createdAt: { type: "string" },
+        shippingAddress: {
+            type: ["object", "null"],
+            properties: {
+                name: { type: "string" },
+                street: { type: "string" },
+                city: { type: "string" },
+                postalCode: { type: "string" },
+                country: { type: "string" },
+            },
+        },
         items: {
             type: "array",
             items: {

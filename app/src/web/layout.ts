@@ -7,13 +7,19 @@ export const stylesheet = `
 :root { --ink: #1d232b; --muted: #5d6875; --line: #e2e6ea; --accent: #0b6e4f; --accent-ink: #fff; --warn: #a4262c; --bg: #f7f8f9; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); }
+/* A word longer than the line (a review without spaces, a long name) breaks rather than widening the page. */
+main, header, footer { overflow-wrap: anywhere; }
 a { color: var(--accent); text-decoration: none; } a:hover { text-decoration: underline; }
 header { background: #fff; border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 1; }
 .bar { max-width: 1100px; margin: 0 auto; padding: .6rem 1rem; display: flex; gap: .8rem; align-items: center; flex-wrap: wrap; }
 .brand { font-weight: 700; font-size: 1.2rem; color: var(--ink); }
 .bar form.search { flex: 1 1 14rem; display: flex; }
 .bar form.search input { flex: 1; min-width: 0; }
-nav.account { display: flex; gap: .8rem; align-items: center; }
+nav.account { display: flex; gap: .8rem; align-items: center; min-width: 0; max-width: 100%; }
+nav.account form { min-width: 0; }
+button.signout { display: flex; gap: .3rem; max-width: 100%; }
+button.signout .who { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 10rem; }
+.count { background: var(--accent); color: var(--accent-ink); border-radius: 999px; padding: 0 .45rem; font-size: .8rem; font-weight: 700; }
 main { max-width: 1100px; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; margin: .4rem 0 1rem; } h2 { font-size: 1.2rem; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 220px), 1fr)); gap: 1rem; }
@@ -49,6 +55,8 @@ export interface PageOptions {
     query?: string;
     notice?: string;
     error?: string;
+    /** Items in the visitor's cart, shown on the cart link. */
+    cartCount?: number;
 }
 
 export function page(request: FastifyRequest, options: PageOptions, body: Html): Html {
@@ -76,12 +84,16 @@ export function page(request: FastifyRequest, options: PageOptions, body: Html):
                             />
                         </form>
                         <nav class="account">
-                            <a href="/cart" data-test="cart-link">Cart</a>
+                            <a href="/cart" data-test="cart-link"
+                                >Cart${options.cartCount ? html` <span class="count" aria-label="${options.cartCount} items">${options.cartCount}</span>` : ""}</a
+                            >
                             ${
                                 user
                                     ? html`<a href="/orders">Orders</a>
                                           <form action="/logout" method="post">
-                                              ${csrfField(request)}<button class="link" type="submit">Sign out ${user.name}</button>
+                                              ${csrfField(request)}<button class="link signout" type="submit" title="Sign out ${user.name}">
+                                                  Sign out <span class="who">${user.name}</span>
+                                              </button>
                                           </form>`
                                     : html`<a href="/login">Sign in</a><a href="/register">Register</a>`
                             }

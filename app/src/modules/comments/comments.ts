@@ -35,9 +35,12 @@ export class Comments {
         return { items: items.rows, count: Number(summary.rows[0].n), averageRating: avg === null ? null : Math.round(Number(avg) * 10) / 10 };
     }
 
-    async add(productId: number, userId: number, authorName: string, rating: number, body: string): Promise<Comment> {
+    /** Adds a user's review of a product; undefined when that user has reviewed it already (one each). */
+    async add(productId: number, userId: number, authorName: string, rating: number, body: string): Promise<Comment | undefined> {
         const { rows } = await this.shardFor(productId).query<Comment>(
-            `INSERT INTO comments (product_id, user_id, author_name, rating, body) VALUES ($1, $2, $3, $4, $5) RETURNING ${columns}`,
+            `INSERT INTO comments (product_id, user_id, author_name, rating, body)
+             SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM comments WHERE product_id = $1 AND user_id = $2)
+             RETURNING ${columns}`,
             [productId, userId, authorName, rating, body.trim()],
         );
         return rows[0];

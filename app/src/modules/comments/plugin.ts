@@ -36,13 +36,14 @@ export const commentsPlugin: FastifyPluginAsync = async (app) => {
             schema: {
                 params: idParams,
                 body: { type: "object", properties: { ...commentBody, _csrf: { type: "string" } }, required: ["rating", "body"] },
-                response: { 201: { $ref: "comment#" }, 401: errorSchema, 404: errorSchema },
+                response: { 201: { $ref: "comment#" }, 401: errorSchema, 404: errorSchema, 409: errorSchema },
             },
         },
         async (request, reply) => {
             if (!request.user) return reply.code(401).send({ error: "sign in to comment" });
             if (!(await app.shop.catalog.product(request.params.id))) return reply.code(404).send({ error: `no product ${request.params.id}` });
             const comment = await app.shop.comments.add(request.params.id, request.user.id, request.user.name, request.body.rating, request.body.body);
+            if (!comment) return reply.code(409).send({ error: "you have reviewed this product already" });
             return reply.code(201).send(comment);
         },
     );

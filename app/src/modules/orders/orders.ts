@@ -10,6 +10,7 @@
 import { Database, Queryable } from "../../db/database";
 import { Catalog } from "../catalog/catalog";
 import { CartLine, Carts } from "../cart/cart";
+import { Address } from "./address";
 import { PaymentProvider } from "./payments";
 
 export type OrderStatus = "reserving" | "paid" | "rejected" | "payment_failed";
@@ -27,6 +28,8 @@ export interface Order {
     totalCents: number;
     problem: string | null;
     createdAt: string;
+    /** Where it ships; null for orders placed before addresses were asked. */
+    shippingAddress: Address | null;
     items: OrderItem[];
 }
 
@@ -51,12 +54,12 @@ export class Orders {
         private readonly payments: PaymentProvider,
     ) {}
 
-    async checkout(userId: number, sessionId: string, idempotencyKey: string): Promise<Order> {
+    async checkout(userId: number, sessionId: string, idempotencyKey: string, address?: Address): Promise<Order> {
         let order = await this.byKey(userId, idempotencyKey);
         if (!order) {
             const lines = await this.carts.lines(sessionId);
             if (lines.length === 0) throw new CheckoutError("the cart is empty", 400);
-            order = await this.record(userId, idempotencyKey, lines);
+            order = await this.record(userId, idempotencyKey, lines, address);
         }
         if (order.status === "reserving") order = await this.complete(order);
         // A retry of a checkout that failed gets the same answer as the first attempt.
@@ -100,15 +103,15 @@ export class Orders {
     }
 
     /** Step 1: the order and its items, once per key. A concurrent duplicate waits on the unique key, then finds it. */
-    private async record(userId: number, key: string, lines: CartLine[]): Promise<Order> {
+    private async record(userId: number, key: string, lines: CartLine[], address?: Address): Promise<Order> {
         const products = await this.catalog.productsByIds(lines.map((l) => l.productId));
         const missing = lines.filter((l) => !products.has(l.productId));
         if (missing.length > 0) throw new CheckoutError(`products ${missing.map((l) => l.productId).join(", ")} no longer exist`, 409);
         const total = lines.reduce((sum, l) => sum + products.get(l.productId)!.priceCents * l.quantity, 0);
         const id = await this.ordersDb.transaction(async (tx) => {
             const inserted = await tx.query<{ id: number }>(
-                "INSERT INTO orders (user_id, idempotency_key, status, total_cents) VALUES ($1, $2, 'reserving', $3) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
-                [userId, key, total],
+                "INSERT INTO orders (user_id, idempotency_key, status, total_cents, shipping_address) VALUES ($1, $2, 'reserving', $3, $4) ON CONFLICT (user_id, idempotency_key) DO NOTHING RETURNING id",
+                [userId, key, total, address === undefined ? null : JSON.stringify(address)],
             );
             if (inserted.rows.length === 0) return undefined;
             for (const line of lines) {
@@ -195,7 +198,7 @@ export class Orders {
 
     private async load(db: Queryable, orderId: number, userId?: number): Promise<Order | undefined> {
         const { rows } = await db.query<Omit<Order, "items">>(
-            `SELECT id, status, total_cents AS "totalCents", problem, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
+            `SELECT id, status, total_cents AS "totalCents", problem, shipping_address AS "shippingAddress", to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
              FROM orders WHERE id = $1 ${userId === undefined ? "" : "AND user_id = $2"}`,
             userId === undefined ? [orderId] : [orderId, userId],
         );

@@ -1,12 +1,15 @@
 import { FastifyPluginAsync } from "fastify";
 import { errorSchema, idParams } from "../../http/schemas";
+import { Address, addressSchema, checkedAddress } from "./address";
 
 /** Orders API: checkout (idempotent by the Idempotency-Key header), the user's orders. */
 export const ordersPlugin: FastifyPluginAsync = async (app) => {
-    app.post<{ Headers: { "idempotency-key": string } }>(
+    app.post<{ Headers: { "idempotency-key": string }; Body: { address?: Address } | undefined }>(
         "/api/checkout",
         {
             schema: {
+                // The shipping address, validated and stored with the order.
+                body: { type: "object", properties: { address: addressSchema, _csrf: { type: "string" } }, nullable: true },
                 headers: {
                     type: "object",
                     properties: { "idempotency-key": { type: "string", minLength: 8, maxLength: 100, pattern: "^[A-Za-z0-9_-]+$" } },
@@ -17,7 +20,8 @@ export const ordersPlugin: FastifyPluginAsync = async (app) => {
         },
         async (request, reply) => {
             if (!request.user) return reply.code(401).send({ error: "sign in to check out" });
-            return app.shop.orders.checkout(request.user.id, request.sessionId, request.headers["idempotency-key"]);
+            const address = request.body?.address ? checkedAddress(request.body.address) : undefined;
+            return app.shop.orders.checkout(request.user.id, request.sessionId, request.headers["idempotency-key"], address);
         },
     );
 

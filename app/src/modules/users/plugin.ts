@@ -16,12 +16,18 @@ export async function signIn(request: FastifyRequest, reply: FastifyReply, user:
     const previous = request.sessionId;
     const next = newSessionId();
     await users.startSession(next, user.id);
+    // The visitor's cart comes along, and the one the user left at their last sign-out comes back.
     await carts.move(previous, next);
+    await carts.move(keptCart(user.id), next);
     setSession(request, reply, next);
     request.user = user;
 }
 
+/** Where a signed-out user's cart waits for their next sign-in: with the account, not with the browser left behind. */
+const keptCart = (userId: number) => `user:${userId}`;
+
 export async function signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.knownUser) await request.server.shop.carts.move(request.sessionId, keptCart(request.knownUser.id));
     await request.server.shop.users.endSession(request.sessionId);
     setSession(request, reply, newSessionId());
     request.user = undefined;

@@ -13,6 +13,7 @@ import { csrfField, page, PageOptions, productCard, stars, stylesheet, swatch } 
 import { addToCart, viewCart } from "../cart/plugin";
 import { ClientError } from "../../http/client-error";
 import { commentBody } from "../comments/plugin";
+import { Address, addressSchema, checkedAddress } from "../orders/address";
 import { CheckoutError, Order } from "../orders/orders";
 import { signIn, signOut } from "../users/plugin";
 import { guardSignIn } from "../../http/rate-limit";
@@ -29,11 +30,20 @@ const sortLabels: [SearchQuery["sort"], string][] = [
     ["name", "Name"],
 ];
 
-function send(reply: FastifyReply, request: FastifyRequest, options: PageOptions, body: Html, status = 200) {
+async function send(reply: FastifyReply, request: FastifyRequest, options: PageOptions, body: Html, status = 200) {
+    // The cart link shows how many items are in it; a cart store that fails only hides the number.
+    const cartCount =
+        options.cartCount ??
+        (request.sessionId
+            ? await request.server.shop.carts.lines(request.sessionId).then(
+                  (lines) => lines.reduce((n, l) => n + l.quantity, 0),
+                  () => undefined,
+              )
+            : undefined);
     return reply
         .code(status)
         .type("text/html; charset=utf-8")
-        .send(page(request, options, body).value);
+        .send(page(request, { ...options, cartCount }, body).value);
 }
 
 const safeNext = (next: unknown) => safeRedirectTarget(next);
@@ -85,8 +95,16 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         async (request, reply) => {
             const category = (await catalog.categories()).find((c) => c.slug === request.params.slug);
             if (!category) return send(reply, request, { title: "Not found", error: `There is no category ${request.params.slug}.` }, html``, 404);
+            const pages = Math.max(1, Math.ceil(category.productCount / pageSize));
+            if (request.query.page > pages)
+                return send(
+                    reply,
+                    request,
+                    { title: "Not found", error: `${category.name} has ${pages} ${pages === 1 ? "page" : "pages"}; there is no page ${request.query.page}.` },
+                    html`<p><a href="/categories/${category.slug}">First page of ${category.name}</a></p>`,
+                    404,
+                );
             const result = await catalog.products({ categorySlug: category.slug, page: request.query.page, pageSize });
-            const pages = Math.max(1, Math.ceil(result.total / pageSize));
             return send(
                 reply,
                 request,
@@ -103,21 +121,22 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         },
     );
 
-    app.get<{ Params: { id: number } }>(
+    app.get<{ Params: { id: number }; Querystring: { reviewed?: string } }>(
         "/products/:id",
         { schema: { params: { type: "object", properties: { id: { type: "integer", minimum: 1, maximum: 2147483647 } }, required: ["id"] } } },
         async (request, reply) => {
             const product = await catalog.product(request.params.id);
             if (!product) return send(reply, request, { title: "Not found", error: `There is no product ${request.params.id}.` }, html``, 404);
-            const reviews = await comments.forProduct(product.id, 20);
+            const [reviews, categories] = await Promise.all([comments.forProduct(product.id, 20), catalog.categories()]);
+            const categoryName = categories.find((c) => c.slug === product.categorySlug)?.name ?? product.categorySlug;
             return send(
                 reply,
                 request,
-                { title: product.name },
+                { title: product.name, notice: request.query.reviewed ? "Thank you: your review is posted." : undefined },
                 html`<div class="product">
                         ${swatch(product)}
                         <div>
-                            <p class="muted"><a href="/categories/${product.categorySlug}">${product.categorySlug}</a> · ${product.sku}</p>
+                            <p class="muted"><a href="/categories/${product.categorySlug}">${categoryName}</a> · ${product.sku}</p>
                             <h1>${product.name}</h1>
                             <p class="price">${money(product.priceCents)}</p>
                             <p>${product.description}</p>
@@ -135,7 +154,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                             }
                         </div>
                     </div>
-                    <h2>
+                    <h2 id="reviews">
                         Reviews
                         ${reviews.averageRating !== null ? html`<span class="stars">${stars(Math.round(reviews.averageRating))}</span> <span class="muted">${reviews.averageRating} from ${reviews.count}</span>` : ""}
                     </h2>
@@ -182,8 +201,15 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                 );
             if (!(await catalog.product(request.params.id)))
                 return send(reply, request, { title: "Not found", error: "There is no such product." }, html``, 404);
-            await comments.add(request.params.id, request.user.id, request.user.name, request.body.rating, request.body.body);
-            return reply.redirect(`/products/${request.params.id}`, 303);
+            if (!(await comments.add(request.params.id, request.user.id, request.user.name, request.body.rating, request.body.body)))
+                return send(
+                    reply,
+                    request,
+                    { title: "Review", error: "You have reviewed this product already." },
+                    html`<p><a href="/products/${request.params.id}">Back to the product</a></p>`,
+                    409,
+                );
+            return reply.redirect(`/products/${request.params.id}?reviewed=1#reviews`, 303);
         },
     );
 
@@ -373,14 +399,19 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         },
     );
 
-    app.get("/checkout", async (request, reply) => {
-        if (!request.user) return reply.redirect("/login?next=/checkout", 303);
+    const field = (body: unknown, name: string) => {
+        const value = (body as Record<string, unknown> | undefined)?.[name];
+        return typeof value === "string" ? value.slice(0, 300) : "";
+    };
+
+    const checkoutPage = async (request: FastifyRequest, reply: FastifyReply, options: { error?: string; body?: unknown } = {}, status = 200) => {
         const cart = await viewCart(request);
         if (cart.lines.length === 0) return reply.redirect("/cart", 303);
+        const body = options.body;
         return send(
             reply,
             request,
-            { title: "Checkout" },
+            { title: "Checkout", error: options.error },
             html`<h1>Checkout</h1>
                 <table>
                     <tbody>
@@ -394,34 +425,65 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                     </tbody>
                 </table>
                 <p class="price">Total ${money(cart.totalCents)}</p>
-                <p class="muted">Paid with the shop's test payment provider: no card needed.</p>
-                <form action="/checkout" method="post">
+                <form class="stack" action="/checkout" method="post">
                     ${csrfField(request)}
-                    <input type="hidden" name="idempotencyKey" value="${randomUUID()}" />
+                    <input type="hidden" name="idempotencyKey" value="${field(body, "idempotencyKey") || randomUUID()}" />
+                    <h2>Shipping address</h2>
+                    <label
+                        >Name
+                        <input name="name" autocomplete="shipping name" required maxlength="100" value="${field(body, "name") || request.knownUser?.name}"
+                    /></label>
+                    <label
+                        >Street <input name="street" autocomplete="shipping street-address" required maxlength="200" value="${field(body, "street")}"
+                    /></label>
+                    <label>City <input name="city" autocomplete="shipping address-level2" required maxlength="100" value="${field(body, "city")}" /></label>
+                    <label
+                        >Postal code <input name="postalCode" autocomplete="shipping postal-code" required maxlength="12" value="${field(body, "postalCode")}"
+                    /></label>
+                    <label
+                        >Country <span class="muted">two letters, such as US or DE</span>
+                        <input name="country" autocomplete="shipping country" required minlength="2" maxlength="2" value="${field(body, "country")}"
+                    /></label>
+                    <p class="muted">Paid with the shop's test payment provider: no card needed.</p>
                     <button type="submit">Place order</button>
                 </form>`,
+            status,
         );
+    };
+
+    app.get("/checkout", async (request, reply) => {
+        if (!request.user) return reply.redirect("/login?next=/checkout", 303);
+        return checkoutPage(request, reply);
     });
 
-    app.post<{ Body: { idempotencyKey: string } }>(
+    app.post<{ Body: Address & { idempotencyKey: string } }>(
         "/checkout",
         {
             attachValidation: true,
             schema: {
                 body: {
                     type: "object",
-                    properties: { idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_-]{8,100}$" }, _csrf: { type: "string" } },
-                    required: ["idempotencyKey"],
+                    properties: {
+                        idempotencyKey: { type: "string", pattern: "^[A-Za-z0-9_-]{8,100}$" },
+                        ...addressSchema.properties,
+                        _csrf: { type: "string" },
+                    },
+                    required: ["idempotencyKey", ...addressSchema.required],
                 },
             },
         },
         async (request, reply) => {
             if (!request.user) return reply.redirect("/login?next=/checkout", 303);
-            if (request.validationError) return cartPage(request, reply, { error: "The checkout form was incomplete: please try again." }, 400);
+            if (request.validationError)
+                return checkoutPage(request, reply, { error: `Your order was not placed: ${fieldMessage(request.validationError)}.`, body: request.body }, 400);
             try {
-                const order = await orders.checkout(request.user.id, request.sessionId, request.body.idempotencyKey);
+                const { name, street, city, postalCode, country } = request.body;
+                const address = checkedAddress({ name, street, city, postalCode, country });
+                const order = await orders.checkout(request.user.id, request.sessionId, request.body.idempotencyKey, address);
                 return reply.redirect(`/orders/${order.id}?placed=1`, 303);
             } catch (err) {
+                if (err instanceof ClientError)
+                    return checkoutPage(request, reply, { error: `Your order was not placed: ${err.message}.`, body: request.body }, err.statusCode);
                 if (err instanceof CheckoutError) return cartPage(request, reply, { error: `Your order was not placed: ${err.message}.` }, err.status);
                 throw err;
             }
@@ -430,7 +492,8 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
 
     app.get("/orders", async (request, reply) => {
         if (!request.user) return reply.redirect("/login?next=/orders", 303);
-        const list = await orders.forUser(request.user.id);
+        // Checkouts that were not placed (out of stock, declined) are not orders the shopper has.
+        const list = (await orders.forUser(request.user.id)).filter((o) => o.status === "paid" || o.status === "reserving");
         return send(
             reply,
             request,
@@ -493,27 +556,42 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                         </tbody>
                     </table>
                     <p class="price">Total ${money(order.totalCents)}</p>
+                    ${
+                        order.shippingAddress
+                            ? html`<h2>Ships to</h2>
+                                  <p data-test="shipping-address">
+                                      ${order.shippingAddress.name}<br />${order.shippingAddress.street}<br />${order.shippingAddress.postalCode}
+                                      ${order.shippingAddress.city}<br />${order.shippingAddress.country}
+                                  </p>`
+                            : ""
+                    }
                     <p><a href="/orders">All your orders</a></p>`,
             );
         },
     );
 
-    const loginForm = (request: FastifyRequest, next: string) =>
+    /** What the visitor typed, given back to a form shown again (never the password). */
+    const typed = (body: unknown, field: string) => {
+        const value = (body as Record<string, unknown> | undefined)?.[field];
+        return typeof value === "string" ? value.slice(0, 300) : "";
+    };
+
+    const loginForm = (request: FastifyRequest, next: string, body?: unknown) =>
         html`<h1>Sign in</h1>
             <form class="stack" action="/login" method="post">
                 ${csrfField(request)}<input type="hidden" name="next" value="${next}" />
-                <label>Email <input name="email" type="email" autocomplete="email" required /></label>
+                <label>Email <input name="email" type="email" autocomplete="email" required value="${typed(body, "email")}" /></label>
                 <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
                 <button type="submit">Sign in</button>
             </form>
             <p>New here? <a href="/register?next=${encodeURIComponent(next)}">Create an account</a>.</p>`;
 
-    const registerForm = (request: FastifyRequest, next: string) =>
+    const registerForm = (request: FastifyRequest, next: string, body?: unknown) =>
         html`<h1>Create an account</h1>
             <form class="stack" action="/register" method="post">
                 ${csrfField(request)}<input type="hidden" name="next" value="${next}" />
-                <label>Name <input name="name" autocomplete="name" required maxlength="100" /></label>
-                <label>Email <input name="email" type="email" autocomplete="email" required /></label>
+                <label>Name <input name="name" autocomplete="name" required maxlength="100" value="${typed(body, "name")}" /></label>
+                <label>Email <input name="email" type="email" autocomplete="email" required value="${typed(body, "email")}" /></label>
                 <label
                     >Password <span class="muted">at least 10 characters</span
                     ><input name="password" type="password" autocomplete="new-password" required minlength="10"
@@ -549,13 +627,19 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         async (request, reply) => {
             const next = safeNext(request.body?.next);
             if (request.validationError)
-                return send(reply, request, { title: "Sign in", error: fieldMessage(request.validationError) }, loginForm(request, next), 400);
+                return send(reply, request, { title: "Sign in", error: fieldMessage(request.validationError) }, loginForm(request, next, request.body), 400);
             try {
                 await signIn(request, reply, await users.authenticate(request.body.email, request.body.password));
                 return reply.redirect(next, 303);
             } catch (err) {
                 if (err instanceof UserError)
-                    return send(reply, request, { title: "Sign in", error: `Not signed in: ${err.message}.` }, loginForm(request, next), err.status);
+                    return send(
+                        reply,
+                        request,
+                        { title: "Sign in", error: `Not signed in: ${err.message}.` },
+                        loginForm(request, next, request.body),
+                        err.status,
+                    );
                 throw err;
             }
         },
@@ -580,7 +664,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                     reply,
                     request,
                     { title: "Register", error: `Not registered: ${fieldMessage(request.validationError)}.` },
-                    registerForm(request, next),
+                    registerForm(request, next, request.body),
                     400,
                 );
             try {
@@ -588,7 +672,13 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                 return reply.redirect(next, 303);
             } catch (err) {
                 if (err instanceof UserError)
-                    return send(reply, request, { title: "Register", error: `Not registered: ${err.message}.` }, registerForm(request, next), err.status);
+                    return send(
+                        reply,
+                        request,
+                        { title: "Register", error: `Not registered: ${err.message}.` },
+                        registerForm(request, next, request.body),
+                        err.status,
+                    );
                 throw err;
             }
         },
