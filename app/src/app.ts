@@ -22,6 +22,9 @@ import { FakePaymentProvider, PaymentProvider } from "./modules/orders/payments"
 import { ordersPlugin } from "./modules/orders/plugin";
 import { ProductSearch } from "./modules/search/search";
 import { registerSearchMetrics } from "./modules/search/metrics";
+import { localMediaStore, s3MediaStore } from "./modules/catalog/media-store";
+import { localMediaPlugin } from "./modules/catalog/media-plugin";
+import { ensureProductPictures } from "./modules/catalog/product-media";
 import { searchPlugin } from "./modules/search/plugin";
 import { usersPlugin } from "./modules/users/plugin";
 import { UserError, Users } from "./modules/users/users";
@@ -64,11 +67,15 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
         request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, "request");
     });
 
+    // Product pictures: pages load them from the bucket (presigned URLs) or from the shop itself.
+    const media = config.mediaBucket ? await s3MediaStore(config.mediaBucket, config.mediaRegion!) : localMediaStore(config.mediaDir);
+    app.addHook("onClose", async () => media.close());
+
     await app.register(cookie, { secret: config.sessionSecret });
     registerReadConsistency(app);
     await app.register(formbody, { bodyLimit });
     await app.register(helmet, {
-        contentSecurityPolicy: { directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:"] } },
+        contentSecurityPolicy: { directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:", ...media.imageOrigins] } },
         hsts: { maxAge: 31536000, includeSubDomains: false },
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
@@ -89,6 +96,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     app.decorate("shop", {
         catalog,
         search,
+        media,
         carts,
         users,
         comments: new Comments(stores.commentShards),
@@ -107,6 +115,10 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
     registerSearchMetrics(registry, search, stores.catalog);
     search.start();
     app.addHook("onClose", () => search.close());
+    if (config.modules.includes("catalog") || config.modules.includes("web"))
+        void ensureProductPictures(media, stores.catalog, app.log).catch((err: Error) =>
+            app.log.error({ err: err.message }, "media: product pictures not stored"),
+        );
     registerSessions(app, users, config.sessionSecret);
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -131,6 +143,7 @@ export async function buildApp({ config, stores, payments }: BuildOptions): Prom
         ["web", webPlugin],
     ];
     for (const [module, plugin] of plugins) if (config.modules.includes(module)) await app.register(plugin);
+    if (media.kind === "local" && config.modules.includes("web")) await app.register(localMediaPlugin(config.mediaDir));
     if (config.modules.includes("gateway")) {
         registerGateway(app, Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module))), registry);
     }
