@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SingleServerArgs } from "../components/compute/single-server";
+import { Statement } from "../components/iam";
 
 /**
  * What a stage's step hands the application servers of one region: environment variables of
- * the shop's contract, secrets to read at boot, and ports they must reach inside the VPC.
+ * the shop's contract, secrets to read at boot, ports they must reach inside the VPC, and AWS
+ * permissions their role (instances) or pods' role (Kubernetes) needs.
  * Steps add theirs; the composition merges them into the servers' arguments.
  */
 export interface ServerWiring {
@@ -15,6 +17,13 @@ export interface ServerWiring {
     secrets: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; value?: pulumi.Input<string>; version?: pulumi.Input<string> }>;
     egressPorts: number[];
     rdsCertificates?: boolean;
+    /** IAM statements the shop's processes need (stage 10: the media bucket). @default none */
+    statements?: pulumi.Input<Statement>[];
+}
+
+/** The IAM statements of every step, in one list. */
+export function mergedStatements(wirings: ServerWiring[]): pulumi.Input<Statement>[] {
+    return wirings.flatMap((w) => w.statements ?? []);
 }
 
 export function wireServer(vpcCidr: string, appGroupId: pulumi.Input<string>, wirings: ServerWiring[]): Partial<SingleServerArgs> {

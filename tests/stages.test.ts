@@ -537,6 +537,38 @@ describe("stage 10: search and media", () => {
         expect(userData).toMatch(/SHOP_SEARCH_URL=https:\/\/shop_search_admin@[^ ']+'/);
         expect(userData).toMatch(/--secret-id '[^']*shop-search-use1-master'[^\n]+jq -r '\.password'\)\nprintf '%s=%s\\n' SHOP_SEARCH_PASSWORD/);
     });
+
+    it("hands the shop the media bucket, and its instances' and pods' roles exactly the rights on the product pictures", async () => {
+        const registered = await deploy("dev", "10");
+        const userData = fleetUserData(registered, "shop-app-fleet-us-east-1");
+        expect(userData).toMatch(/'SHOP_MEDIA_BUCKET=shop-media-us-east-1[^']*'/);
+        expect(userData).toContain("'SHOP_MEDIA_REGION=us-east-1'");
+        const media = [
+            {
+                Effect: "Allow",
+                Sid: "ProductPictures",
+                Action: ["s3:GetObject", "s3:PutObject"],
+                Resource: expect.stringMatching(/shop-media-us-east-1\/products\/\*$/),
+            },
+            {
+                Effect: "Allow",
+                Sid: "ListProductPictures",
+                Action: "s3:ListBucket",
+                Resource: expect.stringMatching(/shop-media-us-east-1$/),
+                Condition: { StringLike: { "s3:prefix": "products/*" } },
+            },
+        ];
+        const fleetPolicy = JSON.parse(registered.one("aws:iam/rolePolicy:RolePolicy", "shop-app-fleet-us-east-1").inputs.policy as string);
+        expect(fleetPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
+
+        const kubernetes = await deploy("dev", "14");
+        const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-us-east-1-pods").inputs.policy as string);
+        expect(podPolicy.Statement).toEqual(media);
+        expect(kubernetes.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-us-east-1-pods").inputs).toMatchObject({
+            serviceAccount: "shop",
+            namespace: "shop",
+        });
+    });
 });
 
 /** The first-boot script of a fleet in a registered run, decoded. */

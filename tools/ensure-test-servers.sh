@@ -49,7 +49,7 @@ DESCRIPTOR
 fi
 
 moto_home="$cache/moto/$moto_version"
-if [ ! -x "$moto_home/bin/moto_server" ]; then
+if ! "$moto_home/bin/moto_server" --help >/dev/null 2>&1; then
   echo "Installing moto $moto_version from PyPI..." >&2
   rm -rf "$moto_home"
   python3 -m venv "$moto_home"

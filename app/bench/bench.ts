@@ -6,6 +6,8 @@
  *   - what the cache is worth: product API reads with Zipf-like popularity (a few products
  *     get most views) on PostgreSQL and Redis, with the cache off and on in the same run,
  *     the ratio of the two, and the cache's hit ratio from the shop's own /metrics.
+ *   - search (stage 10): the search API over words people type (whole words, parts, a typo,
+ *     a category, a SKU) on PostgreSQL and on a real OpenSearch, same run, and their ratio.
  * The shop runs as its own process, as in production, so the load generator does not share
  * its event loop; PostgreSQL and Redis are real servers started for the run.
  *
@@ -17,7 +19,9 @@
 import autocannon from "autocannon";
 import { parseArgs } from "node:util";
 import { startPostgres, PostgresServer } from "../test/support/postgres";
+import { OpenSearchServer, startOpenSearch } from "../test/support/opensearch";
 import { RedisServer, startRedis } from "../test/support/redis";
+import { untilEngine } from "../test/support/search";
 import { startShopProcess } from "../test/support/shop-process";
 import { zipfSampler } from "./zipf";
 
@@ -36,14 +40,25 @@ interface Scenario {
 
 const productPage: Scenario = { name: "product page", path: (id) => `/products/${id}`, productId: uniform };
 const productRead: Scenario = { name: "product API read", path: (id) => `/api/products/${id}`, productId: uniform };
+/** What people type, as the relevance tests do: words, parts of words, a typo, a category, a SKU, several words. */
+const searchWords = ["walnut", "pan", "knives", "skilet", "kitchen", "KIT-0001", "running shoes", "lamp", "cast iron", "boots", "yoga mat", "desk"];
+const searchRead: Scenario = {
+    name: "search API",
+    path: (i) => `/api/search?q=${encodeURIComponent(searchWords[i % searchWords.length])}`,
+    productId: uniform,
+};
 const popularRead: Scenario = { name: `product API read, Zipf s=${zipfExponent}`, path: (id) => `/api/products/${id}`, productId: popular };
+
+type Servers = { postgres?: PostgresServer; redis?: RedisServer; opensearch?: OpenSearchServer };
 
 /** A shop to measure: how to start it, and what to measure on it. */
 interface Setup {
     name: string;
     scenarios: Scenario[];
-    env: (servers: { postgres?: PostgresServer; redis?: RedisServer }) => Promise<Record<string, string>>;
-    needs: { postgres?: boolean; redis?: boolean };
+    env: (servers: Servers) => Promise<Record<string, string>>;
+    needs: { postgres?: boolean; redis?: boolean; opensearch?: boolean };
+    /** The search engine the shop must answer from before it is measured. */
+    engine?: "opensearch" | "postgres";
 }
 
 const setups: Record<string, Setup[]> = {
@@ -60,12 +75,31 @@ const setups: Record<string, Setup[]> = {
         name: `postgres+redis, cache ${cache}`,
         scenarios: [popularRead],
         needs: { postgres: true, redis: true },
-        env: async ({ postgres, redis }: { postgres?: PostgresServer; redis?: RedisServer }) => ({
+        env: async ({ postgres, redis }: Servers) => ({
             SHOP_DATABASE_URL: await postgres!.createDatabase(`shop_cache_${cache}`),
             SHOP_REDIS_URL: redis!.url,
             SHOP_CACHE: cache,
         }),
     })),
+    search: [
+        {
+            name: "postgres, search on postgres",
+            scenarios: [searchRead],
+            needs: { postgres: true },
+            engine: "postgres",
+            env: async ({ postgres }) => ({ SHOP_DATABASE_URL: await postgres!.createDatabase("shop_search_postgres") }),
+        },
+        {
+            name: "postgres, search on opensearch",
+            scenarios: [searchRead],
+            needs: { postgres: true, opensearch: true },
+            engine: "opensearch",
+            env: async ({ postgres, opensearch }) => ({
+                SHOP_DATABASE_URL: await postgres!.createDatabase("shop_search_opensearch"),
+                SHOP_SEARCH_URL: opensearch!.url,
+            }),
+        },
+    ],
 };
 
 interface Row {
@@ -78,11 +112,13 @@ interface Row {
     errors: number;
     /** Share of cache look-ups answered by a cache level, over the measured run. */
     cacheHitRatio?: number;
+    /** Searches answered from PostgreSQL although OpenSearch was configured, over the measured run. */
+    searchFallbacks?: number;
 }
 
 function usage(message: string): never {
     process.stderr.write(
-        `${message}\nusage: npm run bench -- [--backend pglite|postgres|cache|all] [--url URL] [--duration SECONDS] [--connections N] [--json]\n`,
+        `${message}\nusage: npm run bench -- [--backend pglite|postgres|cache|search|all] [--url URL] [--duration SECONDS] [--connections N] [--json]\n`,
     );
     process.exit(2);
 }
@@ -107,8 +143,8 @@ function options() {
     const connections = Number(parsed.connections);
     if (!Number.isInteger(duration) || duration < 1) problems.push(`--duration: expected whole seconds, at least 1 (got ${parsed.duration})`);
     if (!Number.isInteger(connections) || connections < 1) problems.push(`--connections: expected a whole number, at least 1 (got ${parsed.connections})`);
-    if (!["pglite", "postgres", "cache", "all"].includes(parsed.backend!))
-        problems.push(`--backend: expected pglite, postgres, cache or all (got ${parsed.backend})`);
+    if (!["pglite", "postgres", "cache", "search", "all"].includes(parsed.backend!))
+        problems.push(`--backend: expected pglite, postgres, cache, search or all (got ${parsed.backend})`);
     if (parsed.url !== undefined && !/^https?:\/\/\S+$/.test(parsed.url)) problems.push(`--url: expected an http:// or https:// URL (got ${parsed.url})`);
     if (problems.length > 0) usage(problems.join("\n"));
     const chosen = parsed.backend === "all" ? Object.values(setups).flat() : setups[parsed.backend!];
@@ -140,6 +176,12 @@ async function cacheLookups(metricsUrl: string): Promise<[number, number]> {
     return [count("hit") + l2Hits, count("hit") + count("miss")];
 }
 
+/** Searches answered from PostgreSQL although OpenSearch is configured, so far (from /metrics). */
+async function searchFallbacks(metricsUrl: string): Promise<number> {
+    const text = await (await fetch(metricsUrl)).text();
+    return [...text.matchAll(/^shop_search_fallbacks_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 async function measureShop(
     url: string,
     metricsUrl: string,
@@ -152,9 +194,11 @@ async function measureShop(
         // A short warm-up, so that the figures are of a running shop, not of its first requests.
         await measure(url, scenario, 1, opts.connections);
         const [hitsBefore, lookupsBefore] = await cacheLookups(metricsUrl);
+        const fallbacksBefore = await searchFallbacks(metricsUrl);
         const row: Row = { backend: name, ...(await measure(url, scenario, opts.duration, opts.connections)) };
         const [hits, lookups] = await cacheLookups(metricsUrl);
         if (lookups > lookupsBefore) row.cacheHitRatio = Math.round(((hits - hitsBefore) / (lookups - lookupsBefore)) * 1000) / 1000;
+        if (scenario === searchRead) row.searchFallbacks = (await searchFallbacks(metricsUrl)) - fallbacksBefore;
         rows.push(row);
     }
     return rows;
@@ -166,22 +210,29 @@ async function main(): Promise<void> {
     if (opts.url) {
         // The shop's metrics port on the same host (SHOP_METRICS_PORT's default).
         const metricsUrl = Object.assign(new URL(opts.url), { port: "9464", pathname: "/metrics" }).href;
-        rows.push(...(await measureShop(opts.url, metricsUrl, opts.url, [productPage, productRead, popularRead], opts)));
+        rows.push(...(await measureShop(opts.url, metricsUrl, opts.url, [productPage, productRead, popularRead, searchRead], opts)));
     } else {
-        const needs = { postgres: opts.setups.some((s) => s.needs.postgres), redis: opts.setups.some((s) => s.needs.redis) };
-        const servers: { postgres?: PostgresServer; redis?: RedisServer } = {};
+        const needs = {
+            postgres: opts.setups.some((s) => s.needs.postgres),
+            redis: opts.setups.some((s) => s.needs.redis),
+            opensearch: opts.setups.some((s) => s.needs.opensearch),
+        };
+        const servers: Servers = {};
         try {
             if (needs.postgres) servers.postgres = await startPostgres();
             if (needs.redis) servers.redis = await startRedis();
+            if (needs.opensearch) servers.opensearch = await startOpenSearch();
             for (const setup of opts.setups) {
                 const shop = await startShopProcess(await setup.env(servers));
                 try {
+                    if (setup.engine) await untilEngine(shop.url, setup.engine);
                     rows.push(...(await measureShop(shop.url, shop.metricsUrl, setup.name, setup.scenarios, opts)));
                 } finally {
                     await shop.stop();
                 }
             }
         } finally {
+            await servers.opensearch?.stop();
             await servers.redis?.stop();
             await servers.postgres?.stop();
         }
@@ -195,6 +246,11 @@ async function main(): Promise<void> {
     // Figures of failing requests measure nothing: say so, and fail.
     if (rows.some((r) => r.non2xx > 0 || r.errors > 0)) {
         process.stderr.write("bench: some requests failed; these figures are not comparable\n");
+        process.exitCode = 1;
+    }
+    // A search measured as OpenSearch's but answered by PostgreSQL compares nothing either.
+    if (rows.some((r) => r.backend.endsWith("search on opensearch") && (r.searchFallbacks ?? 0) > 0)) {
+        process.stderr.write("bench: some searches fell back to PostgreSQL during the OpenSearch run\n");
         process.exitCode = 1;
     }
 }
@@ -222,6 +278,12 @@ function printTable(rows: Row[], opts: { duration: number; connections: number }
     if (off && on)
         process.stdout.write(
             `cache on / off: ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}x the requests per second, p99 ${off.p99Ms} ms -> ${on.p99Ms} ms\n`,
+        );
+    const onPostgres = rows.find((r) => r.backend.endsWith("search on postgres"));
+    const onOpenSearch = rows.find((r) => r.backend.endsWith("search on opensearch"));
+    if (onPostgres && onOpenSearch)
+        process.stdout.write(
+            `search on OpenSearch / PostgreSQL: ${(onOpenSearch.requestsPerSecond / onPostgres.requestsPerSecond).toFixed(2)}x the requests per second, p99 ${onPostgres.p99Ms} ms -> ${onOpenSearch.p99Ms} ms\n`,
         );
 }
 

@@ -24,6 +24,9 @@ import { ordersPlugin } from "./modules/orders/plugin";
 import { CheckoutSweeper } from "./modules/orders/sweeper";
 import { ProductSearch } from "./modules/search/search";
 import { registerSearchMetrics } from "./modules/search/metrics";
+import { localMediaStore, s3MediaStore } from "./modules/catalog/media-store";
+import { localMediaPlugin } from "./modules/catalog/media-plugin";
+import { ensureProductPictures } from "./modules/catalog/product-media";
 import { searchPlugin } from "./modules/search/plugin";
 import { usersPlugin } from "./modules/users/plugin";
 import { Users } from "./modules/users/users";
@@ -109,6 +112,11 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     });
 
     registerInputRules(app);
+
+    // Product pictures: pages load them from the bucket (presigned URLs) or from the shop itself.
+    const media = config.mediaBucket ? await s3MediaStore(config.mediaBucket, config.mediaRegion!) : localMediaStore(config.mediaDir);
+    app.addHook("onClose", async () => media.close());
+
     await app.register(cookie, { secret: config.sessionSecret });
     registerReadConsistency(app);
     await app.register(formbody, { bodyLimit });
@@ -116,7 +124,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         contentSecurityPolicy: {
             // Not upgrade-insecure-requests: the shop is also served over plain HTTP (a laptop, a phone on the same network);
             // behind TLS, HSTS keeps browsers on HTTPS.
-            directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:"], "upgrade-insecure-requests": null },
+            directives: { "form-action": ["'self'"], "img-src": ["'self'", "data:", ...media.imageOrigins], "upgrade-insecure-requests": null },
         },
         hsts: { maxAge: 31536000, includeSubDomains: false },
     });
@@ -138,6 +146,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     app.decorate("shop", {
         catalog,
         search,
+        media,
         carts,
         users,
         comments: new Comments(stores.commentShards),
@@ -167,6 +176,10 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     search.start();
     app.addHook("onClose", () => search.close());
     startMetricsServer(app, registry, config.metricsPort);
+    if (config.modules.includes("catalog") || config.modules.includes("web"))
+        void ensureProductPictures(media, stores.catalog, app.log).catch((err: Error) =>
+            app.log.error({ err: err.message }, "media: product pictures not stored"),
+        );
     registerSessions(app, users, config.sessionSecret);
     registerErrorHandler(app);
 
@@ -181,6 +194,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         ["web", webPlugin],
     ];
     for (const [module, plugin] of plugins) if (config.modules.includes(module)) await app.register(plugin);
+    if (media.kind === "local" && config.modules.includes("web")) await app.register(localMediaPlugin(config.mediaDir));
     if (config.modules.includes("gateway")) {
         registerGateway(app, Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module))), registry);
     }

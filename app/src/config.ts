@@ -5,6 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
 
 export const modules = ["catalog", "cart", "orders", "users", "payments", "comments", "search", "web", "gateway"] as const;
 export type Module = (typeof modules)[number];
@@ -44,6 +46,12 @@ export interface ShopConfig {
     /** Where the embedded PGlite keeps its files; absent: in memory. */
     pgliteDir?: string;
     logLevel: string;
+    /** The S3 bucket of product pictures (stage 10); absent: a local directory. */
+    mediaBucket?: string;
+    /** The bucket's region. @default SHOP_MEDIA_REGION, AWS_REGION, then SHOP_REGION */
+    mediaRegion?: string;
+    /** Where pictures are kept without a bucket. @default <tmpdir>/shop-evolution-media */
+    mediaDir: string;
     /** `off` turns the cache off (for benchmarks and diagnosis). @default "on" */
     cache: "on" | "off";
     /**
@@ -157,6 +165,11 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const databasePoolMax = Number(poolText);
     if (!/^\d+$/.test(poolText) || databasePoolMax < 2 || databasePoolMax > 1000)
         problems.push(`SHOP_DATABASE_POOL_MAX: expected a whole number 2-1000 (got ${JSON.stringify(poolText)})`);
+    const mediaBucket = get("SHOP_MEDIA_BUCKET");
+    if (mediaBucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(mediaBucket))
+        problems.push(`SHOP_MEDIA_BUCKET: expected an S3 bucket name (got ${JSON.stringify(mediaBucket)})`);
+    const mediaRegion = get("SHOP_MEDIA_REGION") ?? get("AWS_REGION") ?? get("SHOP_REGION");
+    if (mediaBucket !== undefined && mediaRegion === undefined) problems.push("SHOP_MEDIA_BUCKET: needs the bucket's region in SHOP_MEDIA_REGION");
 
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
@@ -183,5 +196,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         trustedProxies,
         metricsPort,
         databasePoolMax,
+        mediaBucket,
+        mediaRegion: mediaBucket ? mediaRegion : undefined,
+        mediaDir: get("SHOP_MEDIA_DIR") ?? path.join(os.tmpdir(), "shop-evolution-media"),
     };
 }

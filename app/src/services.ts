@@ -1,6 +1,7 @@
 /** The shop's business services, decorated onto the Fastify instance once at start. */
 import { Carts } from "./modules/cart/cart";
 import { Catalog } from "./modules/catalog/catalog";
+import { MediaStore } from "./modules/catalog/media-store";
 import { Comments } from "./modules/comments/comments";
 import { Orders } from "./modules/orders/orders";
 import { ProductSearch } from "./modules/search/search";
@@ -13,6 +14,8 @@ export interface ShopServices {
     orders: Orders;
     users: Users;
     comments: Comments;
+    /** Product pictures: S3 at stage 10, a local directory before. */
+    media: MediaStore;
 }
 
 declare module "fastify" {

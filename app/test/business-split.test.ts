@@ -46,7 +46,7 @@ describe("each business domain on its own database", () => {
     });
 
     it("keeps each domain's tables in its own database", () => {
-        expect(tablesOf("catalog")).toEqual(["categories", "comments", "products", "schema_migrations", "stock_reservations"]);
+        expect(tablesOf("catalog")).toEqual(["categories", "comments", "products", "schema_migrations", "search_outbox", "stock_reservations"]);
         expect(tablesOf("orders")).toEqual(expect.arrayContaining(["cart_items", "order_items", "orders", "schema_migrations"]));
         expect(tablesOf("orders")).not.toContain("products");
         expect(tablesOf("users")).toEqual(["schema_migrations", "sessions", "users"]);

@@ -137,3 +137,22 @@ describe("the shop's configuration", () => {
         ]);
     });
 });
+
+describe("product media (stage 10)", () => {
+    it("keeps pictures in a local directory unless a bucket is named, and needs the bucket's region", () => {
+        const local = readConfig({});
+        expect(local.mediaBucket).toBeUndefined();
+        expect(local.mediaDir).toMatch(/shop-evolution-media$/);
+        expect(readConfig({ SHOP_MEDIA_BUCKET: "shop-media-eu-west-1", SHOP_REGION: "eu-west-1" })).toMatchObject({
+            mediaBucket: "shop-media-eu-west-1",
+            mediaRegion: "eu-west-1",
+        });
+        expect(readConfig({ SHOP_MEDIA_BUCKET: "shop-media-eu-west-1", SHOP_REGION: "eu-central-1", SHOP_MEDIA_REGION: "eu-west-1" }).mediaRegion).toBe(
+            "eu-west-1",
+        );
+        expect(problemsOf({ SHOP_MEDIA_BUCKET: "Not_A_Bucket" })).toEqual([
+            'SHOP_MEDIA_BUCKET: expected an S3 bucket name (got "Not_A_Bucket")',
+            "SHOP_MEDIA_BUCKET: needs the bucket's region in SHOP_MEDIA_REGION",
+        ]);
+    });
+});

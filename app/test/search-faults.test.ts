@@ -180,25 +180,29 @@ describe("search on OpenSearch fed by the catalog's outbox, with faults", () => 
                 await new Promise((resolve) => setTimeout(resolve, 20));
             }
         })();
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        await os.kill();
-        const killedAt = statuses.length;
-        await new Promise((resolve) => setTimeout(resolve, 3000));
-        expect(statuses.length - killedAt).toBeGreaterThan(10);
-        expect(engines.get("postgres") ?? 0).toBeGreaterThan(0);
-        await os.restart();
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-        changing = false;
-        await changes;
-        await converged(changed);
-        await untilLagIsZero(shop);
-        await untilEngine(shop.url, "opensearch");
-        searching = false;
-        await Promise.all(searchers);
+        try {
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            await os.kill();
+            const killedAt = statuses.length;
+            await new Promise((resolve) => setTimeout(resolve, 3000));
+            expect(statuses.length - killedAt).toBeGreaterThan(10);
+            expect(engines.get("postgres") ?? 0).toBeGreaterThan(0);
+            await os.restart();
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            changing = false;
+            await changes;
+            await converged(changed);
+            await untilLagIsZero(shop);
+            await untilEngine(shop.url, "opensearch");
+        } finally {
+            changing = false;
+            searching = false;
+            await Promise.allSettled([changes, ...searchers]);
+        }
         expect(statuses.filter((s) => s !== 200)).toEqual([]);
         expect(await metric(shop, "shop_search_fallbacks_total")).toBeGreaterThan(0);
         expect(shop.output()).toMatch(/OpenSearch failed; answering from PostgreSQL/);
-    }, 300_000);
+    }, 420_000);
 
     it("rebuilds the index for a new mapping behind the alias while searches run, none failing", async () => {
         const shop = shops[1];

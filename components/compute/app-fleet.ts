@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "../iam";
+import { policyDocument, Statement } from "../iam";
 import { isIntIn, Problems } from "../validation";
 import { renderAppUserData } from "./app-user-data";
 import { fleet, fleetProblems } from "./fleet";
@@ -19,6 +19,8 @@ export interface AppFleetArgs {
     environment?: Record<string, pulumi.Input<string>>;
     /** Variables fetched from Secrets Manager at boot, such as SHOP_DATABASE_PASSWORD from the database's secret. @default {} */
     secrets?: Record<string, { secretArn: pulumi.Input<string>; jsonKey?: string; version?: pulumi.Input<string> }>;
+    /** More permissions of the instances' role, such as the media bucket's (stage 10). @default none */
+    statements?: pulumi.Input<Statement>[];
     /** Security groups admitted on the shop's port (the Nginx fleet's, or a load balancer's), keyed. */
     allowedSecurityGroups: Record<string, pulumi.Input<string>>;
     /** Target groups the instances register with. @default [] */
@@ -111,20 +113,26 @@ export class AppFleet extends pulumi.ComponentResource {
                 }),
             );
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
-        const inlinePolicy = pulumi.all([logGroup.arn, pulumi.all(secretArns), region, account]).apply(([logArn, arns, r, accountId]) =>
-            policyDocument([
-                { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
-                ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
-                ...(shared
-                    ? [
-                          {
-                              Action: "ssm:GetParametersByPath",
-                              Resource: [`arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`, `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`],
-                          },
-                      ]
-                    : []),
-            ]),
-        );
+        const inlinePolicy = pulumi
+            .all([logGroup.arn, pulumi.all(secretArns), region, account, pulumi.all(args.statements ?? [])])
+            .apply(([logArn, arns, r, accountId, more]) =>
+                policyDocument([
+                    { Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logArn}:*` },
+                    ...(arns.length > 0 ? [{ Action: "secretsmanager:GetSecretValue", Resource: arns }] : []),
+                    ...(shared
+                        ? [
+                              {
+                                  Action: "ssm:GetParametersByPath",
+                                  Resource: [
+                                      `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}`,
+                                      `arn:aws:ssm:${r}:${accountId}:parameter${shared.path}/*`,
+                                  ],
+                              },
+                          ]
+                        : []),
+                    ...(more as Statement[]),
+                ]),
+            );
 
         const { group, securityGroup, role } = fleet(
             name,

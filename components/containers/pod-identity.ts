@@ -7,7 +7,7 @@ export interface PodIdentityArgs {
     namespace: pulumi.Input<string>;
     serviceAccount: pulumi.Input<string>;
     /** Inline permissions of the role. @default none */
-    statements?: Statement[];
+    statements?: pulumi.Input<Statement>[];
     /** AWS managed policies attached to the role. @default none */
     managedPolicyArns?: string[];
     tags?: Record<string, string>;
@@ -27,7 +27,11 @@ export const podIdentityTrust = JSON.stringify({
 export function podIdentityRole(name: string, args: PodIdentityArgs, opts: pulumi.CustomResourceOptions): aws.iam.Role {
     const role = new aws.iam.Role(name, { assumeRolePolicy: podIdentityTrust, tags: args.tags }, opts);
     if (args.statements && args.statements.length > 0) {
-        new aws.iam.RolePolicy(name, { role: role.id, policy: policyDocument(args.statements) }, opts);
+        new aws.iam.RolePolicy(
+            name,
+            { role: role.id, policy: pulumi.all(args.statements).apply((statements) => policyDocument(statements as Statement[])) },
+            opts,
+        );
     }
     for (const [i, arn] of (args.managedPolicyArns ?? []).entries()) {
         new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn: arn }, opts);

@@ -39,7 +39,7 @@ export interface ShopWorkloadArgs {
      */
     rdsCertificates?: boolean;
     /** AWS permissions of the shop's pods, through EKS Pod Identity. @default none */
-    podIdentity?: { clusterName: pulumi.Input<string>; statements?: Statement[]; managedPolicyArns?: string[] };
+    podIdentity?: { clusterName: pulumi.Input<string>; statements?: pulumi.Input<Statement>[]; managedPolicyArns?: string[] };
     /** Tags of the IAM role. @default {} */
     tags?: Record<string, string>;
 }

@@ -9,7 +9,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { mergedEnvironment, mergedSecrets, ServerWiring } from "../server-wiring";
+import { mergedEnvironment, mergedSecrets, mergedStatements, ServerWiring } from "../server-wiring";
 import { serviceUrlsOf, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
@@ -64,6 +64,7 @@ export function containers(
     const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
     const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
     const secretEnv = secretValues(wirings);
+    const statements = mergedStatements(wirings);
     for (const [key, app] of apps) {
         new ShopWorkload(
             `${serviceOf(key)}-${region}`,
@@ -75,6 +76,8 @@ export function containers(
                 secretEnv,
                 rdsCertificates: wirings.some((w) => w.rdsCertificates),
                 replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
+                // The pods' own AWS rights (the media bucket), through EKS Pod Identity.
+                ...(statements.length > 0 && { podIdentity: { clusterName: cluster.clusterName, statements } }),
             },
             afterController,
         );

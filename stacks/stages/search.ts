@@ -5,7 +5,26 @@ import { SearchDomain } from "../../components/data/search-domain";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
+import { Statement } from "../../components/iam";
 import { ServerWiring } from "../server-wiring";
+
+/**
+ * What the shop does with the media bucket, and nothing more: read and write the product
+ * pictures (the first instance to start stores them), and list their prefix, without which S3
+ * answers a missing picture with 403 instead of 404. The bucket's default encryption uses the
+ * AWS managed key, whose policy admits the account's principals through S3: no KMS statement.
+ */
+export function mediaStatements(media: aws.s3.Bucket): pulumi.Output<Statement>[] {
+    return [
+        media.arn.apply((arn): Statement => ({ Sid: "ProductPictures", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${arn}/products/*` })),
+        media.arn.apply((arn): Statement => ({
+            Sid: "ListProductPictures",
+            Action: "s3:ListBucket",
+            Resource: arn,
+            Condition: { StringLike: { "s3:prefix": "products/*" } },
+        })),
+    ];
+}
 
 /** OpenSearch spreads a domain over at most three zones. */
 const maxSearchZones = 3;
@@ -17,6 +36,7 @@ const maxSearchZones = 3;
  * (`shop-media-<region>`). The domain authenticates with fine-grained access control: the shop
  * gets `SHOP_SEARCH_URL` naming the domain's user and `SHOP_SEARCH_PASSWORD` from its secret;
  * the network admits only the app group (and the other regions' ranges, across the peering).
+ * The shop gets the bucket in `SHOP_MEDIA_BUCKET` and its role the rights on its pictures.
  */
 export function search(
     config: StackConfig,
@@ -41,9 +61,15 @@ export function search(
     );
     const media = mediaBucket(`shop-media-${home.region}`, { production: config.protectData }, { provider: home.provider });
     const wiring: ServerWiring = {
-        environment: { SHOP_SEARCH_URL: pulumi.interpolate`https://${domain.username}@${domain.endpoint.apply((url) => url.replace(/^https:\/\//, ""))}` },
+        environment: {
+            SHOP_SEARCH_URL: pulumi.interpolate`https://${domain.username}@${domain.endpoint.apply((url) => url.replace(/^https:\/\//, ""))}`,
+            // Every region's shop reads and writes the home region's bucket (pages link to it by presigned URLs).
+            SHOP_MEDIA_BUCKET: media.id,
+            SHOP_MEDIA_REGION: home.region,
+        },
         secrets: { SHOP_SEARCH_PASSWORD: { secretArn: domain.masterUserSecretArn, jsonKey: "password", value: domain.masterPassword } },
         egressPorts: [443],
+        statements: mediaStatements(media),
     };
     return { domain, media, wiringIn: () => wiring };
 }

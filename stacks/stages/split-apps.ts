@@ -4,7 +4,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { mergedEnvironment, secretRefs, ServerWiring } from "../server-wiring";
+import { mergedEnvironment, mergedStatements, secretRefs, ServerWiring } from "../server-wiring";
 import { modulePathPatterns, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 
@@ -80,6 +80,7 @@ export function appTier(
                     environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
                     sharedConfig: shared,
                     secrets: secretRefs(wirings),
+                    statements: mergedStatements(wirings),
                     securityGroupIds: [cell.appGroupId],
                     egressPeers,
                     // The gateway calls the services on port 80 of their load balancer.

@@ -24,7 +24,7 @@ main { max-width: 1100px; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; margin: .4rem 0 1rem; } h2 { font-size: 1.2rem; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 220px), 1fr)); gap: 1rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: .8rem; display: flex; flex-direction: column; gap: .4rem; }
-.swatch { aspect-ratio: 4 / 3; border-radius: 8px; display: grid; place-items: center; color: #fff; font-weight: 700; font-size: 1.6rem; }
+.picture { width: 100%; height: auto; aspect-ratio: 4 / 3; border-radius: 8px; display: block; }
 .price { font-weight: 700; } .muted { color: var(--muted); font-size: .9rem; } .soldout { color: var(--warn); font-weight: 600; }
 input, select, textarea, button { font: inherit; padding: .5rem .7rem; border: 1px solid #c5ccd3; border-radius: 8px; background: #fff; }
 button, .button { background: var(--accent); color: var(--accent-ink); border: 0; cursor: pointer; font-weight: 600; padding: .55rem 1rem; border-radius: 8px; display: inline-block; }
@@ -114,23 +114,18 @@ export function csrfField(request: FastifyRequest): Html {
 }
 
 /** A product in a grid; `nameHtml` is the name with a search's matches marked (already escaped). */
-export function productCard(p: Product, nameHtml?: string): Html {
+export function productCard(p: Product, pictureUrl: string, nameHtml?: string): Html {
     return html`<article class="card" data-test="product-card">
-        ${swatch(p)}
+        ${picture(p, pictureUrl)}
         <a href="/products/${p.id}"><strong>${nameHtml === undefined ? p.name : new Html(nameHtml)}</strong></a>
         <span class="price">${money(p.priceCents)}</span>
         ${p.stock > 0 ? html`<span class="muted">${p.stock} in stock</span>` : html`<span class="soldout">Sold out</span>`}
     </article>`;
 }
 
-/** A coloured tile with the product's initials: the catalog has no photographs. */
-export function swatch(p: Product): Html {
-    const initials = p.name
-        .split(/[ ,]+/)
-        .slice(0, 2)
-        .map((w) => w[0])
-        .join("");
-    return html`<div class="swatch" style="background: hsl(${p.hue} 45% 45%)" aria-hidden="true">${initials}</div>`;
+/** The product's picture (drawn by the shop in its colour), on a tile of that colour while it loads. */
+export function picture(p: Product, url: string): Html {
+    return html`<img class="picture" src="${url}" alt="${p.name}" width="400" height="300" loading="lazy" style="background: hsl(${p.hue} 30% 95%)" />`;
 }
 
 export function stars(rating: number): string {

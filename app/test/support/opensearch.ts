@@ -67,9 +67,9 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
         child.stdout!.on("data", (chunk) => (output += chunk));
         child.stderr!.on("data", (chunk) => (output += chunk));
         const started = child;
-        for (const deadline = Date.now() + 120_000; ;) {
+        for (const deadline = Date.now() + 240_000; ;) {
             if (started.exitCode !== null) throw new Error(`OpenSearch exited with status ${started.exitCode}: ${output.slice(-4000)}`);
-            if (Date.now() > deadline) throw new Error(`OpenSearch did not answer within 120 s: ${output.slice(-4000)}`);
+            if (Date.now() > deadline) throw new Error(`OpenSearch did not answer within 240 s: ${output.slice(-4000)}`);
             const health = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`).then(
                 (r) => r.ok,
                 () => false,

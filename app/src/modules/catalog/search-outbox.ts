@@ -87,6 +87,7 @@ export class OutboxRelay {
                 );
         }
         const failed = new Set(failedIds);
+        if (this.failing && failed.size === 0) this.log.info("search outbox: OpenSearch takes the changes again; catching up");
         this.failing = failed.size > 0;
         const done = rows.filter((r) => !failed.has(r.productId)).map((r) => r.id);
         const retry = rows.filter((r) => failed.has(r.productId)).map((r) => r.id);

@@ -9,7 +9,8 @@ import { readableValidation } from "../../http/error-handler";
 import { safeRedirectTarget } from "../../http/redirect";
 import { html, Html, money } from "../../http/html";
 import { credentials } from "../../http/schemas";
-import { csrfField, page, PageOptions, productCard, stars, stylesheet, swatch } from "../../web/layout";
+import { csrfField, page, PageOptions, picture, productCard, stars, stylesheet } from "../../web/layout";
+import { pictureUrls } from "../catalog/product-media";
 import { addToCart, viewCart } from "../cart/plugin";
 import { ClientError } from "../../http/client-error";
 import { commentBody } from "../comments/plugin";
@@ -61,7 +62,11 @@ const statusText: Record<Order["status"], string> = {
 };
 
 export const webPlugin: FastifyPluginAsync = async (app) => {
-    const { catalog, search, orders, users, comments } = app.shop;
+    const { catalog, search, orders, users, comments, media } = app.shop;
+    const cards = async (items: (Parameters<typeof productCard>[0] & { highlight?: string })[]) => {
+        const urls = await pictureUrls(media, items);
+        return items.map((p) => productCard(p, urls.get(p.id)!, p.highlight));
+    };
 
     app.get("/static/shop.css", { config: { session: false } }, async (_request, reply) =>
         reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=3600").send(stylesheet),
@@ -78,7 +83,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                     ${categories.map((c) => html`<a href="/categories/${c.slug}">${c.name} <span class="muted">${c.productCount}</span></a>`)}
                 </div>
                 <h2>New in the shop</h2>
-                <div class="grid">${featured.items.map((p) => productCard(p))}</div>
+                <div class="grid">${await cards(featured.items)}</div>
                 <h2>What customers say</h2>
                 ${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rating)}</span> <a href="/products/${c.productId}">${c.authorName}</a>: ${c.body}</div>`)}`,
         );
@@ -111,7 +116,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                 { title: category.name },
                 html`<h1>${category.name}</h1>
                     <p class="muted">${category.description} · ${result.total} products</p>
-                    <div class="grid">${result.items.map((p) => productCard(p))}</div>
+                    <div class="grid">${await cards(result.items)}</div>
                     <nav class="pager" aria-label="Pages">
                         ${result.page > 1 ? html`<a href="/categories/${category.slug}?page=${result.page - 1}" rel="prev">← Previous</a>` : ""}
                         <span>Page ${result.page} of ${pages}</span>
@@ -127,14 +132,14 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         async (request, reply) => {
             const product = await catalog.product(request.params.id);
             if (!product) return send(reply, request, { title: "Not found", error: `There is no product ${request.params.id}.` }, html``, 404);
-            const [reviews, categories] = await Promise.all([comments.forProduct(product.id, 20), catalog.categories()]);
+            const [reviews, categories, urls] = await Promise.all([comments.forProduct(product.id, 20), catalog.categories(), pictureUrls(media, [product])]);
             const categoryName = categories.find((c) => c.slug === product.categorySlug)?.name ?? product.categorySlug;
             return send(
                 reply,
                 request,
                 { title: product.name, notice: request.query.reviewed ? "Thank you: your review is posted." : undefined },
                 html`<div class="product">
-                        ${swatch(product)}
+                        ${picture(product, urls.get(product.id)!)}
                         <div>
                             <p class="muted"><a href="/categories/${product.categorySlug}">${categoryName}</a> · ${product.sku}</p>
                             <h1>${product.name}</h1>
@@ -291,7 +296,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                         >
                         <button type="submit">Apply</button>
                     </form>
-                    <div class="grid">${result.items.map((item) => productCard(item, item.highlight))}</div>
+                    <div class="grid">${await cards(result.items)}</div>
                     <nav class="pager" aria-label="Pages">
                         ${result.page > 1 ? html`<a href="${link({ page: result.page - 1 })}" rel="prev">← Previous</a>` : ""}
                         <span>Page ${result.page} of ${pages}</span>
