@@ -74,7 +74,7 @@ describe("search on OpenSearch fed by the catalog's outbox, with faults", () => 
         }
     };
     const metric = async (shop: ShopProcess, name: string) => {
-        const text = await (await fetch(`${shop.url}/metrics`)).text();
+        const text = await (await fetch(shop.metricsUrl)).text();
         const line = text.split("\n").find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
         return line === undefined ? undefined : Number(line.split(" ").pop());
     };

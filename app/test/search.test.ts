@@ -128,7 +128,9 @@ describe.each(backends)("search on %s", (_, start) => {
     it("keeps the query in the box on the results page, with pages and highlights", async () => {
         const page = await client.request("GET", "/search?q=walnut&page=2");
         expect(page.status).toBe(200);
-        expect(page.data).toContain('name="q" type="search" placeholder="Search products" aria-label="Search products" maxlength="200" value="walnut"');
+        expect(page.data.replace(/\s+/g, " ")).toContain(
+            'name="q" type="search" placeholder="Search products" aria-label="Search products" maxlength="200" value="walnut"',
+        );
         expect(page.data).toContain("85 products match · page 2 of 4");
         expect(page.data).toMatch(/href="\/search\?q=walnut&amp;page=3(&amp;sort=relevance)?" rel="next"/);
         expect(page.data).toContain("<mark>Walnut</mark>");
