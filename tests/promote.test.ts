@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { pulumiCli } from "../tools/deployed-state";
 import { promote } from "../tools/promote";
 import { projectRoot } from "../tools/stack-files";
 
@@ -92,4 +93,91 @@ describe("promotion from dev to prod", () => {
         ]);
         expect(parseYaml(fs.readFileSync(path.join(jump, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:stage"]).toBe("cache");
     });
+});
+
+/** A `pulumi` on PATH that records its arguments and answers from files: dev's history, its image, prod's preview. */
+function fakePulumi(answers: { history: unknown[]; image?: string; preview?: unknown }) {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+    const calls = path.join(bin, "calls");
+    fs.writeFileSync(path.join(bin, "history.json"), JSON.stringify(answers.history));
+    fs.writeFileSync(path.join(bin, "preview.json"), JSON.stringify(answers.preview ?? { steps: [], changeSummary: { same: 40 } }));
+    fs.writeFileSync(
+        path.join(bin, "pulumi"),
+        [
+            "#!/bin/sh",
+            `echo "$*" >> ${calls}`,
+            'case "$1 $2" in',
+            `  "stack history") cat ${path.join(bin, "history.json")} ;;`,
+            `  "stack output") ${answers.image ? `echo ${answers.image}` : "exit 255"} ;;`,
+            `  preview*) cat ${path.join(bin, "preview.json")} ;;`,
+            "  *) exit 1 ;;",
+            "esac",
+        ].join("\n"),
+        { mode: 0o755 },
+    );
+    return { pulumi: path.join(bin, "pulumi"), calls: () => fs.readFileSync(calls, "utf8").trim().split("\n"), bin };
+}
+
+const updateEntry = (version: number, result: string) => ({ kind: "update", result, version, environment: {} });
+
+describe("promotion against what runs", () => {
+    const made: string[] = [];
+    afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+    const at = (...args: Parameters<typeof stacksAt>) => {
+        const dir = stacksAt(...args);
+        made.push(dir);
+        return dir;
+    };
+
+    it("reads dev's history and image and previews prod's real state with the written file, through the CLI", async () => {
+        const dir = at("separate-db", "single-server");
+        const fake = fakePulumi({ history: [{ kind: "refresh", result: "failed" }, updateEntry(7, "succeeded")], image: digest });
+        made.push(fake.bin);
+        const result = await promote("dev", "prod", dir, undefined, pulumiCli(fake.pulumi, dir));
+        expect(result.status).toBe(0);
+        expect(fake.calls()).toEqual([
+            "stack history --stack dev --json --show-secrets=false",
+            "stack output image --stack dev",
+            `preview --stack prod --cwd ${dir} --json --non-interactive`,
+        ]);
+        expect(result.lines).toContain("dev's last update (version 7) succeeded");
+        expect(result.lines).toContain("state preview of prod: 40 same");
+        expect(parseYaml(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:image"]).toBe(digest);
+    }, 120_000);
+
+    it("refuses while dev's last update failed, before planning anything", async () => {
+        const dir = at("separate-db", "single-server");
+        const fake = fakePulumi({ history: [updateEntry(8, "failed"), updateEntry(7, "succeeded")], image: digest });
+        made.push(fake.bin);
+        expect(await promote("dev", "prod", dir, undefined, pulumiCli(fake.pulumi, dir))).toEqual({
+            status: 2,
+            lines: ["refused: dev's last update (version 8) failed: what it runs may not be what its outputs say; fix dev first"],
+        });
+        expect(fake.calls().some((c) => c.startsWith("preview"))).toBe(false);
+    });
+
+    it("undoes the write when prod's real state would lose data, which the stack files cannot show", async () => {
+        const dir = at("separate-db", "single-server");
+        const before = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
+        const urn = "urn:pulumi:prod::shop-evolution::aws:rds/cluster:Cluster::shop-db-us-east-1";
+        const fake = fakePulumi({
+            history: [updateEntry(3, "succeeded")],
+            image: digest,
+            preview: { steps: [{ op: "replace", urn }], changeSummary: { replace: 1 } },
+        });
+        made.push(fake.bin);
+        const result = await promote("dev", "prod", dir, undefined, pulumiCli(fake.pulumi, dir));
+        expect(result.status).toBe(3);
+        expect(result.lines).toContain("!! DATA AT RISK: replace aws:rds/cluster:Cluster shop-db-us-east-1");
+        expect(result.lines.at(-1)).toBe("refused: against what prod runs, the promotion would remove or replace data; nothing written");
+        expect(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).toBe(before);
+    }, 120_000);
+
+    it("says what it could not check where no CLI answers", async () => {
+        const dir = at("separate-db", "single-server");
+        const result = await promote("dev", "prod", dir, { image: digest }, pulumiCli(path.join(dir, "no-such-pulumi"), dir));
+        expect(result.status).toBe(0);
+        expect(result.lines).toContain("dev's last update: not checked (no Pulumi credentials)");
+        expect(result.lines).toContain("state preview of prod: not run (no Pulumi credentials): the diff above compares stack files, not what prod runs");
+    }, 120_000);
 });

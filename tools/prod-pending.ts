@@ -7,14 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
-
-/** One entry of `pulumi stack history --json`, as far as this reads it. */
-interface UpdateEntry {
-    kind?: string;
-    result?: string;
-    version?: number;
-    environment?: Record<string, string>;
-}
+import { lastSuccessfulUpdate, pulumiCli } from "./deployed-state";
 
 export interface PendingVerdict {
     pending: boolean;
@@ -23,18 +16,12 @@ export interface PendingVerdict {
     why: string;
 }
 
-/** The last successful update of `stack` and the commit it ran from (newest first in the history). */
-export function lastSuccessfulUpdate(stack: string, pulumi = "pulumi"): { version?: number; commit?: string } | undefined {
-    const history = JSON.parse(
-        execFileSync(pulumi, ["stack", "history", "--stack", stack, "--json", "--show-secrets=false"], { encoding: "utf8" }),
-    ) as UpdateEntry[];
-    const update = history.find((u) => u.kind === "update" && u.result === "succeeded");
-    return update && { version: update.version, commit: update.environment?.["git.head"] };
-}
-
 export function prodPending(stack: string, file: string, options: { pulumi?: string; cwd?: string } = {}): PendingVerdict {
     const git = (...args: string[]) => execFileSync("git", args, { cwd: options.cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const last = lastSuccessfulUpdate(stack, options.pulumi);
+    const history = pulumiCli(options.pulumi).history(stack);
+    // Deploying on a guess would be worse than stopping: the job fails, naming what it could not read.
+    if (!history) throw new Error(`\`pulumi stack history --stack ${stack}\` failed: no credentials, or no such stack`);
+    const last = lastSuccessfulUpdate(history);
     if (!last) return { pending: true, why: `${stack} has no successful update yet` };
     if (!last.commit) return { pending: true, why: `${stack}'s last successful update (version ${last.version}) records no commit` };
     try {

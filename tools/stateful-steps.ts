@@ -5,14 +5,10 @@
  */
 import * as fs from "node:fs";
 import { statefulTypes } from "../policy/stateful-types";
+import { PreviewStep } from "./deployed-state";
 
 /** The engine's operations that destroy the resource's data (a replacement creates an empty one). */
 const destroying = ["replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced"];
-
-interface PreviewStep {
-    op: string;
-    urn: string;
-}
 
 /** The type token at the end of a URN's type chain (`...::parent$type::name`). */
 export function typeOfUrn(urn: string): string {
