@@ -403,9 +403,9 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
 function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string[] {
     const problems: string[] = [];
     const sizing = { ...sizingDefaults[c.environment], ...c.sizing };
-    // Dev builds the image from source; a stack promoted to runs only the digest promoted to it.
-    if (c.environment === "dev" && c.image !== undefined)
-        problems.push(`${project}:image: dev builds the shop's image on \`pulumi up\`; the key is for stacks promoted to (npm run promote writes it)`);
+    // Dev builds the image from source unless given one (the stage proof's throwaway stacks run dev's); only a stack that builds lets others pull.
+    if (c.environment === "dev" && c.image !== undefined && c.pullAccountIds !== undefined)
+        problems.push(`${project}:pullAccountIds: a stack given ${project}:image builds none; the accounts that pull are listed where the image is built`);
     if (c.environment === "prod" && c.pullAccountIds !== undefined)
         problems.push(`${project}:pullAccountIds: prod builds no image; the accounts that pull are listed where the image is built (dev)`);
     if (c.hostedZone && !c.domain) problems.push(`${project}:hostedZone: needs ${project}:domain`);

@@ -14,11 +14,13 @@ export const promoteCommand = "npm run promote -- --from dev --to prod";
  * The shop's image by digest, the one every server, fleet and pod of the stack runs. Dev
  * builds `app/Dockerfile` into an ECR repository of its home region (tagged by the sources'
  * content) and runs what it pushed; the accounts in `pullAccountIds` (prod's) may pull it.
+ * A dev stack given a digest (the stage proof's) runs it and builds nothing.
  * A stack promoted to never builds: it runs the digest `npm run promote` wrote into its stack
  * file, and until there is one, the plan and the preview show the image as pending and
  * `pulumi up` refuses, naming the command.
  */
 export function stackImage(config: StackConfig, homeProvider: aws.Provider): pulumi.Input<string> {
+    if (config.image !== undefined) return config.image;
     if (config.environment === "dev") {
         return new ShopImage(
             "shop",
@@ -26,7 +28,6 @@ export function stackImage(config: StackConfig, homeProvider: aws.Provider): pul
             { provider: homeProvider },
         ).imageRef;
     }
-    if (config.image !== undefined) return config.image;
     if (!pulumi.runtime.isDryRun()) {
         throw new ConfigError([
             `${project}:image: not set: this stack runs only an image promoted from dev by digest; \`${promoteCommand}\` writes it into Pulumi.${pulumi.getStack()}.yaml`,

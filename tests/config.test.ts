@@ -142,15 +142,17 @@ describe("stack config", () => {
         ]);
     });
 
-    it("takes prod's image only by digest, dev's never (dev builds it), and the accounts that pull only where it is built", () => {
+    it("takes an image only by digest, and the accounts that pull only where it is built", () => {
         const prod = { ...base, "shop-evolution:environment": "prod" };
         const digest = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:${"ab".repeat(32)}`;
         expect(parseStackConfig({ ...prod, "shop-evolution:image": digest }).image).toBe(digest);
         expect(problems({ ...prod, "shop-evolution:image": "docker.io/nginxinc/nginx-unprivileged:1.27-alpine" })).toEqual([
             'shop-evolution:image: expected the image by digest, registry/repository@sha256:<64 hex digits>, as npm run promote writes it (got "docker.io/nginxinc/nginx-unprivileged:1.27-alpine")',
         ]);
-        expect(problems({ ...base, "shop-evolution:image": digest })).toEqual([
-            "shop-evolution:image: dev builds the shop's image on `pulumi up`; the key is for stacks promoted to (npm run promote writes it)",
+        // A dev stack given an image (the stage proof's) builds none, so it lets nobody pull.
+        expect(parseStackConfig({ ...base, "shop-evolution:image": digest }).image).toBe(digest);
+        expect(problems({ ...base, "shop-evolution:image": digest, "shop-evolution:pullAccountIds": '["210987654321"]' })).toEqual([
+            "shop-evolution:pullAccountIds: a stack given shop-evolution:image builds none; the accounts that pull are listed where the image is built",
         ]);
         expect(parseStackConfig({ ...base, "shop-evolution:pullAccountIds": '["210987654321"]' }).pullAccountIds).toEqual(["210987654321"]);
         expect(problems({ ...base, "shop-evolution:pullAccountIds": '["prod"]' })).toEqual([

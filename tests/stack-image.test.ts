@@ -71,6 +71,17 @@ describe("the shop, built once and run by digest", () => {
         for (const container of shopContainers(pods.resources)) expect(container.image).toBe(promotedDigest);
     }, 120_000);
 
+    it("a dev stack given dev's digest (the stage proof's throwaway stacks) builds nothing and runs it", async () => {
+        const { [`${project}:pullAccountIds`]: _, ...dev } = readStackConfigFile("dev");
+        const raw = { ...dev, [`${project}:stage`]: "4", [`${project}:image`]: promotedDigest };
+        const r = await run(() => composeStack(parseStackConfig(raw)), { stack: "proof-4", config: raw });
+        expect(r.ofType("docker:index/image:Image")).toEqual([]);
+        expect(r.ofType("aws:ecr/repository:Repository")).toEqual([]);
+        expect(r.outputs.image).toBe(promotedDigest);
+        expect(shopScripts(r).length).toBeGreaterThan(0);
+        for (const { name, script } of shopScripts(r)) expect([name, script.includes(`'${promotedDigest}'`)]).toEqual([name, true]);
+    }, 120_000);
+
     it("prod not promoted yet: the plan shows the image pending, as the output and where the pods take it, and `pulumi up` refuses, naming the command", async () => {
         expect(readStackConfigFile("prod")[`${project}:image`]).toBeUndefined();
         const plan = await sharedPlan("prod", 14);
