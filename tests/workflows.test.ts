@@ -113,6 +113,29 @@ describe("CI workflows", () => {
         expect(drift.jobs.drift.steps.at(-1)).toMatchObject({ if: expect.stringContaining("status != '0'"), run: expect.stringContaining("exit 1") });
     });
 
+    it("proves tonight's stages one by one in throwaway stacks running dev's image, walks a journey through the public entry, records it and always destroys", () => {
+        const proof = workflows["stage-proof.yml"];
+        expect(proof.on).toMatchObject({ schedule: [{ cron: expect.any(String) }], workflow_dispatch: { inputs: { stages: expect.anything() } } });
+        const prove = proof.jobs.prove as (typeof proof.jobs)[string] & { strategy: any; env: Record<string, string> };
+        expect(prove.needs).toEqual(["tonight", "sweep"]);
+        expect(prove.strategy).toMatchObject({ "fail-fast": false, "max-parallel": 1, matrix: { stage: "${{ fromJSON(needs.tonight.outputs.stages) }}" } });
+        expect(prove.env.STACK).toBe("${{ vars.PULUMI_ORG }}/shop-evolution/proof-${{ matrix.stage }}-${{ github.run_id }}");
+        expect(prove.env.DOMAIN).toBe("s${{ matrix.stage }}-${{ github.run_id }}.${{ vars.PROOF_ZONE }}");
+        const steps = prove.steps;
+        const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ""));
+        const [init, up, journey, record, destroy] = [/pulumi stack init/, /pulumi up /, /npm run -s journey/, /stage-proof -- record/, /pulumi destroy/].map(
+            at,
+        );
+        expect([init, up, journey, record, destroy].every((i) => i >= 0)).toBe(true);
+        expect(init < up && up < journey && journey < record && record < destroy).toBe(true);
+        expect(steps[init].run).toContain('pulumi config set shop-evolution:image "$image"');
+        expect(steps[init].run).toContain('pulumi config set shop-evolution:domain "$DOMAIN"');
+        for (const i of [record, destroy]) expect(steps[i].if).toBe("always()");
+        expect(steps.at(-1)).toMatchObject({ if: "always()", uses: expect.stringMatching(/^actions\/upload-artifact@/) });
+        expect(proof.jobs.tonight.steps.map((s) => s.run ?? "").join("\n")).toContain("npm run -s stage-proof -- tonight");
+        expect(proof.jobs.sweep.steps.map((s) => s.run ?? "").join("\n")).toContain("npm run -s stage-proof -- leftovers");
+    });
+
     it("passes the workflow schema validator, every file", () => {
         const validator = path.join(projectRoot, "node_modules/.bin/action-validator");
         for (const file of Object.keys(workflows)) {
@@ -173,10 +196,17 @@ describe("CI workflows", () => {
     it("runs every `pulumi up` where the private EKS API is reachable (self-hosted runners, never GitHub-hosted), and builds dev's image there with BuildKit", () => {
         const ups = Object.entries(workflows).flatMap(([file, workflow]) =>
             Object.entries(workflow.jobs)
-                .filter(([, job]) => job.steps.some((s) => s.uses?.startsWith("pulumi/actions") && s.with?.command === "up"))
+                .filter(([, job]) =>
+                    job.steps.some((s) => (s.uses?.startsWith("pulumi/actions") && s.with?.command === "up") || /\bpulumi (up|destroy) --/.test(s.run ?? "")),
+                )
                 .map(([name, job]) => [file, name, job] as const),
         );
-        expect(ups.map(([file, name]) => `${file}:${name}`).sort()).toEqual(["main.yml:up-dev", "main.yml:up-prod"]);
+        expect(ups.map(([file, name]) => `${file}:${name}`).sort()).toEqual([
+            "main.yml:up-dev",
+            "main.yml:up-prod",
+            "stage-proof.yml:prove",
+            "stage-proof.yml:sweep",
+        ]);
         for (const [file, name, job] of ups) {
             const labels = ([] as string[]).concat(job["runs-on"] ?? []);
             expect([file, name, labels.includes("self-hosted"), labels.some((l) => /^(ubuntu|windows|macos)-/.test(l))]).toEqual([file, name, true, false]);

@@ -126,7 +126,8 @@ export class SearchDomain extends pulumi.ComponentResource {
         const logPolicy = new aws.cloudwatch.LogResourcePolicy(
             `${name}-logs`,
             {
-                policyName: `${name}-opensearch-logs`,
+                // An account-wide name in its region: the stack's name keeps two stacks in one account (dev and a stage proof's) apart.
+                policyName: `${name}-opensearch-logs-${pulumi.getStack()}`,
                 policyDocument: pulumi.all(logGroups.map(([, group]) => group.arn)).apply((arns) =>
                     policyDocument([
                         {
