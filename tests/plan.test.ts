@@ -7,7 +7,7 @@ import { sharedPlan } from "./support/shared-plans";
 import { projectRoot } from "../tools/stack-files";
 
 function cli(args: string[], viaNpm = false) {
-    const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [path.join(projectRoot, "node_modules/.bin/tsx"), ["tools/plan.ts"]];
+    const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [process.execPath, ["tools/compiled.js", "tools/plan.ts"]];
     const result = spawnSync(command, [...prefix, ...args], { cwd: projectRoot, encoding: "utf8" });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
