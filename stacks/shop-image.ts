@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "node:path";
 import { ShopImage } from "../components/containers/shop-image";
 import { ConfigError, project, StackConfig } from "./config";
+import { projectRoot } from "../tools/stack-files";
 
 /** What a stack not promoted to yet shows as its image in the offline plan and the preview. */
 export const pendingImage = "pending";
@@ -24,7 +24,7 @@ export function stackImage(config: StackConfig, homeProvider: aws.Provider): pul
     if (config.environment === "dev") {
         return new ShopImage(
             "shop",
-            { build: { context: path.resolve(__dirname, "..") }, pullAccountIds: config.pullAccountIds, forceDelete: !config.protectData },
+            { build: { context: projectRoot }, pullAccountIds: config.pullAccountIds, forceDelete: !config.protectData },
             { provider: homeProvider },
         ).imageRef;
     }

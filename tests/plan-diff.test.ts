@@ -62,8 +62,8 @@ describe("plan --diff", () => {
     it("compares the real plan with an earlier one on the command line, exiting 3 when data is at risk", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
         try {
-            const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
-            const run = (args: string[]) => spawnSync(tsx, ["tools/plan.ts", ...args], { cwd: projectRoot, encoding: "utf8" });
+            const run = (args: string[]) =>
+                spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", ...args], { cwd: projectRoot, encoding: "utf8" });
             const file = path.join(dir, "dev-3.json");
             fs.writeFileSync(file, JSON.stringify(planJson(await sharedPlan("dev", 3))));
             const safe = run(["--stack", "dev", "--stage", "4", "--diff", file]);

@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Plan, planJson, renderTree } from "../tools/plan";
 import { diffPlans } from "../tools/plan-diff";
@@ -7,7 +8,7 @@ import { sharedPlan } from "./support/shared-plans";
 import { projectRoot } from "../tools/stack-files";
 
 function cli(args: string[], viaNpm = false) {
-    const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [path.join(projectRoot, "node_modules/.bin/tsx"), ["tools/plan.ts"]];
+    const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [process.execPath, ["tools/compiled.js", "tools/plan.ts"]];
     const result = spawnSync(command, [...prefix, ...args], { cwd: projectRoot, encoding: "utf8" });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -149,4 +150,28 @@ describe("plan command line", () => {
         expect(cli(["--stack", "staging"])).toMatchObject({ status: 2, stderr: expect.stringContaining("no Pulumi.staging.yaml; stacks here: dev, prod") });
         expect(cli(["--stack", "dev", "--colour"])).toMatchObject({ status: 2, stderr: expect.stringContaining("--colour") });
     });
+    it("runs compiled JavaScript that a changed source rebuilds first (tools/compiled.js)", () => {
+        // A copy of the project's files, so that changing a source here touches nothing of this run.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compiled-"));
+        try {
+            for (const file of execFileSync("git", ["ls-files"], { cwd: projectRoot, encoding: "utf8" }).trim().split("\n")) {
+                if (!fs.existsSync(path.join(projectRoot, file))) continue;
+                fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+                fs.copyFileSync(path.join(projectRoot, file), path.join(dir, file));
+            }
+            fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
+            const plan = () =>
+                spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", "--stack", "dev", "--stage", "1"], { cwd: dir, encoding: "utf8" });
+            const first = plan();
+            expect([first.status, first.stderr]).toEqual([0, ""]);
+            expect(fs.existsSync(path.join(dir, "bin/tools/plan.js"))).toBe(true);
+            // A module the plan imports (not the tool itself) changes: the next run says so.
+            fs.appendFileSync(path.join(dir, "stacks/registry.ts"), '\nprocess.stderr.write("registry changed\\n");\n');
+            const second = plan();
+            expect([second.status, second.stderr]).toEqual([0, "registry changed\n"]);
+            expect(second.stdout).toBe(first.stdout);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }, 120_000);
 });

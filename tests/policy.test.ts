@@ -132,7 +132,7 @@ describe("the policy rules", () => {
     });
 
     it("runs over the offline plan: a compliant prod stack passes with exit status 0", () => {
-        const result = spawnSync(path.join(projectRoot, "node_modules/.bin/tsx"), ["tools/plan.ts", "--stack", "prod", "--stage", "15", "--policy", "--json"], {
+        const result = spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", "--stack", "prod", "--stage", "15", "--policy", "--json"], {
             cwd: projectRoot,
             encoding: "utf8",
         });

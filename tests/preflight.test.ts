@@ -527,7 +527,8 @@ describe("every stage of both stacks", () => {
 // The commands
 // ---------------------------------------------------------------------------------------------
 
-const tsx = path.join(projectRoot, "node_modules/.bin/tsx");
+/** The tools as `npm run plan` and `npm run preflight` run them: compiled, with plain node. */
+const tool = (file: string, ...args: string[]) => spawnSync(process.execPath, ["tools/compiled.js", file, ...args], { cwd: projectRoot, encoding: "utf8" });
 
 describe("npm run preflight -- <plan.json>", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
@@ -537,7 +538,7 @@ describe("npm run preflight -- <plan.json>", () => {
         fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
         return file;
     };
-    const preflightOf = (...args: string[]) => spawnSync(tsx, ["tools/preflight.ts", ...args], { cwd: projectRoot, encoding: "utf8" });
+    const preflightOf = (...args: string[]) => tool("tools/preflight.ts", ...args);
 
     it("exits 5 on a violation, naming the resource, the rule and the error it prevents, and 0 on a clean plan", () => {
         const broken = save("broken.json", planOf([schedule({ minSize: 3, maxSize: 10 })]));
@@ -576,7 +577,7 @@ describe("npm run preflight -- <plan.json>", () => {
 describe("npm run plan -- --preflight", () => {
     it("prints the preflight's verdict on stderr beside the plan and exits 5 exactly when a rule is broken", async () => {
         const expected = preflight(await sharedPlan("prod", 15));
-        const result = spawnSync(tsx, ["tools/plan.ts", "--stack", "prod", "--stage", "15", "--preflight", "--json"], { cwd: projectRoot, encoding: "utf8" });
+        const result = tool("tools/plan.ts", "--stack", "prod", "--stage", "15", "--preflight", "--json");
         expect(result.status).toBe(expected.length > 0 ? 5 : 0);
         expect(result.stderr.split("\n")[0]).toBe(`preflight (prod, stage 15): ${expected.length} violation(s)`);
         expect(JSON.parse(result.stdout).stage.number).toBe(15);
@@ -589,10 +590,7 @@ describe("npm run plan -- --preflight", () => {
         try {
             const file = path.join(dir, "prod-13.json");
             fs.writeFileSync(file, JSON.stringify(before));
-            const result = spawnSync(tsx, ["tools/plan.ts", "--stack", "prod", "--stage", "14", "--diff", file, "--policy", "--preflight"], {
-                cwd: projectRoot,
-                encoding: "utf8",
-            });
+            const result = tool("tools/plan.ts", "--stack", "prod", "--stage", "14", "--diff", file, "--policy", "--preflight");
             const dataAtRisk = diffPlans(before, await sharedPlan("prod", 14)).dataAtRisk.length > 0;
             expect(result.status).toBe(dataAtRisk ? 3 : 5);
             expect(result.stderr).toContain('aws:lb/loadBalancer:LoadBalancer "shop-int-use1": deletion-protected-load-balancer-removed');

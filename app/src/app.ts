@@ -5,7 +5,6 @@
  */
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import helmet from "@fastify/helmet";
 import { randomUUID } from "node:crypto";
 import Fastify, { FastifyInstance, FastifyPluginAsync, LogController } from "fastify";
 import { Module, ShopConfig } from "./config";
@@ -35,6 +34,8 @@ import { registerErrorHandler } from "./http/error-handler";
 import { registerInputRules, textKeyword } from "./http/input-rules";
 import { startMetricsServer } from "./http/metrics-server";
 import { registerReadConsistency } from "./db/read-consistency";
+import { ReplicatedDatabase } from "./db/replicated-database";
+import { registerSecurityHeaders } from "./http/security-headers";
 import { ensurePaymentPartitions } from "./db/payment-partitions";
 import { registerGateway } from "./gateway/plugin";
 import "./services";
@@ -118,9 +119,12 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     app.addHook("onClose", async () => media.close());
 
     await app.register(cookie, { secret: config.sessionSecret });
-    registerReadConsistency(app);
+    registerReadConsistency(
+        app,
+        stores.all.some((db) => db instanceof ReplicatedDatabase),
+    );
     await app.register(formbody, { bodyLimit });
-    await app.register(helmet, {
+    registerSecurityHeaders(app, {
         contentSecurityPolicy: {
             // Not upgrade-insecure-requests: the shop is also served over plain HTTP (a laptop, a phone on the same network);
             // behind TLS, HSTS keeps browsers on HTTPS.
@@ -134,7 +138,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     await shared.ready(5000);
     const { cache, sessions, carts, signInAttempts } = shared;
     const catalog = new Catalog(stores.catalog, cache);
-    const users = new Users(stores.users, sessions);
+    const users = new Users(stores.users, sessions, cache);
     // Instances that serve the catalog or search keep the index fed from the catalog's outbox.
     const search = new ProductSearch(stores.catalog, app.log, {
         searchUrl: config.searchUrl,

@@ -93,6 +93,18 @@ describe("the two-level cache on real Redis", () => {
         expect(Math.max(...ttls) - Math.min(...ttls)).toBeGreaterThan(60_000 * 0.05);
     });
 
+    it("keeps a key that writes invalidate long in Redis, while the in-process copy still lives 2 s at most", async () => {
+        let version = 1;
+        const load = async () => ({ version });
+        expect(await a.getOrLoad("long:1", 5_000, load, 600_000)).toEqual({ version: 1 });
+        expect(await redis.pttl("long:1")).toBeGreaterThan(600_000 * 0.9 - 1000);
+        // A change no invalidation announced (a lost message): level 1 lets go of its copy after 2 s, Redis still has it.
+        version = 2;
+        await redis.set("long:1", JSON.stringify({ value: { version: 3 } }), "KEEPTTL");
+        await new Promise((resolve) => setTimeout(resolve, 2_300));
+        expect(await a.getOrLoad("long:1", 5_000, load, 600_000)).toEqual({ version: 3 });
+    });
+
     it("drops every instance's copy when one invalidates a key", async () => {
         let version = 1;
         const load = async () => ({ version });

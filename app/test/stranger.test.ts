@@ -232,8 +232,9 @@ describe("the shop under a stranger's hands", () => {
             expect((await c.request("GET", "/static/shop.css")).headers.get("cache-control")).toBe("public, max-age=3600");
         });
 
-        it("set a session cookie only where a session is used: not on the stylesheet, health or metrics", async () => {
-            for (const url of [`${shop.url}/static/shop.css`, `${shop.url}/healthz`, `${shop.url}/readyz`, shop.metricsUrl]) {
+        it("set a session cookie only where a session is used: not on the stylesheet, health, metrics or the public catalog API", async () => {
+            const publicReads = [`${shop.url}/api/products/1`, `${shop.url}/api/products?page=2`, `${shop.url}/api/categories`];
+            for (const url of [`${shop.url}/static/shop.css`, `${shop.url}/healthz`, `${shop.url}/readyz`, shop.metricsUrl, ...publicReads]) {
                 const response = await fetch(url);
                 expect([url, response.status, response.headers.getSetCookie()]).toEqual([url, 200, []]);
             }

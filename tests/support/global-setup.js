@@ -2,17 +2,21 @@
  * The infra project's global setup: starts one process that computes every (stack, stage)
  * offline plan once for this run, into a fresh temporary directory (nothing is kept between
  * runs, so no plan can be stale). It does not wait: the suites start at once, and a test
- * waits only for the plans it reads (tests/support/shared-plans.ts).
+ * waits only for the plans it reads (tests/support/shared-plans.ts). The worker, like
+ * `npm run plan`, runs compiled JavaScript (tools/compiled.js), rebuilt here first if a source
+ * changed, so that the suites that start the plan command find it built too.
  */
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
+const { buildIfStale } = require("../../tools/compiled");
 
 module.exports = async function globalSetup() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-plans-"));
     const root = path.resolve(__dirname, "../..");
-    const worker = spawn(process.execPath, [require.resolve("tsx/cli", { paths: [root] }), path.join(__dirname, "plan-worker.ts"), dir], {
+    buildIfStale();
+    const worker = spawn(process.execPath, [path.join(root, "tools/compiled.js"), "tests/support/plan-worker.ts", dir], {
         cwd: root,
         stdio: ["ignore", "inherit", "inherit"],
         env: { ...process.env, NODE_OPTIONS: "" },

@@ -73,8 +73,11 @@ export class ShopCache {
         return this.options.redis ? 2 : 1;
     }
 
-    /** The cached value of `key`, or `load()`'s, cached for about `ttlMs`; `undefined` for what the source does not have. */
-    async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    /**
+     * The cached value of `key`, or `load()`'s, cached for about `ttlMs`; `undefined` for what the source does not have.
+     * `level2TtlMs`: how long Redis keeps it, longer for a key that every write invalidates (level 1 stays bounded by `l1TtlMs`).
+     */
+    async getOrLoad<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>, level2TtlMs = ttlMs): Promise<T | undefined> {
         if (this.options.disabled) return load();
         const cached = this.l1.get<T | typeof absent>(key);
         if (cached !== undefined) {
@@ -84,7 +87,7 @@ export class ShopCache {
         this.counters.l1Misses++;
         const pending = this.loading.get(key) as Promise<T | undefined> | undefined;
         if (pending) return pending;
-        const loading = this.fromLevel2OrSource(key, ttlMs, load).finally(() => this.loading.delete(key));
+        const loading = this.fromLevel2OrSource(key, ttlMs, level2TtlMs, load).finally(() => this.loading.delete(key));
         this.loading.set(key, loading);
         return loading;
     }
@@ -102,7 +105,7 @@ export class ShopCache {
         }
     }
 
-    private async fromLevel2OrSource<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    private async fromLevel2OrSource<T>(key: string, ttlMs: number, level2TtlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
         const redis = this.options.redis;
         if (!redis) return this.keepInLevel1(key, ttlMs, await this.loadFromSource(load));
         // Only Redis's own failures are counted and answered from the source: a failure of the
@@ -134,7 +137,7 @@ export class ShopCache {
             throw err;
         }
         try {
-            const life = value === absent ? this.options.absentTtlMs : this.jittered(ttlMs);
+            const life = value === absent ? this.options.absentTtlMs : this.jittered(level2TtlMs);
             await redis.set(key, JSON.stringify(value === absent ? { absent: true } : { value }), "PX", life);
             if (locked) await this.release(redis, lock, token);
         } catch (err) {

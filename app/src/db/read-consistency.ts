@@ -32,7 +32,9 @@ export function compareLsn(a: string, b: string): number {
     return ah !== bh ? ah - bh : al - bl;
 }
 
-export function registerReadConsistency(app: FastifyInstance): void {
+/** Registers the hooks when a database has readers (`replicated`); without, no request pays for them. */
+export function registerReadConsistency(app: FastifyInstance, replicated: boolean): void {
+    if (!replicated) return;
     // Callback style, so that the rest of the request runs inside `context.run`.
     app.addHook("onRequest", (request, _reply, done) => {
         let minimum: Record<string, string> = {};

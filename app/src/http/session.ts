@@ -1,8 +1,10 @@
 /**
- * Browser sessions. Every visitor gets a random session id in a signed, HttpOnly,
- * SameSite=Lax cookie; signing in stores the id with the user (and replaces it, against
- * session fixation). The CSRF token of a form is an HMAC of the session id, so it needs no
- * storage; every state-changing request must carry it (`_csrf` field or `x-csrf-token` header).
+ * Browser sessions. A visitor gets a random session id in a signed, HttpOnly, SameSite=Lax
+ * cookie the first time a request uses it (a form's CSRF token, a cart): a read that does not,
+ * such as the product API's, sets no cookie, so a CDN or Nginx may cache it. Signing in stores
+ * the id with the user (and replaces it, against session fixation). The CSRF token of a form is
+ * an HMAC of the session id, derived when first asked for, so it needs no storage; every
+ * state-changing request must carry it (`_csrf` field or `x-csrf-token` header).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import "@fastify/cookie";
@@ -24,6 +26,11 @@ declare module "fastify" {
         knownUser?: User;
         sessionLookupFailure?: Error;
         csrfToken: string;
+        /** The session id as known so far ("" until the cookie was read or a session minted). */
+        knownSessionId: string;
+        knownCsrfToken: string;
+        /** Where a new session's cookie goes when this request first uses one; null where none may be minted. */
+        sessionReply: FastifyReply | null;
     }
     interface FastifyContextConfig {
         /** false: the route uses no session, so it neither reads nor sets the session cookie (static files, health, metrics). */
@@ -39,7 +46,15 @@ export function csrfTokenFor(secret: string, sessionId: string): string {
 
 export function registerSessions(app: FastifyInstance, users: Users, secret: string): void {
     app.decorate("sessionSecret", secret);
-    app.decorateRequest("sessionId", "");
+    app.decorateRequest("knownSessionId", "");
+    app.decorateRequest("knownCsrfToken", "");
+    app.decorateRequest("sessionReply", null);
+    app.decorateRequest("sessionId", {
+        getter(this: FastifyRequest) {
+            if (!this.knownSessionId && this.sessionReply) setSession(this, this.sessionReply, newSessionId());
+            return this.knownSessionId;
+        },
+    });
     app.decorateRequest("knownUser", undefined);
     app.decorateRequest("sessionLookupFailure", undefined);
     app.decorateRequest("user", {
@@ -52,14 +67,20 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
             this.sessionLookupFailure = undefined;
         },
     });
-    app.decorateRequest("csrfToken", "");
+    app.decorateRequest("csrfToken", {
+        getter(this: FastifyRequest) {
+            const sessionId = this.sessionId;
+            if (sessionId && !this.knownCsrfToken) this.knownCsrfToken = csrfTokenFor(secret, sessionId);
+            return this.knownCsrfToken;
+        },
+    });
 
     app.addHook("onRequest", async (request, reply) => {
         if (request.routeOptions.config?.session === false) return;
         const raw = request.cookies[sessionCookie];
         const unsigned = raw ? request.unsignCookie(raw) : undefined;
         if (unsigned?.valid && unsigned.value) {
-            request.sessionId = unsigned.value;
+            request.knownSessionId = unsigned.value;
             try {
                 request.user = await users.userOfSession(unsigned.value);
             } catch (err) {
@@ -71,9 +92,9 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
                 request.sessionLookupFailure = failure;
                 request.log.warn({ err: (err as Error).message }, "session store unavailable: serving public pages as a guest");
             }
-            request.csrfToken = csrfTokenFor(secret, unsigned.value);
         } else if (!request.routeOptions.config?.forwarded) {
-            setSession(request, reply, newSessionId());
+            // A session (and its cookie) only when this request uses one.
+            request.sessionReply = reply;
         }
     });
 
@@ -88,10 +109,10 @@ export function registerSessions(app: FastifyInstance, users: Users, secret: str
     });
 }
 
-/** Gives the request a (new) session id, its cookie and its CSRF token. */
+/** Gives the request a (new) session id and its cookie; its CSRF token follows when asked for. */
 export function setSession(request: FastifyRequest, reply: FastifyReply, sessionId: string): void {
-    request.sessionId = sessionId;
-    request.csrfToken = csrfTokenFor(request.server.sessionSecret, sessionId);
+    request.knownSessionId = sessionId;
+    request.knownCsrfToken = "";
     reply.setCookie(sessionCookie, sessionId, {
         signed: true,
         httpOnly: true,

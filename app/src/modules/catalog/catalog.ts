@@ -32,6 +32,9 @@ export interface ProductPage {
 const productColumns = `p.id, p.category_id AS "categoryId", c.slug AS "categorySlug", p.sku, p.name, p.description,
     p.price_cents AS "priceCents", p.stock, p.hue`;
 
+/** How long Redis keeps a product (level 2): writes invalidate it, so this bounds only what no write announced. */
+export const productLifeInRedisMs = 10 * 60_000;
+
 export class Catalog {
     constructor(
         private readonly db: Database,
@@ -67,13 +70,20 @@ export class Catalog {
     }
 
     product(id: number): Promise<Product | undefined> {
-        return this.cache.getOrLoad(`product:${id}`, 5_000, async () => {
-            const { rows } = await this.db.query<Product>(
-                `SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1`,
-                [id],
-            );
-            return rows[0];
-        });
+        // Every change of a product (its stock) invalidates it everywhere (forget), so Redis may keep it long;
+        // level-1 copies live 2 s at most, since an invalidation message can be lost.
+        return this.cache.getOrLoad(
+            `product:${id}`,
+            5_000,
+            async () => {
+                const { rows } = await this.db.query<Product>(
+                    `SELECT ${productColumns} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = $1`,
+                    [id],
+                );
+                return rows[0];
+            },
+            productLifeInRedisMs,
+        );
     }
 
     async productsByIds(ids: number[]): Promise<Map<number, Product>> {

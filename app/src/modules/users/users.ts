@@ -1,5 +1,6 @@
 /** Accounts and signed-in sessions. The session id itself lives in a signed, HttpOnly cookie. */
 import { randomBytes } from "node:crypto";
+import { ShopCache } from "../../cache/shop-cache";
 import { Queryable } from "../../db/database";
 import { hashPassword, verifyPassword } from "./passwords";
 import { SessionStore } from "./session-store";
@@ -36,6 +37,8 @@ export class Users {
     constructor(
         private readonly db: Queryable,
         private readonly sessions: SessionStore,
+        /** Keeps users by id: a signed-in request then asks only the session store (no route changes a user). */
+        private readonly cache?: ShopCache,
     ) {}
 
     async register(email: string, name: string, password: string): Promise<User> {
@@ -68,8 +71,8 @@ export class Users {
     async userOfSession(sessionId: string): Promise<User | undefined> {
         const userId = await this.sessions.userIdOf(sessionId);
         if (userId === undefined) return undefined;
-        const { rows } = await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [userId]);
-        return rows[0];
+        const load = async () => (await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [userId])).rows[0];
+        return this.cache ? this.cache.getOrLoad(`user:${userId}`, 60_000, load) : load();
     }
 
     endSession(sessionId: string): Promise<void> {

@@ -1,0 +1,102 @@
+/**
+ * Runs a command-line tool from compiled JavaScript with plain node:
+ *   node tools/compiled.js tools/plan.ts --stack prod --stage 15
+ *   node tools/compiled.js --build            (what `npm ci` runs, as the root's `prepare` step)
+ * The tools and every module they import (components/, stacks/, policy/, the shop's files they
+ * read) are transpiled file by file into bin/, mirroring the sources. A source newer than its
+ * copy, or a new or removed one, rebuilds them first, so the README's commands never run stale
+ * code. Plain node skips tsx's loader hooks and its source-mapped stack formatting: the plan
+ * makes an Error for every promise of the Pulumi SDK, and loads hundreds of modules.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const Module = require("node:module");
+
+const root = path.resolve(__dirname, "..");
+const outDir = path.join(root, "bin");
+const stampFile = path.join(outDir, "sources.json");
+/** The entry points that run compiled; each brings the modules it imports. */
+const entryPoints = ["tools/plan.ts", "tools/preflight.ts", "tests/support/plan-worker.ts"];
+
+/** Each source of the last build with its size and modification time, or undefined when none. */
+function readStamp() {
+    try {
+        return JSON.parse(fs.readFileSync(stampFile, "utf8"));
+    } catch {
+        return undefined;
+    }
+}
+
+function statOf(file) {
+    try {
+        const stat = fs.statSync(path.join(root, file));
+        return `${stat.size}:${stat.mtimeMs}`;
+    } catch {
+        return "missing";
+    }
+}
+
+function isStale(stamp) {
+    return !stamp || entryPoints.some((entry) => !(entry in stamp)) || Object.entries(stamp).some(([file, stat]) => statOf(file) !== stat);
+}
+
+/** Transpiles every module the entry points import (esbuild finds them; each is written on its own). */
+function build() {
+    const esbuild = require("esbuild");
+    const { metafile } = esbuild.buildSync({
+        absWorkingDir: root,
+        entryPoints,
+        bundle: true,
+        packages: "external",
+        platform: "node",
+        write: false,
+        metafile: true,
+        outdir: outDir,
+        logLevel: "error",
+    });
+    const sources = Object.keys(metafile.inputs).filter((file) => file.endsWith(".ts"));
+    // Stat before transpiling, so that a source edited meanwhile is rebuilt next time.
+    const stamp = Object.fromEntries(sources.map((file) => [file, statOf(file)]));
+    const { outputFiles } = esbuild.buildSync({
+        absWorkingDir: root,
+        entryPoints: sources,
+        outbase: root,
+        outdir: outDir,
+        format: "cjs",
+        platform: "node",
+        target: "node20",
+        write: false,
+        logLevel: "error",
+    });
+    // Each file written whole (a temporary name, then a rename): a tool started meanwhile never reads half a file.
+    for (const { path: file, contents } of outputFiles) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(`${file}.${process.pid}`, contents);
+        fs.renameSync(`${file}.${process.pid}`, file);
+    }
+    // Written last, whole: a run that reads it finds every file it names already built.
+    fs.writeFileSync(`${stampFile}.${process.pid}`, JSON.stringify(stamp));
+    fs.renameSync(`${stampFile}.${process.pid}`, stampFile);
+}
+
+/** Rebuilds bin/ when a source changed since its last build. */
+function buildIfStale() {
+    if (isStale(readStamp())) build();
+}
+
+function main() {
+    const [what, ...args] = process.argv.slice(2);
+    if (what !== "--build" && !entryPoints.includes(what)) {
+        process.stderr.write(`usage: node tools/compiled.js --build | <${entryPoints.join("|")}> [arguments]\n`);
+        process.exit(2);
+    }
+    if (what === "--build") return build();
+    buildIfStale();
+    // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
+    process.argv = [process.argv[0], path.join(outDir, what.replace(/\.ts$/, ".js")), ...args];
+    Module.runMain();
+}
+
+if (require.main === module) main();
+
+module.exports = { buildIfStale };
