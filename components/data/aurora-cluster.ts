@@ -122,6 +122,8 @@ export interface AuroraClusterArgs {
  */
 export class AuroraCluster extends pulumi.ComponentResource {
     readonly clusterIdentifier: pulumi.Output<string>;
+    /** The home (primary) cluster's ARN: what a backup plan selects. */
+    readonly clusterArn: pulumi.Output<string>;
     readonly writerEndpoint: pulumi.Output<string>;
     readonly readerEndpoint: pulumi.Output<string>;
     readonly port: pulumi.Output<number>;
@@ -373,6 +375,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
         }
 
         this.clusterIdentifier = cluster.id;
+        this.clusterArn = cluster.arn;
         this.writerEndpoint = cluster.endpoint;
         this.readerEndpoint = cluster.readerEndpoint;
         this.port = cluster.port;
