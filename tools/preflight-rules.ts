@@ -932,6 +932,10 @@ export const argumentSpecs: ArgumentSpec[] = [
         ],
     },
     { type: "aws:autoscaling/schedule:Schedule", source: tfSource("internal/service/autoscaling/schedule.go"), constraints: [] },
+    { type: "aws:backup/plan:Plan", source: tfSource("internal/service/backup/plan.go"), constraints: [] },
+    { type: "aws:backup/selection:Selection", source: tfSource("internal/service/backup/selection.go"), constraints: [] },
+    { type: "aws:backup/vault:Vault", source: tfSource("internal/service/backup/vault.go"), constraints: [] },
+    { type: "aws:backup/vaultLockConfiguration:VaultLockConfiguration", source: tfSource("internal/service/backup/vault_lock_configuration.go"), constraints: [] },
     { type: "aws:cloudwatch/logGroup:LogGroup", source: tfSource("internal/service/logs/group.go"), constraints: namePair },
     {
         type: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
