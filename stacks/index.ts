@@ -5,6 +5,7 @@ import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
 import { backups } from "./backups";
+import { failoverTargets } from "./failover";
 import { stackImage } from "./shop-image";
 import { shopRuntimeWiring } from "./shop-runtime";
 import { businessSplit } from "./stages/business-split";
@@ -120,6 +121,11 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
         stageOneDataVolumeId: retired.dataVolumeId,
         ...backups(config, home, others, [retired.dataVolumeArn, ...dataArns]),
+        ...failoverTargets(
+            home.region,
+            [database.cluster, ...Object.values(split?.databases ?? {}).map((db) => db.cluster), ...(sharding?.shards.map((shard) => shard.cluster) ?? [])],
+            cache?.cache,
+        ),
     };
 }
 

@@ -58,7 +58,9 @@ describe("backups of every stage", () => {
 
         const dev = plans[`dev-${stage}`];
         const [devPlan] = ofType(dev, "aws:backup/plan:Plan");
-        expect((devPlan.inputs.rules as { ruleName: string; lifecycle: { deleteAfter: number } }[]).map((r) => [r.ruleName, r.lifecycle.deleteAfter])).toEqual([["daily", 7]]);
+        expect((devPlan.inputs.rules as { ruleName: string; lifecycle: { deleteAfter: number } }[]).map((r) => [r.ruleName, r.lifecycle.deleteAfter])).toEqual([
+            ["daily", 7],
+        ]);
         expect(ofType(dev, "aws:backup/vaultLockConfiguration:VaultLockConfiguration")).toEqual([]);
         expect(ofType(dev, "aws:backup/vault:Vault").every((v) => v.inputs.forceDestroy === true && !v.protect)).toBe(true);
     });
@@ -68,13 +70,17 @@ describe("backups of every stage", () => {
         const views = (resources: PlanResource[]) => resources.map((r) => ({ type: r.type, name: r.name, inputs: r.inputs, protect: Boolean(r.protect) }));
         expect(evaluate(views(plan.resources), "prod").filter((v) => v.rule === "prod-backed-up")).toEqual([]);
         const unlocked = plan.resources.filter((r) => r.type !== "aws:backup/vaultLockConfiguration:VaultLockConfiguration");
-        expect(evaluate(views(unlocked), "prod").filter((v) => v.rule === "prod-backed-up").map((v) => v.message)).toEqual([
-            "aws:backup/vault:Vault shop-backup: needs a vault lock (governance mode at least)",
-        ]);
+        expect(
+            evaluate(views(unlocked), "prod")
+                .filter((v) => v.rule === "prod-backed-up")
+                .map((v) => v.message),
+        ).toEqual(["aws:backup/vault:Vault shop-backup: needs a vault lock (governance mode at least)"]);
         const unselected = plan.resources.filter((r) => r.type !== "aws:backup/selection:Selection");
-        expect(evaluate(views(unselected), "prod").filter((v) => v.rule === "prod-backed-up").map((v) => v.message)).toEqual([
-            expect.stringMatching(/^backup selections hold 0 resource\(s\), fewer than the \d+ primary cluster\(s\) and volume\(s\)/),
-        ]);
+        expect(
+            evaluate(views(unselected), "prod")
+                .filter((v) => v.rule === "prod-backed-up")
+                .map((v) => v.message),
+        ).toEqual([expect.stringMatching(/^backup selections hold 0 resource\(s\), fewer than the \d+ primary cluster\(s\) and volume\(s\)/)]);
     });
 
     it("refuses retentions the lock or AWS Backup would refuse, naming each, before registering anything", () => {

@@ -139,6 +139,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly globalClusterId?: pulumi.Output<string>;
     /** The reader endpoint of each secondary cluster, by key. */
     readonly secondaryReaderEndpoints: Record<string, pulumi.Output<string>> = {};
+    /** Each secondary cluster's ARN, by key: what a regional failover names as its target. */
+    readonly secondaryClusterArns: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: AuroraClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -370,6 +372,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
                     copy.instance(`${there}-${instanceKey}`, spec, spec.promotionTier ?? i, true, { ...inSecondary, dependsOn: [copy.cluster] }),
                 );
                 this.secondaryReaderEndpoints[key] = copy.cluster.readerEndpoint;
+                this.secondaryClusterArns[key] = copy.cluster.arn;
             }
             this.globalClusterId = global.id;
         }
