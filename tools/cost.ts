@@ -64,6 +64,7 @@ export const notBillable: Record<string, string> = {
     "aws:appautoscaling/target:Target": "free",
     "aws:backup/plan:Plan": "free: AWS Backup bills the recovery points' storage, priced through the vault",
     "aws:backup/selection:Selection": "free",
+    "aws:fis/experimentTemplate:ExperimentTemplate": "free as a template: FIS bills action-minutes only while an experiment runs",
     "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "free",
     "aws:autoscaling/policy:Policy": "free (its alarms are not priced)",
     "aws:autoscaling/schedule:Schedule": "free",
