@@ -10,7 +10,14 @@ import { RegionCell } from "./region-cell";
  * recovery points in locked vaults, copied to every other region from stage 9; without (dev):
  * daily, unlocked. Exported as the stack's `backup` output for the restore drill.
  */
-export function backups(config: StackConfig, home: RegionCell, others: RegionCell[], resources: pulumi.Input<string>[]) {
+export function backups(
+    config: StackConfig,
+    home: RegionCell,
+    others: RegionCell[],
+    resources: pulumi.Input<string>[],
+    /** Each Aurora cluster with the secret of its master user: what the restore drill signs in with. */
+    databases: { arn: pulumi.Input<string>; secretArn: pulumi.Input<string> }[] = [],
+) {
     const plan = new BackupPlan(
         "shop-backup",
         {
@@ -21,6 +28,14 @@ export function backups(config: StackConfig, home: RegionCell, others: RegionCel
         { provider: home.provider },
     );
     return {
-        backup: { vaultName: plan.vaultName, planId: plan.planId, roleArn: plan.roleArn, region: home.region, resources, copyVaults: plan.copyVaultNames },
+        backup: {
+            vaultName: plan.vaultName,
+            planId: plan.planId,
+            roleArn: plan.roleArn,
+            region: home.region,
+            resources,
+            databases,
+            copyVaults: plan.copyVaultNames,
+        },
     };
 }

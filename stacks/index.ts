@@ -81,15 +81,16 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(searching && { searchEndpoint: searching.domain.endpoint, mediaBucketName: searching.media.id }),
     };
     // The clusters that hold the shop's data (home primaries; the other regions' copies are theirs) and, from stage 10, its media.
-    const dataArns = [
-        database.cluster.clusterArn,
-        ...Object.values(split?.databases ?? {}).map((db) => db.cluster.clusterArn),
-        ...(sharding?.shards.map((shard) => shard.cluster.clusterArn) ?? []),
-        ...(searching ? [searching.media.arn] : []),
+    const clusters = [
+        database.cluster,
+        ...Object.values(split?.databases ?? {}).map((db) => db.cluster),
+        ...(sharding?.shards.map((shard) => shard.cluster) ?? []),
     ];
+    const dataArns = [...clusters.map((c) => c.clusterArn), ...(searching ? [searching.media.arn] : [])];
+    const databases = clusters.map((c) => ({ arn: c.clusterArn, secretArn: c.secretArn }));
     if (!from(4)) {
         const server = singleServer(config, home, image, wiringsIn(home.region));
-        return { ...outputs, ...dataOutputs, ...server, ...backups(config, home, others, [server.dataVolumeArn, ...dataArns]) };
+        return { ...outputs, ...dataOutputs, ...server, ...backups(config, home, others, [server.dataVolumeArn, ...dataArns], databases) };
     }
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
@@ -120,12 +121,8 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         // Stage 14: `aws eks update-kubeconfig --name <cluster> --region <region>` reaches them.
         ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
         stageOneDataVolumeId: retired.dataVolumeId,
-        ...backups(config, home, others, [retired.dataVolumeArn, ...dataArns]),
-        ...failoverTargets(
-            home.region,
-            [database.cluster, ...Object.values(split?.databases ?? {}).map((db) => db.cluster), ...(sharding?.shards.map((shard) => shard.cluster) ?? [])],
-            cache?.cache,
-        ),
+        ...backups(config, home, others, [retired.dataVolumeArn, ...dataArns], databases),
+        ...failoverTargets(home.region, clusters, cache?.cache),
     };
 }
 
