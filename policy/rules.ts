@@ -179,6 +179,27 @@ export const rules: Rule[] = [
                 .map((cluster) => `aws:rds/cluster:Cluster ${cluster.name}: needs a reader in another zone to fail over to`);
         },
     },
+    {
+        name: "prod-backed-up",
+        description:
+            "Production data has backups outside the resource itself: an AWS Backup selection holds every primary database cluster and data volume, and every vault is locked.",
+        prodOnly: true,
+        checkStack: (resources) => {
+            const held = resources
+                .filter((r) => r.type === "aws:backup/selection:Selection")
+                .reduce((n, selection) => n + ((selection.inputs.resources as unknown[] | undefined)?.length ?? 0), 0);
+            const data = resources.filter((r) => (r.type === "aws:rds/cluster:Cluster" && !isSecondary(r)) || r.type === "aws:ebs/volume:Volume");
+            const locks = new Set(resources.filter((r) => r.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map((r) => r.name));
+            return [
+                ...(held < data.length
+                    ? [`backup selections hold ${held} resource(s), fewer than the ${data.length} primary cluster(s) and volume(s): ${data.map((r) => r.name).join(", ")}`]
+                    : []),
+                ...resources
+                    .filter((r) => r.type === "aws:backup/vault:Vault" && !locks.has(r.name))
+                    .map((vault) => `aws:backup/vault:Vault ${vault.name}: needs a vault lock (governance mode at least)`),
+            ];
+        },
+    },
 ];
 
 export interface Violation {

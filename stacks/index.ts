@@ -4,6 +4,8 @@ import { StackConfig } from "./config";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
+import { backups } from "./backups";
+import { failoverTargets } from "./failover";
 import { stackImage } from "./shop-image";
 import { shopRuntimeWiring } from "./shop-runtime";
 import { businessSplit } from "./stages/business-split";
@@ -42,7 +44,10 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: home.region,
         vpcId: home.network.vpcId,
     };
-    if (!isServing(home)) return { ...outputs, ...singleServer(config, home, image) };
+    if (!isServing(home)) {
+        const server = singleServer(config, home, image);
+        return { ...outputs, ...server, ...backups(config, home, [], [server.dataVolumeArn]) };
+    }
 
     const serving = cells as ServingCell[];
     const others = serving.slice(1);
@@ -75,7 +80,18 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
         ...(searching && { searchEndpoint: searching.domain.endpoint, mediaBucketName: searching.media.id }),
     };
-    if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, image, wiringsIn(home.region)) };
+    // The clusters that hold the shop's data (home primaries; the other regions' copies are theirs) and, from stage 10, its media.
+    const clusters = [
+        database.cluster,
+        ...Object.values(split?.databases ?? {}).map((db) => db.cluster),
+        ...(sharding?.shards.map((shard) => shard.cluster) ?? []),
+    ];
+    const dataArns = [...clusters.map((c) => c.clusterArn), ...(searching ? [searching.media.arn] : [])];
+    const databases = clusters.map((c) => ({ arn: c.clusterArn, secretArn: c.secretArn }));
+    if (!from(4)) {
+        const server = singleServer(config, home, image, wiringsIn(home.region));
+        return { ...outputs, ...dataOutputs, ...server, ...backups(config, home, others, [server.dataVolumeArn, ...dataArns], databases) };
+    }
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
     const retired = new RetiredSingleServer("shop-server", serverArgs(config, home, image), { provider: home.provider });
@@ -105,6 +121,8 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         // Stage 14: `aws eks update-kubeconfig --name <cluster> --region <region>` reaches them.
         ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
         stageOneDataVolumeId: retired.dataVolumeId,
+        ...backups(config, home, others, [retired.dataVolumeArn, ...dataArns], databases),
+        ...failoverTargets(home.region, clusters, cache?.cache),
     };
 }
 
@@ -141,5 +159,12 @@ function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input
         { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
         { provider: home.provider },
     );
-    return { url: server.url, publicIp: server.publicIp, instanceId: server.instanceId, dataVolumeId: server.dataVolumeId, logGroupName: server.logGroupName };
+    return {
+        url: server.url,
+        publicIp: server.publicIp,
+        instanceId: server.instanceId,
+        dataVolumeId: server.dataVolumeId,
+        dataVolumeArn: server.dataVolumeArn,
+        logGroupName: server.logGroupName,
+    };
 }

@@ -62,6 +62,10 @@ export const notBillable: Record<string, string> = {
     "aws:acm/certificateValidation:CertificateValidation": "a wait, not a resource",
     "aws:appautoscaling/policy:Policy": "free (its alarms are not priced)",
     "aws:appautoscaling/target:Target": "free",
+    "aws:backup/plan:Plan": "free: AWS Backup bills the recovery points' storage, priced through the vault",
+    "aws:backup/selection:Selection": "free",
+    "aws:fis/experimentTemplate:ExperimentTemplate": "free as a template: FIS bills action-minutes only while an experiment runs",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "free",
     "aws:autoscaling/policy:Policy": "free (its alarms are not priced)",
     "aws:autoscaling/schedule:Schedule": "free",
     "aws:cloudwatch/logGroup:LogGroup": "priced through what writes into it (app lines, flow logs, control plane logs)",
@@ -376,6 +380,14 @@ const pricers: Record<string, Pricer> = {
             );
         }
     },
+    "aws:backup/vault:Vault": (r, c) =>
+        c.add(
+            "minimum",
+            `${r.name}: recovery points stored, GB (assumed ${c.scenario.traffic.backupVaultGb} GB)`,
+            r.region!,
+            c.scenario.traffic.backupVaultGb,
+            prices(r).backupStorage,
+        ),
     "aws:ecr/repository:Repository": (r, c) =>
         c.add(
             "minimum",

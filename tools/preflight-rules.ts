@@ -99,6 +99,50 @@ const dayMs = 86_400_000;
 
 export const preconditionRules: PreflightRule[] = [
     {
+        id: "fis-template-shape",
+        types: ["aws:fis/experimentTemplate:ExperimentTemplate"],
+        prevents:
+            "FIS CreateExperimentTemplate (or the provider's validation): an action target key outside the allowed list, more than five resource ARNs in a target, a selection mode other than ALL, COUNT(n) or PERCENT(n), a stop condition source other than aws:cloudwatch:alarm or none, an action naming a target the template lacks",
+        source: `${tfSource("internal/service/fis/experiment_template.go")} (validExperimentTemplateActionTargetKey, resource_arns MaxItems 5, selection_mode, validExperimentTemplateStopConditionSource)`,
+        check: (r) => {
+            const allowedKeys = [
+                "AutoScalingGroups",
+                "Buckets",
+                "Cluster",
+                "Clusters",
+                "DBInstances",
+                "Instances",
+                "Nodegroups",
+                "Pods",
+                "ReplicationGroups",
+                "Roles",
+                "SpotInstances",
+                "Subnets",
+                "Tables",
+                "Tasks",
+                "TransitGateways",
+                "Volumes",
+            ];
+            const targets = itemsAt(r.inputs, "targets") as { name?: string; resourceArns?: unknown[]; selectionMode?: string }[];
+            const problems: string[] = [];
+            for (const t of targets) {
+                if ((t.resourceArns?.length ?? 0) > 5) problems.push(`targets.${t.name}: ${t.resourceArns!.length} resource ARNs, at most 5`);
+                if (t.selectionMode !== undefined && !isUnknown(t.selectionMode) && !/^(ALL|COUNT\(\d+\)|PERCENT\(\d+\))$/.test(t.selectionMode))
+                    problems.push(`targets.${t.name}: selectionMode ${t.selectionMode} is not ALL, COUNT(n) or PERCENT(n)`);
+            }
+            for (const a of itemsAt(r.inputs, "actions") as { name?: string; target?: { key?: string; value?: string } }[]) {
+                if (a.target?.key !== undefined && !allowedKeys.includes(a.target.key))
+                    problems.push(`actions.${a.name}: target key ${a.target.key} is not one FIS knows`);
+                if (a.target?.value !== undefined && !targets.some((t) => t.name === a.target!.value))
+                    problems.push(`actions.${a.name}: names target ${a.target.value}, which the template lacks`);
+            }
+            for (const c of itemsAt(r.inputs, "stopConditions") as { source?: string }[])
+                if (c.source !== "aws:cloudwatch:alarm" && c.source !== "none")
+                    problems.push(`stopConditions: source ${c.source} is not aws:cloudwatch:alarm or none`);
+            return problems;
+        },
+    },
+    {
         id: "launch-template-tag-specification-without-tags",
         types: ["aws:ec2/launchTemplate:LaunchTemplate"],
         prevents:
@@ -394,6 +438,31 @@ export const nameSpecs: NameSpec[] = [
         max: 125,
         characters: { pattern: /^[0-9A-Za-z()./_-]+$/, text: "letters, digits and ()./_- only" },
         source: tfSource("internal/verify/validate.go (ValidLaunchTemplateName)"),
+    },
+    {
+        type: "aws:backup/vault:Vault",
+        property: "name",
+        generated: aws,
+        min: 2,
+        max: 50,
+        characters: { pattern: /^[0-9A-Za-z_-]+$/, text: "letters, digits, hyphens and underscores only" },
+        source: tfSource("internal/service/backup/vault.go (name)"),
+    },
+    {
+        type: "aws:backup/plan:Plan",
+        property: "name",
+        generated: aws,
+        max: 50,
+        characters: { pattern: /^[0-9A-Za-z_.-]+$/, text: "letters, digits and -_. only" },
+        source: "https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupPlanInput.html (BackupPlanName: 1 to 50 alphanumeric or '-_.' characters)",
+    },
+    {
+        type: "aws:backup/selection:Selection",
+        property: "name",
+        generated: aws,
+        max: 50,
+        characters: { pattern: /^[0-9A-Za-z_.-]+$/, text: "letters, digits and -_. only" },
+        source: tfSource("internal/service/backup/selection.go (name)"),
     },
     {
         type: "aws:autoscaling/group:Group",
@@ -708,6 +777,8 @@ export const nameSpecs: NameSpec[] = [
 export const namelessTypes: Record<string, string> = {
     "aws:acm/certificateValidation:CertificateValidation": "waits for a certificate's validation; no API object of its own",
     "aws:appautoscaling/target:Target": "identified by its service namespace, resource id and dimension",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": "attached to its vault",
+    "aws:fis/experimentTemplate:ExperimentTemplate": "an id FIS makes",
     "aws:ebs/volume:Volume": "an id AWS makes (vol-...)",
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": "attached to its repository",
     "aws:ecr/repositoryPolicy:RepositoryPolicy": "attached to its repository",
@@ -906,6 +977,15 @@ export const argumentSpecs: ArgumentSpec[] = [
         ],
     },
     { type: "aws:autoscaling/schedule:Schedule", source: tfSource("internal/service/autoscaling/schedule.go"), constraints: [] },
+    { type: "aws:backup/plan:Plan", source: tfSource("internal/service/backup/plan.go"), constraints: [] },
+    { type: "aws:fis/experimentTemplate:ExperimentTemplate", source: tfSource("internal/service/fis/experiment_template.go"), constraints: [] },
+    { type: "aws:backup/selection:Selection", source: tfSource("internal/service/backup/selection.go"), constraints: [] },
+    { type: "aws:backup/vault:Vault", source: tfSource("internal/service/backup/vault.go"), constraints: [] },
+    {
+        type: "aws:backup/vaultLockConfiguration:VaultLockConfiguration",
+        source: tfSource("internal/service/backup/vault_lock_configuration.go"),
+        constraints: [],
+    },
     { type: "aws:cloudwatch/logGroup:LogGroup", source: tfSource("internal/service/logs/group.go"), constraints: namePair },
     {
         type: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",

@@ -32,6 +32,7 @@ const page = {
     cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/",
     s3: "https://aws.amazon.com/s3/pricing/",
     ecr: "https://aws.amazon.com/ecr/pricing/",
+    backup: "https://aws.amazon.com/backup/pricing/",
 };
 
 /** The machine behind a size: vCPUs, memory, and for burstable types the baseline CPU a vCPU earns credits for. */
@@ -95,6 +96,8 @@ export interface RegionPrices {
     vendedLogsIngestion: Price;
     s3Standard: Price;
     ecrStorage: Price;
+    /** Warm backup storage (EBS and S3 rates; Aurora's snapshots cost less). */
+    backupStorage: Price;
     secret: Price;
     kmsKey: Price;
 }
@@ -152,6 +155,7 @@ export const regionPrices: Record<string, RegionPrices> = {
         vendedLogsIngestion: per(0.5, "GB", page.cloudwatch),
         s3Standard: per(0.023, "GB-month", page.s3),
         ecrStorage: per(0.1, "GB-month", page.ecr),
+        backupStorage: per(0.05, "GB-month", page.backup),
     },
     "eu-west-1": {
         ...everywhere,
@@ -185,6 +189,7 @@ export const regionPrices: Record<string, RegionPrices> = {
         vendedLogsIngestion: per(0.57, "GB", page.cloudwatch),
         s3Standard: per(0.023, "GB-month", page.s3),
         ecrStorage: per(0.1, "GB-month", page.ecr),
+        backupStorage: per(0.05, "GB-month", page.backup),
     },
 };
 

@@ -56,6 +56,8 @@ export const traffic = {
     accessLogBytesPerRequest: 60,
     /** Assumed: what an image repository holds, GB. */
     imageRepositoryGb: 2,
+    /** Assumed: what a backup vault holds, GB (a stage's data kept daily and monthly, incremental after the first). */
+    backupVaultGb: 30,
 };
 
 /**

@@ -60,6 +60,8 @@ export class SingleServer extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
     readonly dataVolumeId: pulumi.Output<string>;
+    /** What a backup plan selects: the volume that held stage 1's database. */
+    readonly dataVolumeArn: pulumi.Output<string>;
     readonly logGroupName: pulumi.Output<string>;
 
     constructor(name: string, args: SingleServerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -234,6 +236,7 @@ export class SingleServer extends pulumi.ComponentResource {
         this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`http://${eip.publicIp}`;
         this.securityGroupId = securityGroup.id;
         this.dataVolumeId = dataVolume.id;
+        this.dataVolumeArn = dataVolume.arn;
         this.logGroupName = logGroup.name;
         this.registerOutputs({
             instanceId: this.instanceId,
@@ -265,6 +268,7 @@ function serverDataVolume(
  */
 export class RetiredSingleServer extends pulumi.ComponentResource {
     readonly dataVolumeId: pulumi.Output<string>;
+    readonly dataVolumeArn: pulumi.Output<string>;
 
     constructor(
         name: string,
@@ -279,6 +283,7 @@ export class RetiredSingleServer extends pulumi.ComponentResource {
             tags: args.tags ?? {},
         });
         this.dataVolumeId = volume.id;
+        this.dataVolumeArn = volume.arn;
         this.registerOutputs({ dataVolumeId: this.dataVolumeId });
     }
 }

@@ -122,6 +122,8 @@ export interface AuroraClusterArgs {
  */
 export class AuroraCluster extends pulumi.ComponentResource {
     readonly clusterIdentifier: pulumi.Output<string>;
+    /** The home (primary) cluster's ARN: what a backup plan selects. */
+    readonly clusterArn: pulumi.Output<string>;
     readonly writerEndpoint: pulumi.Output<string>;
     readonly readerEndpoint: pulumi.Output<string>;
     readonly port: pulumi.Output<number>;
@@ -137,6 +139,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly globalClusterId?: pulumi.Output<string>;
     /** The reader endpoint of each secondary cluster, by key. */
     readonly secondaryReaderEndpoints: Record<string, pulumi.Output<string>> = {};
+    /** Each secondary cluster's ARN, by key: what a regional failover names as its target. */
+    readonly secondaryClusterArns: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: AuroraClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -368,11 +372,13 @@ export class AuroraCluster extends pulumi.ComponentResource {
                     copy.instance(`${there}-${instanceKey}`, spec, spec.promotionTier ?? i, true, { ...inSecondary, dependsOn: [copy.cluster] }),
                 );
                 this.secondaryReaderEndpoints[key] = copy.cluster.readerEndpoint;
+                this.secondaryClusterArns[key] = copy.cluster.arn;
             }
             this.globalClusterId = global.id;
         }
 
         this.clusterIdentifier = cluster.id;
+        this.clusterArn = cluster.arn;
         this.writerEndpoint = cluster.endpoint;
         this.readerEndpoint = cluster.readerEndpoint;
         this.port = cluster.port;

@@ -89,6 +89,9 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly globalDatastoreId?: pulumi.Output<string>;
     /** The endpoint of each secondary replica group, by key (read-only). */
     readonly secondaryEndpoints: Record<string, pulumi.Output<string>> = {};
+    /** The primary replication group's id, and each secondary's by key: what a regional failover names. */
+    readonly replicationGroupId: pulumi.Output<string>;
+    readonly secondaryGroupIds: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -221,11 +224,13 @@ export class RedisCache extends pulumi.ComponentResource {
                     { ...inSecondary, protect: production },
                 );
                 this.secondaryEndpoints[key] = args.shards ? replica.configurationEndpointAddress : replica.primaryEndpointAddress;
+                this.secondaryGroupIds[key] = replica.id;
             }
             this.globalDatastoreId = global.globalReplicationGroupId;
         }
 
         this.primaryEndpoint = args.shards ? group.configurationEndpointAddress : group.primaryEndpointAddress;
+        this.replicationGroupId = group.id;
         this.readerEndpoint = args.shards ? group.configurationEndpointAddress : group.readerEndpointAddress;
         this.port = port;
         this.url = pulumi.interpolate`${transit ? "rediss" : "redis"}://${this.primaryEndpoint}:${port}`;
