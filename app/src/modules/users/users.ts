@@ -61,14 +61,15 @@ export class Users {
         return { id: rows[0].id, email: rows[0].email, name: rows[0].name };
     }
 
-    startSession(sessionId: string, userId: number): Promise<void> {
-        return this.sessions.start(sessionId, userId);
+    startSession(sessionId: string, user: User): Promise<void> {
+        return this.sessions.start(sessionId, user);
     }
 
     async userOfSession(sessionId: string): Promise<User | undefined> {
-        const userId = await this.sessions.userIdOf(sessionId);
-        if (userId === undefined) return undefined;
-        const { rows } = await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [userId]);
+        const session = await this.sessions.userOf(sessionId);
+        if (session === undefined) return undefined;
+        if (session.user) return session.user;
+        const { rows } = await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [session.id]);
         return rows[0];
     }
 
