@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { domainsOf } from "./db/ownership";
+import { domainsOf, schemaDomains } from "./db/ownership";
 
 export const modules = ["catalog", "cart", "orders", "users", "payments", "comments", "search", "web", "gateway"] as const;
 export type Module = (typeof modules)[number];
@@ -179,9 +179,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
 
     const migrations = get("SHOP_MIGRATIONS") ?? "local";
     if (migrations !== "local" && migrations !== "external") problems.push(`SHOP_MIGRATIONS: expected local or external (got ${JSON.stringify(migrations)})`);
-    const catalogUsers = moduleList.filter((m) => m === "orders" || m === "comments");
+    const catalogUsers = moduleList.filter((m) => m === "orders" || m === "cart" || m === "comments");
     if (catalogUsers.length > 0 && !domainsOf(moduleList as Module[], { redis: redis !== undefined }).includes("catalog") && !serviceUrls.catalog)
-        problems.push(`SHOP_MODULES: ${catalogUsers.join(" and ")} without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)`);
+        problems.push(`SHOP_MODULES: ${catalogUsers.join(", ")} without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)`);
 
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
@@ -215,8 +215,8 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     };
 }
 
-/** The application roles' domains, and the search user: SHOP_ROLE_PASSWORD_<NAME> of the migration entry. */
-export const roleDomains = ["catalog", "orders", "users", "comments"] as const;
+/** The application roles' domains: SHOP_ROLE_PASSWORD_<DOMAIN> of the migration entry. */
+const roleDomains = schemaDomains;
 
 export interface MigrateConfig extends ShopConfig {
     /** The password of each domain's application role (`shop_<domain>`); none: no roles are made (a laptop). */

@@ -1,5 +1,5 @@
 /**
- * What orders and comments ask of the catalog (products' names and prices, stock taken and
+ * What orders, carts and comments ask of the catalog (products' names and prices, stock taken and
  * given back), answered in process when this process owns the catalog, or by the catalog's
  * service (stages 11-13) through a ServiceClient: timeouts, retries of the idempotent calls,
  * a circuit breaker. Orders never touch the catalog's tables.
@@ -11,7 +11,7 @@ import { Catalog, Product } from "../catalog/catalog";
 import { Reservation, Stock, StockLine } from "../catalog/stock";
 import { stockReservationsPath } from "../catalog/stock-plugin";
 
-export type ProductFacts = Pick<Product, "id" | "name" | "priceCents">;
+export type ProductFacts = Pick<Product, "id" | "name" | "priceCents" | "stock">;
 
 export interface CatalogAccess {
     readonly where: "in-process" | "service";
@@ -49,7 +49,7 @@ export class CatalogService implements CatalogAccess {
                 if (answer.status === 404) return undefined;
                 this.expect(answer, [200]);
                 const product = JSON.parse(answer.body) as Product;
-                return { id: product.id, name: product.name, priceCents: product.priceCents };
+                return { id: product.id, name: product.name, priceCents: product.priceCents, stock: product.stock };
             }),
         );
         return new Map(found.filter((p): p is ProductFacts => p !== undefined).map((p) => [p.id, p]));
