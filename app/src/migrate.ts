@@ -81,7 +81,7 @@ async function main(): Promise<void> {
             try {
                 return await runMigrations(process.env);
             } catch (err) {
-                throw new Error(`migrations failed: ${oneLine(err)}`);
+                throw new Error(`migrations failed: ${oneLine(err)}`, { cause: err });
             }
         });
     }

@@ -27,13 +27,14 @@ export function runMigrate(env: Record<string, string>, timeoutMs = 120_000): Pr
 }
 
 /** Starts migrate.ts and leaves it running (the Lambda loop never ends by itself); `stop` kills it. */
-export function startMigrate(env: Record<string, string>): { stop(): Promise<void>; output(): string } {
+export function startMigrate(env: Record<string, string>): { stop(): Promise<void>; output(): string; exited: Promise<number | null> } {
     const child = spawn(process.execPath, ["--import", "tsx", "src/migrate.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env } });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
-    const exited = new Promise((resolve) => child.on("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     return {
+        exited,
         output: () => output,
         async stop() {
             if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
