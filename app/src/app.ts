@@ -15,6 +15,9 @@ import { registerSessions } from "./http/session";
 import { cartPlugin } from "./modules/cart/plugin";
 import { Catalog } from "./modules/catalog/catalog";
 import { catalogPlugin } from "./modules/catalog/plugin";
+import { Stock } from "./modules/catalog/stock";
+import { stockPlugin } from "./modules/catalog/stock-plugin";
+import { CatalogService, inProcessCatalog } from "./modules/orders/catalog-access";
 import { Comments } from "./modules/comments/comments";
 import { commentsPlugin } from "./modules/comments/plugin";
 import { Orders } from "./modules/orders/orders";
@@ -138,12 +141,19 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     await shared.ready(5000);
     const { cache, sessions, carts, signInAttempts } = shared;
     const catalog = new Catalog(stores.catalog, cache);
+    const stock = new Stock(stores.catalog, catalog);
+    const owns = (domain: (typeof stores.domains)[number]) => stores.domains.includes(domain);
+    // Products and stock are the catalog's: in process where this process owns them, else through its service.
+    const catalogAccess =
+        !owns("catalog") && config.serviceUrls.catalog
+            ? new CatalogService(config.serviceUrls.catalog, config.sessionSecret)
+            : inProcessCatalog(catalog, stock);
     const users = new Users(stores.users, sessions, cache);
     // Instances that serve the catalog or search keep the index fed from the catalog's outbox.
     const search = new ProductSearch(stores.catalog, app.log, {
         searchUrl: config.searchUrl,
         searchPassword: config.searchPassword,
-        relay: config.modules.includes("catalog") || config.modules.includes("search"),
+        relay: owns("catalog") && (config.modules.includes("catalog") || config.modules.includes("search")),
     });
     app.decorate("region", config.region);
     app.decorate("signInAttempts", signInAttempts);
@@ -154,16 +164,20 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         carts,
         users,
         comments: new Comments(stores.commentShards),
-        orders: new Orders(stores.orders, stores.catalog, catalog, carts, payments ?? new FakePaymentProvider(stores.orders)),
+        catalogAccess,
+        orders: new Orders(stores.orders, catalogAccess, carts, payments ?? new FakePaymentProvider(stores.orders)),
     });
 
-    // The next months' payment partitions, made again daily by every instance (idempotent, under a lock).
-    const partitions = setInterval(
-        () => void ensurePaymentPartitions(stores.orders).catch((err: Error) => app.log.error({ err: err.message }, "payment partitions")),
-        24 * 3600 * 1000,
-    );
-    partitions.unref();
-    app.addHook("onClose", async () => clearInterval(partitions));
+    // The next months' payment partitions, made again daily by every instance that owns the orders (idempotent, under a lock);
+    // with external migrations, by the migration function at every deploy (a missing month lands in the default partition).
+    if (owns("orders") && config.migrations !== "external") {
+        const partitions = setInterval(
+            () => void ensurePaymentPartitions(stores.orders).catch((err: Error) => app.log.error({ err: err.message }, "payment partitions")),
+            24 * 3600 * 1000,
+        );
+        partitions.unref();
+        app.addHook("onClose", async () => clearInterval(partitions));
+    }
 
     // Abandoned checkouts finished by whichever instance holds the sweeper's lease.
     const orders = app.shop.orders;
@@ -175,12 +189,12 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         app.addHook("onClose", async () => clearInterval(sweeping));
     }
 
-    const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
+    const registry = registerOperations(app, { region: config.region, databases: stores.all, cache, schemaProblems: stores.schemaProblems });
     registerSearchMetrics(registry, search, stores.catalog);
-    search.start();
+    if (owns("catalog")) search.start();
     app.addHook("onClose", () => search.close());
     startMetricsServer(app, registry, config.metricsPort);
-    if (config.modules.includes("catalog") || config.modules.includes("web"))
+    if (owns("catalog") && (config.modules.includes("catalog") || config.modules.includes("web")))
         void ensureProductPictures(media, stores.catalog, app.log).catch((err: Error) =>
             app.log.error({ err: err.message }, "media: product pictures not stored"),
         );
@@ -198,6 +212,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         ["web", webPlugin],
     ];
     for (const [module, plugin] of plugins) if (config.modules.includes(module)) await app.register(plugin);
+    if (config.modules.includes("catalog")) await app.register(stockPlugin(stock));
     if (media.kind === "local" && config.modules.includes("web")) await app.register(localMediaPlugin(config.mediaDir));
     if (config.modules.includes("gateway")) {
         registerGateway(app, Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module))), registry);

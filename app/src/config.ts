@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { domainsOf, schemaDomains } from "./db/ownership";
 
 export const modules = ["catalog", "cart", "orders", "users", "payments", "comments", "search", "web", "gateway"] as const;
 export type Module = (typeof modules)[number];
@@ -63,6 +64,11 @@ export interface ShopConfig {
     metricsPort: number;
     /** Connections in each database pool (the stacks size it to the database's limit). @default 10 */
     databasePoolMax: number;
+    /**
+     * `external`: the migration function (migrate.ts) runs the migrations; this process runs no
+     * DDL and is not ready until its domains' schema is current. @default "local"
+     */
+    migrations: "local" | "external";
 }
 
 export class ShopConfigError extends Error {
@@ -171,8 +177,15 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const mediaRegion = get("SHOP_MEDIA_REGION") ?? get("AWS_REGION") ?? get("SHOP_REGION");
     if (mediaBucket !== undefined && mediaRegion === undefined) problems.push("SHOP_MEDIA_BUCKET: needs the bucket's region in SHOP_MEDIA_REGION");
 
+    const migrations = get("SHOP_MIGRATIONS") ?? "local";
+    if (migrations !== "local" && migrations !== "external") problems.push(`SHOP_MIGRATIONS: expected local or external (got ${JSON.stringify(migrations)})`);
+    const catalogUsers = moduleList.filter((m) => m === "orders" || m === "cart" || m === "comments");
+    if (catalogUsers.length > 0 && !domainsOf(moduleList as Module[], { redis: redis !== undefined }).includes("catalog") && !serviceUrls.catalog)
+        problems.push(`SHOP_MODULES: ${catalogUsers.join(", ")} without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)`);
+
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
+        migrations: migrations as "local" | "external",
         port,
         databases: writer
             ? (Object.fromEntries(
@@ -200,4 +213,72 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         mediaRegion: mediaBucket ? mediaRegion : undefined,
         mediaDir: get("SHOP_MEDIA_DIR") ?? path.join(os.tmpdir(), "shop-evolution-media"),
     };
+}
+
+/** The application roles' domains: SHOP_ROLE_PASSWORD_<DOMAIN> of the migration entry. */
+const roleDomains = schemaDomains;
+
+export interface MigrateConfig extends ShopConfig {
+    /** The password of each domain's application role (`shop_<domain>`); none: no roles are made (a laptop). */
+    rolePasswords: Partial<Record<(typeof roleDomains)[number], string>>;
+    /** The password of the search domain's application user `shop_search`. */
+    searchRolePassword?: string;
+}
+
+/** The migration entry's configuration (docs/contracts.md, "Migration entry"): the shop's, with the roles' passwords. */
+export function readMigrateConfig(env: Record<string, string | undefined> = process.env): MigrateConfig {
+    const problems: string[] = [];
+    let config: ShopConfig | undefined;
+    try {
+        // The migration entry always runs the migrations, whatever the fleets are told.
+        config = readConfig({ ...env, SHOP_MIGRATIONS: "local" });
+    } catch (err) {
+        if (!(err instanceof ShopConfigError)) throw err;
+        problems.push(...err.problems);
+    }
+    const value = (name: string) => (env[name]?.trim() ? env[name] : undefined);
+    const rolePasswords = Object.fromEntries(
+        roleDomains.flatMap((d) => (value(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}`) ? [[d, value(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}`)!]] : [])),
+    );
+    const given = Object.keys(rolePasswords);
+    if (given.length > 0) {
+        for (const d of roleDomains)
+            if (!given.includes(d)) problems.push(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}: missing, while other roles' passwords are given`);
+        if (!value("SHOP_DATABASE_URL")) problems.push("SHOP_ROLE_PASSWORD_<DOMAIN>: needs SHOP_DATABASE_URL (the roles live in PostgreSQL)");
+    }
+    for (const [name, password] of Object.entries({ ...rolePasswords, search: value("SHOP_ROLE_PASSWORD_SEARCH") }))
+        if (password !== undefined && password.length < 12) problems.push(`SHOP_ROLE_PASSWORD_${name.toUpperCase()}: expected at least 12 characters`);
+    const searchRolePassword = value("SHOP_ROLE_PASSWORD_SEARCH");
+    if (searchRolePassword !== undefined && !value("SHOP_SEARCH_URL"))
+        problems.push("SHOP_ROLE_PASSWORD_SEARCH: needs SHOP_SEARCH_URL (the master user's endpoint)");
+    if (problems.length > 0) throw new ShopConfigError(problems);
+    return { ...config!, rolePasswords, searchRolePassword };
+}
+
+export interface SecretRef {
+    secretArn: string;
+    jsonKey?: string;
+}
+
+/** SHOP_SECRET_REFS: `{ "<ENV VAR>": { "secretArn": "arn:...", "jsonKey": "password" } }` (the Lambda function's secrets, by reference). */
+export function readSecretRefs(env: Record<string, string | undefined> = process.env): Record<string, SecretRef> {
+    const text = env.SHOP_SECRET_REFS?.trim();
+    if (!text) return {};
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(text);
+    } catch {
+        throw new ShopConfigError(["SHOP_SECRET_REFS: expected JSON"]);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ShopConfigError(["SHOP_SECRET_REFS: expected a JSON object"]);
+    const problems: string[] = [];
+    for (const [name, ref] of Object.entries(parsed as Record<string, unknown>)) {
+        const r = ref as Partial<SecretRef> | null;
+        if (!/^[A-Z][A-Z0-9_]*$/.test(name)) problems.push(`SHOP_SECRET_REFS: ${JSON.stringify(name)} is not an environment variable's name`);
+        if (typeof r !== "object" || r === null || typeof r.secretArn !== "string" || !r.secretArn.startsWith("arn:"))
+            problems.push(`SHOP_SECRET_REFS: ${name} needs a secretArn (arn:...)`);
+        else if (r.jsonKey !== undefined && typeof r.jsonKey !== "string") problems.push(`SHOP_SECRET_REFS: ${name}'s jsonKey must be a string`);
+    }
+    if (problems.length > 0) throw new ShopConfigError(problems);
+    return parsed as Record<string, SecretRef>;
 }

@@ -3,12 +3,15 @@ import { Carts } from "./modules/cart/cart";
 import { Catalog } from "./modules/catalog/catalog";
 import { MediaStore } from "./modules/catalog/media-store";
 import { Comments } from "./modules/comments/comments";
+import { CatalogAccess } from "./modules/orders/catalog-access";
 import { Orders } from "./modules/orders/orders";
 import { ProductSearch } from "./modules/search/search";
 import { Users } from "./modules/users/users";
 
 export interface ShopServices {
     catalog: Catalog;
+    /** Products and stock as orders and comments reach them: in process, or the catalog's service. */
+    catalogAccess: CatalogAccess;
     search: ProductSearch;
     carts: Carts;
     orders: Orders;

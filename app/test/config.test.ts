@@ -1,5 +1,6 @@
 /** The environment contract of docs/contracts.md, read once at start. */
-import { readConfig, ShopConfigError } from "../src/config";
+import { readConfig, readMigrateConfig, readSecretRefs, ShopConfigError } from "../src/config";
+import { domainsOf } from "../src/db/ownership";
 
 function problemsOf(env: Record<string, string>): string[] {
     try {
@@ -154,5 +155,74 @@ describe("product media (stage 10)", () => {
             'SHOP_MEDIA_BUCKET: expected an S3 bucket name (got "Not_A_Bucket")',
             "SHOP_MEDIA_BUCKET: needs the bucket's region in SHOP_MEDIA_REGION",
         ]);
+    });
+});
+
+describe("service boundaries (issue 19)", () => {
+    it("knows which domains a process owns from its modules", () => {
+        expect(domainsOf(["catalog", "search", "comments"], { redis: true })).toEqual(["catalog", "comments"]);
+        expect(domainsOf(["orders", "payments"], { redis: true })).toEqual(["orders"]);
+        expect(domainsOf(["cart"], { redis: true })).toEqual([]);
+        expect(domainsOf(["cart"], { redis: false })).toEqual(["orders"]);
+        expect(domainsOf(["gateway"], { redis: true })).toEqual([]);
+        expect(domainsOf(["gateway", "web"], { redis: true })).toEqual(["catalog", "orders", "users", "comments"]);
+    });
+
+    it("runs migrations itself unless they are external, and needs the catalog's service where it does not own the catalog", () => {
+        expect(readConfig({}).migrations).toBe("local");
+        expect(readConfig({ SHOP_MIGRATIONS: "external" }).migrations).toBe("external");
+        expect(problemsOf({ SHOP_MIGRATIONS: "sometimes", SHOP_MODULES: "orders,payments,cart" })).toEqual([
+            'SHOP_MIGRATIONS: expected local or external (got "sometimes")',
+            "SHOP_MODULES: orders, cart without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)",
+        ]);
+        expect(readConfig({ SHOP_MODULES: "orders,payments", SHOP_SERVICE_URL_CATALOG: "http://catalog.internal" }).serviceUrls.catalog).toBe(
+            "http://catalog.internal",
+        );
+    });
+
+    it("reads the migration entry's role passwords: all four or none, and long enough", () => {
+        const database = { SHOP_DATABASE_URL: "postgres://master@writer/shop" };
+        expect(readMigrateConfig(database).rolePasswords).toEqual({});
+        const four = Object.fromEntries(["CATALOG", "ORDERS", "USERS", "COMMENTS"].map((d) => [`SHOP_ROLE_PASSWORD_${d}`, `${d.toLowerCase()}-password-long`]));
+        expect(readMigrateConfig({ ...database, ...four, SHOP_MIGRATIONS: "external" })).toMatchObject({
+            migrations: "local",
+            rolePasswords: {
+                catalog: "catalog-password-long",
+                orders: "orders-password-long",
+                users: "users-password-long",
+                comments: "comments-password-long",
+            },
+        });
+        let problems: string[] = [];
+        try {
+            readMigrateConfig({ SHOP_ROLE_PASSWORD_CATALOG: "short", SHOP_ROLE_PASSWORD_SEARCH: "search-password-long" });
+        } catch (err) {
+            problems = (err as ShopConfigError).problems;
+        }
+        expect(problems).toEqual([
+            "SHOP_ROLE_PASSWORD_ORDERS: missing, while other roles' passwords are given",
+            "SHOP_ROLE_PASSWORD_USERS: missing, while other roles' passwords are given",
+            "SHOP_ROLE_PASSWORD_COMMENTS: missing, while other roles' passwords are given",
+            "SHOP_ROLE_PASSWORD_<DOMAIN>: needs SHOP_DATABASE_URL (the roles live in PostgreSQL)",
+            "SHOP_ROLE_PASSWORD_CATALOG: expected at least 12 characters",
+            "SHOP_ROLE_PASSWORD_SEARCH: needs SHOP_SEARCH_URL (the master user's endpoint)",
+        ]);
+    });
+
+    it("reads secrets by reference, naming every malformed one", () => {
+        const ref = { secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop/master-AbCdEf", jsonKey: "password" };
+        expect(readSecretRefs({ SHOP_SECRET_REFS: JSON.stringify({ SHOP_DATABASE_PASSWORD: ref }) })).toEqual({ SHOP_DATABASE_PASSWORD: ref });
+        expect(readSecretRefs({})).toEqual({});
+        expect(() => readSecretRefs({ SHOP_SECRET_REFS: "{not json" })).toThrow("SHOP_SECRET_REFS: expected JSON");
+        try {
+            readSecretRefs({ SHOP_SECRET_REFS: JSON.stringify({ "lower-case": ref, SHOP_X: { secretArn: "shop/master" }, SHOP_Y: { ...ref, jsonKey: 3 } }) });
+            throw new Error("expected a ShopConfigError");
+        } catch (err) {
+            expect((err as ShopConfigError).problems).toEqual([
+                'SHOP_SECRET_REFS: "lower-case" is not an environment variable\'s name',
+                "SHOP_SECRET_REFS: SHOP_X needs a secretArn (arn:...)",
+                "SHOP_SECRET_REFS: SHOP_Y's jsonKey must be a string",
+            ]);
+        }
     });
 });

@@ -36,8 +36,9 @@ describe("the shop's image", () => {
 
     it("holds the compiled shop and its production dependencies only", () => {
         expect(fs.existsSync(inImage("dist/main.js"))).toBe(true);
+        expect(fs.existsSync(inImage("dist/migrate.js"))).toBe(true);
         expect(fs.existsSync(inImage("src"))).toBe(false);
-        for (const needed of ["fastify", "pg", "@electric-sql/pglite", "prom-client"])
+        for (const needed of ["fastify", "pg", "@electric-sql/pglite", "prom-client", "@aws-sdk/client-secrets-manager"])
             expect([needed, fs.existsSync(inImage(`node_modules/${needed}`))]).toEqual([needed, true]);
         const app = JSON.parse(fs.readFileSync(path.join(repoRoot, "app", "package.json"), "utf8"));
         const root = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
@@ -45,6 +46,20 @@ describe("the shop's image", () => {
         expect(unwanted.filter((name) => fs.existsSync(inImage(`node_modules/${name}`)))).toEqual([]);
         // The shop's own files and dependencies; the base image adds its own.
         expect(treeSize(image.root)).toBeLessThan(80 * 1024 * 1024);
+    });
+
+    it("has the migration entry as its second command: one line naming what is wrong, and a non-zero exit", () => {
+        const env = { ...hostEnv(), ...image.env, SHOP_ROLE_PASSWORD_CATALOG: "short" };
+        let failure: { status: number | null; stderr: string } | undefined;
+        try {
+            execFileSync("node", ["dist/migrate.js"], { cwd: inImage("."), env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+        } catch (err) {
+            failure = { status: (err as { status: number | null }).status, stderr: String((err as { stderr: string }).stderr) };
+        }
+        expect(failure?.status).toBe(1);
+        expect(failure?.stderr.trim().split("\n")).toEqual([
+            expect.stringMatching(/^migrations failed: Invalid configuration: SHOP_ROLE_PASSWORD_ORDERS: missing/),
+        ]);
     });
 
     it("answers its health check, serves the storefront, and exits 0 on its stop signal", async () => {

@@ -23,7 +23,8 @@ describe("the shop split into services behind a gateway", () => {
         server = await startPostgres();
         database = await server.createDatabase("shop");
         catalog = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "catalog,search" });
-        commerce = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "cart,users,orders,comments" });
+        // Products, prices and stock are the catalog's: the commerce service asks the catalog service.
+        commerce = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "cart,users,orders,comments", SHOP_SERVICE_URL_CATALOG: catalog.url });
         gateway = await startShopProcess({
             SHOP_DATABASE_URL: database,
             SHOP_MODULES: "gateway,web",

@@ -5,14 +5,15 @@
  * never edit an applied one.
  */
 import { Database } from "./database";
+import { SchemaDomain } from "./ownership";
+
+export type { SchemaDomain };
 
 export interface Migration {
     version: number;
     name: string;
     sql: string;
 }
-
-export type SchemaDomain = "catalog" | "orders" | "users" | "comments";
 
 export const migrations: Record<SchemaDomain, Migration[]> = {
     catalog: [
@@ -228,6 +229,35 @@ export async function migrate(db: Database, domain: SchemaDomain): Promise<numbe
         }
         return done;
     });
+}
+
+/** The newest version of a domain's schema that this code knows. */
+export function expectedVersion(domain: SchemaDomain): number {
+    return Math.max(...migrations[domain].map((m) => m.version));
+}
+
+/**
+ * Why the domain's schema is not yet what this code expects (SHOP_MIGRATIONS=external: the
+ * migration function runs them), or undefined when it is. Reads only `schema_migrations`.
+ */
+export async function schemaProblem(db: Database, domain: SchemaDomain): Promise<string | undefined> {
+    const want = expectedVersion(domain);
+    let have = 0;
+    try {
+        const { rows } = await db.query<{ v: number | null }>("SELECT max(version) AS v FROM schema_migrations WHERE domain = $1", [domain]);
+        have = Number(rows[0].v ?? 0);
+    } catch (err) {
+        // 42P01: no schema_migrations at all, nothing migrated yet.
+        if ((err as { code?: string }).code !== "42P01") throw err;
+    }
+    return have >= want ? undefined : `the ${domain} schema is at version ${have}, this code needs ${want}: the migrations have not run yet`;
+}
+
+/** The tables a domain's migrations create: what its application role may use. */
+export function tablesOf(domain: SchemaDomain): string[] {
+    const created = migrations[domain].flatMap((m) => [...m.sql.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]));
+    const dropped = new Set(migrations[domain].flatMap((m) => [...m.sql.matchAll(/DROP TABLE (\w+)/g)].map((match) => match[1])));
+    return created.filter((t) => !dropped.has(t));
 }
 
 /** Splits a migration into statements (they hold no semicolons inside literals). */

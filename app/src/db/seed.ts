@@ -103,6 +103,8 @@ const remarksByRating: string[][] = [
 ];
 
 export const productsPerCategory = 84;
+/** How many products the seed makes: the comments' seed refers to them by id (1..n), wherever the catalog is. */
+export const seededProductCount = catalog.length * productsPerCategory;
 
 /** A small, fast, seeded random number generator (mulberry32): the same sequence everywhere. */
 export function seededRandom(seed: number): () => number {

@@ -4,7 +4,15 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client
 import { ShopCache } from "../cache/shop-cache";
 import { Database } from "../db/database";
 
-export function registerOperations(app: FastifyInstance, options: { region: string; databases: Database[]; cache: ShopCache }): Registry {
+export interface OperationsOptions {
+    region: string;
+    databases: Database[];
+    cache: ShopCache;
+    /** Why the schema is not ready yet (external migrations not run): readiness answers 503 with the reasons. */
+    schemaProblems?: () => Promise<string[]>;
+}
+
+export function registerOperations(app: FastifyInstance, options: OperationsOptions): Registry {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const duration = new Histogram({
@@ -73,7 +81,9 @@ export function registerOperations(app: FastifyInstance, options: { region: stri
             }),
         );
         const failing = checks.filter((c): c is string => c !== undefined);
-        return reply.code(failing.length ? 503 : 200).send(failing.length ? { status: "unavailable", failing } : { status: "ready" });
+        if (failing.length) return reply.code(503).send({ status: "unavailable", failing });
+        const schema = (await options.schemaProblems?.().catch((err: Error) => [`the schema could not be read: ${err.message}`])) ?? [];
+        return reply.code(schema.length ? 503 : 200).send(schema.length ? { status: "unavailable", schema } : { status: "ready" });
     });
     return registry;
 }

@@ -34,9 +34,9 @@ export interface CartView {
 
 /** The session's cart with current names, prices and stock from the catalog. */
 export async function viewCart(request: FastifyRequest): Promise<CartView> {
-    const { carts, catalog } = request.server.shop;
+    const { carts, catalogAccess } = request.server.shop;
     const lines = await carts.lines(request.sessionId);
-    const products = await catalog.productsByIds(lines.map((l) => l.productId));
+    const products = await catalogAccess.productsByIds(lines.map((l) => l.productId));
     const view = lines
         .filter((l) => products.has(l.productId))
         .map((l) => {
@@ -53,8 +53,8 @@ export async function viewCart(request: FastifyRequest): Promise<CartView> {
  * this only spares a shopper a cart that cannot be bought.
  */
 export async function addToCart(request: FastifyRequest, productId: number, quantity: number): Promise<void> {
-    const { carts, catalog } = request.server.shop;
-    const product = await catalog.product(productId);
+    const { carts, catalogAccess } = request.server.shop;
+    const product = (await catalogAccess.productsByIds([productId])).get(productId);
     if (!product) throw new ClientError(404, `there is no product ${productId}`);
     const lines = await carts.lines(request.sessionId);
     const inCart = lines.find((l) => l.productId === productId)?.quantity ?? 0;

@@ -41,7 +41,8 @@ export const commentsPlugin: FastifyPluginAsync = async (app) => {
         },
         async (request, reply) => {
             if (!request.user) return reply.code(401).send({ error: "sign in to comment" });
-            if (!(await app.shop.catalog.product(request.params.id))) return reply.code(404).send({ error: `no product ${request.params.id}` });
+            if (!(await app.shop.catalogAccess.productsByIds([request.params.id])).has(request.params.id))
+                return reply.code(404).send({ error: `no product ${request.params.id}` });
             const comment = await app.shop.comments.add(request.params.id, request.user.id, request.user.name, request.body.rating, request.body.body);
             if (!comment) return reply.code(409).send({ error: "you have reviewed this product already" });
             return reply.code(201).send(comment);

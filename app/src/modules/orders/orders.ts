@@ -1,16 +1,17 @@
 /**
- * Orders and checkout. A checkout is a short saga over the orders and catalog databases
- * (which stage 6 separates), and every step is idempotent, so a checkout retried with the
- * same key, even concurrently or after a crash, resumes the same order:
+ * Orders and checkout. A checkout is a short saga over the orders database and the catalog
+ * (its stock is the catalog's: taken in process, or through the catalog's service from stage
+ * 11), and every step is idempotent, so a checkout retried with the same key, even
+ * concurrently or after a crash, resumes the same order:
  *   1. the order is recorded once per (user, idempotency key), with its items and prices;
  *   2. stock is reserved once per (order, product), never below zero;
  *   3. the charge is made once per order;
  *   4. the order is marked paid (or its stock returned when the charge is declined).
  */
 import { Database, Queryable } from "../../db/database";
-import { Catalog } from "../catalog/catalog";
 import { CartLine, Carts } from "../cart/cart";
 import { Address } from "./address";
+import { CatalogAccess } from "./catalog-access";
 import { PaymentProvider } from "./payments";
 
 export type OrderStatus = "reserving" | "paid" | "rejected" | "payment_failed";
@@ -43,13 +44,10 @@ export class CheckoutError extends Error {
     }
 }
 
-class OutOfStock extends Error {}
-
 export class Orders {
     constructor(
         private readonly ordersDb: Database,
-        private readonly catalogDb: Database,
-        private readonly catalog: Catalog,
+        private readonly catalog: CatalogAccess,
         private readonly carts: Carts,
         private readonly payments: PaymentProvider,
     ) {}
@@ -132,33 +130,19 @@ export class Orders {
     /** Steps 2-4. */
     private async complete(order: Order): Promise<Order> {
         const orderKey = `order:${order.id}`;
-        try {
-            await this.catalogDb.transaction(async (tx) => {
-                // In product order, so that concurrent checkouts lock rows in one order and never deadlock.
-                for (const item of [...order.items].sort((a, b) => a.productId - b.productId)) {
-                    const reserved = await tx.query(
-                        "INSERT INTO stock_reservations (order_key, product_id, quantity) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
-                        [orderKey, item.productId, item.quantity],
-                    );
-                    if (reserved.rows.length === 0) continue; // taken by an earlier attempt of this order
-                    const taken = await tx.query("UPDATE products SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING stock", [
-                        item.productId,
-                        item.quantity,
-                    ]);
-                    if (taken.rows.length === 0) throw new OutOfStock(`${item.name} has fewer than ${item.quantity} left`);
-                }
-            });
-        } catch (err) {
-            if (!(err instanceof OutOfStock)) throw err;
-            await this.setStatus(order.id, "rejected", err.message);
-            throw new CheckoutError(err.message, 409, await this.load(this.ordersDb, order.id));
-        } finally {
-            await this.catalog.forget(order.items.map((i) => i.productId));
+        const reservation = await this.catalog.reserve(
+            orderKey,
+            order.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+        );
+        if (!reservation.reserved) {
+            await this.setStatus(order.id, "rejected", reservation.problem);
+            throw new CheckoutError(reservation.problem, 409, await this.load(this.ordersDb, order.id));
         }
 
         const charge = await this.payments.charge({ idempotencyKey: orderKey, orderId: order.id, amountCents: order.totalCents });
         if (!charge.approved) {
-            await this.release(orderKey, order.items);
+            // Returned once: only the attempt that removes a reservation gives its stock back.
+            await this.catalog.release(orderKey);
             await this.setStatus(order.id, "payment_failed", "the payment was declined");
             throw new CheckoutError("the payment was declined", 402, await this.load(this.ordersDb, order.id));
         }
@@ -167,20 +151,6 @@ export class Orders {
             charge.reference,
         ]);
         return (await this.load(this.ordersDb, order.id))!;
-    }
-
-    /** Returns reserved stock, once: only the attempt that deletes a reservation gives its stock back. */
-    private async release(orderKey: string, items: OrderItem[]): Promise<void> {
-        await this.catalogDb.transaction(async (tx) => {
-            for (const item of [...items].sort((a, b) => a.productId - b.productId)) {
-                const released = await tx.query("DELETE FROM stock_reservations WHERE order_key = $1 AND product_id = $2 RETURNING quantity", [
-                    orderKey,
-                    item.productId,
-                ]);
-                if (released.rows.length > 0) await tx.query("UPDATE products SET stock = stock + $2 WHERE id = $1", [item.productId, item.quantity]);
-            }
-        });
-        await this.catalog.forget(items.map((i) => i.productId));
     }
 
     private async setStatus(orderId: number, status: OrderStatus, problem: string): Promise<void> {

@@ -15,7 +15,7 @@ export async function signIn(request: FastifyRequest, reply: FastifyReply, user:
     const { users, carts } = request.server.shop;
     const previous = request.sessionId;
     const next = newSessionId();
-    await users.startSession(next, user.id);
+    await users.startSession(next, user);
     // The visitor's cart comes along, and the one the user left at their last sign-out comes back.
     await carts.move(previous, next);
     await carts.move(keptCart(user.id), next);

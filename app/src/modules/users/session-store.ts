@@ -1,32 +1,35 @@
 /**
  * Where signed-in sessions live: in the users database (the default), or in Redis from
- * stage 4 on, so that any instance behind the load balancer knows any session.
+ * stage 4 on, so that any instance behind the load balancer knows any session. In Redis the
+ * session carries the user's id, email and name as they were at sign-in, so that a process
+ * that does not own the users' data (orders, comments, the cart) knows who is signed in.
  */
 import type { Redis } from "ioredis";
 import { Queryable } from "../../db/database";
+import type { User } from "./users";
 
 export const sessionDays = 14;
 
 export interface SessionStore {
-    start(sessionId: string, userId: number): Promise<void>;
-    /** The user of a live session, or undefined. */
-    userIdOf(sessionId: string): Promise<number | undefined>;
+    start(sessionId: string, user: User): Promise<void>;
+    /** The user of a live session (the whole user when the store keeps it), or undefined. */
+    userOf(sessionId: string): Promise<{ id: number; user?: User } | undefined>;
     end(sessionId: string): Promise<void>;
 }
 
 export class PostgresSessionStore implements SessionStore {
     constructor(private readonly db: Queryable) {}
 
-    async start(sessionId: string, userId: number): Promise<void> {
+    async start(sessionId: string, user: User): Promise<void> {
         await this.db.query(`INSERT INTO sessions (id, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => ${sessionDays}))`, [
             sessionId,
-            userId,
+            user.id,
         ]);
     }
 
-    async userIdOf(sessionId: string): Promise<number | undefined> {
-        const { rows } = await this.db.query<{ userId: number }>('SELECT user_id AS "userId" FROM sessions WHERE id = $1 AND expires_at > now()', [sessionId]);
-        return rows[0]?.userId;
+    async userOf(sessionId: string): Promise<{ id: number } | undefined> {
+        const { rows } = await this.db.query<{ id: number }>("SELECT user_id AS id FROM sessions WHERE id = $1 AND expires_at > now()", [sessionId]);
+        return rows[0];
     }
 
     async end(sessionId: string): Promise<void> {
@@ -37,13 +40,18 @@ export class PostgresSessionStore implements SessionStore {
 export class RedisSessionStore implements SessionStore {
     constructor(private readonly redis: Redis) {}
 
-    async start(sessionId: string, userId: number): Promise<void> {
-        await this.redis.set(`session:${sessionId}`, String(userId), "EX", sessionDays * 24 * 3600);
+    async start(sessionId: string, user: User): Promise<void> {
+        const value = JSON.stringify({ id: user.id, email: user.email, name: user.name });
+        await this.redis.set(`session:${sessionId}`, value, "EX", sessionDays * 24 * 3600);
     }
 
-    async userIdOf(sessionId: string): Promise<number | undefined> {
+    async userOf(sessionId: string): Promise<{ id: number; user?: User } | undefined> {
         const value = await this.redis.get(`session:${sessionId}`);
-        return value === null ? undefined : Number(value);
+        if (value === null) return undefined;
+        // Sessions started before the user was kept with them hold the id alone.
+        if (/^\d+$/.test(value)) return { id: Number(value) };
+        const user = JSON.parse(value) as User;
+        return { id: user.id, user };
     }
 
     async end(sessionId: string): Promise<void> {

@@ -64,15 +64,17 @@ export class Users {
         return { id: rows[0].id, email: rows[0].email, name: rows[0].name };
     }
 
-    startSession(sessionId: string, userId: number): Promise<void> {
-        return this.sessions.start(sessionId, userId);
+    startSession(sessionId: string, user: User): Promise<void> {
+        return this.sessions.start(sessionId, user);
     }
 
     async userOfSession(sessionId: string): Promise<User | undefined> {
-        const userId = await this.sessions.userIdOf(sessionId);
-        if (userId === undefined) return undefined;
-        const load = async () => (await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [userId])).rows[0];
-        return this.cache ? this.cache.getOrLoad(`user:${userId}`, 60_000, load) : load();
+        const session = await this.sessions.userOf(sessionId);
+        if (session === undefined) return undefined;
+        // Sessions carry the user since they were signed in; older ones hold the id alone.
+        if (session.user) return session.user;
+        const load = async () => (await this.db.query<User>("SELECT id, email, name FROM users WHERE id = $1", [session.id])).rows[0];
+        return this.cache ? this.cache.getOrLoad(`user:${session.id}`, 60_000, load) : load();
     }
 
     endSession(sessionId: string): Promise<void> {

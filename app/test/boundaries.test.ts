@@ -1,0 +1,234 @@
+/**
+ * The service boundaries in the databases (issue 19), on a real PostgreSQL server: the migration
+ * entry (src/migrate.ts) runs the migrations with a master user that is no superuser (as on
+ * Aurora) and makes one login role per domain; each role is refused what is not its own; and the
+ * customer's whole path passes with every service of stage 13 in its own process, signed in as
+ * its own domain's role, with no migration of its own (SHOP_MIGRATIONS=external).
+ */
+import { Client } from "pg";
+import { runMigrate } from "./support/migrate-process";
+import { startPostgres, PostgresServer } from "./support/postgres";
+import { RedisServer, startRedis } from "./support/redis";
+import { ShopClient } from "./support/shop";
+import { ShopProcess, spawnShop, startShopProcess } from "./support/shop-process";
+import { freePort } from "./support/ports";
+
+const masterPassword = "master-password-0123";
+const passwords = { catalog: "catalog-role-password", orders: "orders-role-password", users: "users-role-password", comments: "comments-role-password" };
+type Domain = keyof typeof passwords;
+
+describe("service boundaries in the databases", () => {
+    let server: PostgresServer;
+    let redis: RedisServer;
+    let url: (user: string, database: string) => string;
+    const processes: ShopProcess[] = [];
+
+    /** The master's variables, as the migration function gets them. */
+    const masterEnv = () => ({
+        SHOP_DATABASE_URL: url("master", "shop"),
+        SHOP_DATABASE_PASSWORD: masterPassword,
+        SHOP_COMMENT_SHARD_URLS: url("master", "comments"),
+        SHOP_COMMENT_SHARD_PASSWORD: masterPassword,
+        ...Object.fromEntries(Object.entries(passwords).map(([d, p]) => [`SHOP_ROLE_PASSWORD_${d.toUpperCase()}`, p])),
+    });
+
+    /** A domain's role's variables, as the stacks give a process that owns it. */
+    const roleEnv = (domain: Domain, main = false): Record<string, string> => {
+        if (domain === "comments") return { SHOP_COMMENT_SHARD_URLS: url("shop_comments", "comments"), SHOP_COMMENT_SHARD_PASSWORD: passwords.comments };
+        const suffix = main ? "" : `_${domain.toUpperCase()}`;
+        return { [`SHOP_DATABASE_URL${suffix}`]: url(`shop_${domain}`, "shop"), [`SHOP_DATABASE_PASSWORD${suffix}`]: passwords[domain] };
+    };
+
+    const asRole = async <T>(domain: Domain, database: string, work: (client: Client) => Promise<T>): Promise<T> => {
+        const target = new URL(url(`shop_${domain}`, database));
+        target.password = passwords[domain];
+        const client = new Client({ connectionString: target.href });
+        await client.connect();
+        try {
+            return await work(client);
+        } finally {
+            await client.end();
+        }
+    };
+    const refusal = (work: Promise<unknown>) =>
+        work.then(
+            () => "allowed",
+            (err: { code?: string }) => err.code,
+        );
+
+    beforeAll(async () => {
+        [server, redis] = await Promise.all([startPostgres(), startRedis()]);
+        // The master: a login role that may create roles and owns the databases, but is no superuser.
+        server.psql(
+            "postgres",
+            `CREATE ROLE master LOGIN CREATEROLE PASSWORD '${masterPassword}'; CREATE DATABASE shop OWNER master; CREATE DATABASE comments OWNER master;`,
+        );
+        url = (user, database) => `postgres://${user}@127.0.0.1:${server.port}/${database}`;
+    }, 120_000);
+    afterAll(async () => {
+        await Promise.all(processes.map((p) => p.stop()));
+        await redis?.stop();
+        await server?.stop();
+    });
+
+    it("migrates with the master credential, makes the roles, and may run twice at once", async () => {
+        const runs = await Promise.all([runMigrate(masterEnv()), runMigrate(masterEnv())]);
+        for (const run of runs) {
+            expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: "" });
+            expect(JSON.parse(run.stdout)).toEqual({
+                migrated: ["catalog", "orders", "users", "comments"],
+                roles: ["shop_catalog", "shop_orders", "shop_users", "shop_comments"],
+                search: false,
+            });
+        }
+        expect(server.psql("shop", "SELECT count(*) FROM products").trim()).toBe("1008");
+        expect(Number(server.psql("comments", "SELECT count(*) FROM comments").trim())).toBeGreaterThan(0);
+        expect(
+            server.psql("postgres", "SELECT string_agg(rolname || ':' || rolsuper, ',' ORDER BY rolname) FROM pg_roles WHERE rolname LIKE 'shop\\_%'").trim(),
+        ).toBe("shop_catalog:false,shop_comments:false,shop_orders:false,shop_users:false");
+    }, 240_000);
+
+    it("names what failed in one line, and exits non-zero", async () => {
+        const run = await runMigrate({ ...masterEnv(), SHOP_DATABASE_PASSWORD: "not-the-password", SHOP_ROLE_PASSWORD_USERS: "" });
+        expect(run.code).toBe(1);
+        expect(run.stderr.trim().split("\n")).toEqual([
+            "migrations failed: Invalid configuration: SHOP_ROLE_PASSWORD_USERS: missing, while other roles' passwords are given",
+        ]);
+        const refused = await runMigrate({ ...masterEnv(), SHOP_DATABASE_PASSWORD: "not-the-password" });
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/^migrations failed: .*password authentication failed for user "master"\n$/);
+    }, 120_000);
+
+    it("lets each role use its own domain's tables only: PostgreSQL refuses the rest", async () => {
+        // The catalog cannot read accounts, nor orders.
+        expect(await asRole("catalog", "shop", (c) => refusal(c.query("SELECT email, password_hash FROM users")))).toBe("42501");
+        expect(await asRole("catalog", "shop", (c) => refusal(c.query("SELECT * FROM orders")))).toBe("42501");
+        expect(await asRole("catalog", "shop", (c) => refusal(c.query("SELECT count(*) FROM products")))).toBe("allowed");
+        // Orders cannot take stock themselves, nor read accounts.
+        expect(await asRole("orders", "shop", (c) => refusal(c.query("UPDATE products SET stock = stock - 1 WHERE id = 1")))).toBe("42501");
+        expect(await asRole("orders", "shop", (c) => refusal(c.query("SELECT * FROM stock_reservations")))).toBe("42501");
+        expect(await asRole("orders", "shop", (c) => refusal(c.query("SELECT * FROM users")))).toBe("42501");
+        expect(await asRole("orders", "shop", (c) => refusal(c.query("SELECT count(*) FROM payments")))).toBe("allowed");
+        // Users cannot read orders; comments cannot write products; no role runs DDL.
+        expect(await asRole("users", "shop", (c) => refusal(c.query("SELECT * FROM orders")))).toBe("42501");
+        expect(await asRole("users", "shop", (c) => refusal(c.query("CREATE TABLE stolen (x int)")))).toBe("42501");
+        expect(await asRole("catalog", "shop", (c) => refusal(c.query("DROP TABLE users")))).toBe("42501");
+        expect(await asRole("comments", "comments", (c) => refusal(c.query("SELECT count(*) FROM comments")))).toBe("allowed");
+        expect(await asRole("comments", "shop", (c) => refusal(c.query("SELECT * FROM products")))).toBe("42501");
+    }, 60_000);
+
+    it("keeps an application process waiting, not migrating, until the schema is at its version", async () => {
+        server.psql("postgres", "CREATE DATABASE later OWNER master;");
+        const port = await freePort();
+        const env = {
+            SHOP_DATABASE_URL: url("master", "later"),
+            SHOP_DATABASE_PASSWORD: masterPassword,
+            SHOP_MODULES: "catalog",
+            SHOP_MIGRATIONS: "external",
+            SHOP_LOG_LEVEL: "warn",
+            PORT: String(port),
+            SHOP_METRICS_PORT: String(await freePort()),
+        };
+        const shop = spawnShop(env);
+        try {
+            let ready: { status: number; body: { schema?: string[] } } | undefined;
+            for (const deadline = Date.now() + 60_000; !ready;) {
+                const answer = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+                if (answer) ready = { status: answer.status, body: await answer.json() };
+                else if (Date.now() > deadline) throw new Error(`the process did not answer: ${shop.output()}`);
+                else await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+            expect(ready).toEqual({
+                status: 503,
+                body: { status: "unavailable", schema: ["the catalog schema is at version 0, this code needs 2: the migrations have not run yet"] },
+            });
+            // It ran no DDL: the database is as empty as it was.
+            expect(server.psql("later", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").trim()).toBe("0");
+            expect(
+                (await runMigrate({ SHOP_DATABASE_URL: url("master", "later"), SHOP_DATABASE_PASSWORD: masterPassword, SHOP_MODULES: "catalog" })).code,
+            ).toBe(0);
+            expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+        } finally {
+            shop.child.kill("SIGTERM");
+            await shop.exited;
+        }
+    }, 120_000);
+
+    it("serves the customer's whole path with every service in its own process, signed in as its own role", async () => {
+        const common = { SHOP_MIGRATIONS: "external", SHOP_REDIS_URL: redis.url };
+        // Stage 13's layout (stacks/service-layout.ts): the catalog service (with search and comments), users, orders, cart, and the gateway with the storefront.
+        const catalog = await startShopProcess({ ...common, SHOP_MODULES: "catalog,search,comments", ...roleEnv("catalog", true), ...roleEnv("comments") });
+        const users = await startShopProcess({ ...common, SHOP_MODULES: "users", ...roleEnv("users", true) });
+        const orders = await startShopProcess({
+            ...common,
+            SHOP_MODULES: "orders,payments",
+            ...roleEnv("orders", true),
+            SHOP_SERVICE_URL_CATALOG: catalog.url,
+        });
+        // The cart lives in Redis: its service opens no database at all.
+        const cart = await startShopProcess({ ...common, SHOP_MODULES: "cart", SHOP_SERVICE_URL_CATALOG: catalog.url });
+        processes.push(catalog, users, orders, cart);
+        const gateway = await startShopProcess({
+            ...common,
+            SHOP_MODULES: "gateway,web",
+            // The storefront renders every domain's pages in process, each through its own role.
+            ...roleEnv("catalog", true),
+            ...roleEnv("orders"),
+            ...roleEnv("users"),
+            ...roleEnv("comments"),
+            SHOP_SERVICE_URL_CATALOG: catalog.url,
+            SHOP_SERVICE_URL_SEARCH: catalog.url,
+            SHOP_SERVICE_URL_COMMENTS: catalog.url,
+            SHOP_SERVICE_URL_USERS: users.url,
+            SHOP_SERVICE_URL_ORDERS: orders.url,
+            SHOP_SERVICE_URL_CART: cart.url,
+        });
+        processes.push(gateway);
+        const stockOf = (id: number) => Number(server.psql("shop", `SELECT stock FROM products WHERE id = ${id}`).trim());
+        const before = stockOf(7);
+
+        // Browse and search.
+        const visitor = await new ShopClient(gateway.url).open();
+        expect((await visitor.request("GET", "/")).status).toBe(200);
+        expect((await visitor.request("GET", "/api/products/7")).data.id).toBe(7);
+        expect((await visitor.request("GET", "/api/search?q=kettle")).data.total).toBeGreaterThan(0);
+        // An account (users service), then signed out and in again.
+        await visitor.register("boundaries@example.com", "Bea Boundary");
+        expect((await visitor.request("DELETE", "/api/session")).status).toBeLessThan(300);
+        await visitor.open();
+        const signedIn = await visitor.request("POST", "/api/session", { json: { email: "boundaries@example.com", password: "correct horse battery" } });
+        expect(signedIn.status).toBe(200);
+        visitor.csrfToken = signedIn.data.csrfToken;
+        // The cart (cart service), and a checkout with an address (orders service, which reserves stock through the catalog service).
+        expect((await visitor.request("POST", "/api/cart/items", { json: { productId: 7, quantity: 2 } })).status).toBeLessThan(300);
+        const address = { name: "Bea Boundary", street: "1 Quay Street", city: "Galway", postalCode: "H91 X2Y", country: "ie" };
+        const order = await visitor.request("POST", "/api/checkout", { headers: { "idempotency-key": "boundaries-order-1" }, json: { address } });
+        expect(order.status).toBe(200);
+        expect(order.data).toMatchObject({ status: "paid", shippingAddress: { ...address, country: "IE" }, items: [{ productId: 7, quantity: 2 }] });
+        // The order is visible, through the API and on the storefront's page.
+        expect((await visitor.request("GET", "/api/orders")).data.map((o: { id: number }) => o.id)).toEqual([order.data.id]);
+        const page = await visitor.request("GET", "/orders");
+        expect(page.status).toBe(200);
+        expect(page.data).toContain(`#${order.data.id}`);
+        // The catalog took the stock, once, under the order's key; the cart is empty.
+        expect(stockOf(7)).toBe(before - 2);
+        expect(server.psql("shop", "SELECT order_key || ' ' || quantity FROM stock_reservations").trim()).toBe(`order:${order.data.id} 2`);
+        expect((await visitor.request("GET", "/api/cart")).data.items ?? []).toEqual([]);
+        // The same checkout again takes nothing more.
+        expect((await visitor.request("POST", "/api/checkout", { headers: { "idempotency-key": "boundaries-order-1" }, json: { address } })).data.id).toBe(
+            order.data.id,
+        );
+        expect(stockOf(7)).toBe(before - 2);
+    }, 240_000);
+
+    it("refuses the catalog's stock routes to a caller that is not one of the shop's processes", async () => {
+        const catalog = processes[0];
+        const forged = await fetch(`${catalog.url}/internal/stock/reservations/order:999`, {
+            method: "PUT",
+            headers: { "content-type": "application/json", "x-shop-internal-signature": "guessed" },
+            body: JSON.stringify({ lines: [{ productId: 8, quantity: 1 }] }),
+        });
+        expect(forged.status).toBe(403);
+        expect(server.psql("shop", "SELECT count(*) FROM stock_reservations WHERE order_key = 'order:999'").trim()).toBe("0");
+    });
+});
