@@ -1,10 +1,35 @@
 /** /healthz (liveness), /readyz (dependencies reachable), and the metrics that metrics-server.ts serves on a port of its own. */
 import { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import { ShopCache } from "../cache/shop-cache";
 import { Database } from "../db/database";
 
-export function registerOperations(app: FastifyInstance, options: { region: string; databases: Database[]; cache: ShopCache }): Registry {
+declare module "fastify" {
+    interface FastifyInstance {
+        /** The process's Prometheus metrics; other parts add theirs (the gateway's breakers, search). */
+        metricsRegistry: Registry;
+    }
+}
+
+export interface OperationsOptions {
+    region: string;
+    databases: Database[];
+    cache: ShopCache;
+}
+
+/** Health, readiness, request metrics and the region header, for every route of the instance (not encapsulated). */
+export const operationsPlugin = fp<OperationsOptions>(
+    async (app, options) => {
+        app.decorate("metricsRegistry", registerOperations(app, options));
+    },
+    {
+        name: "shop-operations",
+        fastify: "5.x",
+    },
+);
+
+function registerOperations(app: FastifyInstance, options: OperationsOptions): Registry {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const duration = new Histogram({
