@@ -8,6 +8,7 @@ import { backups } from "./backups";
 import { failoverTargets } from "./failover";
 import { stackImage } from "./shop-image";
 import { shopRuntimeWiring } from "./shop-runtime";
+import { tracingWiring } from "./tracing";
 import { businessSplit } from "./stages/business-split";
 import { cloudElastic } from "./stages/cloud-elastic";
 import { containers } from "./stages/containers";
@@ -70,7 +71,9 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
             config,
             serving.find((cell) => cell.region === region)!,
         );
-    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session, runtimeIn(region)];
+    // Stage 12: every process sends its spans to a collector beside it, which sends them to X-Ray (tracing.ts).
+    const tracing = from(12) ? [tracingWiring(config)] : [];
+    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session, runtimeIn(region), ...tracing];
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,

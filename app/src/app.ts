@@ -9,9 +9,9 @@ import { randomUUID } from "node:crypto";
 import Fastify, { FastifyInstance, FastifyPluginAsync, LogController } from "fastify";
 import { Module, ShopConfig } from "./config";
 import { Stores } from "./db/stores";
-import { registerOperations } from "./http/operations";
+import { operationsPlugin } from "./http/operations";
 import { sharedSchemas } from "./http/schemas";
-import { registerSessions } from "./http/session";
+import { sessionsPlugin } from "./http/session";
 import { cartPlugin } from "./modules/cart/plugin";
 import { Catalog } from "./modules/catalog/catalog";
 import { catalogPlugin } from "./modules/catalog/plugin";
@@ -40,9 +40,10 @@ import { registerReadConsistency } from "./db/read-consistency";
 import { ReplicatedDatabase } from "./db/replicated-database";
 import { registerSecurityHeaders } from "./http/security-headers";
 import { ensurePaymentPartitions } from "./db/payment-partitions";
-import { registerGateway } from "./gateway/plugin";
+import { gatewayPlugin } from "./gateway/plugin";
 import "./services";
 import { sharedState } from "./shared-state";
+import { nameRequestSpans, traceIds } from "./http/trace-context";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -73,12 +74,15 @@ const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 export const headersTimeoutMs = 5_000;
 
 export async function buildApp({ config, stores, payments, logStream }: BuildOptions): Promise<FastifyInstance> {
+    const traced = config.otlpEndpoint !== undefined;
     const app = Fastify({
         logger: {
             level: config.logLevel,
             // An error of a query carries its parameters (an email, a password hash): never in a log line.
             redact: { paths: ["err.params", "err.parameters", "err.query", "err.cause.params", "err.cause.query", "cause.params"], censor: "[redacted]" },
             ...(logStream ? { stream: logStream } : {}),
+            // Traced: each line names its trace, to go from a log line to the whole request across the services.
+            ...(traced ? { mixin: traceIds } : {}),
         },
         // X-Forwarded-For is believed only from the configured proxies: a client writes its own.
         trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
@@ -95,6 +99,8 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 1_000 },
         requestTimeout: 30_000,
     });
+
+    if (traced) nameRequestSpans(app);
 
     // One JSON line per request, written when the response is done (routes with logLevel "warn", such as /healthz, stay quiet).
     app.addHook("onResponse", async (request, reply) => {
@@ -189,7 +195,8 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         app.addHook("onClose", async () => clearInterval(sweeping));
     }
 
-    const registry = registerOperations(app, { region: config.region, databases: stores.all, cache, schemaProblems: stores.schemaProblems });
+    await app.register(operationsPlugin, { region: config.region, databases: stores.all, cache, schemaProblems: stores.schemaProblems });
+    const registry = app.metricsRegistry;
     registerSearchMetrics(registry, search, stores.catalog);
     if (owns("catalog")) search.start();
     app.addHook("onClose", () => search.close());
@@ -198,7 +205,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         void ensureProductPictures(media, stores.catalog, app.log).catch((err: Error) =>
             app.log.error({ err: err.message }, "media: product pictures not stored"),
         );
-    registerSessions(app, users, config.sessionSecret);
+    await app.register(sessionsPlugin, { users, secret: config.sessionSecret });
     registerErrorHandler(app);
 
     // SHOP_MODULES: the modules this process serves; with the gateway, the others are forwarded to their services.
@@ -215,7 +222,8 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     if (config.modules.includes("catalog")) await app.register(stockPlugin(stock));
     if (media.kind === "local" && config.modules.includes("web")) await app.register(localMediaPlugin(config.mediaDir));
     if (config.modules.includes("gateway")) {
-        registerGateway(app, Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module))), registry);
+        const remote = Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module)));
+        await app.register(gatewayPlugin, { remote });
     }
     return app;
 }

@@ -69,6 +69,8 @@ export interface ShopConfig {
      * DDL and is not ready until its domains' schema is current. @default "local"
      */
     migrations: "local" | "external";
+    /** Where spans go over OTLP/HTTP (stage 12 on: the collector beside the shop); absent: no tracing at all. */
+    otlpEndpoint?: string;
 }
 
 export class ShopConfigError extends Error {
@@ -174,6 +176,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const mediaBucket = get("SHOP_MEDIA_BUCKET");
     if (mediaBucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(mediaBucket))
         problems.push(`SHOP_MEDIA_BUCKET: expected an S3 bucket name (got ${JSON.stringify(mediaBucket)})`);
+    const otlpEndpoint = url("SHOP_OTLP_ENDPOINT", httpUrl, "an http:// or https:// URL");
     const mediaRegion = get("SHOP_MEDIA_REGION") ?? get("AWS_REGION") ?? get("SHOP_REGION");
     if (mediaBucket !== undefined && mediaRegion === undefined) problems.push("SHOP_MEDIA_BUCKET: needs the bucket's region in SHOP_MEDIA_REGION");
 
@@ -212,6 +215,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         mediaBucket,
         mediaRegion: mediaBucket ? mediaRegion : undefined,
         mediaDir: get("SHOP_MEDIA_DIR") ?? path.join(os.tmpdir(), "shop-evolution-media"),
+        otlpEndpoint: otlpEndpoint?.replace(/\/+$/, ""),
     };
 }
 

@@ -1,12 +1,11 @@
 /**
- * Starts the shop: configuration read and checked once, databases opened and migrated,
- * then HTTP. On SIGTERM it stops accepting connections, finishes the requests in flight,
+ * Starts the shop: configuration read and checked once, tracing started when it is asked for,
+ * databases opened and migrated, then HTTP. On SIGTERM it stops accepting connections, finishes the requests in flight,
  * closes its pools and exits, so that a rolling deploy drops nothing.
  */
-import { FastifyInstance } from "fastify";
-import { buildApp } from "./app";
+import type { FastifyInstance } from "fastify";
 import { readConfig, ShopConfigError } from "./config";
-import { openStores, Stores } from "./db/stores";
+import type { Stores } from "./db/stores";
 
 /** The longest a stop waits for requests in flight. */
 const stopGraceMs = 10_000;
@@ -22,6 +21,11 @@ async function main(): Promise<void> {
         }
         throw err;
     }
+    const otlpEndpoint = config.otlpEndpoint;
+    const stopTracing = otlpEndpoint ? (await import("./tracing")).startTracing({ ...config, otlpEndpoint }) : undefined;
+    // Loaded once tracing has started, so that its instrumentations see http, pg and ioredis being loaded.
+    const { buildApp } = await import("./app");
+    const { openStores } = await import("./db/stores");
     const stores: Stores = await openStores(config);
     const app: FastifyInstance = await buildApp({ config, stores });
     if (config.sessionSecretGenerated)
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
             app.server.closeIdleConnections();
             await closing;
             await stores.close();
+            await stopTracing?.();
             process.exit(0);
         } catch (err) {
             app.log.error({ err }, "unclean stop");

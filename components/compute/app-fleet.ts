@@ -34,6 +34,8 @@ export interface AppFleetArgs {
      * (stage 11 on); `version`, a digest of the values, rolls the fleet when they change. @default none
      */
     sharedConfig?: { path: string; version: pulumi.Input<string> };
+    /** Run the trace collector beside the shop on each instance (stage 12 on). @default false */
+    traceCollector?: boolean;
     /** Ports the shop reaches inside the VPC (5432, 6379, 443, other services). @default [5432, 6379] */
     egressInVpc?: number[];
     /** Peered VPCs' ranges, keyed, where the same ports are reached (the home region's writers, from another region). @default {} */
@@ -110,6 +112,7 @@ export class AppFleet extends pulumi.ComponentResource {
                     secrets: secretRefs,
                     rdsCertificates: args.rdsCertificates,
                     sharedConfig: shared && { path: shared.path, version },
+                    traceCollector: args.traceCollector,
                 }),
             );
         const account = aws.getCallerIdentityOutput({}, parent).accountId;

@@ -2,6 +2,7 @@ import { envFileProblems, renderEnvFile, ShopEnvironment } from "./env-file";
 import { fetchRdsCertificates, mountRdsCertificates } from "./rds-certificates";
 import { ecrLoginLine } from "./ecr-login";
 import { shellQuote } from "./shell";
+import { collectorHostOnInstances, traceCollectorConfig, traceCollectorImage } from "../trace-collector";
 
 /**
  * The first-boot script of an application fleet instance: Docker, an ECR login when the
@@ -24,6 +25,8 @@ export interface AppUserDataArgs extends ShopEnvironment {
      * changed value rolls the fleet. @default none
      */
     sharedConfig?: { path: string; version: string };
+    /** Run the trace collector beside the shop (SHOP_OTLP_ENDPOINT names it, stage 12 on). @default false */
+    traceCollector?: boolean;
 }
 
 export function renderAppUserData(args: AppUserDataArgs): string {
@@ -47,12 +50,29 @@ ${
         ? `${readSharedConfig(args.sharedConfig, args.region)}
 `
         : ""
-}${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}
+}${args.rdsCertificates ? `${fetchRdsCertificates("/etc/shop-certs/rds-ca.pem")}\n` : ""}${args.traceCollector ? `${runTraceCollector(args)}\n` : ""}
 docker run -d --name shop --restart always --env-file "$env_file" \\
-  -p ${args.port}:${args.port} --stop-timeout 30 \\${args.rdsCertificates ? `\n  ${mountRdsCertificates("/etc/shop-certs/rds-ca.pem")} \\` : ""}
+  -p ${args.port}:${args.port} --stop-timeout 30 \\${args.traceCollector ? `\n  --add-host ${collectorHostOnInstances}:host-gateway \\` : ""}${args.rdsCertificates ? `\n  ${mountRdsCertificates("/etc/shop-certs/rds-ca.pem")} \\` : ""}
   --log-driver awslogs --log-opt awslogs-region=${shellQuote(args.region)} --log-opt awslogs-group=${shellQuote(args.logGroupName)} \\
   ${shellQuote(args.image)}
 `;
+}
+
+/**
+ * Shell lines that start the trace collector on the instance's own network, where it reaches the
+ * instance's rights (instance metadata answers one hop, out of the containers' reach); the shop's
+ * container knows the instance as `otel-collector`. No security group admits its port.
+ */
+function runTraceCollector(args: AppUserDataArgs): string {
+    return `# Traces: the ADOT collector, sending the shop's spans to X-Ray.
+mkdir -p /etc/otel-collector
+cat > /etc/otel-collector/config.yaml <<'OTEL'
+${traceCollectorConfig(args.region, "0.0.0.0").trimEnd()}
+OTEL
+docker run -d --name otel-collector --restart always --network host \\
+  -v /etc/otel-collector/config.yaml:/etc/otel-collector/config.yaml:ro \\
+  --log-driver awslogs --log-opt awslogs-region=${shellQuote(args.region)} --log-opt awslogs-group=${shellQuote(args.logGroupName)} \\
+  ${shellQuote(traceCollectorImage)} --config=/etc/otel-collector/config.yaml`;
 }
 
 /** Shell lines that append every parameter under the path to the env file, as NAME=value. */

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { rdsCaPath, rdsCaUrl } from "../compute/rds-certificates";
 import { Statement } from "../iam";
+import { otlpHttpPort, traceCollectorConfig, traceCollectorImage } from "../trace-collector";
 import { Problems } from "../validation";
 import { curlImage } from "./eks-versions";
 import { podIdentityRole } from "./pod-identity";
@@ -40,6 +41,11 @@ export interface ShopWorkloadArgs {
     rdsCertificates?: boolean;
     /** AWS permissions of the shop's pods, through EKS Pod Identity. @default none */
     podIdentity?: { clusterName: pulumi.Input<string>; statements?: pulumi.Input<Statement>[]; managedPolicyArns?: string[] };
+    /**
+     * Run the trace collector in each pod, beside the shop (SHOP_OTLP_ENDPOINT: localhost), sending
+     * to X-Ray in `region` with the pod's rights (podIdentity's statements must allow it). @default none
+     */
+    traceCollector?: { region: string };
     /** Tags of the IAM role. @default {} */
     tags?: Record<string, string>;
 }
@@ -129,6 +135,7 @@ export class ShopWorkload extends pulumi.ComponentResource {
                                 ...(certificates ? [{ name: "certs", mountPath: rdsCaPath, subPath: "rds-ca.pem", readOnly: true }] : []),
                             ],
                         },
+                        ...(args.traceCollector ? [traceCollectorContainer(args.traceCollector.region)] : []),
                     ],
                     initContainers: certificates
                         ? [
@@ -162,6 +169,19 @@ export class ShopWorkload extends pulumi.ComponentResource {
         this.deploymentName = deployment.metadata.name;
         this.registerOutputs({ serviceHost: this.serviceHost, deploymentName: this.deploymentName });
     }
+}
+
+/** The collector beside the shop, on the pod's loopback only: its configuration in its environment, its rights the pod's. */
+function traceCollectorContainer(region: string): k8s.types.input.core.v1.Container {
+    return {
+        name: "otel-collector",
+        image: traceCollectorImage,
+        args: ["--config=env:OTEL_COLLECTOR_CONFIG"],
+        env: [{ name: "OTEL_COLLECTOR_CONFIG", value: traceCollectorConfig(region, "127.0.0.1") }],
+        ports: [{ name: "otlp-http", containerPort: otlpHttpPort, protocol: "TCP" }],
+        resources: computeResources({ cpu: "50m", memory: "64Mi" }, "200m"),
+        securityContext: restrictedContainerSecurity,
+    };
 }
 
 const envName = /^[A-Z][A-Z0-9_]*$/;

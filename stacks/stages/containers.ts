@@ -9,6 +9,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
+import { collectsTraces } from "../tracing";
 import { mergedEnvironment, mergedSecrets, mergedStatements, ServerWiring } from "../server-wiring";
 import { serviceUrlsOf, shopApps } from "../service-layout";
 
@@ -78,6 +79,7 @@ export function containers(
                 replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
                 // The pods' own AWS rights (the media bucket), through EKS Pod Identity.
                 ...(statements.length > 0 && { podIdentity: { clusterName: cluster.clusterName, statements } }),
+                ...(collectsTraces(wirings) && { traceCollector: { region } }),
             },
             afterController,
         );

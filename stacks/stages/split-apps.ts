@@ -7,6 +7,7 @@ import { regionCode } from "../region-code";
 import { mergedEnvironment, mergedStatements, secretRefs, ServerWiring } from "../server-wiring";
 import { modulePathPatterns, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
+import { collectsTraces } from "../tracing";
 
 /** What a region's application tier is: its fleets, and the internal load balancers in front of them. */
 export interface AppTier {
@@ -79,6 +80,7 @@ export function appTier(
                     image,
                     environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
                     sharedConfig: shared,
+                    traceCollector: collectsTraces(wirings),
                     secrets: secretRefs(wirings),
                     statements: mergedStatements(wirings),
                     securityGroupIds: [cell.appGroupId],

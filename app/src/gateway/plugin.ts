@@ -7,7 +7,8 @@
  * 502, never a stack trace; a 4xx is the service's to give.
  */
 import { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Gauge, Registry } from "prom-client";
+import fp from "fastify-plugin";
+import { Gauge } from "prom-client";
 import { Module } from "../config";
 import { Unavailable } from "../http/unavailable";
 import { moduleRoutes } from "./routes";
@@ -22,9 +23,25 @@ declare module "fastify" {
     }
 }
 
-const forwardedHeaders = ["cookie", "content-type", "x-csrf-token", "idempotency-key", "accept", "user-agent", "x-request-id"];
+// A caller's trace context too: with tracing on, the service client replaces it with its own span's (service-client.ts).
+const forwardedHeaders = ["cookie", "content-type", "x-csrf-token", "idempotency-key", "accept", "user-agent", "x-request-id", "traceparent", "tracestate"];
 
-export function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, string>>, registry: Registry): void {
+export interface GatewayOptions {
+    /** Where each module this process does not serve lives (SHOP_SERVICE_URL_<MODULE>). */
+    remote: Partial<Record<Module, string>>;
+}
+
+/**
+ * The forwarded routes on the instance itself (not encapsulated): the sessions' hooks see their
+ * `forwarded` mark, and the breakers' gauge joins the operations' metrics.
+ */
+export const gatewayPlugin = fp<GatewayOptions>(async (app, { remote }) => registerGateway(app, remote), {
+    name: "shop-gateway",
+    fastify: "5.x",
+    dependencies: ["shop-operations", "shop-sessions"],
+});
+
+function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, string>>): void {
     const services = new Map<Module, ServiceClient>();
     for (const [module, url] of Object.entries(remote) as [Module, string][]) {
         const routes = moduleRoutes[module];
@@ -41,7 +58,7 @@ export function registerGateway(app: FastifyInstance, remote: Partial<Record<Mod
         name: "shop_service_breaker_open",
         help: "1 while the circuit breaker of a remote module's service is open (calls fail at once), 0.5 half open, 0 closed",
         labelNames: ["service"],
-        registers: [registry],
+        registers: [app.metricsRegistry],
         collect() {
             for (const [module, client] of services) this.set({ service: module }, { closed: 0, "half-open": 0.5, open: 1 }[client.breaker.state]);
         },

@@ -3,7 +3,10 @@
  * retries with jittered exponential backoff for idempotent methods only (a checkout is never
  * sent twice by this client; its idempotency key makes a client's own retry safe), and a
  * circuit breaker. What comes back is the service's answer, or an Unavailable naming it.
+ * Each call is a client span whose context goes with every attempt as W3C `traceparent`, so
+ * that the service's spans join the caller's trace (tracing.ts; no-ops when tracing is off).
  */
+import { context, propagation, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { Unavailable } from "../http/unavailable";
 import { CircuitBreaker } from "./circuit-breaker";
 
@@ -31,6 +34,8 @@ export interface ServiceClientOptions {
     breaker?: CircuitBreaker;
 }
 
+const tracer = trace.getTracer("shop-service-client");
+
 const idempotent = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 /** Answers that say the service, not the request, failed: worth another attempt. */
 const retryable = new Set([502, 503, 504]);
@@ -52,7 +57,26 @@ export class ServiceClient {
         this.backoffMs = options.backoffMs ?? 50;
     }
 
-    async call(request: ServiceRequest): Promise<ServiceResponse> {
+    call(request: ServiceRequest): Promise<ServiceResponse> {
+        const attributes = { "peer.service": this.name, "http.request.method": request.method, "url.path": request.path.split("?")[0] };
+        return tracer.startActiveSpan(`${this.name} ${request.method}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+            try {
+                const answer = await this.attempts(request);
+                span.setAttribute("http.response.status_code", answer.status);
+                if (answer.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+                return answer;
+            } catch (err) {
+                span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+                throw err;
+            } finally {
+                span.end();
+            }
+        });
+    }
+
+    private async attempts(request: ServiceRequest): Promise<ServiceResponse> {
+        const headers = { ...request.headers };
+        propagation.inject(context.active(), headers);
         const attempts = idempotent.has(request.method) ? 1 + this.retries : 1;
         for (let attempt = 1; ; attempt++) {
             if (!this.breaker.allows()) throw new Unavailable(`the ${this.name} service`);
@@ -60,7 +84,7 @@ export class ServiceClient {
             try {
                 const response = await fetch(`${this.baseUrl}${request.path}`, {
                     method: request.method,
-                    headers: request.headers,
+                    headers,
                     body: request.body,
                     redirect: "manual",
                     signal: AbortSignal.timeout(this.timeoutMs),

@@ -1,8 +1,16 @@
 /** /healthz (liveness), /readyz (dependencies reachable), and the metrics that metrics-server.ts serves on a port of its own. */
 import { FastifyInstance } from "fastify";
+import fp from "fastify-plugin";
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
 import { ShopCache } from "../cache/shop-cache";
 import { Database } from "../db/database";
+
+declare module "fastify" {
+    interface FastifyInstance {
+        /** The process's Prometheus metrics; other parts add theirs (the gateway's breakers, search). */
+        metricsRegistry: Registry;
+    }
+}
 
 export interface OperationsOptions {
     region: string;
@@ -12,7 +20,18 @@ export interface OperationsOptions {
     schemaProblems?: () => Promise<string[]>;
 }
 
-export function registerOperations(app: FastifyInstance, options: OperationsOptions): Registry {
+/** Health, readiness, request metrics and the region header, for every route of the instance (not encapsulated). */
+export const operationsPlugin = fp<OperationsOptions>(
+    async (app, options) => {
+        app.decorate("metricsRegistry", registerOperations(app, options));
+    },
+    {
+        name: "shop-operations",
+        fastify: "5.x",
+    },
+);
+
+function registerOperations(app: FastifyInstance, options: OperationsOptions): Registry {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const duration = new Histogram({

@@ -9,6 +9,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import "@fastify/cookie";
 import { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
 import { newSessionId, User, Users } from "../modules/users/users";
 import { ClientError } from "./client-error";
 import { Unavailable } from "./unavailable";
@@ -44,7 +45,20 @@ export function csrfTokenFor(secret: string, sessionId: string): string {
     return createHmac("sha256", secret).update(`csrf:${sessionId}`).digest("base64url");
 }
 
-export function registerSessions(app: FastifyInstance, users: Users, secret: string): void {
+export interface SessionsOptions {
+    users: Users;
+    /** Signs the cookies and derives the CSRF tokens (SHOP_SESSION_SECRET). */
+    secret: string;
+}
+
+/** Sessions for every route of the instance (not encapsulated), over the signed cookies of @fastify/cookie. */
+export const sessionsPlugin = fp<SessionsOptions>(async (app, { users, secret }) => registerSessions(app, users, secret), {
+    name: "shop-sessions",
+    fastify: "5.x",
+    dependencies: ["@fastify/cookie"],
+});
+
+function registerSessions(app: FastifyInstance, users: Users, secret: string): void {
     app.decorate("sessionSecret", secret);
     app.decorateRequest("knownSessionId", "");
     app.decorateRequest("knownCsrfToken", "");

@@ -52,7 +52,11 @@ export async function startShopProcess(env: Record<string, string>, port?: numbe
     const url = `http://127.0.0.1:${listen}`;
     for (const deadline = Date.now() + 60_000; ;) {
         if (shop.child.exitCode !== null) throw new Error(`the shop exited with status ${shop.child.exitCode} before it was ready: ${shop.output()}`);
-        if (Date.now() > deadline) throw new Error(`the shop was not ready within 60 s: ${shop.output()}`);
+        if (Date.now() > deadline) {
+            // Not left running behind a failed start: nobody else knows of it.
+            shop.child.kill("SIGKILL");
+            throw new Error(`the shop was not ready within 60 s: ${shop.output()}`);
+        }
         if (
             await fetch(`${url}/readyz`).then(
                 (r) => r.ok,
