@@ -190,6 +190,12 @@ describe("AppFleet", () => {
         expect(r.one(TEMPLATE, "app").inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
     });
 
+    it("lets the shop's container reach the instance's credentials only where it calls AWS itself (media, flags)", async () => {
+        const statement = { Action: "s3:GetObject", Resource: "arn:aws:s3:::media/*" };
+        const r = await run(() => void new AppFleet("app", { ...appArgs, statements: [statement] }));
+        expect(r.one(TEMPLATE, "app").inputs.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 2 });
+    });
+
     it("admits only the named security groups on the shop's port, and reaches the data tier inside the VPC", async () => {
         const r = await run(() => void new AppFleet("app", appArgs));
         expect(r.ofType(INGRESS).map((rule) => [rule.inputs.fromPort, rule.inputs.referencedSecurityGroupId])).toEqual([[8080, "sg-nginx"]]);

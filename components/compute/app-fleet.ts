@@ -154,7 +154,9 @@ export class AppFleet extends pulumi.ComponentResource {
                 managedPolicies: { ecr: "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly" },
                 inlinePolicy,
                 rootVolumeGiB: 30,
-                metadataHopLimit: 1,
+                // The shop runs in a container (a bridge network: one hop more than the host). Where it calls AWS itself (media,
+                // flags), it must reach the instance's credentials; otherwise nothing in a container may.
+                metadataHopLimit: (args.statements ?? []).length > 0 ? 2 : 1,
                 tags,
             },
             this,
