@@ -39,6 +39,8 @@ import { ensurePaymentPartitions } from "./db/payment-partitions";
 import { registerGateway } from "./gateway/plugin";
 import "./services";
 import { sharedState } from "./shared-state";
+import { registerFeatureFlags } from "./flags/plugin";
+import { registerFlagMetrics } from "./flags/flag-metrics";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -130,7 +132,8 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
 
-    const shared = sharedState(app, config, stores);
+    const flags = await registerFeatureFlags(app, config);
+    const shared = sharedState(app, config, stores, () => flags.enabled("cacheLevel2"));
     await shared.ready(5000);
     const { cache, sessions, carts, signInAttempts } = shared;
     const catalog = new Catalog(stores.catalog, cache);
@@ -140,6 +143,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         searchUrl: config.searchUrl,
         searchPassword: config.searchPassword,
         relay: config.modules.includes("catalog") || config.modules.includes("search"),
+        enabled: () => flags.enabled("opensearch"),
     });
     app.decorate("region", config.region);
     app.decorate("signInAttempts", signInAttempts);
@@ -173,6 +177,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
 
     const registry = registerOperations(app, { region: config.region, databases: stores.all, cache });
     registerSearchMetrics(registry, search, stores.catalog);
+    registerFlagMetrics(registry, flags);
     search.start();
     app.addHook("onClose", () => search.close());
     startMetricsServer(app, registry, config.metricsPort);

@@ -63,6 +63,8 @@ export interface ShopConfig {
     metricsPort: number;
     /** Connections in each database pool (the stacks size it to the database's limit). @default 10 */
     databasePoolMax: number;
+    /** Where the feature flags are read (app/src/flags): an SSM parameter (stage 11 on), a local file, or nowhere (every feature on). */
+    flags?: { parameter: string; region: string } | { file: string };
 }
 
 export class ShopConfigError extends Error {
@@ -171,6 +173,15 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const mediaRegion = get("SHOP_MEDIA_REGION") ?? get("AWS_REGION") ?? get("SHOP_REGION");
     if (mediaBucket !== undefined && mediaRegion === undefined) problems.push("SHOP_MEDIA_BUCKET: needs the bucket's region in SHOP_MEDIA_REGION");
 
+    const flagsParameter = get("SHOP_FLAGS_PARAMETER");
+    const flagsFile = get("SHOP_FLAGS_FILE");
+    const flagsRegion = get("AWS_REGION") ?? get("SHOP_REGION");
+    if (flagsParameter !== undefined && !/^\/[A-Za-z0-9_.\/-]{1,1010}$/.test(flagsParameter))
+        problems.push(`SHOP_FLAGS_PARAMETER: expected an SSM parameter name such as /shop-evolution/prod/flags (got ${JSON.stringify(flagsParameter)})`);
+    if (flagsParameter !== undefined && flagsFile !== undefined) problems.push("SHOP_FLAGS_FILE: give SHOP_FLAGS_PARAMETER or SHOP_FLAGS_FILE, not both");
+    if (flagsParameter !== undefined && flagsRegion === undefined)
+        problems.push("SHOP_FLAGS_PARAMETER: needs the parameter's region in AWS_REGION or SHOP_REGION");
+
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
         port,
@@ -199,5 +210,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         mediaBucket,
         mediaRegion: mediaBucket ? mediaRegion : undefined,
         mediaDir: get("SHOP_MEDIA_DIR") ?? path.join(os.tmpdir(), "shop-evolution-media"),
+        flags: flagsParameter ? { parameter: flagsParameter, region: flagsRegion! } : flagsFile ? { file: flagsFile } : undefined,
     };
 }
