@@ -6,6 +6,7 @@ import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
 import { stackImage } from "./shop-image";
 import { shopRuntimeWiring } from "./shop-runtime";
+import { featureFlagsWiring } from "./feature-flags";
 import { businessSplit } from "./stages/business-split";
 import { cloudElastic } from "./stages/cloud-elastic";
 import { containers } from "./stages/containers";
@@ -65,7 +66,9 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
             config,
             serving.find((cell) => cell.region === region)!,
         );
-    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session, runtimeIn(region)];
+    // Stage 11 on: the feature flags of the config center, one parameter a region.
+    const flagsIn = memoized((region: string) => featureFlagsWiring(region, cells.find((cell) => cell.region === region)!.provider));
+    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session, runtimeIn(region), ...(from(11) ? [flagsIn(region)] : [])];
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,
@@ -142,4 +145,13 @@ function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input
         { provider: home.provider },
     );
     return { url: server.url, publicIp: server.publicIp, instanceId: server.instanceId, dataVolumeId: server.dataVolumeId, logGroupName: server.logGroupName };
+}
+
+/** `make` called once per key: a region's resources are declared once, however often its wiring is asked for. */
+function memoized<T>(make: (key: string) => T): (key: string) => T {
+    const made = new Map<string, T>();
+    return (key) => {
+        if (!made.has(key)) made.set(key, make(key));
+        return made.get(key)!;
+    };
 }
