@@ -176,7 +176,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const flagsParameter = get("SHOP_FLAGS_PARAMETER");
     const flagsFile = get("SHOP_FLAGS_FILE");
     const flagsRegion = get("AWS_REGION") ?? get("SHOP_REGION");
-    if (flagsParameter !== undefined && !/^\/[A-Za-z0-9_.\/-]{1,1010}$/.test(flagsParameter))
+    if (flagsParameter !== undefined && !/^\/[A-Za-z0-9_./-]{1,1010}$/.test(flagsParameter))
         problems.push(`SHOP_FLAGS_PARAMETER: expected an SSM parameter name such as /shop-evolution/prod/flags (got ${JSON.stringify(flagsParameter)})`);
     if (flagsParameter !== undefined && flagsFile !== undefined) problems.push("SHOP_FLAGS_FILE: give SHOP_FLAGS_PARAMETER or SHOP_FLAGS_FILE, not both");
     if (flagsParameter !== undefined && flagsRegion === undefined)

@@ -42,7 +42,7 @@ export function parseFlags(text: string): FlagsDocument {
     try {
         parsed = JSON.parse(text);
     } catch (err) {
-        throw new Error(`not JSON: ${(err as Error).message}`);
+        throw new Error(`not JSON: ${(err as Error).message}`, { cause: err });
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
         throw new Error(`expected a JSON object of flags such as {"reviews": false} (got ${text.slice(0, 60)})`);
