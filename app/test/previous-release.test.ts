@@ -98,6 +98,7 @@ describe("the previous release on the current schema", () => {
             const c = new ShopClient(base);
             expect((await c.request("GET", "/")).status).toBe(200);
             expect((await c.request("GET", "/products/2")).status).toBe(200);
+            c.csrfToken = (await c.request("GET", "/api/session")).data.csrfToken;
             await c.register("rollback@example.com");
             await c.request("POST", "/api/cart/items", { json: { productId: 2, quantity: 2 } });
             expect((await c.request("POST", "/api/cart/items", { json: { productId: 3 } })).data.count).toBe(3);
