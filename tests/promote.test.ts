@@ -105,7 +105,7 @@ function prodHistory(dir: string, images: string[]): void {
     for (const image of images) {
         fs.writeFileSync(file, text.replace("config:\n", `config:\n  shop-evolution:image: ${image}\n`));
         git("add", "-A");
-        git("commit", "-q", "-m", `prod runs ${image}`);
+        git("commit", "-q", "--allow-empty", "-m", `prod runs ${image}`);
     }
 }
 

@@ -48,6 +48,8 @@ export function deployedImages(stack: string, dir: string): string[] | undefined
     const result = spawnSync("pulumi", ["stack", "history", "--stack", stack, "--cwd", dir, "--json", "--show-secrets=false"], {
         encoding: "utf8",
         timeout: 60_000,
+        // This process's environment as it is now (PATH may have been changed since start: a test's fake CLI).
+        env: process.env,
     });
     if (result.status !== 0) return undefined;
     try {
