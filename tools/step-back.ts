@@ -6,8 +6,8 @@
  */
 export const stepBackNotes: Record<number, string> = {
     2: "Back to stage 1 (single server): removes the Aurora writer. Dump it (pg_dump) and restore into the server's PostgreSQL first.",
-    3: "Back to stage 2: removes the Redis replication group. It holds the cache only (sessions and carts are in PostgreSQL until stage 4); nothing to move, but the plan counts it as a data store.",
-    4: "Back to stage 3: removes the load balancers and fleets and brings back the single server. Sessions and carts live in Redis from stage 4: signed-in visitors sign in again, carts start empty.",
+    3: "Back to stage 2: removes the Redis replication group, and with it the cache and what the shop keeps in Redis (sessions, carts, sign-in counters): visitors sign in again and carts start empty. The plan counts it as a data store, so the step is refused until it is retired by hand.",
+    4: "Back to stage 3: removes the load balancers and fleets and brings back the single server (its data volume was kept). No data: the database and Redis stay.",
     5: "Back to stage 4: removes the Aurora readers (the cluster and its data stay). Safe: reads go to the writer again.",
     6: "Back to stage 5: removes the catalog, orders and users clusters. Copy each domain's tables back into the first cluster (pg_dump per domain, restore) first.",
     7: "Back to stage 6: removes the comment shards. Copy the comments of every shard back into the catalog database first; payment partitions stay (a partitioned table reads as one).",
