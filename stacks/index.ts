@@ -8,6 +8,7 @@ import { backups } from "./backups";
 import { failoverTargets } from "./failover";
 import { stackImage } from "./shop-image";
 import { shopRuntimeWiring } from "./shop-runtime";
+import { featureFlagsWiring } from "./feature-flags";
 import { tracingWiring } from "./tracing";
 import { businessSplit } from "./stages/business-split";
 import { cloudElastic } from "./stages/cloud-elastic";
@@ -71,9 +72,17 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
             config,
             serving.find((cell) => cell.region === region)!,
         );
+    // Stage 11 on: the feature flags of the config center, one parameter a region.
+    const flagsIn = memoized((region: string) => featureFlagsWiring(region, cells.find((cell) => cell.region === region)!.provider));
     // Stage 12: every process sends its spans to a collector beside it, which sends them to X-Ray (tracing.ts).
     const tracing = from(12) ? [tracingWiring(config)] : [];
-    const wiringsIn = (region: string) => [...steps.map((step) => step.wiringIn(region)), session, runtimeIn(region), ...tracing];
+    const wiringsIn = (region: string) => [
+        ...steps.map((step) => step.wiringIn(region)),
+        session,
+        runtimeIn(region),
+        ...(from(11) ? [flagsIn(region)] : []),
+        ...tracing,
+    ];
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,
@@ -169,5 +178,14 @@ function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input
         dataVolumeId: server.dataVolumeId,
         dataVolumeArn: server.dataVolumeArn,
         logGroupName: server.logGroupName,
+    };
+}
+
+/** `make` called once per key: a region's resources are declared once, however often its wiring is asked for. */
+function memoized<T>(make: (key: string) => T): (key: string) => T {
+    const made = new Map<string, T>();
+    return (key) => {
+        if (!made.has(key)) made.set(key, make(key));
+        return made.get(key)!;
     };
 }

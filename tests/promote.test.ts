@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { execFileSync } from "node:child_process";
 import { pulumiCli } from "../tools/deployed-state";
-import { promote } from "../tools/promote";
+import { promote, rollback, stepBack } from "../tools/promote";
 import { projectRoot } from "../tools/stack-files";
 
 /** The project's two stack files in a scratch folder, with their stages set. */
@@ -169,7 +170,7 @@ describe("promotion against what runs", () => {
         const result = await promote("dev", "prod", dir, undefined, pulumiCli(fake.pulumi, dir));
         expect(result.status).toBe(3);
         expect(result.lines).toContain("!! DATA AT RISK: replace aws:rds/cluster:Cluster shop-db-us-east-1");
-        expect(result.lines.at(-1)).toBe("refused: against what prod runs, the promotion would remove or replace data; nothing written");
+        expect(result.lines.at(-1)).toBe("refused: against what prod runs, the change would remove or replace data; nothing written");
         expect(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).toBe(before);
     }, 120_000);
 
@@ -180,4 +181,136 @@ describe("promotion against what runs", () => {
         expect(result.lines).toContain("dev's last update: not checked (no Pulumi credentials)");
         expect(result.lines).toContain("state preview of prod: not run (no Pulumi credentials): the diff above compares stack files, not what prod runs");
     }, 120_000);
+});
+
+/** Commits each version of prod's stack file in turn into a git repository of its own, as its history. */
+function prodHistory(dir: string, images: string[]): void {
+    const git = (...args: string[]) =>
+        execFileSync("git", ["-C", dir, "-c", "user.name=Test", "-c", "user.email=test@example.com", ...args], { stdio: "pipe" });
+    git("init", "-q");
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    const text = fs.readFileSync(file, "utf8").replace(/\n {2}shop-evolution:image: .*/, "");
+    for (const image of images) {
+        fs.writeFileSync(file, text.replace("config:\n", `config:\n  shop-evolution:image: ${image}\n`));
+        git("add", "-A");
+        git("commit", "-q", "--allow-empty", "-m", `prod runs ${image}`);
+    }
+}
+
+/** A `pulumi` on PATH that answers `pulumi stack history --json` with these updates (and fails anything else), as the CLI does with credentials. */
+function fakeHistoryOnPath(updates: { image: string; result: string }[] | "no credentials"): () => void {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-pulumi-"));
+    const history =
+        updates === "no credentials"
+            ? undefined
+            : updates.map((u, i) => ({
+                  version: updates.length - i,
+                  kind: "update",
+                  result: u.result,
+                  config: { "shop-evolution:image": { value: u.image, secret: false } },
+              }));
+    fs.writeFileSync(path.join(bin, "history.json"), JSON.stringify(history ?? []));
+    fs.writeFileSync(
+        path.join(bin, "pulumi"),
+        history
+            ? `#!/bin/sh\n[ "$1 $2" = "stack history" ] || exit 1\ncat "${bin}/history.json"\n`
+            : `#!/bin/sh\necho "error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions" >&2\nexit 255\n`,
+        { mode: 0o755 },
+    );
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved}`;
+    return () => {
+        process.env.PATH = saved;
+        fs.rmSync(bin, { recursive: true, force: true });
+    };
+}
+
+describe("going back: the image prod ran before, and one stage back", () => {
+    const dirs: string[] = [];
+    afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+    const at = (...args: Parameters<typeof stacksAt>) => {
+        const dir = stacksAt(...args);
+        dirs.push(dir);
+        return dir;
+    };
+    const older = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:${"0a".repeat(32)}`;
+    const bad = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:${"0b".repeat(32)}`;
+
+    it("puts back the digest of the previous commit of Pulumi.prod.yaml, confirmed by the stack's history, with the diff, stage unchanged", async () => {
+        const dir = at("cache", "cache");
+        prodHistory(dir, [older, older, bad]);
+        const restore = fakeHistoryOnPath([
+            { image: bad, result: "succeeded" },
+            { image: older, result: "succeeded" },
+        ]);
+        try {
+            const result = await rollback("prod", dir);
+            expect(result.status).toBe(0);
+            expect(result.lines[0]).toBe(`rollback of prod: image ${bad} -> ${older}; stage 3 (cache) unchanged`);
+            expect(result.lines[1]).toMatch(/^note: the previous image comes from Pulumi.prod.yaml at commit [0-9a-f]{12}$/);
+            expect(result.lines).toContain("note: the stack's history confirms prod ran it");
+            expect(result.lines.join("\n")).toMatch(/prod stage 3 \(cache\) -> prod stage 3 \(cache\): \d+ to add, \d+ to remove, \d+ to change/);
+            const written = parseYaml(fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8")).config;
+            expect(written).toMatchObject({ "shop-evolution:image": older, "shop-evolution:stage": "cache" });
+        } finally {
+            restore();
+        }
+    }, 300_000);
+
+    it("refuses a digest the stack's history never ran, a history without an earlier image, and says when the history cannot be read", async () => {
+        const dir = at("cache", "cache");
+        prodHistory(dir, [older, bad]);
+        let restore = fakeHistoryOnPath([
+            { image: bad, result: "succeeded" },
+            { image: older, result: "failed" },
+        ]);
+        try {
+            expect(await rollback("prod", dir)).toEqual({
+                status: 2,
+                lines: [
+                    `refused: ${older} is in git's history of prod but no successful update of the stack ran it: give the digest with --image if you mean it`,
+                ],
+            });
+        } finally {
+            restore();
+        }
+        const single = at("cache", "cache");
+        prodHistory(single, [bad]);
+        expect((await rollback("prod", single, { dir: single, readDeployed: () => [bad] })).lines).toEqual([
+            `refused: no earlier image in Pulumi.prod.yaml's git history (every commit names ${bad}); give the digest to go back to with --image`,
+        ]);
+        restore = fakeHistoryOnPath("no credentials");
+        try {
+            // Without credentials the check is git's alone, and the output says so; --image names the digest outright.
+            const { lines } = await rollback("prod", dir, { image: "shop:previous" });
+            expect(lines).toEqual(["refused: the image shop:previous is not pinned by digest (repo@sha256:...): roll back to what ran, byte for byte"]);
+            const deployed = (await import("../tools/image-history")).deployedImages("prod", dir);
+            expect(deployed).toBeUndefined();
+        } finally {
+            restore();
+        }
+    }, 300_000);
+
+    it("steps back a stage whose plan puts no data at risk, and refuses one that would, saying what to move first", async () => {
+        const safe = at("read-replicas", "read-replicas", { "shop-evolution:image": digest });
+        const back = await stepBack("prod", safe);
+        expect(back.status).toBe(0);
+        expect(back.lines[0]).toBe("step back of prod: stage 5 (read-replicas) -> 4 (reverse-proxy); image unchanged");
+        expect(back.lines[1]).toContain("removes the Aurora readers (the cluster and its data stay)");
+        expect(parseYaml(fs.readFileSync(path.join(safe, "Pulumi.prod.yaml"), "utf8")).config).toMatchObject({
+            "shop-evolution:stage": "reverse-proxy",
+            "shop-evolution:image": digest,
+        });
+
+        const unsafe = at("business-split", "business-split", { "shop-evolution:image": digest });
+        const refused = await stepBack("prod", unsafe);
+        expect(refused.status).toBe(3);
+        expect(refused.lines[1]).toContain("Copy each domain's tables back into the first cluster");
+        expect(refused.lines.join("\n")).toMatch(/DATA AT RISK|data at risk/i);
+        expect(refused.lines.slice(-2)).toEqual([
+            "refused: the change would remove or replace data in prod; nothing written",
+            "move the data first as the note says, retire what holds it, then step back",
+        ]);
+        expect(parseYaml(fs.readFileSync(path.join(unsafe, "Pulumi.prod.yaml"), "utf8")).config["shop-evolution:stage"]).toBe("business-split");
+    }, 300_000);
 });

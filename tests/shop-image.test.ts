@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ShopImage, sourceTag, defaultImageInputs } from "../components/containers/shop-image";
+import { ShopImage, sourceRevision, sourceTag, defaultImageInputs } from "../components/containers/shop-image";
 import { InvalidArgsError } from "../components/validation";
 import { refusal, run } from "./harness";
 
@@ -32,6 +32,9 @@ describe("ShopImage", () => {
         const image = registered.one("docker:index/image:Image", "shop").inputs as any;
         expect(image.imageName).toBe(`123456789012.dkr.ecr.us-east-1.amazonaws.com/shop:${sourceTag(repoRoot, defaultImageInputs)}`);
         expect(image.build).toMatchObject({ context: repoRoot, dockerfile: path.join(repoRoot, "app/Dockerfile"), platform: "linux/amd64" });
+        // The release it is, in its org.opencontainers.image.revision label: the last commit of its sources.
+        expect(image.build.args.REVISION).toBe(sourceRevision(repoRoot, defaultImageInputs));
+        expect(image.build.args.REVISION).toMatch(/^[0-9a-f]{40}(-dirty)?$/);
         expect(image.registry).toMatchObject({ server: "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop", username: "AWS", password: "[secret]" });
         expect(registered.outputs.imageRef).toMatch(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/shop@sha256:[a-f0-9]{64}$/);
     });

@@ -5,7 +5,7 @@
 #     (the AWS domain runs OpenSearch_2.19), unpacked; it runs on the machine's Java 17. That
 #     distribution holds only the transport module, so the analysis-common module (stemmers,
 #     n-grams, the language analyzers: built into every AWS domain) joins it from Maven Central.
-#   moto: an S3-compatible server from PyPI, in a virtual environment of its own.
+#   moto: an S3- and SSM-compatible server from PyPI, in a virtual environment of its own.
 # Needs java, mvn and python3 (tools/ensure-system-packages.sh installs them as root).
 set -euo pipefail
 

@@ -10,6 +10,11 @@
  * undoing the write when a step would destroy data. Nothing is deployed: the reviewed file is
  * committed, and `pulumi up` on the stack deploys it. No stack reads another's state: the digest
  * in the file is all prod knows of dev.
+ *
+ * Going back, through the same checks and diff:
+ *   `npm run promote -- --rollback --to prod [--image <digest>]` puts back the image prod ran before
+ *   (from Pulumi.prod.yaml's git history, cross-checked with `pulumi stack history`), stage unchanged;
+ *   `npm run promote -- --back --to prod` moves prod one stage back, refused when data is at risk.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,6 +27,8 @@ import { planConfig } from "./plan";
 import { DeployedState, lastUpdate, pulumiCli, UpdateEntry } from "./deployed-state";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { statefulSteps } from "./stateful-steps";
+import { deployedImages, previousImageInGit } from "./image-history";
+import { stepBackNotes } from "./step-back";
 import { projectRoot, readStackConfigFile, stackFilePath } from "./stack-files";
 
 export interface PromotionResult {
@@ -52,8 +59,7 @@ export async function promote(
         refusals.push(`${to} is at stage ${toStage.number}, ahead of ${from} (${fromStage.number}): promotion only moves forward`);
     else if (fromStage.number > toStage.number + 1)
         refusals.push(`${from} is at stage ${fromStage.number}, more than one stage ahead of ${to} (${toStage.number}): promote one stage at a time`);
-    const history = state.history(from);
-    const checked = deployedCheck(from, history);
+    const checked = deployedCheck(from, state.history(from));
     if (checked.refusal) refusals.push(checked.refusal);
     const image = source && "image" in source ? source.image : (source?.readDeployed ?? ((s: string) => state.output(s, "image")))(from);
     if (image === undefined)
@@ -64,25 +70,49 @@ export async function promote(
         refusals.push(`${from}'s image ${image} is not pinned by digest (repo@sha256:...): promote what was tested, byte for byte`);
     if (refusals.length > 0) return { status: 2, lines: refusals.map((r) => `refused: ${r}`) };
 
-    const next = { ...target, [`${project}:stage`]: fromStage!.slug, [`${project}:image`]: image! };
+    return propose(
+        to,
+        dir,
+        target,
+        { stage: fromStage!, image: image! },
+        [`${from} -> ${to}: stage ${describe(toStage!)} -> ${describe(fromStage!)}; image ${image}`, checked.note],
+        state,
+    );
+}
+
+/**
+ * The checks every change of a stack file goes through (a promotion, an image rollback, a
+ * step back): the plan before and after, its diff shown, refused when it would remove or
+ * replace data or break a mandatory policy; otherwise the stage and image written into
+ * Pulumi.<to>.yaml, comments kept. Where credentials exist, the engine then plans the written
+ * file against what `to` really runs, and a step that destroys data undoes the write.
+ */
+async function propose(
+    to: string,
+    dir: string,
+    target: Record<string, string>,
+    change: { stage: Stage; image?: string },
+    header: string[],
+    state: DeployedState = pulumiCli("pulumi", dir),
+): Promise<PromotionResult> {
+    const next = { ...target, [`${project}:stage`]: change.stage.slug, ...(change.image !== undefined && { [`${project}:image`]: change.image }) };
     const before = await planConfig(to, target);
     const after = await planConfig(to, next);
     const diff = diffPlans(before, after);
     const violations = evaluate(after.resources, parseStackConfig(next).environment).filter((v) => v.level === "mandatory");
     const lines = [
-        `${from} -> ${to}: stage ${describe(toStage!)} -> ${describe(fromStage!)}; image ${image}`,
-        checked.note,
+        ...header,
         renderDiff(before, after, diff),
         ...violations.map((v) => `!! policy ${v.rule}: ${v.resource ? `${v.resource}: ` : ""}${v.message}`),
     ];
-    if (diff.dataAtRisk.length > 0) return { status: 3, lines: [...lines, `refused: the promotion would remove or replace data in ${to}; nothing written`] };
+    if (diff.dataAtRisk.length > 0) return { status: 3, lines: [...lines, `refused: the change would remove or replace data in ${to}; nothing written`] };
     if (violations.length > 0) return { status: 4, lines: [...lines, `refused: ${violations.length} mandatory policy violation(s) in ${to}; nothing written`] };
 
     const file = stackFilePath(to, dir);
     const original = fs.readFileSync(file, "utf8");
     const document = parseDocument(original);
-    document.setIn(["config", `${project}:stage`], fromStage!.slug);
-    document.setIn(["config", `${project}:image`], image);
+    document.setIn(["config", `${project}:stage`], change.stage.slug);
+    if (change.image !== undefined) document.setIn(["config", `${project}:image`], change.image);
     fs.writeFileSync(file, document.toString());
 
     // The offline diff compares stack files; where credentials exist, the engine also plans the
@@ -95,7 +125,7 @@ export async function promote(
         lines.push(`state preview of ${to}: ${summarise(preview.changeSummary)}`, ...risky);
         if (risky.length > 0) {
             fs.writeFileSync(file, original);
-            return { status: 3, lines: [...lines, `refused: against what ${to} runs, the promotion would remove or replace data; nothing written`] };
+            return { status: 3, lines: [...lines, `refused: against what ${to} runs, the change would remove or replace data; nothing written`] };
         }
     }
     return { status: 0, lines: [...lines, `wrote ${path.basename(file)}: review the diff, commit it, and \`pulumi up --stack ${to}\` deploys it`] };
@@ -125,7 +155,72 @@ function summarise(summary: Record<string, number> | undefined): string {
     return parts.length > 0 ? parts.join(", ") : "no changes";
 }
 
-const usage = "usage: npm run promote -- --from <stack> --to <stack> [--image <registry/repository@sha256:...>]";
+/** Where a rollback's image comes from: given, or the stack file's git history (cross-checked with the stack's update history where it can be read). */
+export type RollbackSource = { image: string } | { dir: string; readDeployed?: (stack: string) => string[] | undefined };
+
+/**
+ * Image rollback: `--rollback --to <stack>` puts back the image the stack ran before its current
+ * one, at the same stage, through the same checks and diff as a promotion.
+ */
+export async function rollback(to: string, dir = projectRoot, source: RollbackSource = { dir }): Promise<PromotionResult> {
+    const target = readStackConfigFile(to, dir);
+    const stage = findStage(target[`${project}:stage`] ?? "");
+    const refusals: string[] = [];
+    const notes: string[] = [];
+    if (!stage) refusals.push(`${to} needs a valid ${project}:stage`);
+    let image: string | undefined;
+    if ("image" in source) image = source.image;
+    else {
+        const found = previousImageInGit(to, source.dir);
+        if ("problem" in found) refusals.push(`${found.problem}; give the digest to go back to with --image`);
+        else {
+            image = found.image;
+            notes.push(`the previous image comes from ${path.basename(stackFilePath(to, dir))} at commit ${found.commit.slice(0, 12)}`);
+            const deployed = (source.readDeployed ?? ((s: string) => deployedImages(s, source.dir)))(to);
+            if (deployed === undefined)
+                notes.push(`\`pulumi stack history --stack ${to}\` could not be read (no CLI or credentials): the digest is git's alone`);
+            else if (!deployed.includes(image))
+                refusals.push(
+                    `${image} is in git's history of ${to} but no successful update of the stack ran it: give the digest with --image if you mean it`,
+                );
+            else notes.push(`the stack's history confirms ${to} ran it`);
+        }
+    }
+    if (image !== undefined && !digestRef.test(image))
+        refusals.push(`the image ${image} is not pinned by digest (repo@sha256:...): roll back to what ran, byte for byte`);
+    if (image !== undefined && image === target[`${project}:image`]) refusals.push(`${to} already names ${image}`);
+    if (refusals.length > 0) return { status: 2, lines: refusals.map((r) => `refused: ${r}`) };
+    return propose(to, dir, target, { stage: stage!, image: image! }, [
+        `rollback of ${to}: image ${target[`${project}:image`] ?? "(none)"} -> ${image}; stage ${describe(stage!)} unchanged`,
+        ...notes.map((n) => `note: ${n}`),
+    ]);
+}
+
+/**
+ * Stage step back: `--back --to <stack>` moves the stack one stage back with its image, when the
+ * plan's diff shows no data at risk; otherwise refused with what the step would remove and the
+ * data to move first (tools/step-back.ts).
+ */
+export async function stepBack(to: string, dir = projectRoot): Promise<PromotionResult> {
+    const target = readStackConfigFile(to, dir);
+    const stage = findStage(target[`${project}:stage`] ?? "");
+    const image = target[`${project}:image`];
+    if (!stage) return { status: 2, lines: [`refused: ${to} needs a valid ${project}:stage`] };
+    if (stage.number === 1) return { status: 2, lines: [`refused: ${to} is at stage 1: there is no stage before it`] };
+    const previous = findStage(String(stage.number - 1))!;
+    const result = await propose(to, dir, target, { stage: previous, image }, [
+        `step back of ${to}: stage ${describe(stage)} -> ${describe(previous)}; image unchanged`,
+        `note: ${stepBackNotes[stage.number]}`,
+    ]);
+    if (result.status === 3) result.lines.push(`move the data first as the note says, retire what holds it, then step back`);
+    return result;
+}
+
+const usage = [
+    "usage: npm run promote -- --from <stack> --to <stack> [--image <registry/repository@sha256:...>]",
+    "       npm run promote -- --rollback --to <stack> [--image <registry/repository@sha256:...>]",
+    "       npm run promote -- --back --to <stack>",
+].join("\n");
 
 function describe(stage: Stage): string {
     return `${stage.number} (${stage.slug})`;
@@ -136,19 +231,38 @@ async function main(): Promise<void> {
     try {
         ({ values } = parseArgs({
             args: process.argv.slice(2),
-            options: { from: { type: "string" }, to: { type: "string" }, image: { type: "string" } },
+            options: {
+                from: { type: "string" },
+                to: { type: "string" },
+                image: { type: "string" },
+                rollback: { type: "boolean" },
+                back: { type: "boolean" },
+            },
             strict: true,
         }));
     } catch (err) {
         process.stderr.write(`${(err as Error).message}\n${usage}\n`);
         process.exit(2);
     }
-    if (!values.from || !values.to) {
+    const going = values.rollback || values.back;
+    const wrong =
+        !values.to ||
+        (values.rollback && values.back) ||
+        (going && values.from !== undefined) ||
+        (values.back && values.image !== undefined) ||
+        (!going && !values.from);
+    if (wrong) {
         process.stderr.write(`${usage}\n`);
         process.exit(2);
     }
+    const to = values.to!;
+    const image = values.image !== undefined ? { image: values.image } : undefined;
     try {
-        const result = await promote(values.from, values.to, projectRoot, values.image !== undefined ? { image: values.image } : undefined);
+        const result = values.rollback
+            ? await rollback(to, projectRoot, image)
+            : values.back
+              ? await stepBack(to, projectRoot)
+              : await promote(values.from!, to, projectRoot, image);
         (result.status === 0 ? process.stdout : process.stderr).write(`${result.lines.join("\n")}\n`);
         process.exitCode = result.status;
     } catch (err) {

@@ -44,6 +44,8 @@ import { gatewayPlugin } from "./gateway/plugin";
 import "./services";
 import { sharedState } from "./shared-state";
 import { nameRequestSpans, traceIds } from "./http/trace-context";
+import { registerFeatureFlags } from "./flags/plugin";
+import { registerFlagMetrics } from "./flags/flag-metrics";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -143,7 +145,8 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     });
     for (const schema of sharedSchemas) app.addSchema(schema);
 
-    const shared = sharedState(app, config, stores);
+    const flags = await registerFeatureFlags(app, config);
+    const shared = sharedState(app, config, stores, () => flags.enabled("cacheLevel2"));
     await shared.ready(5000);
     const { cache, sessions, carts, signInAttempts } = shared;
     const catalog = new Catalog(stores.catalog, cache);
@@ -160,6 +163,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         searchUrl: config.searchUrl,
         searchPassword: config.searchPassword,
         relay: owns("catalog") && (config.modules.includes("catalog") || config.modules.includes("search")),
+        enabled: () => flags.enabled("opensearch"),
     });
     app.decorate("region", config.region);
     app.decorate("signInAttempts", signInAttempts);
@@ -198,6 +202,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     await app.register(operationsPlugin, { region: config.region, databases: stores.all, cache, schemaProblems: stores.schemaProblems });
     const registry = app.metricsRegistry;
     registerSearchMetrics(registry, search, stores.catalog);
+    registerFlagMetrics(registry, flags);
     if (owns("catalog")) search.start();
     app.addHook("onClose", () => search.close());
     startMetricsServer(app, registry, config.metricsPort);

@@ -71,6 +71,8 @@ export interface ShopConfig {
     migrations: "local" | "external";
     /** Where spans go over OTLP/HTTP (stage 12 on: the collector beside the shop); absent: no tracing at all. */
     otlpEndpoint?: string;
+    /** Where the feature flags are read (app/src/flags): an SSM parameter (stage 11 on), a local file, or nowhere (every feature on). */
+    flags?: { parameter: string; region: string } | { file: string };
 }
 
 export class ShopConfigError extends Error {
@@ -185,6 +187,14 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const catalogUsers = moduleList.filter((m) => m === "orders" || m === "cart" || m === "comments");
     if (catalogUsers.length > 0 && !domainsOf(moduleList as Module[], { redis: redis !== undefined }).includes("catalog") && !serviceUrls.catalog)
         problems.push(`SHOP_MODULES: ${catalogUsers.join(", ")} without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)`);
+    const flagsParameter = get("SHOP_FLAGS_PARAMETER");
+    const flagsFile = get("SHOP_FLAGS_FILE");
+    const flagsRegion = get("AWS_REGION") ?? get("SHOP_REGION");
+    if (flagsParameter !== undefined && !/^\/[A-Za-z0-9_./-]{1,1010}$/.test(flagsParameter))
+        problems.push(`SHOP_FLAGS_PARAMETER: expected an SSM parameter name such as /shop-evolution/prod/flags (got ${JSON.stringify(flagsParameter)})`);
+    if (flagsParameter !== undefined && flagsFile !== undefined) problems.push("SHOP_FLAGS_FILE: give SHOP_FLAGS_PARAMETER or SHOP_FLAGS_FILE, not both");
+    if (flagsParameter !== undefined && flagsRegion === undefined)
+        problems.push("SHOP_FLAGS_PARAMETER: needs the parameter's region in AWS_REGION or SHOP_REGION");
 
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
@@ -216,6 +226,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         mediaRegion: mediaBucket ? mediaRegion : undefined,
         mediaDir: get("SHOP_MEDIA_DIR") ?? path.join(os.tmpdir(), "shop-evolution-media"),
         otlpEndpoint: otlpEndpoint?.replace(/\/+$/, ""),
+        flags: flagsParameter ? { parameter: flagsParameter, region: flagsRegion! } : flagsFile ? { file: flagsFile } : undefined,
     };
 }
 

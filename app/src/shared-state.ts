@@ -23,7 +23,8 @@ export interface SharedState {
     signInAttempts: AttemptCounter;
 }
 
-export function sharedState(app: FastifyInstance, config: ShopConfig, stores: Stores): SharedState {
+/** `level2Enabled`: the cacheLevel2 feature flag, read at each look-up. */
+export function sharedState(app: FastifyInstance, config: ShopConfig, stores: Stores, level2Enabled?: () => boolean): SharedState {
     if (!config.redisUrl) {
         return {
             ready: async () => undefined,
@@ -55,7 +56,7 @@ export function sharedState(app: FastifyInstance, config: ShopConfig, stores: St
             const timeout = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), waitMs).unref());
             if ((await Promise.race([connected, timeout])) === "timeout") app.log.warn("Redis is not reachable yet: starting without it");
         },
-        cache: new ShopCache({ redis, subscriber, onRedisError: warn, disabled: config.cache === "off" }),
+        cache: new ShopCache({ redis, subscriber, onRedisError: warn, disabled: config.cache === "off", level2Enabled }),
         sessions: new RedisSessionStore(redis),
         carts: new RedisCarts(redis),
         signInAttempts: new RedisAttemptCounter(redis, warn),

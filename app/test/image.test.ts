@@ -32,6 +32,8 @@ describe("the shop's image", () => {
         expect(new Set(stages.map((s) => s.image))).toEqual(new Set(["node:22-bookworm-slim"]));
         expect(image.user).not.toMatch(/^(root|0)(:|$)/);
         expect(image).toMatchObject({ exposed: ["8080"], stopSignal: "SIGTERM", env: { NODE_ENV: "production", PORT: "8080" } });
+        // The release it is: the commit passed as REVISION by the stacks' build (unknown when built without one).
+        expect(image.labels).toEqual({ "org.opencontainers.image.revision": "unknown" });
     });
 
     it("holds the compiled shop and its production dependencies only", () => {

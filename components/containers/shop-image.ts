@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isIntIn, Problems } from "../validation";
@@ -15,6 +16,12 @@ export interface ShopImageBuild {
     platform?: "linux/amd64" | "linux/arm64";
     /** Files and folders (relative to the context) whose content names the tag. @default the shop's sources, manifests and lockfile */
     inputs?: string[];
+    /**
+     * The commit the image is built from, in its `org.opencontainers.image.revision` label (the
+     * Dockerfile's REVISION argument): a release is that commit (docs/decisions.md).
+     * @default the last commit that changed the inputs, "-dirty" when they have uncommitted changes
+     */
+    revision?: string;
 }
 
 export interface ShopImageArgs {
@@ -137,6 +144,7 @@ export class ShopImage extends pulumi.ComponentResource {
                     dockerfile: path.join(build.context, build.dockerfile ?? "app/Dockerfile"),
                     platform: build.platform ?? "linux/amd64",
                     builderVersion: "BuilderBuildKit",
+                    args: { REVISION: build.revision ?? sourceRevision(build.context, build.inputs ?? defaultImageInputs) },
                 },
                 registry: { server: repository.repositoryUrl, username: token.userName, password: pulumi.secret(token.password) },
             },
@@ -146,6 +154,19 @@ export class ShopImage extends pulumi.ComponentResource {
         this.repositoryUrl = repository.repositoryUrl;
         this.registerOutputs({ imageRef: this.imageRef, repositoryUrl: this.repositoryUrl });
     }
+}
+
+/**
+ * The last commit that changed the build's inputs (so that the same sources carry the same label,
+ * and the immutable tag is never pushed twice), "-dirty" when they have changes not committed, and
+ * "unknown" outside a git checkout.
+ */
+export function sourceRevision(context: string, inputs: string[]): string {
+    const git = (args: string[]) => spawnSync("git", ["-C", context, ...args], { encoding: "utf8" });
+    const log = git(["log", "-1", "--format=%H", "--", ...inputs]);
+    const commit = log.status === 0 ? log.stdout.trim() : "";
+    if (commit === "") return "unknown";
+    return git(["status", "--porcelain", "--", ...inputs]).stdout.trim() === "" ? commit : `${commit}-dirty`;
 }
 
 /** A tag from the content of the build's input files: "src-" and 16 hex digits. */

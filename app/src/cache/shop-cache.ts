@@ -42,6 +42,12 @@ export interface ShopCacheOptions {
     capacity?: number;
     /** Every look-up goes to the source: for benchmarks that measure what the cache is worth. @default false */
     disabled?: boolean;
+    /**
+     * Whether look-ups may use level 2 now (the cacheLevel2 feature flag): off, they go from level 1
+     * to the source. Writes still invalidate Redis, so that it holds nothing stale when switched on again.
+     * @default always
+     */
+    level2Enabled?: () => boolean;
     onRedisError?: (err: Error) => void;
 }
 
@@ -52,7 +58,7 @@ export class ShopCache {
     readonly counters: CacheCounters = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, loads: 0, redisErrors: 0 };
     private readonly l1: MemoryCache;
     private readonly loading = new Map<string, Promise<unknown>>();
-    private readonly options: Required<Omit<ShopCacheOptions, "redis" | "subscriber" | "onRedisError" | "disabled">> & ShopCacheOptions;
+    private readonly options: Required<Omit<ShopCacheOptions, "redis" | "subscriber" | "onRedisError" | "disabled" | "level2Enabled">> & ShopCacheOptions;
 
     constructor(options: ShopCacheOptions = {}) {
         this.options = { l1TtlMs: 2000, absentTtlMs: 10_000, jitter: 0.1, lockMs: 2000, capacity: 10_000, ...options };
@@ -106,7 +112,7 @@ export class ShopCache {
     }
 
     private async fromLevel2OrSource<T>(key: string, ttlMs: number, level2TtlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
-        const redis = this.options.redis;
+        const redis = this.options.level2Enabled?.() === false ? undefined : this.options.redis;
         if (!redis) return this.keepInLevel1(key, ttlMs, await this.loadFromSource(load));
         // Only Redis's own failures are counted and answered from the source: a failure of the
         // source (the database) is the caller's, as it would be without a cache.

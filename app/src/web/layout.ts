@@ -95,7 +95,7 @@ export function page(request: FastifyRequest, options: PageOptions, body: Html):
                                                   Sign out <span class="who">${user.name}</span>
                                               </button>
                                           </form>`
-                                    : html`<a href="/login">Sign in</a><a href="/register">Register</a>`
+                                    : html`<a href="/login">Sign in</a>${request.server.flags.enabled("signups") ? html`<a href="/register">Register</a>` : ""}`
                             }
                         </nav>
                     </div>

@@ -23,6 +23,7 @@ export interface Stage {
     stopSignal?: string;
     healthcheck?: { options: Record<string, string>; command: string[] };
     cmd?: string[];
+    labels: Record<string, string>;
 }
 
 /** The instructions, one a line: continuations joined, comments and blank lines dropped. */
@@ -94,7 +95,16 @@ export function buildDockerfile(dockerfilePath: string, contextDir: string, log:
                 const [image, as, name] = expand(rest, {}).split(/\s+/);
                 const root = fs.mkdtempSync(path.join(os.tmpdir(), "shop-image-"));
                 fs.chmodSync(root, 0o755);
-                stages.push({ name: as?.toUpperCase() === "AS" ? name : String(stages.length), image, root, workdir: "/", env: {}, user: "root", exposed: [] });
+                stages.push({
+                    name: as?.toUpperCase() === "AS" ? name : String(stages.length),
+                    image,
+                    root,
+                    workdir: "/",
+                    env: {},
+                    user: "root",
+                    exposed: [],
+                    labels: {},
+                });
                 break;
             }
             case "WORKDIR":
@@ -136,6 +146,9 @@ export function buildDockerfile(dockerfilePath: string, contextDir: string, log:
                 break;
             case "EXPOSE":
                 stage.exposed.push(...rest.split(/\s+/));
+                break;
+            case "LABEL":
+                for (const [, key, quoted, plain] of rest.matchAll(/([\w.-]+)=(?:"([^"]*)"|(\S*))/g)) stage.labels[key] = expand(quoted ?? plain, stage.env);
                 break;
             case "STOPSIGNAL":
                 stage.stopSignal = rest;

@@ -1,5 +1,6 @@
 import { FastifyPluginAsync } from "fastify";
 import { errorSchema, idParams } from "../../http/schemas";
+import { switchedOffNotices } from "../../flags/feature-flags";
 
 export const commentBody = {
     rating: { type: "integer", minimum: 1, maximum: 5 },
@@ -9,6 +10,10 @@ export const commentBody = {
 
 /** Comments API: a product's comments, adding one (signed in), the latest across the shop. */
 export const commentsPlugin: FastifyPluginAsync = async (app) => {
+    // Reviews switched off (the reviews flag): every comments route says so, with a hint to retry.
+    app.addHook("onRequest", async (_request, reply) => {
+        if (!app.flags.enabled("reviews")) return reply.code(503).header("retry-after", "60").send({ error: switchedOffNotices.reviews });
+    });
     app.get<{ Params: { id: number } }>(
         "/api/products/:id/comments",
         {

@@ -18,7 +18,7 @@ export function registerSearchMetrics(registry: Registry, search: ProductSearch,
     });
     new Counter({
         name: "shop_search_fallbacks_total",
-        help: "Searches answered from PostgreSQL although OpenSearch is configured, by reason (timeout, unreachable, error, breaker-open, index-not-ready)",
+        help: "Searches answered from PostgreSQL although OpenSearch is configured, by reason (timeout, unreachable, error, breaker-open, index-not-ready, switched-off)",
         labelNames: ["reason"],
         registers: [registry],
         collect() {

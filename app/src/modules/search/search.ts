@@ -24,6 +24,8 @@ export interface SearchOptions {
     searchPassword?: string;
     /** Whether this instance relays the catalog's outbox (it serves the catalog or search). */
     relay: boolean;
+    /** Whether searches may go to OpenSearch now (the opensearch feature flag); the relay keeps the index current either way. @default always */
+    enabled?: () => boolean;
 }
 
 export class ProductSearch {
@@ -34,6 +36,7 @@ export class ProductSearch {
     private readonly writer: Client | undefined;
     private readonly opensearch: OpenSearchSearch | undefined;
     private readonly breaker = new CircuitBreaker(3, 2000);
+    private readonly enabled: () => boolean;
     private indexReady = false;
     private closed = false;
     private timers: NodeJS.Timeout[] = [];
@@ -45,6 +48,7 @@ export class ProductSearch {
         options: SearchOptions,
     ) {
         this.postgres = new PostgresSearch(db);
+        this.enabled = options.enabled ?? (() => true);
         if (options.searchUrl) {
             this.client = openSearchClient(options.searchUrl, options.searchPassword, searchTimeoutMs);
             this.opensearch = new OpenSearchSearch(this.client);
@@ -106,7 +110,13 @@ export class ProductSearch {
 
     async search(query: SearchQuery): Promise<SearchResult> {
         if (this.opensearch) {
-            let reason: string | undefined = !this.indexReady ? "index-not-ready" : !this.breaker.allows() ? "breaker-open" : undefined;
+            let reason: string | undefined = !this.enabled()
+                ? "switched-off"
+                : !this.indexReady
+                  ? "index-not-ready"
+                  : !this.breaker.allows()
+                    ? "breaker-open"
+                    : undefined;
             if (!reason) {
                 try {
                     const result = await this.opensearch.search(query);

@@ -3,6 +3,7 @@ import { guardSignIn } from "../../http/rate-limit";
 import { setSession } from "../../http/session";
 import { credentials, errorSchema } from "../../http/schemas";
 import { newSessionId, User } from "./users";
+import { switchedOffNotices } from "../../flags/feature-flags";
 
 const sessionSchema = {
     type: "object",
@@ -44,10 +45,11 @@ export const usersPlugin: FastifyPluginAsync = async (app) => {
         {
             schema: {
                 body: { type: "object", properties: { ...credentials, _csrf: { type: "string" } }, required: ["email", "name", "password"] },
-                response: { 201: sessionSchema, 409: errorSchema },
+                response: { 201: sessionSchema, 409: errorSchema, 503: errorSchema },
             },
         },
         async (request, reply) => {
+            if (!app.flags.enabled("signups")) return reply.code(503).header("retry-after", "60").send({ error: switchedOffNotices.signups });
             const user = await app.shop.users.register(request.body.email, request.body.name, request.body.password);
             await signIn(request, reply, user);
             return reply.code(201).send(session(request));

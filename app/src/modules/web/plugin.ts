@@ -21,6 +21,7 @@ import { guardSignIn } from "../../http/rate-limit";
 import { UserError } from "../users/users";
 import { searchQuerystring, SearchQuerystring, toSearchQuery } from "../search/plugin";
 import { SearchQuery } from "../search/query";
+import { switchedOffNotices } from "../../flags/feature-flags";
 
 const pageSize = 24;
 
@@ -73,7 +74,12 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
     );
 
     app.get("/", async (request, reply) => {
-        const [categories, featured, latest] = await Promise.all([catalog.categories(), catalog.products({ page: 1, pageSize: 12 }), comments.latest(5)]);
+        const reviewsOn = app.flags.enabled("reviews");
+        const [categories, featured, latest] = await Promise.all([
+            catalog.categories(),
+            catalog.products({ page: 1, pageSize: 12 }),
+            reviewsOn ? comments.latest(5) : [],
+        ]);
         return send(
             reply,
             request,
@@ -84,8 +90,17 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                 </div>
                 <h2>New in the shop</h2>
                 <div class="grid">${await cards(featured.items)}</div>
-                <h2>What customers say</h2>
-                ${latest.map((c) => html`<div class="comment"><span class="stars">${stars(c.rating)}</span> <a href="/products/${c.productId}">${c.authorName}</a>: ${c.body}</div>`)}`,
+                ${
+                    reviewsOn
+                        ? html`<h2>What customers say</h2>
+                              ${latest.map(
+                                  (c) =>
+                                      html`<div class="comment">
+                                          <span class="stars">${stars(c.rating)}</span> <a href="/products/${c.productId}">${c.authorName}</a>: ${c.body}
+                                      </div>`,
+                              )}`
+                        : ""
+                }`,
         );
     });
 
@@ -132,7 +147,12 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         async (request, reply) => {
             const product = await catalog.product(request.params.id);
             if (!product) return send(reply, request, { title: "Not found", error: `There is no product ${request.params.id}.` }, html``, 404);
-            const [reviews, categories, urls] = await Promise.all([comments.forProduct(product.id, 20), catalog.categories(), pictureUrls(media, [product])]);
+            const reviewsOn = app.flags.enabled("reviews");
+            const [reviews, categories, urls] = await Promise.all([
+                reviewsOn ? comments.forProduct(product.id, 20) : undefined,
+                catalog.categories(),
+                pictureUrls(media, [product]),
+            ]);
             const categoryName = categories.find((c) => c.slug === product.categorySlug)?.name ?? product.categorySlug;
             return send(
                 reply,
@@ -159,31 +179,39 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                             }
                         </div>
                     </div>
-                    <h2 id="reviews">
-                        Reviews
-                        ${reviews.averageRating !== null ? html`<span class="stars">${stars(Math.round(reviews.averageRating))}</span> <span class="muted">${reviews.averageRating} from ${reviews.count}</span>` : ""}
-                    </h2>
-                    ${reviews.items.length === 0 ? html`<p class="muted">No reviews yet.</p>` : ""}
-                    ${reviews.items.map((c) => html`<div class="comment" data-test="comment"><span class="stars">${stars(c.rating)}</span> <strong>${c.authorName}</strong> <span class="muted">${c.createdAt.slice(0, 10)}</span><br />${c.body}</div>`)}
                     ${
-                        request.knownUser
-                            ? html`<h2>Write a review</h2>
-                                  <form class="stack" action="/products/${product.id}/comments" method="post">
-                                      ${csrfField(request)}
-                                      <label
-                                          >Rating
-                                          <select name="rating">
-                                              ${[5, 4, 3, 2, 1].map((n) => html`<option value="${n}">${stars(n)}</option>`)}
-                                          </select></label
-                                      >
-                                      <label>Review <textarea name="body" rows="3" maxlength="2000" required></textarea></label>
-                                      <button type="submit">Post review</button>
-                                  </form>`
-                            : html`<p><a href="/login?next=/products/${product.id}">Sign in</a> to write a review.</p>`
+                        reviews
+                            ? reviewSection(request, product.id, reviews)
+                            : html`<h2 id="reviews">Reviews</h2>
+                                  <p class="muted" data-test="reviews-off">${switchedOffNotices.reviews}</p>`
                     }`,
             );
         },
     );
+
+    const reviewSection = (request: FastifyRequest, productId: number, reviews: Awaited<ReturnType<typeof comments.forProduct>>) =>
+        html`<h2 id="reviews">
+                Reviews
+                ${reviews.averageRating !== null ? html`<span class="stars">${stars(Math.round(reviews.averageRating))}</span> <span class="muted">${reviews.averageRating} from ${reviews.count}</span>` : ""}
+            </h2>
+            ${reviews.items.length === 0 ? html`<p class="muted">No reviews yet.</p>` : ""}
+            ${reviews.items.map((c) => html`<div class="comment" data-test="comment"><span class="stars">${stars(c.rating)}</span> <strong>${c.authorName}</strong> <span class="muted">${c.createdAt.slice(0, 10)}</span><br />${c.body}</div>`)}
+            ${
+                request.knownUser
+                    ? html`<h2>Write a review</h2>
+                          <form class="stack" action="/products/${productId}/comments" method="post">
+                              ${csrfField(request)}
+                              <label
+                                  >Rating
+                                  <select name="rating">
+                                      ${[5, 4, 3, 2, 1].map((n) => html`<option value="${n}">${stars(n)}</option>`)}
+                                  </select></label
+                              >
+                              <label>Review <textarea name="body" rows="3" maxlength="2000" required></textarea></label>
+                              <button type="submit">Post review</button>
+                          </form>`
+                    : html`<p><a href="/login?next=/products/${productId}">Sign in</a> to write a review.</p>`
+            }`;
 
     app.post<{ Params: { id: number }; Body: { rating: number; body: string } }>(
         "/products/:id/comments",
@@ -196,6 +224,14 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         },
         async (request, reply) => {
             if (!request.user) return reply.redirect(`/login?next=/products/${request.params.id}`, 303);
+            if (!app.flags.enabled("reviews"))
+                return send(
+                    reply,
+                    request,
+                    { title: "Review", notice: `${switchedOffNotices.reviews} Your review was not posted.` },
+                    html`<p><a href="/products/${request.params.id}">Back to the product</a></p>`,
+                    503,
+                );
             if (request.validationError)
                 return send(
                     reply,
@@ -589,7 +625,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
                 <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
                 <button type="submit">Sign in</button>
             </form>
-            <p>New here? <a href="/register?next=${encodeURIComponent(next)}">Create an account</a>.</p>`;
+            ${request.server.flags.enabled("signups") ? html`<p>New here? <a href="/register?next=${encodeURIComponent(next)}">Create an account</a>.</p>` : ""}`;
 
     const registerForm = (request: FastifyRequest, next: string, body?: unknown) =>
         html`<h1>Create an account</h1>
@@ -607,8 +643,20 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
     app.get<{ Querystring: { next?: string } }>("/login", async (request, reply) =>
         send(reply, request, { title: "Sign in" }, loginForm(request, safeNext(request.query.next))),
     );
+    /** Registration paused (the signups flag): a short notice and the way to sign in, instead of the form. */
+    const signupsOff = (request: FastifyRequest, reply: FastifyReply, next: string, status: number) =>
+        send(
+            reply,
+            request,
+            { title: "Register", notice: switchedOffNotices.signups },
+            html`<p><a href="/login?next=${encodeURIComponent(next)}">Sign in</a></p>`,
+            status,
+        );
+
     app.get<{ Querystring: { next?: string } }>("/register", async (request, reply) =>
-        send(reply, request, { title: "Register" }, registerForm(request, safeNext(request.query.next))),
+        app.flags.enabled("signups")
+            ? send(reply, request, { title: "Register" }, registerForm(request, safeNext(request.query.next)))
+            : signupsOff(request, reply, safeNext(request.query.next), 200),
     );
 
     app.post<{ Body: { email: string; password: string; next?: string } }>(
@@ -664,6 +712,7 @@ export const webPlugin: FastifyPluginAsync = async (app) => {
         },
         async (request, reply) => {
             const next = safeNext(request.body?.next);
+            if (!app.flags.enabled("signups")) return signupsOff(request, reply, next, 503);
             if (request.validationError)
                 return send(
                     reply,

@@ -1,0 +1,114 @@
+/**
+ * A rolled-back image must work on the database the newer one migrated (docs/decisions.md:
+ * expand/contract). The previous release is the parent of the latest commit (on the main line)
+ * that changed a migration: checked out into a git worktree of its own, installed with its own
+ * lockfile (`npm ci`, from npm's cache when it can), and started against a database the current
+ * release migrated first. It must start (its own migrations a no-op: the newer schema has them
+ * all) and serve a customer's whole path: browse, register, cart, checkout, orders.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { freePort } from "./support/ports";
+import { PostgresServer, startPostgres } from "./support/postgres";
+import { ShopClient, startShop } from "./support/shop";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const migrationsFile = "app/src/db/migrations.ts";
+const git = (...args: string[]) => execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8" }).trim();
+
+/** The commit before the latest one (on the main line) that changed a migration; throws when none did. */
+function previousRelease(): { commit: string; changed: string } {
+    const changed = git("log", "-1", "--first-parent", "--format=%H", "--", migrationsFile);
+    if (changed === "") throw new Error(`no commit changed ${migrationsFile}: the previous release cannot be found`);
+    return { commit: git("rev-parse", `${changed}^1`), changed };
+}
+
+describe("the previous release on the current schema", () => {
+    let postgres: PostgresServer;
+    let worktree: string;
+    let release: { commit: string; changed: string };
+
+    beforeAll(async () => {
+        release = previousRelease();
+        worktree = fs.mkdtempSync(path.join(os.tmpdir(), "shop-previous-release-"));
+        fs.rmdirSync(worktree);
+        git("worktree", "add", "--detach", worktree, release.commit);
+        // Its own dependencies, from its own lockfile; npm's cache spares the downloads.
+        execFileSync("npm", ["ci", "--workspace", "app", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+            cwd: worktree,
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 900_000,
+        });
+        postgres = await startPostgres();
+    }, 1_000_000);
+    afterAll(async () => {
+        await postgres?.stop();
+        if (worktree) git("worktree", "remove", "--force", worktree);
+    });
+
+    it("starts on the schema the current release migrated, migrating nothing, and serves the customer path", async () => {
+        expect(git("show", `${release.commit}:${migrationsFile}`)).not.toBe(git("show", `${release.changed}:${migrationsFile}`));
+        const url = await postgres.createDatabase("shop");
+        // The current release migrates and seeds the database, then stops: the rollback comes after it.
+        const current = await startShop({ SHOP_DATABASE_URL: url });
+        await current.close();
+        const schema = () =>
+            postgres.psql(
+                "shop",
+                "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1; SELECT domain || ' ' || version FROM schema_migrations ORDER BY 1",
+            );
+        const migrated = schema();
+
+        const port = await freePort();
+        const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+            cwd: path.join(worktree, "app"),
+            env: {
+                PATH: process.env.PATH ?? "",
+                PORT: String(port),
+                SHOP_METRICS_PORT: String(await freePort()),
+                SHOP_DATABASE_URL: url,
+                SHOP_SESSION_SECRET: "shared-secret-of-every-instance-0123456789",
+                SHOP_LOG_LEVEL: "warn",
+            },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let output = "";
+        child.stdout!.on("data", (chunk) => (output += chunk));
+        child.stderr!.on("data", (chunk) => (output += chunk));
+        const base = `http://127.0.0.1:${port}`;
+        try {
+            for (const deadline = Date.now() + 120_000; ;) {
+                if (child.exitCode !== null)
+                    throw new Error(`the previous release (${release.commit.slice(0, 12)}) exited ${child.exitCode} on the current schema: ${output}`);
+                if (Date.now() > deadline) throw new Error(`the previous release was not ready within 120 s: ${output}`);
+                if (
+                    await fetch(`${base}/readyz`).then(
+                        (r) => r.ok,
+                        () => false,
+                    )
+                )
+                    break;
+                await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+            // Its migrations found every version they know applied: nothing changed.
+            expect(schema()).toBe(migrated);
+
+            const c = new ShopClient(base);
+            expect((await c.request("GET", "/")).status).toBe(200);
+            expect((await c.request("GET", "/products/2")).status).toBe(200);
+            c.csrfToken = (await c.request("GET", "/api/session")).data.csrfToken;
+            await c.register("rollback@example.com");
+            await c.request("POST", "/api/cart/items", { json: { productId: 2, quantity: 2 } });
+            expect((await c.request("POST", "/api/cart/items", { json: { productId: 3 } })).data.count).toBe(3);
+            const order = await c.request("POST", "/api/checkout", { headers: { "idempotency-key": "rollback-0001" } });
+            expect(order).toMatchObject({ status: 200, data: { status: "paid" } });
+            expect((await c.request("GET", "/api/orders")).data.map((o: { id: number }) => o.id)).toEqual([order.data.id]);
+            expect(output).not.toMatch(/"level":(50|60)/);
+        } finally {
+            child.kill("SIGTERM");
+            await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+        }
+    }, 300_000);
+});
