@@ -9,8 +9,8 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { mergedEnvironment, mergedSecrets, mergedStatements, ServerWiring } from "../server-wiring";
-import { serviceUrlsOf, shopApps } from "../service-layout";
+import { mergedEnvironment, mergedSecrets, mergedStatements, ownedWirings, ServerWiring } from "../server-wiring";
+import { ownedDomains, serviceUrlsOf, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
 const nginxPorts = { traffic: 8080, health: 8081 };
@@ -29,7 +29,7 @@ export function containers(
     config: StackConfig,
     cell: ServingCell,
     wirings: ServerWiring[],
-    options: { image: pulumi.Input<string>; certificateArn?: pulumi.Input<string> },
+    options: { image: pulumi.Input<string>; certificateArn?: pulumi.Input<string>; after?: pulumi.Resource[] },
 ): { edge: LoadBalancer; cluster: EksCluster } {
     const { region, network, provider } = cell;
     const clusterName = `shop-${pulumi.getStack()}-${region}`;
@@ -56,16 +56,19 @@ export function containers(
     const inCluster = { provider: cluster.provider };
     // Services and the TargetGroupBinding go through the load balancer controller's webhooks and CRD: they wait for it to run.
     const afterController = { providers: { kubernetes: cluster.provider }, dependsOn: cluster.loadBalancerController ? [cluster.loadBalancerController] : [] };
+    // The shop's pods also wait for the migrations.
+    const afterMigrations = { ...afterController, dependsOn: [...afterController.dependsOn, ...(options.after ?? [])] };
     const ns = restrictedNamespace(`shop-${region}`, namespace, inCluster);
 
     const apps = Object.entries(shopApps(config.stage.number));
     const split = apps.length > 1;
     const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
     const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
-    const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
-    const secretEnv = secretValues(wirings);
-    const statements = mergedStatements(wirings);
     for (const [key, app] of apps) {
+        // Each workload gets only what its domains own, and what every process shares.
+        const own = split ? ownedWirings(wirings, ownedDomains(app)) : wirings;
+        const environment = { SHOP_REGION: region, ...mergedEnvironment(own) };
+        const statements = mergedStatements(own);
         new ShopWorkload(
             `${serviceOf(key)}-${region}`,
             {
@@ -73,13 +76,13 @@ export function containers(
                 image: options.image,
                 serviceName: serviceOf(key),
                 env: { ...environment, ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}), ...(app.modules.includes("gateway") ? serviceUrls : {}) },
-                secretEnv,
-                rdsCertificates: wirings.some((w) => w.rdsCertificates),
+                secretEnv: secretValues(own),
+                rdsCertificates: own.some((w) => w.rdsCertificates),
                 replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
                 // The pods' own AWS rights (the media bucket), through EKS Pod Identity.
                 ...(statements.length > 0 && { podIdentity: { clusterName: cluster.clusterName, statements } }),
             },
-            afterController,
+            afterMigrations,
         );
     }
 
