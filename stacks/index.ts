@@ -92,7 +92,12 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
         ...(from(14)
-            ? onKubernetes(config, cell, wiringsIn(cell.region), { image, certificateArn: name?.certificateArnIn(cell.region), after: migrated })
+            ? onKubernetes(config, cell, wiringsIn(cell.region), {
+                  image,
+                  certificateArn: name?.certificateArnIn(cell.region),
+                  after: migrated,
+                  egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
+              })
             : reverseProxy(config, cell, wiringsIn(cell.region), {
                   image,
                   after: migrated,
