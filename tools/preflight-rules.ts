@@ -1270,7 +1270,7 @@ export const argumentSpecs: ArgumentSpec[] = [
     {
         type: "aws:lambda/function:Function",
         source: tfSource("internal/service/lambda/function.go"),
-        constraints: [conflicts("imageUri", "filename", "s3Bucket", "s3Key", "s3ObjectVersion"), conflicts("filename", "s3Bucket", "s3Key", "s3ObjectVersion")],
+        constraints: [conflicts("imageUri", "code", "s3Bucket", "s3Key", "s3ObjectVersion"), conflicts("code", "s3Bucket", "s3Key", "s3ObjectVersion")],
     },
     { type: "aws:lambda/invocation:Invocation", source: tfSource("internal/service/lambda/invocation.go"), constraints: [] },
     { type: "aws:secretsmanager/secret:Secret", source: tfSource("internal/service/secretsmanager/secret.go"), constraints: namePair },
