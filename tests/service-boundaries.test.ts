@@ -226,7 +226,8 @@ describe("master credentials and the migrations", () => {
             const rolled = plan.resources.filter(
                 (r) =>
                     r.type === "shop:compute:AppFleet" ||
-                    r.type === "shop:compute:SingleServer" ||
+                    // The single server serves until stage 4, which retires it (keeping only its data volume).
+                    (r.type === "shop:compute:SingleServer" && stage < 4) ||
                     (r.type === "kubernetes:apps/v1:Deployment" && (r.parent ?? "").includes("shop:containers:ShopWorkload")),
             );
             expect(rolled.length).toBeGreaterThan(0);
