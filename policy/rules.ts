@@ -109,6 +109,20 @@ export const rules: Rule[] = [
                 : [],
     },
     {
+        name: "secrets-by-reference",
+        description:
+            "A Lambda function's configuration never holds a secret's value: its environment names secrets by reference (SHOP_SECRET_REFS), and a function that reaches the databases runs in the VPC.",
+        check: (r) => {
+            if (r.type !== "aws:lambda/function:Function") return [];
+            const names = Object.keys(r.inputs.environment?.variables ?? {});
+            const values = names.filter((n) => /PASSWORD|SECRET|TOKEN/.test(n) && n !== "SHOP_SECRET_REFS");
+            return [
+                ...values.map((n) => `environment.variables.${n} holds a secret's value; name the secret in SHOP_SECRET_REFS instead`),
+                ...(r.inputs.vpcConfig?.subnetIds?.length ? [] : ["vpcConfig: the function must run in the VPC's private subnets"]),
+            ];
+        },
+    },
+    {
         name: "no-public-data-endpoint",
         description: "No database instance is publicly accessible; search domains live in a VPC.",
         check: (r) => {

@@ -60,7 +60,8 @@ export const sizingDefaults: Record<Environment, Sizing> = {
         databaseReaders: 1,
         commentShards: 2,
         searchInstanceType: "t3.medium.search",
-        nodeInstanceType: "t3.large",
+        // Security groups for pods (stage 14) need trunk interfaces, which no t-family type has.
+        nodeInstanceType: "m6i.large",
         nodeMinSize: 2,
         nodeMaxSize: 4,
         fleetMinSize: 1,

@@ -25,6 +25,7 @@ export function featureFlagsWiring(region: string, provider: aws.Provider): Serv
         { provider, ignoreChanges: ["value"] },
     );
     return {
+        domain: "shared",
         environment: { SHOP_FLAGS_PARAMETER: name },
         secrets: {},
         egressPorts: [],

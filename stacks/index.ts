@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RetiredSingleServer, SingleServer } from "../components/compute/single-server";
 import { StackConfig } from "./config";
+import { databaseRoles } from "./database-roles";
+import { migrationFunctions, migrationGroups } from "./migrations";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
@@ -53,17 +55,21 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
 
     const serving = cells as ServingCell[];
     const others = serving.slice(1);
+    // Each domain's migrations run in a function of its own in the home region, which that domain's stores admit.
+    const migrationHome = { ...home, migrationGroups: migrationGroups(home) };
     // Stage 2: the database moves to Aurora; the server runs the shop alone. Stage 5: it gains readers.
-    const database = separateDatabase(config, home, others);
+    const database = separateDatabase(config, migrationHome, others);
     // Stage 3: a shared cache in front of it.
     const cache = from(3) ? sharedCache(config, home, others) : undefined;
     // Stage 6: catalog and users on databases of their own; the orders stay on the first.
-    const split = from(6) ? businessSplit(config, home, others) : undefined;
+    const split = from(6) ? businessSplit(config, migrationHome, others) : undefined;
     // Stage 7: comments on shards.
-    const sharding = from(7) ? tableSharding(config, home, others) : undefined;
+    const sharding = from(7) ? tableSharding(config, migrationHome, others) : undefined;
     // Stage 10: search on OpenSearch, media in S3.
-    const searching = from(10) ? search(config, home, others) : undefined;
-    const steps = [database, cache, split, sharding, searching].filter((step) => step !== undefined);
+    const searching = from(10) ? search(config, migrationHome, others) : undefined;
+    // The processes sign in as each domain's role; only the migration functions get the master credentials.
+    const roles = databaseRoles(config, home, { main: database, split: split?.databases, sharding });
+    const steps = [cache, searching].filter((step) => step !== undefined);
     // Every shop process of the stack signs sessions with one key.
     const session = sessionSecret(home, config.protectData);
     // And every process learns its proxies, its metrics port and its pool size (shop-runtime.ts).
@@ -77,12 +83,15 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     // Stage 12: every process sends its spans to a collector beside it, which sends them to X-Ray (tracing.ts).
     const tracing = from(12) ? [tracingWiring(config)] : [];
     const wiringsIn = (region: string) => [
+        ...roles.wiringsIn(region),
         ...steps.map((step) => step.wiringIn(region)),
         session,
         runtimeIn(region),
         ...(from(11) ? [flagsIn(region)] : []),
         ...tracing,
     ];
+    // The migrations run before any server, fleet or pod rolls onto a new image or configuration.
+    const migrated = migrationFunctions(config, migrationHome, image, [...roles.migrationWirings, ...(searching ? [searching.migrationWiring] : [])]);
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,
@@ -101,7 +110,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const dataArns = [...clusters.map((c) => c.clusterArn), ...(searching ? [searching.media.arn] : [])];
     const databases = clusters.map((c) => ({ arn: c.clusterArn, secretArn: c.secretArn }));
     if (!from(4)) {
-        const server = singleServer(config, home, image, wiringsIn(home.region));
+        const server = singleServer(config, home, image, wiringsIn(home.region), migrated);
         return { ...outputs, ...dataOutputs, ...server, ...backups(config, home, others, [server.dataVolumeArn, ...dataArns], databases) };
     }
 
@@ -112,9 +121,15 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
         ...(from(14)
-            ? onKubernetes(config, cell, wiringsIn(cell.region), { image, certificateArn: name?.certificateArnIn(cell.region) })
+            ? onKubernetes(config, cell, wiringsIn(cell.region), {
+                  image,
+                  certificateArn: name?.certificateArnIn(cell.region),
+                  after: migrated,
+                  egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
+              })
             : reverseProxy(config, cell, wiringsIn(cell.region), {
                   image,
+                  after: migrated,
                   certificateArn: name?.certificateArnIn(cell.region),
                   // Another region's servers write to the home region's primaries, across the peering.
                   egressPeers: cell === home ? undefined : { [home.region]: home.network.cidrBlock },
@@ -165,11 +180,11 @@ function serverArgs(config: StackConfig, home: RegionCell, image: pulumi.Input<s
 }
 
 /** Stages 1-3: one server runs the shop (with its database on the box at stage 1). */
-function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input<string>, wirings: ServerWiring[] = []) {
+function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input<string>, wirings: ServerWiring[] = [], after: pulumi.Resource[] = []) {
     const server = new SingleServer(
         "shop-server",
         { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
-        { provider: home.provider },
+        { provider: home.provider, dependsOn: after },
     );
     return {
         url: server.url,

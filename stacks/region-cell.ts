@@ -3,18 +3,27 @@ import * as pulumi from "@pulumi/pulumi";
 import { nextBlock } from "../components/network/cidr";
 import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
+import { DataDomain } from "./ownership";
+import { appsOwning, shopApps } from "./service-layout";
 
 /** One region's foundation: its provider, its VPC, and (stage 2 on) the group the data tier admits. */
 export interface RegionCell {
     region: string;
     provider: aws.Provider;
     network: Vpc;
-    /** The application servers' group, which the data tier admits; from stage 2 on. */
+    /** The application servers' group, which the data tier admits; from stage 2 on. From stage 11, the entry app's. */
     appGroupId?: pulumi.Output<string>;
+    /**
+     * The group each app of the stage wears (its fleet's instances; from stage 14 its pods, by a
+     * security group policy), by the app's key in `shopApps`; `app` is `appGroupId`. From stage 2 on.
+     */
+    appGroups?: Record<string, pulumi.Output<string>>;
+    /** The home region's only: the group of each domain's migration function (stacks/migrations.ts), which that domain's stores admit. */
+    migrationGroups?: Partial<Record<DataDomain, pulumi.Output<string>>>;
 }
 
 /** A cell from stage 2 on, where the application servers have their group. */
-export type ServingCell = RegionCell & { appGroupId: pulumi.Output<string> };
+export type ServingCell = RegionCell & { appGroupId: pulumi.Output<string>; appGroups: Record<string, pulumi.Output<string>> };
 
 /**
  * The foundation of the `index`th region of the stack (0: the home region). Names carry the
@@ -43,7 +52,40 @@ export function regionCell(config: StackConfig, region: string, index: number): 
                   { provider },
               )
             : undefined;
-    return { region, provider, network, appGroupId: appGroup?.id };
+    // From stage 11 each app wears a group of its own, which only its domains' stores admit; the entry app keeps the first.
+    const appGroups = appGroup
+        ? Object.fromEntries(
+              Object.keys(shopApps(config.stage.number)).map((key) => [
+                  key,
+                  key === "app"
+                      ? appGroup.id
+                      : new aws.ec2.SecurityGroup(
+                            `shop-app-${key}-${region}`,
+                            {
+                                vpcId: network.vpcId,
+                                description: `Shop ${key} application: the group its domains' data stores admit`,
+                                tags: { Name: `shop-app-${key}-${region}` },
+                            },
+                            { provider },
+                        ).id,
+              ]),
+          )
+        : undefined;
+    return { region, provider, network, appGroupId: appGroup?.id, appGroups };
+}
+
+/**
+ * The groups a data store holding these domains admits, keyed (the key names the rule): the
+ * groups of the apps that own one of them (every app owns every domain before stage 11), and in
+ * the home region their migration functions'.
+ */
+export function admittedGroups(cell: ServingCell, stage: number, domains: readonly DataDomain[]): Record<string, pulumi.Output<string>> {
+    const owners = [...new Set(domains.flatMap((domain) => appsOwning(stage, domain)))];
+    const migrations = domains.flatMap((domain) => {
+        const group = cell.migrationGroups?.[domain];
+        return group ? [[`migrate-${domain}`, group] as const] : [];
+    });
+    return { ...Object.fromEntries(owners.map((key) => [key, cell.appGroups[key]])), ...Object.fromEntries(migrations) };
 }
 
 /** The AWS provider of one region; every AWS resource of that region uses it, never the default provider. */

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SingleServerArgs } from "../components/compute/single-server";
 import { Statement } from "../components/iam";
+import { DataDomain, WiringDomain } from "./ownership";
 
 /**
  * What a stage's step hands the application servers of one region: environment variables of
@@ -9,6 +10,8 @@ import { Statement } from "../components/iam";
  * Steps add theirs; the composition merges them into the servers' arguments.
  */
 export interface ServerWiring {
+    /** Whose it is: a domain's (only that domain's owners get it from stage 11), or every process's. */
+    domain: WiringDomain;
     environment: Record<string, pulumi.Input<string>>;
     /**
      * Secrets read from Secrets Manager at boot (a whole secret, or one key of a JSON one), and
@@ -19,6 +22,11 @@ export interface ServerWiring {
     rdsCertificates?: boolean;
     /** IAM statements the shop's processes need (stage 10: the media bucket). @default none */
     statements?: pulumi.Input<Statement>[];
+}
+
+/** The wirings a process owning these domains gets: theirs and the shared ones. */
+export function ownedWirings(wirings: ServerWiring[], domains: readonly DataDomain[]): ServerWiring[] {
+    return wirings.filter((w) => w.domain === "shared" || domains.includes(w.domain));
 }
 
 /** The IAM statements of every step, in one list. */

@@ -1,5 +1,6 @@
 import { Module } from "../app/src/config";
 import { moduleRoutes } from "../app/src/gateway/routes";
+import { DataDomain, domainsOf } from "./ownership";
 
 /** One fleet of the shop: the modules its processes serve, and who reaches it. */
 export interface ShopApp {
@@ -11,6 +12,18 @@ export interface ShopApp {
      * by the gateway.
      */
     reachedBy: "entry" | "paths" | "service";
+}
+
+/** The data domains an app owns (stacks/ownership.ts): from stage 11 its processes get only these domains' wiring, and only their stores admit it. */
+export function ownedDomains(app: ShopApp): DataDomain[] {
+    return domainsOf(app.modules);
+}
+
+/** The keys of the apps of a stage that own a domain. */
+export function appsOwning(stage: number, domain: DataDomain): string[] {
+    return Object.entries(shopApps(stage))
+        .filter(([, app]) => ownedDomains(app).includes(domain))
+        .map(([key]) => key);
 }
 
 const allModules: Module[] = ["web", "catalog", "search", "comments", "cart", "orders", "payments", "users"];

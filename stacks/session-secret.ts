@@ -1,5 +1,4 @@
-import * as aws from "@pulumi/aws";
-import * as random from "@pulumi/random";
+import { generatedSecret } from "./generated-secret";
 import { ServingCell } from "./region-cell";
 import { ServerWiring } from "./server-wiring";
 
@@ -9,9 +8,10 @@ import { ServerWiring } from "./server-wiring";
  * must accept a cookie any other signed, and a restart must not sign everyone out.
  */
 export function sessionSecret(home: ServingCell, protect: boolean): ServerWiring {
-    const opts = { provider: home.provider, protect };
-    const value = new random.RandomPassword(`shop-session-${home.region}`, { length: 64, special: false }, opts);
-    const secret = new aws.secretsmanager.Secret(`shop-session-${home.region}`, { description: "Signs the shop's session cookies and CSRF tokens" }, opts);
-    new aws.secretsmanager.SecretVersion(`shop-session-${home.region}`, { secretId: secret.id, secretString: value.result }, opts);
-    return { environment: {}, secrets: { SHOP_SESSION_SECRET: { secretArn: secret.arn, value: value.result } }, egressPorts: [] };
+    const { secretArn, value } = generatedSecret(
+        `shop-session-${home.region}`,
+        { description: "Signs the shop's session cookies and CSRF tokens", password: { length: 64, special: false } },
+        { provider: home.provider, protect },
+    );
+    return { domain: "shared", environment: {}, secrets: { SHOP_SESSION_SECRET: { secretArn, value } }, egressPorts: [] };
 }

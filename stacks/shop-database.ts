@@ -2,19 +2,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { rdsCaPath } from "../components/compute/rds-certificates";
 import { AuroraCluster, SharedCredential } from "../components/data/aurora-cluster";
 import { StackConfig } from "./config";
-import { ServingCell } from "./region-cell";
+import { DataDomain } from "./ownership";
+import { admittedGroups, ServingCell } from "./region-cell";
 
 export interface ShopDatabase {
     cluster: AuroraCluster;
-    /** The writer's URL, over TLS verified against the RDS certificate authorities; no password in it. */
-    writerUrl: pulumi.Output<string>;
-    /** The URL of the readers in a region: the home cluster's reader endpoint, or the region's secondary cluster. */
-    readerUrlIn(region: string): pulumi.Output<string>;
+    /** The writer's URL as a user (@default the master user), over TLS verified against the RDS certificate authorities; no password in it. */
+    writerUrl(user?: string): pulumi.Output<string>;
+    /** The URL of the readers in a region as a user: the home cluster's reader endpoint, or the region's secondary cluster. */
+    readerUrlIn(region: string, user?: string): pulumi.Output<string>;
 }
 
 /**
  * One Aurora PostgreSQL cluster of the shop, as the stage makes it: in the home region's
- * isolated subnets, admitting only the app group, protected in prod. From stage 5 on it has
+ * isolated subnets, admitting only the groups of the apps that own the `domains` it holds
+ * (and those domains' migration functions), protected in prod. From stage 5 on it has
  * the stage's readers (in prod also reader autoscaling) unless `readers` is false; a cluster
  * without them still gets one reader in prod, as a failover target in another zone. With
  * other regions (stage 9), it is the primary of a global database: a read-only secondary
@@ -25,7 +27,7 @@ export function shopDatabase(
     config: StackConfig,
     home: ServingCell,
     others: ServingCell[],
-    options: { readers: boolean; masterPassword?: SharedCredential },
+    options: { readers: boolean; domains: DataDomain[]; masterPassword?: SharedCredential },
 ): ShopDatabase {
     const readers = options.readers && config.stage.number >= 5;
     const prod = config.environment === "prod";
@@ -39,7 +41,7 @@ export function shopDatabase(
         {
             vpcId: home.network.vpcId,
             subnetIds: home.network.isolatedSubnetIds,
-            allowedSecurityGroups: { app: home.appGroupId },
+            allowedSecurityGroups: admittedGroups(home, config.stage.number, options.domains),
             allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             instanceClass: config.sizing.databaseInstanceClass,
             production: config.protectData,
@@ -60,7 +62,7 @@ export function shopDatabase(
                                   provider: cell.provider,
                                   vpcId: cell.network.vpcId,
                                   subnetIds: cell.network.isolatedSubnetIds,
-                                  allowedSecurityGroups: { app: cell.appGroupId },
+                                  allowedSecurityGroups: admittedGroups(cell, config.stage.number, options.domains),
                                   instances: keyed(Math.max(count, 1)),
                               },
                           ]),
@@ -69,11 +71,11 @@ export function shopDatabase(
         },
         { provider: home.provider },
     );
-    const urlOf = (host: pulumi.Input<string>) =>
-        pulumi.interpolate`postgres://${cluster.masterUsername}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
+    const urlOf = (host: pulumi.Input<string>, user: string = cluster.masterUsername) =>
+        pulumi.interpolate`postgres://${user}@${host}:${cluster.port}/${cluster.databaseName}?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
     return {
         cluster,
-        writerUrl: urlOf(cluster.writerEndpoint),
-        readerUrlIn: (region) => urlOf(region === home.region ? cluster.readerEndpoint : cluster.secondaryReaderEndpoints[region]),
+        writerUrl: (user) => urlOf(cluster.writerEndpoint, user),
+        readerUrlIn: (region, user) => urlOf(region === home.region ? cluster.readerEndpoint : cluster.secondaryReaderEndpoints[region], user),
     };
 }

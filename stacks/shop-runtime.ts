@@ -61,7 +61,10 @@ export function databasePoolMax(instanceClass: string, processes: number): numbe
  */
 export function shopRuntimeWiring(config: StackConfig, cell: ServingCell): ServerWiring {
     return {
+        domain: "shared",
         environment: {
+            // The migrations run before the processes roll, in the domains' migration functions (stacks/migrations.ts).
+            SHOP_MIGRATIONS: "external",
             SHOP_TRUSTED_PROXIES: cell.network.cidrBlock,
             SHOP_METRICS_PORT: String(shopMetricsPort),
             SHOP_DATABASE_POOL_MAX: String(databasePoolMax(config.sizing.databaseInstanceClass, processesAtMost(config))),

@@ -17,6 +17,7 @@ export const traceSampleRatio = 0.1;
 export function tracingWiring(config: StackConfig): ServerWiring {
     const host = config.stage.number >= 14 ? "localhost" : collectorHostOnInstances;
     return {
+        domain: "shared",
         environment: {
             SHOP_OTLP_ENDPOINT: `http://${host}:${otlpHttpPort}`,
             // OpenTelemetry's own variables, read by its SDK.

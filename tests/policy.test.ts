@@ -58,6 +58,18 @@ const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> =
         breaks: [view("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "optional" } }), view("aws:ec2/instance:Instance", {})],
         keeps: [view("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "required" } })],
     },
+    "secrets-by-reference": {
+        breaks: [
+            view("aws:lambda/function:Function", { environment: { variables: { SHOP_DATABASE_PASSWORD_ORDERS: "x" } }, vpcConfig: { subnetIds: ["a"] } }),
+            view("aws:lambda/function:Function", { environment: { variables: { SHOP_SECRET_REFS: "{}" } } }),
+        ],
+        keeps: [
+            view("aws:lambda/function:Function", {
+                environment: { variables: { SHOP_SECRET_REFS: "{}", SHOP_MODULES: "orders" } },
+                vpcConfig: { subnetIds: ["a"] },
+            }),
+        ],
+    },
     "no-public-data-endpoint": {
         breaks: [view("aws:rds/clusterInstance:ClusterInstance", { publiclyAccessible: true }), view("aws:opensearch/domain:Domain", {})],
         keeps: [view("aws:rds/clusterInstance:ClusterInstance", { publiclyAccessible: false })],

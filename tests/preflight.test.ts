@@ -87,7 +87,59 @@ const cache = (inputs: Record<string, unknown>) => resource("aws:elasticache/rep
 const tcpTargetGroup = (inputs: Record<string, unknown>) => resource("aws:lb/targetGroup:TargetGroup", inputs, { name: "shop-edge-nginx" });
 const reader = (inputs: Record<string, unknown>) => resource("aws:rds/clusterInstance:ClusterInstance", inputs, { name: "shop-db-reader-1" });
 
+const lambdaFunction = (inputs: Record<string, unknown>, dependsOn: string[] = []) =>
+    resource("aws:lambda/function:Function", { packageType: "Image", ...inputs }, { name: "shop-migrate-orders-us-east-1", dependsOn });
+const digestIn = (region: string) => `123456789012.dkr.ecr.${region}.amazonaws.com/shop@sha256:${"a".repeat(64)}`;
+const vpcAccess = resource(
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    { policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" },
+    { name: "shop-migrate-orders-us-east-1" },
+);
+const cni = (values: Record<string, unknown>) =>
+    resource("aws:eks/addon:Addon", { addonName: "vpc-cni", configurationValues: JSON.stringify(values) }, { name: "shop-us-east-1-vpc-cni" });
+const vpcResourceController = resource(
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    { policyArn: "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController" },
+    { name: "shop-us-east-1-vpc-resources" },
+);
+const nodes = (instanceTypes: string[]) => resource("aws:eks/nodeGroup:NodeGroup", { instanceTypes }, { name: "shop-us-east-1-general" });
+const podGroups = resource("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy", {}, { name: "shop-us-east-1", region: undefined });
+const networkPolicy = resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", {}, { name: "shop-us-east-1", region: undefined });
+const podEni = { env: { ENABLE_POD_ENI: "true" } };
+
 const preconditionCases: Record<string, { breaks: Case[]; keeps: Case[] }> = {
+    "lambda-image-from-another-region": {
+        breaks: [
+            { resources: [lambdaFunction({ imageUri: digestIn("eu-west-1") })] },
+            { resources: [lambdaFunction({ imageUri: "docker.io/library/node:22" })] },
+        ],
+        keeps: [
+            { resources: [lambdaFunction({ imageUri: digestIn("us-east-1") })] },
+            { resources: [lambdaFunction({ imageUri: "pending" })] },
+            { resources: [lambdaFunction({ imageUri: "(known after apply)" })] },
+        ],
+    },
+    "lambda-in-vpc-without-interface-rights": {
+        breaks: [{ resources: [lambdaFunction({ vpcConfig: { subnetIds: ["a", "b"] } })] }],
+        keeps: [{ resources: [vpcAccess, lambdaFunction({ vpcConfig: { subnetIds: ["a", "b"] } }, [vpcAccess.urn])] }, { resources: [lambdaFunction({})] }],
+    },
+    "pod-security-groups-without-pod-eni": {
+        breaks: [
+            { resources: [cni({}), vpcResourceController, nodes(["m6i.large"]), podGroups] },
+            { resources: [cni(podEni), nodes(["m6i.large"]), podGroups] },
+            { resources: [cni(podEni), vpcResourceController, nodes(["t3.large"]), podGroups] },
+            { resources: [podGroups] },
+        ],
+        keeps: [{ resources: [cni(podEni), vpcResourceController, nodes(["m6i.large"]), podGroups] }],
+    },
+    "network-policy-not-enforced": {
+        breaks: [
+            { resources: [cni({}), networkPolicy] },
+            { resources: [cni({ enableNetworkPolicy: "false" }), networkPolicy] },
+            { resources: [networkPolicy] },
+        ],
+        keeps: [{ resources: [cni({ enableNetworkPolicy: "true" }), networkPolicy] }],
+    },
     "launch-template-tag-specification-without-tags": {
         breaks: [
             {

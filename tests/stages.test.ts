@@ -128,7 +128,7 @@ describe("prod's exposure to the internet", () => {
 });
 
 describe("stage 2: the database on Aurora", () => {
-    it("adds an Aurora cluster in the isolated subnets that admits only the application's group", () => {
+    it("adds an Aurora cluster in the isolated subnets that admits only the application's group and the migration functions'", () => {
         for (const stack of ["dev", "prod"]) {
             const plan = planOf(stack, 2);
             const cluster = plan.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!;
@@ -136,7 +136,13 @@ describe("stage 2: the database on Aurora", () => {
             const ingress = plan.resources.filter(
                 (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("shop-db-"),
             );
-            expect(ingress.map((r) => r.name)).toEqual(["shop-db-us-east-1-from-app"]);
+            expect(ingress.map((r) => r.name).sort()).toEqual([
+                "shop-db-us-east-1-from-app",
+                "shop-db-us-east-1-from-migrate-catalog",
+                "shop-db-us-east-1-from-migrate-comments",
+                "shop-db-us-east-1-from-migrate-orders",
+                "shop-db-us-east-1-from-migrate-users",
+            ]);
             expect(plan.resources.some((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "shop-app-us-east-1")).toBe(true);
         }
         expect(planOf("dev", 2).resources.find((r) => r.type === "aws:rds/clusterInstance:ClusterInstance")!.inputs).toMatchObject({
@@ -148,12 +154,23 @@ describe("stage 2: the database on Aurora", () => {
         expect(planOf("prod", 2).resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.inputs).toMatchObject({ deletionProtection: true });
     });
 
-    it("runs the shop on the writer over verified TLS, the password read from the cluster's secret at boot", async () => {
+    it("runs the shop on the writer over verified TLS as each domain's role, the roles' passwords read from their secrets at boot", async () => {
         const registered = await deploy("dev", "2");
         const userData = (registered.one("aws:ec2/instance:Instance", "shop-server").inputs as { userData: string }).userData;
-        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@[^ ']+:5432\/shop\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/);
+        for (const domain of ["catalog", "orders", "users"]) {
+            expect(userData).toMatch(
+                new RegExp(
+                    `SHOP_DATABASE_URL_${domain.toUpperCase()}=postgres://shop_${domain}@shop-db-[^ ']+:5432/shop\\?sslmode=verify-full&sslrootcert=/etc/shop/rds-ca\\.pem`,
+                ),
+            );
+            expect(userData).toMatch(
+                new RegExp(`--secret-id '[^']*shop-role-${domain}-us-east-1'[^\\n]+\\nprintf '%s=%s\\\\n' SHOP_DATABASE_PASSWORD_${domain.toUpperCase()}`),
+            );
+        }
+        expect(userData).toMatch(/SHOP_COMMENT_SHARD_URLS=postgres:\/\/shop_comments@shop-db-/);
+        expect(userData).not.toContain("SHOP_DATABASE_URL=");
+        expect(userData).not.toContain("-master");
         expect(userData).toContain("secretsmanager get-secret-value");
-        expect(userData).toContain("jq -r '.password'");
         expect(userData).toContain("NODE_EXTRA_CA_CERTS=/etc/shop/rds-ca.pem");
         expect(userData).not.toContain("--name shop-db");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-user-data-"));
@@ -168,7 +185,10 @@ describe("stage 2: the database on Aurora", () => {
             {
                 Effect: "Allow",
                 Action: "secretsmanager:GetSecretValue",
-                Resource: [expect.stringContaining("shop-db-us-east-1"), expect.stringContaining("shop-session-us-east-1")],
+                Resource: [
+                    ...["catalog", "orders", "users", "comments"].map((d) => expect.stringContaining(`shop-role-${d}-us-east-1`)),
+                    expect.stringContaining("shop-session-us-east-1"),
+                ],
             },
         ]);
         // One session key for the stack, read at boot: a restart signs no one out, and every instance accepts every other's cookies.
@@ -194,7 +214,7 @@ describe("stage 3: a shared cache", () => {
         expect(userData).toMatch(
             /value=\$\(aws secretsmanager get-secret-value [^\n]+shop-cache-us-east-1-auth[^\n]+--output text\)\nprintf '%s=%s\\n' SHOP_REDIS_AUTH_TOKEN/,
         );
-        expect(userData).toContain("SHOP_DATABASE_URL=postgres://");
+        expect(userData).toContain("SHOP_DATABASE_URL_ORDERS=postgres://shop_orders@");
         const egress = registered
             .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
             .filter((r) => r.name.startsWith("shop-server-vpc-"))
@@ -235,12 +255,12 @@ describe("stage 4: Nginx and application fleets behind load balancers", () => {
         const userDataOf = (name: string) =>
             Buffer.from((templates.find((t) => t.name.startsWith(name))!.inputs as { userData: string }).userData, "base64").toString("utf8");
         const app = userDataOf("shop-app-fleet-us-east-1");
-        expect(app).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@[^ ']+\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/);
+        expect(app).toMatch(/SHOP_DATABASE_URL_ORDERS=postgres:\/\/shop_orders@[^ ']+\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/);
         expect(app).toMatch(/SHOP_REDIS_URL=rediss:\/\//);
-        expect(app).toContain("SHOP_DATABASE_PASSWORD");
+        expect(app).toContain("SHOP_DATABASE_PASSWORD_ORDERS");
         expect(app).toContain("SHOP_REDIS_AUTH_TOKEN");
         // The password's secret version: rotating the password (a new version) rolls the fleet.
-        expect(app).toContain("# Secret versions read at boot: SHOP_DATABASE_PASSWORD=version-of-shop-db-us-east-1-master");
+        expect(app).toMatch(/# Secret versions read at boot: [^\n]*SHOP_DATABASE_PASSWORD_ORDERS=version-of-shop-role-orders-us-east-1/);
         expect(app).toContain("NODE_EXTRA_CA_CERTS=/etc/shop/rds-ca.pem");
         const nginx = userDataOf("shop-nginx-us-east-1");
         expect(nginx).toContain("set $shop_upstream http://shop-int-use1-dns.mock.elb.amazonaws.com:80;");
@@ -274,9 +294,9 @@ describe("stage 5: read replicas", () => {
         const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!;
         const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
         expect(userData).toMatch(
-            /SHOP_DATABASE_READER_URLS=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-ro-mock\.[^ ']+\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/,
+            /SHOP_DATABASE_READER_URLS_ORDERS=postgres:\/\/shop_orders@shop-db-us-east-1[^ ']*\.cluster-ro-mock\.[^ ']+\?sslmode=verify-full&sslrootcert=\/etc\/shop\/rds-ca\.pem/,
         );
-        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-mock\./);
+        expect(userData).toMatch(/SHOP_DATABASE_URL_ORDERS=postgres:\/\/shop_orders@shop-db-us-east-1[^ ']*\.cluster-mock\./);
     });
 });
 
@@ -300,22 +320,23 @@ describe("stage 6: a database per business domain", () => {
         }
     });
 
-    it("hands the shop each domain's writer, readers and own password; the main URL stays the orders'", async () => {
+    it("hands the shop each domain's writer and readers as its role, and the role's password; the orders stay on the first cluster, the comments with the catalog", async () => {
         const userData = await appUserData("dev", "6");
         for (const domain of ["catalog", "users"]) {
             const upper = domain.toUpperCase();
             expect(userData).toMatch(
-                new RegExp(`SHOP_DATABASE_URL_${upper}=postgres://shop_admin@shop-${domain}-db-us-east-1[^ ']*\\.cluster-mock\\.[^ ']+sslmode=verify-full`),
+                new RegExp(`SHOP_DATABASE_URL_${upper}=postgres://shop_${domain}@shop-${domain}-db-us-east-1[^ ']*\\.cluster-mock\\.[^ ']+sslmode=verify-full`),
             );
             expect(userData).toMatch(
-                new RegExp(`SHOP_DATABASE_READER_URLS_${upper}=postgres://shop_admin@shop-${domain}-db-us-east-1[^ ']*\\.cluster-ro-mock\\.`),
+                new RegExp(`SHOP_DATABASE_READER_URLS_${upper}=postgres://shop_${domain}@shop-${domain}-db-us-east-1[^ ']*\\.cluster-ro-mock\\.`),
             );
             expect(userData).toMatch(
-                new RegExp(`--secret-id '[^']*shop-${domain}-db-us-east-1[^']*'[^\\n]+\\nprintf '%s=%s\\\\n' SHOP_DATABASE_PASSWORD_${upper}`),
+                new RegExp(`--secret-id '[^']*shop-role-${domain}-us-east-1'[^\\n]+\\nprintf '%s=%s\\\\n' SHOP_DATABASE_PASSWORD_${upper}`),
             );
         }
-        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1[^ ']*\.cluster-mock\./);
-        expect(userData).toMatch(/--secret-id '[^']*shop-db-us-east-1[^']*'[^\n]+\nprintf '%s=%s\\n' SHOP_DATABASE_PASSWORD "/);
+        expect(userData).toMatch(/SHOP_DATABASE_URL_ORDERS=postgres:\/\/shop_orders@shop-db-us-east-1[^ ']*\.cluster-mock\./);
+        expect(userData).toMatch(/SHOP_COMMENT_SHARD_URLS=postgres:\/\/shop_comments@shop-catalog-db-us-east-1[^ ',]*\.cluster-mock\.[^ ',]+'/);
+        expect(userData).not.toContain("SHOP_DATABASE_URL=");
     });
 });
 
@@ -342,14 +363,12 @@ describe("stage 7: comment shards", () => {
         ).toBe(true);
     });
 
-    it("hands the shop the shards' writers in shard order and their shared password", async () => {
+    it("hands the shop the shards' writers in shard order as the comments' role, and the role's password", async () => {
         const userData = await appUserData("dev", "7");
         const urls = /SHOP_COMMENT_SHARD_URLS=([^']+)'/.exec(userData)![1].split(",");
         expect(urls.map((u) => /@(shop-comments-\d)-/.exec(u)![1])).toEqual(["shop-comments-0", "shop-comments-1"]);
-        expect(urls.every((u) => u.endsWith("sslmode=verify-full&sslrootcert=/etc/shop/rds-ca.pem"))).toBe(true);
-        expect(userData).toMatch(
-            /--secret-id '[^']*shop-comments-us-east-1-master[^']*'[^\n]+jq -r '\.password'\)\nprintf '%s=%s\\n' SHOP_COMMENT_SHARD_PASSWORD/,
-        );
+        expect(urls.every((u) => u.startsWith("postgres://shop_comments@") && u.endsWith("sslmode=verify-full&sslrootcert=/etc/shop/rds-ca.pem"))).toBe(true);
+        expect(userData).toMatch(/--secret-id '[^']*shop-role-comments-us-east-1'[^\n]+\nprintf '%s=%s\\n' SHOP_COMMENT_SHARD_PASSWORD/);
     });
 });
 
@@ -486,13 +505,15 @@ describe("stage 9: DNS across regions", () => {
         const registered = await deploy("prod", "9");
         const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-eu-west-1"))!;
         const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
-        expect(userData).toMatch(/SHOP_DATABASE_URL=postgres:\/\/shop_admin@shop-db-us-east-1\.cluster-mock\.us-east-1\./);
-        expect(userData).toMatch(/SHOP_DATABASE_READER_URLS=postgres:\/\/shop_admin@shop-db-us-east-1-eu-west-1\.cluster-ro-mock\.eu-west-1\./);
-        expect(userData).toMatch(/SHOP_DATABASE_READER_URLS_CATALOG=postgres:\/\/shop_admin@shop-catalog-db-us-east-1-eu-west-1\.cluster-ro-mock\.eu-west-1\./);
+        expect(userData).toMatch(/SHOP_DATABASE_URL_ORDERS=postgres:\/\/shop_orders@shop-db-us-east-1\.cluster-mock\.us-east-1\./);
+        expect(userData).toMatch(/SHOP_DATABASE_READER_URLS_ORDERS=postgres:\/\/shop_orders@shop-db-us-east-1-eu-west-1\.cluster-ro-mock\.eu-west-1\./);
+        expect(userData).toMatch(
+            /SHOP_DATABASE_READER_URLS_CATALOG=postgres:\/\/shop_catalog@shop-catalog-db-us-east-1-eu-west-1\.cluster-ro-mock\.eu-west-1\./,
+        );
         expect(userData).toMatch(/SHOP_REDIS_URL=rediss:\/\/master\.shop-cache-us-east-1\.mock\.us-east-1\./);
         expect(userData).toContain("SHOP_REGION=eu-west-1");
         // Secrets are read where they live, in the home region.
-        expect(userData).toMatch(/--region 'us-east-1' --secret-id 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-db-us-east-1-master'/);
+        expect(userData).toMatch(/--region 'us-east-1' --secret-id 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop-role-orders-us-east-1'/);
         const egress = registered
             .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
             .filter((r) => r.name.startsWith("shop-app-fleet-eu-west-1-out-") && r.name.endsWith("-us-east-1"));
@@ -529,13 +550,18 @@ describe("stage 10: search and media", () => {
         const ingress = planOf("prod", 10).resources.filter(
             (r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("shop-search-use1-"),
         );
-        expect(ingress.map((r) => r.name).sort()).toEqual(["shop-search-use1-from-app", "shop-search-use1-from-eu-west-1"]);
+        expect(ingress.map((r) => r.name).sort()).toEqual([
+            "shop-search-use1-from-app",
+            "shop-search-use1-from-eu-west-1",
+            "shop-search-use1-from-migrate-catalog",
+        ]);
     });
 
-    it("hands every region's shop the domain's URL with its user, and the password from the domain's secret", async () => {
+    it("hands every region's shop the domain's URL with the shop's application user, and that user's password, never the master user's", async () => {
         const userData = await appUserData("dev", "10");
-        expect(userData).toMatch(/SHOP_SEARCH_URL=https:\/\/shop_search_admin@[^ ']+'/);
-        expect(userData).toMatch(/--secret-id '[^']*shop-search-use1-master'[^\n]+jq -r '\.password'\)\nprintf '%s=%s\\n' SHOP_SEARCH_PASSWORD/);
+        expect(userData).toMatch(/SHOP_SEARCH_URL=https:\/\/shop_search@[^ ']+'/);
+        expect(userData).toMatch(/--secret-id '[^']*shop-search-user-us-east-1'[^\n]+\nprintf '%s=%s\\n' SHOP_SEARCH_PASSWORD/);
+        expect(userData).not.toContain("shop-search-use1-master");
     });
 
     it("hands the shop the media bucket, and its instances' and pods' roles exactly the rights on the product pictures", async () => {
@@ -562,12 +588,19 @@ describe("stage 10: search and media", () => {
         expect(fleetPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
 
         const kubernetes = await deploy("dev", "14");
-        const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-us-east-1-pods").inputs.policy as string);
+        // On Kubernetes the media are the catalog's: only its pods get the rights; the gateway's get no AWS role at all.
+        const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-catalog-us-east-1-pods").inputs.policy as string);
         expect(podPolicy.Statement).toEqual(media);
-        expect(kubernetes.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-us-east-1-pods").inputs).toMatchObject({
-            serviceAccount: "shop",
+        expect(kubernetes.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-catalog-us-east-1-pods").inputs).toMatchObject({
+            serviceAccount: "shop-catalog",
             namespace: "shop",
         });
+        expect(
+            kubernetes
+                .ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                .map((r) => r.name)
+                .filter((n) => n.endsWith("-pods")),
+        ).toEqual(["shop-catalog-us-east-1-pods"]);
     });
 });
 
@@ -611,7 +644,7 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
         const parameters = registered.ofType("aws:ssm/parameter:Parameter").map((p) => (p.inputs as { name: string }).name);
         expect(parameters).toEqual(
             expect.arrayContaining([
-                "/shop-evolution/dev/us-east-1/SHOP_DATABASE_URL",
+                "/shop-evolution/dev/us-east-1/SHOP_MIGRATIONS",
                 "/shop-evolution/dev/us-east-1/SHOP_REDIS_URL",
                 "/shop-evolution/dev/us-east-1/SHOP_REGION",
             ]),
@@ -620,7 +653,37 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
         expect(trade).toContain("'SHOP_MODULES=cart,orders,payments,users'");
         expect(trade).toContain("aws ssm get-parameters-by-path --region 'us-east-1' --path '/shop-evolution/dev/us-east-1' --recursive");
         expect(trade).not.toContain("SHOP_DATABASE_URL=");
-        expect(fleetUserData(registered, "shop-app-fleet-us-east-1")).toContain("'SHOP_MODULES=web,catalog,search,comments'");
+        // Each fleet's own script names its domains' stores, and no other's: SSM holds only what every fleet shares.
+        expect(parameters.filter((name) => /SHOP_(DATABASE_(URL|READER_URLS|PASSWORD)|COMMENT_|SEARCH_|MEDIA_)/.test(name))).toEqual([]);
+        const storefront = fleetUserData(registered, "shop-app-fleet-us-east-1");
+        const variables = (script: string) =>
+            [...new Set([...script.matchAll(/'(SHOP_[A-Z_]+)=|printf '%s=%s\\n' (SHOP_[A-Z_]+)/g)].map((m) => m[1] ?? m[2]))].sort();
+        expect(variables(trade)).toEqual([
+            "SHOP_DATABASE_PASSWORD_ORDERS",
+            "SHOP_DATABASE_PASSWORD_USERS",
+            "SHOP_DATABASE_READER_URLS_ORDERS",
+            "SHOP_DATABASE_READER_URLS_USERS",
+            "SHOP_DATABASE_URL_ORDERS",
+            "SHOP_DATABASE_URL_USERS",
+            "SHOP_MODULES",
+            "SHOP_REDIS_AUTH_TOKEN",
+            "SHOP_SESSION_SECRET",
+        ]);
+        expect(variables(storefront)).toEqual([
+            "SHOP_COMMENT_SHARD_PASSWORD",
+            "SHOP_COMMENT_SHARD_URLS",
+            "SHOP_DATABASE_PASSWORD_CATALOG",
+            "SHOP_DATABASE_READER_URLS_CATALOG",
+            "SHOP_DATABASE_URL_CATALOG",
+            "SHOP_MEDIA_BUCKET",
+            "SHOP_MEDIA_REGION",
+            "SHOP_MODULES",
+            "SHOP_REDIS_AUTH_TOKEN",
+            "SHOP_SEARCH_PASSWORD",
+            "SHOP_SEARCH_URL",
+            "SHOP_SESSION_SECRET",
+        ]);
+        expect(storefront).toContain("'SHOP_MODULES=web,catalog,search,comments'");
         const policy = JSON.parse(registered.one("aws:iam/rolePolicy:RolePolicy", "shop-trade-fleet-us-east-1").inputs.policy as string);
         expect(policy.Statement).toContainEqual({
             Effect: "Allow",
@@ -692,10 +755,15 @@ describe("stage 14: containers", () => {
         expect(group.inputs).toMatchObject({ targetType: "ip", port: 8080, proxyProtocolV2: true, healthCheck: expect.objectContaining({ port: "8081" }) });
     });
 
-    it("gives the pods the app group through their nodes, and lets the NLB reach Nginx's two ports only", async () => {
+    it("gives each shop pod its app's group through a security group policy, not its nodes, and lets the NLB reach Nginx's two ports only", async () => {
         const registered = await deploy("dev", "14");
-        const template = registered.one("aws:ec2/launchTemplate:LaunchTemplate", "shop-us-east-1-general").inputs as { vpcSecurityGroupIds: string[] };
-        expect(template.vpcSecurityGroupIds).toEqual(["sg-shop-us-east-1-cluster", "shop-app-us-east-1-id"]);
+        const template = registered.one("aws:ec2/launchTemplate:LaunchTemplate", "shop-us-east-1-general").inputs as { vpcSecurityGroupIds?: string[] };
+        expect(template.vpcSecurityGroupIds).toBeUndefined();
+        const policy = registered.one("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy", "shop-orders-us-east-1").inputs as {
+            spec: { podSelector: { matchLabels: Record<string, string> }; securityGroups: { groupIds: string[] } };
+        };
+        expect(policy.spec.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("shop-orders");
+        expect(policy.spec.securityGroups.groupIds).toEqual(["shop-pods-us-east-1-id", "shop-app-orders-us-east-1-id"]);
         const fromEdge = registered
             .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
             .filter((r) => r.name.endsWith("-from-edge") && r.name.startsWith("shop-us-east-1-nginx-"));
@@ -719,16 +787,25 @@ describe("stage 14: containers", () => {
             SHOP_SERVICE_URL_ORDERS: "http://shop-orders.shop.svc.cluster.local",
             SHOP_REGION: "us-east-1",
         });
-        expect(gateway.SHOP_DATABASE_URL).toMatch(
-            /^postgres:\/\/shop_admin@shop-db-us-east-1\.cluster-mock\.us-east-1\.rds\.amazonaws\.com:5432\/shop\?sslmode=verify-full/,
+        // The gateway owns no data: no database of any domain.
+        expect(Object.keys(gateway).filter((k) => /SHOP_(DATABASE_URL|COMMENT|SEARCH)/.test(k))).toEqual([]);
+        const orders = configOf("shop-orders-us-east-1");
+        expect(orders.SHOP_MODULES).toBe("orders,payments");
+        expect(orders.SHOP_DATABASE_URL_ORDERS).toMatch(
+            /^postgres:\/\/shop_orders@shop-db-us-east-1\.cluster-mock\.us-east-1\.rds\.amazonaws\.com:5432\/shop\?sslmode=verify-full/,
         );
-        expect(configOf("shop-orders-us-east-1").SHOP_MODULES).toBe("orders,payments");
-        const secret = registered.one("kubernetes:core/v1:Secret", "shop-us-east-1").inputs as { stringData: Record<string, string> };
-        expect(Object.keys(secret.stringData).sort()).toEqual(
-            expect.arrayContaining(["SHOP_DATABASE_PASSWORD", "SHOP_REDIS_AUTH_TOKEN", "SHOP_SEARCH_PASSWORD", "SHOP_SESSION_SECRET"]),
-        );
+        const secretOf = (name: string) => (registered.one("kubernetes:core/v1:Secret", name).inputs as { stringData: Record<string, string> }).stringData;
+        const secret = secretOf("shop-us-east-1");
+        expect(Object.keys(secret).sort()).toEqual(["SHOP_REDIS_AUTH_TOKEN", "SHOP_SESSION_SECRET"]);
+        expect(Object.keys(secretOf("shop-catalog-us-east-1")).sort()).toEqual([
+            "SHOP_COMMENT_SHARD_PASSWORD",
+            "SHOP_DATABASE_PASSWORD_CATALOG",
+            "SHOP_REDIS_AUTH_TOKEN",
+            "SHOP_SEARCH_PASSWORD",
+            "SHOP_SESSION_SECRET",
+        ]);
         // The values this program made, kept secret in the state and the plan.
-        expect(Object.values(secret.stringData).every((v) => v === "[secret]")).toBe(true);
+        expect(Object.values(secret).every((v) => v === "[secret]")).toBe(true);
         expect(Object.values(gateway).join(" ")).not.toContain("(looked up at deploy)");
         // RDS would rotate a managed password behind the Secret's back: the clusters' passwords are the program's.
         expect(registered.one("aws:rds/cluster:Cluster", "shop-db-us-east-1").inputs).toMatchObject({ masterPassword: "[secret]" });

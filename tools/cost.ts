@@ -95,6 +95,9 @@ export const notBillable: Record<string, string> = {
     "aws:iam/rolePolicy:RolePolicy": "free",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "free",
     "aws:lb/listener:Listener": "priced with its load balancer",
+    "aws:lambda/function:Function":
+        "priced per run, and it runs only when a deploy changes the image, the schema or a password: a few runs of seconds a month, under a cent at $0.0000166667 a GB-second",
+    "aws:lambda/invocation:Invocation": "one run of its function at deploy (priced with the function)",
     "aws:lb/listenerRule:ListenerRule": "priced with its load balancer (rule evaluations are a capacity unit dimension; the first 10 rules are free)",
     "aws:lb/targetGroup:TargetGroup": "priced with its load balancer",
     "aws:opensearch/domainPolicy:DomainPolicy": "free",
@@ -123,11 +126,13 @@ export const notBillable: Record<string, string> = {
     "kubernetes:core/v1:ServiceAccount": "free",
     "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": "priced with its load balancer",
     "kubernetes:helm.sh/v3:Release": "runs on the priced nodes",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": "free (enforced by the CNI's agent on the nodes)",
     "kubernetes:policy/v1:PodDisruptionBudget": "free",
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": "free",
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": "free",
     "kubernetes:rbac.authorization.k8s.io/v1:Role": "free",
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": "free",
+    "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy": "free (branch interfaces on the nodes' trunk interfaces cost nothing)",
 };
 
 /** What the pricers below see: the plan, the scenario's traffic per region, and where to put charges. */

@@ -97,6 +97,16 @@ export const eksSupportMarginDays = 90;
 
 const dayMs = 86_400_000;
 
+/** The resources of a resource's Region; every resource when it has none of its own (Kubernetes objects: then each cluster must comply). */
+const sameRegion = (r: PlanResource, context: PreflightContext) =>
+    context.plan.resources.filter((o) => r.region === undefined || r.region === null || o.region === r.region);
+const isVpcCni = (r: PlanResource) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "vpc-cni";
+/** The VPC CNI add-on's configuration values, as far as the plan knows them. */
+function cniConfiguration(addon: PlanResource): { enableNetworkPolicy?: string; env?: Record<string, string> } {
+    const values = addon.inputs.configurationValues;
+    return typeof values === "string" && !isUnknown(values) ? JSON.parse(values) : {};
+}
+
 export const preconditionRules: PreflightRule[] = [
     {
         id: "fis-template-shape",
@@ -140,6 +150,75 @@ export const preconditionRules: PreflightRule[] = [
                 if (c.source !== "aws:cloudwatch:alarm" && c.source !== "none")
                     problems.push(`stopConditions: source ${c.source} is not aws:cloudwatch:alarm or none`);
             return problems;
+        },
+    },
+    {
+        id: "lambda-image-from-another-region",
+        types: ["aws:lambda/function:Function"],
+        prevents:
+            "Lambda CreateFunction: InvalidParameterValueException — a function from a container image pulls it from an Amazon ECR repository in the function's own Region",
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/images-create.html (Requirements: the Amazon ECR repository must be in the same AWS Region as the Lambda function)",
+        check: (r) => {
+            const uri = r.inputs.imageUri;
+            if (r.inputs.packageType !== "Image" || typeof uri !== "string" || isUnknown(uri)) return [];
+            const registryRegion = /^\d{12}\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\//.exec(uri)?.[1];
+            if (registryRegion === undefined) return uri === "pending" ? [] : [`imageUri ${uri} is not an Amazon ECR image`];
+            return registryRegion === r.region ? [] : [`imageUri is in ${registryRegion}, the function in ${r.region}`];
+        },
+    },
+    {
+        id: "lambda-in-vpc-without-interface-rights",
+        types: ["aws:lambda/function:Function"],
+        prevents:
+            "Lambda CreateFunction: InvalidParameterValueException — The provided execution role does not have permissions to call CreateNetworkInterface on EC2 (a function in a VPC)",
+        source: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html (Required IAM permissions: AWSLambdaVPCAccessExecutionRole)",
+        check: (r, context) => {
+            const vpc = r.inputs.vpcConfig as { subnetIds?: unknown[] } | undefined;
+            if (!vpc?.subnetIds || vpc.subnetIds.length === 0) return [];
+            const grants = (other: PlanResource) =>
+                other.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+                String(other.inputs.policyArn).endsWith(":policy/service-role/AWSLambdaVPCAccessExecutionRole");
+            return context.reaches(r, grants) ? [] : ["runs in a VPC but does not depend on its role's AWSLambdaVPCAccessExecutionRole attachment"];
+        },
+    },
+    {
+        id: "pod-security-groups-without-pod-eni",
+        types: ["kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy"],
+        prevents:
+            "Pods selected by a SecurityGroupPolicy stay on the node's interface (or Pending): the VPC CNI needs ENABLE_POD_ENI=true, the cluster's role AmazonEKSVPCResourceController, and nodes of trunk-capable types (no t family)",
+        source: "https://docs.aws.amazon.com/eks/latest/userguide/security-groups-pods-deployment.html; https://docs.aws.amazon.com/eks/latest/userguide/security-groups-for-pods.html (Considerations: no instance types in the t family)",
+        check: (r, context) => {
+            const here = sameRegion(r, context);
+            const cnis = here.filter(isVpcCni);
+            const controller = here.some(
+                (o) =>
+                    o.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" &&
+                    String(o.inputs.policyArn).endsWith(":policy/AmazonEKSVPCResourceController"),
+            );
+            const burstable = here
+                .filter((o) => o.type === "aws:eks/nodeGroup:NodeGroup")
+                .flatMap((o) => (Array.isArray(o.inputs.instanceTypes) ? (o.inputs.instanceTypes as string[]) : []))
+                .filter((type) => /^t\d/.test(type));
+            return [
+                ...(cnis.length > 0 && cnis.every((cni) => cniConfiguration(cni).env?.ENABLE_POD_ENI === "true")
+                    ? []
+                    : ["the vpc-cni add-on of its Region does not set ENABLE_POD_ENI=true"]),
+                ...(controller ? [] : ["no cluster role of its Region has AmazonEKSVPCResourceController"]),
+                ...(burstable.length > 0 ? [`node groups of its Region run ${[...new Set(burstable)].join(", ")}, which have no trunk interfaces`] : []),
+            ];
+        },
+    },
+    {
+        id: "network-policy-not-enforced",
+        types: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"],
+        prevents:
+            "A NetworkPolicy accepted but never enforced: the VPC CNI enforces NetworkPolicies only with enableNetworkPolicy set in its add-on configuration",
+        source: "https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html (enable the network policy parameter for the add-on)",
+        check: (r, context) => {
+            const cnis = sameRegion(r, context).filter(isVpcCni);
+            return cnis.length > 0 && cnis.every((cni) => cniConfiguration(cni).enableNetworkPolicy === "true")
+                ? []
+                : ["the vpc-cni add-on of its Region does not set enableNetworkPolicy"];
         },
     },
     {
@@ -640,6 +719,15 @@ export const nameSpecs: NameSpec[] = [
         source: `${tfSource("internal/service/ecr/repository.go")}; https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_CreateRepository.html (repositoryName)`,
     },
     {
+        type: "aws:lambda/function:Function",
+        property: "name",
+        generated: aws,
+        min: 1,
+        max: 64,
+        characters: { pattern: /^[0-9A-Za-z_-]+$/, text: "letters, digits, - and _ only" },
+        source: `${tfSource("internal/service/lambda/validate.go (validFunctionName)")}; https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (FunctionName)`,
+    },
+    {
         type: "aws:secretsmanager/secret:Secret",
         property: "name",
         generated: aws,
@@ -761,6 +849,8 @@ export const nameSpecs: NameSpec[] = [
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
         "kubernetes:rbac.authorization.k8s.io/v1:Role",
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy",
         targetGroupBindingType,
     ].map((type): NameSpec => ({ type, property: "metadata.name", generated: kubernetes, max: 253, characters: dnsSubdomain, source: kubernetesNames })),
     {
@@ -803,6 +893,7 @@ export const namelessTypes: Record<string, string> = {
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "an id EKS makes",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "identified by its role and policy",
     "aws:kms/key:Key": "an id AWS makes",
+    "aws:lambda/invocation:Invocation": "one call of its function; no API object of its own",
     "aws:lb/listener:Listener": "an ARN AWS makes",
     "aws:lb/listenerRule:ListenerRule": "an ARN AWS makes",
     "aws:opensearch/domainPolicy:DomainPolicy": "attached to its domain",
@@ -1256,6 +1347,12 @@ export const argumentSpecs: ArgumentSpec[] = [
         constraints: [],
     },
     { type: "aws:s3/bucketVersioning:BucketVersioning", source: tfSource("internal/service/s3/bucket_versioning.go"), constraints: [] },
+    {
+        type: "aws:lambda/function:Function",
+        source: tfSource("internal/service/lambda/function.go"),
+        constraints: [conflicts("imageUri", "code", "s3Bucket", "s3Key", "s3ObjectVersion"), conflicts("code", "s3Bucket", "s3Key", "s3ObjectVersion")],
+    },
+    { type: "aws:lambda/invocation:Invocation", source: tfSource("internal/service/lambda/invocation.go"), constraints: [] },
     { type: "aws:secretsmanager/secret:Secret", source: tfSource("internal/service/secretsmanager/secret.go"), constraints: namePair },
     {
         type: "aws:secretsmanager/secretVersion:SecretVersion",

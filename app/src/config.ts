@@ -26,7 +26,8 @@ export interface DatabaseTarget {
 export interface ShopConfig {
     port: number;
     /** Where each business domain's data lives; absent: the embedded PGlite. */
-    databases?: Record<Domain, DatabaseTarget>;
+    /** Each domain's database; a domain this process does not own may have none (the stacks give each process only its own). */
+    databases?: Record<Domain, DatabaseTarget | undefined>;
     /** Comment shards (stage 7); empty: comments live with the catalog. */
     commentShardUrls: string[];
     /** The password of every comment shard (they share one credential). */
@@ -121,7 +122,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
             const upper = d.toUpperCase();
             const domainWriter = url(`SHOP_DATABASE_URL_${upper}`, postgresUrl, "a postgres:// URL");
             const domainReaders = urlList(`SHOP_DATABASE_READER_URLS_${upper}`, postgresUrl, "postgres:// URLs");
-            if (domainWriter && !writer) problems.push(`SHOP_DATABASE_URL_${upper}: needs SHOP_DATABASE_URL for the other domains`);
             if (!domainWriter && domainReaders.length > 0) problems.push(`SHOP_DATABASE_READER_URLS_${upper}: needs SHOP_DATABASE_URL_${upper}`);
             // Each domain's database may have a credential of its own (stage 6: one cluster each).
             const domainPassword = get(`SHOP_DATABASE_PASSWORD_${upper}`);
@@ -131,7 +131,6 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     ) as Record<Domain, DatabaseTarget | undefined>;
     if (!writer && readers.length > 0) problems.push("SHOP_DATABASE_READER_URLS: needs SHOP_DATABASE_URL");
     const commentShardUrls = urlList("SHOP_COMMENT_SHARD_URLS", postgresUrl, "postgres:// URLs");
-    if (!writer && commentShardUrls.length > 0) problems.push("SHOP_COMMENT_SHARD_URLS: needs SHOP_DATABASE_URL");
     const commentShardPassword = get("SHOP_COMMENT_SHARD_PASSWORD");
     if (commentShardUrls.length === 0 && commentShardPassword !== undefined) problems.push("SHOP_COMMENT_SHARD_PASSWORD: needs SHOP_COMMENT_SHARD_URLS");
 
@@ -185,6 +184,14 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const migrations = get("SHOP_MIGRATIONS") ?? "local";
     if (migrations !== "local" && migrations !== "external") problems.push(`SHOP_MIGRATIONS: expected local or external (got ${JSON.stringify(migrations)})`);
     const catalogUsers = moduleList.filter((m) => m === "orders" || m === "cart" || m === "comments");
+    // Given databases, every domain this process owns needs one: its own URL, or the shared SHOP_DATABASE_URL (comments: the shards or the catalog's).
+    const anyDatabase = writer !== undefined || Object.values(perDomain).some(Boolean);
+    if (anyDatabase && !unknownModules.length) {
+        for (const d of domainsOf(moduleList as Module[], { redis: redis !== undefined })) {
+            const has = d === "comments" ? commentShardUrls.length > 0 || perDomain.catalog !== undefined || writer !== undefined : perDomain[d as Domain] !== undefined || writer !== undefined;
+            if (!has) problems.push(`SHOP_DATABASE_URL_${d.toUpperCase()}: missing: this process owns the ${d} domain (SHOP_MODULES ${moduleList.join(",")})`);
+        }
+    }
     if (catalogUsers.length > 0 && !domainsOf(moduleList as Module[], { redis: redis !== undefined }).includes("catalog") && !serviceUrls.catalog)
         problems.push(`SHOP_MODULES: ${catalogUsers.join(", ")} without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)`);
     const flagsParameter = get("SHOP_FLAGS_PARAMETER");
@@ -200,11 +207,12 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     return {
         migrations: migrations as "local" | "external",
         port,
-        databases: writer
-            ? (Object.fromEntries(
-                  domains.map((d) => [d, perDomain[d] ?? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") }]),
-              ) as Record<Domain, DatabaseTarget>)
-            : undefined,
+        databases:
+            writer || Object.values(perDomain).some(Boolean)
+                ? (Object.fromEntries(
+                      domains.map((d) => [d, perDomain[d] ?? (writer ? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") } : undefined)]),
+                  ) as Record<Domain, DatabaseTarget | undefined>)
+                : undefined,
         commentShardUrls,
         commentShardPassword: commentShardPassword ?? get("SHOP_DATABASE_PASSWORD"),
         redisUrl: redis,
@@ -256,10 +264,13 @@ export function readMigrateConfig(env: Record<string, string | undefined> = proc
         roleDomains.flatMap((d) => (value(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}`) ? [[d, value(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}`)!]] : [])),
     );
     const given = Object.keys(rolePasswords);
-    if (given.length > 0) {
+    if (given.length > 0 && config) {
+        // Each run makes the roles of the domains it migrates (the stacks run one function a domain).
+        const migrated = domainsOf(config.modules, { redis: config.redisUrl !== undefined });
         for (const d of roleDomains)
-            if (!given.includes(d)) problems.push(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}: missing, while other roles' passwords are given`);
-        if (!value("SHOP_DATABASE_URL")) problems.push("SHOP_ROLE_PASSWORD_<DOMAIN>: needs SHOP_DATABASE_URL (the roles live in PostgreSQL)");
+            if (migrated.includes(d) && !given.includes(d))
+                problems.push(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}: missing: this run migrates the ${d} domain and makes the roles of the domains it migrates`);
+        if (!config.databases) problems.push("SHOP_ROLE_PASSWORD_<DOMAIN>: needs the databases' URLs (the roles live in PostgreSQL)");
     }
     for (const [name, password] of Object.entries({ ...rolePasswords, search: value("SHOP_ROLE_PASSWORD_SEARCH") }))
         if (password !== undefined && password.length < 12) problems.push(`SHOP_ROLE_PASSWORD_${name.toUpperCase()}: expected at least 12 characters`);

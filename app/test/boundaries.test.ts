@@ -92,7 +92,7 @@ describe("service boundaries in the databases", () => {
         const run = await runMigrate({ ...masterEnv(), SHOP_DATABASE_PASSWORD: "not-the-password", SHOP_ROLE_PASSWORD_USERS: "" });
         expect(run.code).toBe(1);
         expect(run.stderr.trim().split("\n")).toEqual([
-            "migrations failed: Invalid configuration: SHOP_ROLE_PASSWORD_USERS: missing, while other roles' passwords are given",
+            "migrations failed: Invalid configuration: SHOP_ROLE_PASSWORD_USERS: missing: this run migrates the users domain and makes the roles of the domains it migrates",
         ]);
         const refused = await runMigrate({ ...masterEnv(), SHOP_DATABASE_PASSWORD: "not-the-password" });
         expect(refused.code).toBe(1);

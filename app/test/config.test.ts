@@ -49,9 +49,9 @@ describe("the shop's configuration", () => {
             SHOP_COMMENT_SHARD_URLS: "postgres://shop@c0/comments,postgres://shop@c1/comments",
             SHOP_COMMENT_SHARD_PASSWORD: "shard-secret",
         });
-        expect(config.databases?.catalog.password).toBe("main-secret");
-        expect(config.databases?.users.password).toBe("users-secret");
-        expect(config.databases?.orders.password).toBe("main-secret");
+        expect(config.databases?.catalog?.password).toBe("main-secret");
+        expect(config.databases?.users?.password).toBe("users-secret");
+        expect(config.databases?.orders?.password).toBe("main-secret");
         expect(config.commentShardPassword).toBe("shard-secret");
         expect(
             readConfig({
@@ -95,11 +95,20 @@ describe("the shop's configuration", () => {
         expect(config.sessionSecretGenerated).toBe(false);
     });
 
+    it("takes only the databases of the domains a process owns, and names an owned domain left without one", () => {
+        const orders = readConfig({ SHOP_MODULES: "orders,payments", SHOP_DATABASE_URL_ORDERS: "postgres://shop_orders@orders-db/shop", SHOP_SERVICE_URL_CATALOG: "http://catalog" });
+        expect(orders.databases?.orders?.url).toBe("postgres://shop_orders@orders-db/shop");
+        expect(orders.databases?.catalog).toBeUndefined();
+        expect(problemsOf({ SHOP_MODULES: "catalog,users", SHOP_DATABASE_URL_CATALOG: "postgres://shop_catalog@catalog-db/shop" })).toEqual([
+            "SHOP_DATABASE_URL_USERS: missing: this process owns the users domain (SHOP_MODULES catalog,users)",
+        ]);
+    });
+
     it("names every malformed variable at once", () => {
         const problems = problemsOf({
             PORT: "80a",
             SHOP_DATABASE_READER_URLS: "mysql://nope",
-            SHOP_DATABASE_URL_USERS: "postgres://users-db/users",
+            SHOP_DATABASE_PASSWORD_ORDERS: "orders-secret",
             SHOP_MODULES: "catalog,teleport",
             SHOP_SERVICE_URL_CART: "ftp://cart",
             SHOP_REDIS_URL: "memcached://x",
@@ -111,7 +120,7 @@ describe("the shop's configuration", () => {
             expect.arrayContaining([
                 "PORT",
                 "SHOP_DATABASE_READER_URLS",
-                "SHOP_DATABASE_URL_USERS",
+                "SHOP_DATABASE_PASSWORD_ORDERS",
                 "SHOP_MODULES",
                 "SHOP_SERVICE_URL_CART",
                 "SHOP_REDIS_URL",
@@ -200,10 +209,10 @@ describe("service boundaries (issue 19)", () => {
             problems = (err as ShopConfigError).problems;
         }
         expect(problems).toEqual([
-            "SHOP_ROLE_PASSWORD_ORDERS: missing, while other roles' passwords are given",
-            "SHOP_ROLE_PASSWORD_USERS: missing, while other roles' passwords are given",
-            "SHOP_ROLE_PASSWORD_COMMENTS: missing, while other roles' passwords are given",
-            "SHOP_ROLE_PASSWORD_<DOMAIN>: needs SHOP_DATABASE_URL (the roles live in PostgreSQL)",
+            "SHOP_ROLE_PASSWORD_ORDERS: missing: this run migrates the orders domain and makes the roles of the domains it migrates",
+            "SHOP_ROLE_PASSWORD_USERS: missing: this run migrates the users domain and makes the roles of the domains it migrates",
+            "SHOP_ROLE_PASSWORD_COMMENTS: missing: this run migrates the comments domain and makes the roles of the domains it migrates",
+            "SHOP_ROLE_PASSWORD_<DOMAIN>: needs the databases' URLs (the roles live in PostgreSQL)",
             "SHOP_ROLE_PASSWORD_CATALOG: expected at least 12 characters",
             "SHOP_ROLE_PASSWORD_SEARCH: needs SHOP_SEARCH_URL (the master user's endpoint)",
         ]);

@@ -55,6 +55,13 @@ export interface EksClusterArgs {
      * at EKS's default build for the cluster's version (so that an upgrade of the cluster moves them too)
      */
     addonVersions?: Partial<Record<EksAddonName, string>>;
+    /**
+     * Security groups for pods: the VPC CNI gives the pods a security group policy selects
+     * network interfaces of their own (ENABLE_POD_ENI, through trunk interfaces on the nodes),
+     * and the cluster's role may manage them (AmazonEKSVPCResourceController). Needs node
+     * instance types that support trunking: Nitro types, no `t` family. @default false
+     */
+    podSecurityGroups?: boolean;
     /** Install the AWS Load Balancer Controller. @default true */
     loadBalancerController?: boolean;
     tags?: Record<string, string>;
@@ -99,6 +106,16 @@ export class EksCluster extends pulumi.ComponentResource {
             { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
             parent,
         );
+        // Security groups for pods: the VPC resource controller, run by EKS as the cluster's role, manages the pods' interfaces.
+        const vpcResourcePolicy = args.podSecurityGroups
+            ? [
+                  new aws.iam.RolePolicyAttachment(
+                      `${name}-vpc-resources`,
+                      { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSVPCResourceController" },
+                      parent,
+                  ),
+              ]
+            : [];
         const kmsKeyArn =
             args.kmsKeyArn ??
             new aws.kms.Key(
@@ -177,11 +194,17 @@ export class EksCluster extends pulumi.ComponentResource {
                 addonVersion: args.addonVersions?.["vpc-cni"],
                 // The CNI's permissions belong to its own service account, not to every pod through the node role.
                 podIdentityAssociations: [{ roleArn: cniRole.arn, serviceAccount: "aws-node" }],
+                // NetworkPolicies enforced by the CNI's node agent; with security groups for pods, the pods' own interfaces
+                // ("standard" mode: the pods' groups and the NetworkPolicies both apply, and the kubelet's probes reach them).
+                configurationValues: JSON.stringify({
+                    enableNetworkPolicy: "true",
+                    ...(args.podSecurityGroups && { env: { ENABLE_POD_ENI: "true", POD_SECURITY_GROUP_ENFORCING_MODE: "standard" } }),
+                }),
                 resolveConflictsOnCreate: "OVERWRITE",
                 resolveConflictsOnUpdate: "PRESERVE",
                 tags,
             },
-            { ...parent, dependsOn: [podIdentityAgent] },
+            { ...parent, dependsOn: [podIdentityAgent, ...vpcResourcePolicy] },
         );
         const kubeProxy = new aws.eks.Addon(
             `${name}-kube-proxy`,
@@ -375,6 +398,11 @@ function validate(name: string, args: EksClusterArgs): void {
         const at = `nodeGroups.${key}`;
         problems.check(!/^[a-z][a-z0-9-]{0,30}$/.test(key), `${at}: the key must be lowercase letters, digits and -, at most 31 characters`);
         problems.check(group.instanceTypes.length === 0, `${at}.instanceTypes: at least one instance type is needed`);
+        const untrunked = group.instanceTypes.filter((type) => /^t\d/.test(type));
+        problems.check(
+            args.podSecurityGroups === true && untrunked.length > 0,
+            `${at}.instanceTypes: security groups for pods need instance types that support trunk interfaces; no t family (got ${untrunked.join(", ")})`,
+        );
         const desired = group.desiredSize ?? group.minSize;
         problems.check(
             !isIntIn(group.minSize, 0, 1000) || !isIntIn(group.maxSize, 1, 1000),

@@ -126,6 +126,14 @@ export class ShopImage extends pulumi.ComponentResource {
                                 Principal: { AWS: args.pullAccountIds.map((id) => `arn:aws:iam::${id}:root`) },
                                 Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
                             },
+                            {
+                                // Those accounts' Lambda functions from this image (the migrations) pull it through the Lambda service.
+                                Sid: "LambdaPullForPromotion",
+                                Effect: "Allow",
+                                Principal: { Service: "lambda.amazonaws.com" },
+                                Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                                Condition: { StringLike: { "aws:sourceARN": args.pullAccountIds.map((id) => `arn:aws:lambda:*:${id}:function:*`) } },
+                            },
                         ],
                     }),
                 },

@@ -46,6 +46,20 @@ export interface ShopWorkloadArgs {
      * to X-Ray in `region` with the pod's rights (podIdentity's statements must allow it). @default none
      */
     traceCollector?: { region: string };
+    /**
+     * Security groups for pods: the pods' own network interfaces wear these groups (and only
+     * these), so that a data store can admit this workload and not its neighbours on the node.
+     * Needs the VPC CNI's pod ENIs (EksCluster's `podSecurityGroups`). @default the node's groups
+     */
+    podSecurityGroupIds?: pulumi.Input<string>[];
+    /**
+     * Who may open connections to the pods' HTTP port, as label selectors of pods in the
+     * namespace: a NetworkPolicy, which the VPC CNI enforces, admits only them (and the
+     * metrics port from the VPC). @default no policy: any pod may connect
+     */
+    admitPods?: Record<string, string>[];
+    /** The VPC's range, from which the metrics port is scraped (with `admitPods`). */
+    vpcCidr?: string;
     /** Tags of the IAM role. @default {} */
     tags?: Record<string, string>;
 }
@@ -163,6 +177,36 @@ export class ShopWorkload extends pulumi.ComponentResource {
             parent,
         );
         budgetAndAutoscaler(name, { namespace: args.namespace, labels, deployment, replicas, cpuTargetPercent: args.cpuTargetPercent ?? 70 }, parent);
+        if (args.podSecurityGroupIds) {
+            // The VPC resource controller gives each matching pod a branch network interface wearing these groups.
+            new k8s.apiextensions.CustomResource(
+                name,
+                {
+                    apiVersion: "vpcresources.k8s.aws/v1beta1",
+                    kind: "SecurityGroupPolicy",
+                    metadata: { ...metadata, name: serviceName },
+                    spec: { podSelector: { matchLabels: labels }, securityGroups: { groupIds: args.podSecurityGroupIds } },
+                },
+                parent,
+            );
+        }
+        if (args.admitPods) {
+            new k8s.networking.v1.NetworkPolicy(
+                name,
+                {
+                    metadata: { ...metadata, name: serviceName },
+                    spec: {
+                        podSelector: { matchLabels: labels },
+                        policyTypes: ["Ingress"],
+                        ingress: [
+                            { from: args.admitPods.map((matchLabels) => ({ podSelector: { matchLabels } })), ports: [{ port: "http", protocol: "TCP" }] },
+                            ...(args.vpcCidr ? [{ from: [{ ipBlock: { cidr: args.vpcCidr } }], ports: [{ port: "metrics", protocol: "TCP" }] }] : []),
+                        ],
+                    },
+                },
+                parent,
+            );
+        }
 
         this.serviceName = serviceName;
         this.serviceHost = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
@@ -196,6 +240,14 @@ function validate(name: string, args: ShopWorkloadArgs): void {
     for (const key of [...env, ...secretEnv]) problems.check(!envName.test(key), `env: "${key}" is not an environment variable name (A-Z, 0-9, _)`);
     for (const key of env.filter((k) => secretEnv.includes(k))) problems.check(true, `env: ${key} is in both env and secretEnv`);
     problems.check([...env, ...secretEnv].includes("PORT"), `env: PORT is the image's (${shopPort}) and cannot be set`);
+    problems.check(
+        args.podSecurityGroupIds !== undefined && args.podSecurityGroupIds.length === 0,
+        "podSecurityGroupIds: name at least one group, or leave it out",
+    );
+    problems.check(
+        args.admitPods !== undefined && args.admitPods.length === 0,
+        "admitPods: name at least one selector, or leave it out (an empty list would admit no one)",
+    );
     for (const key of ["SHOP_DATABASE_PASSWORD", "SHOP_REDIS_AUTH_TOKEN", "SHOP_SESSION_SECRET"]) {
         problems.check(env.includes(key), `env: ${key} is a secret; pass it in secretEnv`);
     }

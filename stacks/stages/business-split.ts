@@ -1,6 +1,6 @@
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
-import { ServerWiring } from "../server-wiring";
+import { domainsOn } from "../ownership";
 import { ShopDatabase, shopDatabase } from "../shop-database";
 
 /** The domains that leave the shared database at stage 6; orders stay on it. */
@@ -10,37 +10,20 @@ export const splitDomains = ["catalog", "users"] as const;
  * Stage 6 (seed 3.6): each business domain on a database of its own. The catalog and the
  * users move to clusters of their own (`shop-catalog-db-<region>`, `shop-users-db-<region>`),
  * with readers like the first; the orders and payments, the data that must never be lost,
- * stay on `shop-db-<region>`, which keeps its URN. Each cluster has its own credential, and
- * the shop gets each domain's URLs and password (`SHOP_DATABASE_URL_<DOMAIN>`,
- * `SHOP_DATABASE_READER_URLS_<DOMAIN>`, `SHOP_DATABASE_PASSWORD_<DOMAIN>`); no SQL of the
- * shop crosses domains.
+ * stay on `shop-db-<region>`, which keeps its URN. Each cluster has its own master credential;
+ * the shop signs in to each as the domain's role (stacks/database-roles.ts); no SQL of the
+ * shop crosses domains. Until stage 7 the comments live with the catalog.
  */
 export function businessSplit(
     config: StackConfig,
     home: ServingCell,
     others: ServingCell[],
-): { databases: Record<(typeof splitDomains)[number], ShopDatabase>; wiringIn(region: string): ServerWiring } {
+): { databases: Record<(typeof splitDomains)[number], ShopDatabase> } {
     const databases = Object.fromEntries(
-        splitDomains.map((domain) => [domain, shopDatabase(`shop-${domain}-db-${home.region}`, config, home, others, { readers: true })]),
+        splitDomains.map((domain) => [
+            domain,
+            shopDatabase(`shop-${domain}-db-${home.region}`, config, home, others, { readers: true, domains: domainsOn(domain, config.stage.number) }),
+        ]),
     ) as Record<(typeof splitDomains)[number], ShopDatabase>;
-    const entries = Object.entries(databases).map(([domain, db]) => [domain.toUpperCase(), db] as const);
-    return {
-        databases,
-        wiringIn: (region) => ({
-            environment: Object.fromEntries(
-                entries.flatMap(([domain, db]) => [
-                    [`SHOP_DATABASE_URL_${domain}`, db.writerUrl],
-                    [`SHOP_DATABASE_READER_URLS_${domain}`, db.readerUrlIn(region)],
-                ]),
-            ),
-            secrets: Object.fromEntries(
-                entries.map(([domain, db]) => [
-                    `SHOP_DATABASE_PASSWORD_${domain}`,
-                    { secretArn: db.cluster.secretArn, jsonKey: "password", value: db.cluster.masterPassword, version: db.cluster.secretVersion },
-                ]),
-            ),
-            egressPorts: [5432],
-            rdsCertificates: true,
-        }),
-    };
+    return { databases };
 }

@@ -7,7 +7,8 @@ import { ServerWiring } from "../server-wiring";
  * Stage 3 (seed 3.3): hot reads leave the database for memory. ElastiCache (Valkey) with
  * TLS and an AUTH token behind the shop's in-process cache: the shop's two-level cache,
  * whose protections (stampede, penetration, avalanche, invalidation) the shop's tests prove
- * against real Redis. The cache admits only the app group.
+ * against real Redis. The cache admits only the shop's apps, every one of them (Redis is
+ * shared platform state: sessions, carts, rate limits).
  *
  * With other regions (stage 9) it is the primary of a global datastore, a read-only replica
  * group in each other region that can be promoted if the home region is lost. Sessions,
@@ -20,7 +21,7 @@ export function sharedCache(config: StackConfig, home: ServingCell, others: Serv
         {
             vpcId: home.network.vpcId,
             subnetIds: home.network.isolatedSubnetIds,
-            allowedSecurityGroups: { app: home.appGroupId },
+            allowedSecurityGroups: home.appGroups,
             allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             nodeType: config.sizing.cacheNodeType,
             replicas: config.sizing.cacheReplicas,
@@ -35,7 +36,7 @@ export function sharedCache(config: StackConfig, home: ServingCell, others: Serv
                                   provider: cell.provider,
                                   vpcId: cell.network.vpcId,
                                   subnetIds: cell.network.isolatedSubnetIds,
-                                  allowedSecurityGroups: { app: cell.appGroupId },
+                                  allowedSecurityGroups: cell.appGroups,
                               },
                           ]),
                       )
@@ -44,6 +45,7 @@ export function sharedCache(config: StackConfig, home: ServingCell, others: Serv
         { provider: home.provider },
     );
     const wiring: ServerWiring = {
+        domain: "shared",
         environment: { SHOP_REDIS_URL: cache.url },
         secrets: cache.authSecretArn ? { SHOP_REDIS_AUTH_TOKEN: { secretArn: cache.authSecretArn, value: cache.authToken } } : {},
         egressPorts: [cache.port],

@@ -4,14 +4,14 @@ import { EksCluster } from "../../components/containers/eks-cluster";
 import { loadBalancerControllerTag } from "../../components/containers/load-balancer-controller-policy";
 import { NginxWorkload } from "../../components/containers/nginx-workload";
 import { restrictedNamespace } from "../../components/containers/restricted-namespace";
-import { ShopWorkload } from "../../components/containers/shop-workload";
+import { shopMetricsPort, shopPort, ShopWorkload } from "../../components/containers/shop-workload";
 import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { collectsTraces } from "../tracing";
-import { mergedEnvironment, mergedSecrets, mergedStatements, ServerWiring } from "../server-wiring";
-import { serviceUrlsOf, shopApps } from "../service-layout";
+import { mergedEnvironment, mergedSecrets, mergedStatements, ownedWirings, ServerWiring } from "../server-wiring";
+import { ownedDomains, serviceUrlsOf, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
 const nginxPorts = { traffic: 8080, health: 8081 };
@@ -30,7 +30,14 @@ export function containers(
     config: StackConfig,
     cell: ServingCell,
     wirings: ServerWiring[],
-    options: { image: pulumi.Input<string>; certificateArn?: pulumi.Input<string> },
+    options: {
+        image: pulumi.Input<string>;
+        certificateArn?: pulumi.Input<string>;
+        /** What the shop's pods roll after: the migrations. @default nothing */
+        after?: pulumi.Resource[];
+        /** Peered ranges the pods reach (the home region's writers, from another region). @default {} */
+        egressPeers?: Record<string, string>;
+    },
 ): { edge: LoadBalancer; cluster: EksCluster } {
     const { region, network, provider } = cell;
     const clusterName = `shop-${pulumi.getStack()}-${region}`;
@@ -48,7 +55,8 @@ export function containers(
             nodeGroups: {
                 general: { instanceTypes: [config.sizing.nodeInstanceType], minSize: config.sizing.nodeMinSize, maxSize: config.sizing.nodeMaxSize },
             },
-            nodeSecurityGroupIds: [cell.appGroupId],
+            // Each shop pod wears its app's group on an interface of its own (security groups for pods); the nodes wear the cluster's group.
+            podSecurityGroups: true,
             addonVersions: config.addonVersions,
             logRetentionDays: config.sizing.logRetentionDays,
         },
@@ -57,16 +65,20 @@ export function containers(
     const inCluster = { provider: cluster.provider };
     // Services and the TargetGroupBinding go through the load balancer controller's webhooks and CRD: they wait for it to run.
     const afterController = { providers: { kubernetes: cluster.provider }, dependsOn: cluster.loadBalancerController ? [cluster.loadBalancerController] : [] };
+    // The shop's pods also wait for the migrations.
+    const afterMigrations = { ...afterController, dependsOn: [...afterController.dependsOn, ...(options.after ?? [])] };
     const ns = restrictedNamespace(`shop-${region}`, namespace, inCluster);
 
+    const podGroup = shopPodGroup(cell, cluster, options.egressPeers ?? {});
     const apps = Object.entries(shopApps(config.stage.number));
     const split = apps.length > 1;
     const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
     const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
-    const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
-    const secretEnv = secretValues(wirings);
-    const statements = mergedStatements(wirings);
     for (const [key, app] of apps) {
+        // Each workload gets only what its domains own, and what every process shares.
+        const own = split ? ownedWirings(wirings, ownedDomains(app)) : wirings;
+        const environment = { SHOP_REGION: region, ...mergedEnvironment(own) };
+        const statements = mergedStatements(own);
         new ShopWorkload(
             `${serviceOf(key)}-${region}`,
             {
@@ -74,14 +86,19 @@ export function containers(
                 image: options.image,
                 serviceName: serviceOf(key),
                 env: { ...environment, ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}), ...(app.modules.includes("gateway") ? serviceUrls : {}) },
-                secretEnv,
-                rdsCertificates: wirings.some((w) => w.rdsCertificates),
+                secretEnv: secretValues(own),
+                rdsCertificates: own.some((w) => w.rdsCertificates),
                 replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
                 // The pods' own AWS rights (the media bucket), through EKS Pod Identity.
                 ...(statements.length > 0 && { podIdentity: { clusterName: cluster.clusterName, statements } }),
                 ...(collectsTraces(wirings) && { traceCollector: { region } }),
+                // The app's group, which only its domains' stores admit, and the pods' common rules.
+                podSecurityGroupIds: [podGroup.id, cell.appGroups[key]],
+                // Nginx reaches the entry; the entry's gateway reaches the services; no one else.
+                admitPods: [{ "app.kubernetes.io/name": app.reachedBy === "service" ? serviceOf("app") : "nginx" }],
+                vpcCidr: network.cidrBlock,
             },
-            afterController,
+            afterMigrations,
         );
     }
 
@@ -134,6 +151,60 @@ export function containers(
         afterController,
     );
     return { edge, cluster };
+}
+
+/**
+ * What every shop pod's own interface needs besides its app's group: the kubelet's probes and
+ * Nginx (on the nodes, in the cluster's group) and the gateway (another shop pod) in; the VPC
+ * (CoreDNS, the stores, the services), the peered home region and HTTPS (AWS's APIs) out. The
+ * cluster's group admits DNS from the pods, whose interfaces no longer wear it.
+ */
+function shopPodGroup(cell: ServingCell, cluster: EksCluster, egressPeers: Record<string, string>): aws.ec2.SecurityGroup {
+    const { region, network, provider } = cell;
+    const name = `shop-pods-${region}`;
+    const group = new aws.ec2.SecurityGroup(
+        name,
+        { vpcId: network.vpcId, description: "Shop pods: their callers in, the VPC and HTTPS out", tags: { Name: name } },
+        { provider },
+    );
+    for (const [key, port] of Object.entries({ http: shopPort, metrics: shopMetricsPort })) {
+        for (const [from, source] of Object.entries({ nodes: cluster.clusterSecurityGroupId, pods: group.id })) {
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-${key}-from-${from}`,
+                {
+                    securityGroupId: group.id,
+                    referencedSecurityGroupId: source,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    description: `${key} from the ${from}`,
+                },
+                { provider },
+            );
+        }
+    }
+    const egress = (key: string, args: Omit<aws.vpc.SecurityGroupEgressRuleArgs, "securityGroupId">) =>
+        new aws.vpc.SecurityGroupEgressRule(`${name}-${key}`, { securityGroupId: group.id, ...args }, { provider });
+    egress("vpc", { ipProtocol: "-1", cidrIpv4: network.cidrBlock, description: "DNS, the stores and the services in the VPC" });
+    egress("https", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "AWS's APIs through the NAT gateways" });
+    for (const [peer, cidr] of Object.entries(egressPeers)) {
+        egress(`to-${peer}`, { ipProtocol: "-1", cidrIpv4: cidr, description: `The ${peer} writers across the peering` });
+    }
+    for (const protocol of ["udp", "tcp"]) {
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-dns-${protocol}`,
+            {
+                securityGroupId: cluster.clusterSecurityGroupId,
+                referencedSecurityGroupId: group.id,
+                ipProtocol: protocol,
+                fromPort: 53,
+                toPort: 53,
+                description: `DNS (${protocol}) from the shop's pods`,
+            },
+            { provider },
+        );
+    }
+    return group;
 }
 
 /**

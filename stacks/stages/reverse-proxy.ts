@@ -31,11 +31,13 @@ export function reverseProxy(
         certificateArn?: pulumi.Input<string>;
         /** Peered ranges the application servers reach (the home region's writers, from another region). */
         egressPeers?: Record<string, string>;
+        /** What the fleets roll after: the migrations. @default nothing */
+        after?: pulumi.Resource[];
     },
 ): { edge: LoadBalancer; apps: AppTier; nginx: NginxFleet } {
     const { region, network, provider } = cell;
     const size = { minSize: config.sizing.fleetMinSize, maxSize: config.sizing.fleetMaxSize };
-    const tier = appTier(config, cell, wirings, options.image, options.egressPeers);
+    const tier = appTier(config, cell, wirings, options.image, options.egressPeers, options.after);
     const internal = tier.internal;
     const layer4 = config.stage.number >= 8;
     const edge = new LoadBalancer(

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { mediaBucket } from "../../components/data/media-bucket";
 import { SearchDomain } from "../../components/data/search-domain";
 import { StackConfig } from "../config";
-import { ServingCell } from "../region-cell";
+import { generatedSecret } from "../generated-secret";
+import { admittedGroups, ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { Statement } from "../../components/iam";
 import { ServerWiring } from "../server-wiring";
@@ -26,6 +27,9 @@ export function mediaStatements(media: aws.s3.Bucket): pulumi.Output<Statement>[
     ];
 }
 
+/** The search domain's application user, which the shop's processes sign in as (the shared contract with app/src/migrate.ts). */
+export const searchUser = "shop_search";
+
 /** OpenSearch spreads a domain over at most three zones. */
 const maxSearchZones = 3;
 
@@ -34,15 +38,18 @@ const maxSearchZones = 3;
  * domain (`shop-search-<region code>`, in the home region's private subnets, over three zones
  * with dedicated masters in prod, one node in dev), and product media get an S3 bucket
  * (`shop-media-<region>`). The domain authenticates with fine-grained access control: the shop
- * gets `SHOP_SEARCH_URL` naming the domain's user and `SHOP_SEARCH_PASSWORD` from its secret;
- * the network admits only the app group (and the other regions' ranges, across the peering).
- * The shop gets the bucket in `SHOP_MEDIA_BUCKET` and its role the rights on its pictures.
+ * gets `SHOP_SEARCH_URL` naming the application user `shop_search` (limited to the shop's
+ * index; the catalog's migration function creates it with the master user, which no process
+ * sees) and `SHOP_SEARCH_PASSWORD` from that user's secret; the network admits only the groups
+ * of the catalog's owners and its migration function (and the other regions' ranges, across
+ * the peering). The shop gets the bucket in `SHOP_MEDIA_BUCKET` and its role the rights on its
+ * pictures. Search and media are the catalog's (stacks/ownership.ts).
  */
 export function search(
     config: StackConfig,
     home: ServingCell,
     others: ServingCell[],
-): { domain: SearchDomain; media: aws.s3.Bucket; wiringIn(region: string): ServerWiring } {
+): { domain: SearchDomain; media: aws.s3.Bucket; wiringIn(region: string): ServerWiring; migrationWiring: ServerWiring } {
     const prod = config.environment === "prod";
     const zones = prod ? home.network.privateSubnetIds.slice(0, maxSearchZones) : home.network.privateSubnetIds.slice(0, 1);
     const domain = new SearchDomain(
@@ -50,7 +57,7 @@ export function search(
         {
             vpcId: home.network.vpcId,
             subnetIds: zones,
-            allowedSecurityGroups: { app: home.appGroupId },
+            allowedSecurityGroups: admittedGroups(home, config.stage.number, ["catalog"]),
             allowedCidrs: Object.fromEntries(others.map((cell) => [cell.region, cell.network.cidrBlock])),
             instanceType: config.sizing.searchInstanceType,
             production: config.protectData,
@@ -60,16 +67,36 @@ export function search(
         { provider: home.provider },
     );
     const media = mediaBucket(`shop-media-${home.region}`, { production: config.protectData }, { provider: home.provider });
+    // OpenSearch's password rules for internal users: 8 or more characters with an upper- and a lower-case letter, a digit and a special character.
+    const appUser = generatedSecret(
+        `shop-search-user-${home.region}`,
+        {
+            description: `Password of the ${searchUser} OpenSearch user`,
+            password: { length: 32, minUpper: 1, minLower: 1, minNumeric: 1, minSpecial: 1, overrideSpecial: "!#%*-_=+" },
+        },
+        { provider: home.provider, protect: config.protectData },
+    );
+    const urlAs = (user: pulumi.Input<string>) => pulumi.interpolate`https://${user}@${domain.endpoint.apply((url) => url.replace(/^https:\/\//, ""))}`;
     const wiring: ServerWiring = {
+        domain: "catalog",
         environment: {
-            SHOP_SEARCH_URL: pulumi.interpolate`https://${domain.username}@${domain.endpoint.apply((url) => url.replace(/^https:\/\//, ""))}`,
+            SHOP_SEARCH_URL: urlAs(searchUser),
             // Every region's shop reads and writes the home region's bucket (pages link to it by presigned URLs).
             SHOP_MEDIA_BUCKET: media.id,
             SHOP_MEDIA_REGION: home.region,
         },
-        secrets: { SHOP_SEARCH_PASSWORD: { secretArn: domain.masterUserSecretArn, jsonKey: "password", value: domain.masterPassword } },
+        secrets: { SHOP_SEARCH_PASSWORD: { secretArn: appUser.secretArn, value: appUser.value, version: appUser.version } },
         egressPorts: [443],
         statements: mediaStatements(media),
     };
-    return { domain, media, wiringIn: () => wiring };
+    const migrationWiring: ServerWiring = {
+        domain: "catalog",
+        environment: { SHOP_SEARCH_URL: urlAs(domain.username) },
+        secrets: {
+            SHOP_SEARCH_PASSWORD: { secretArn: domain.masterUserSecretArn, jsonKey: "password", value: domain.masterPassword },
+            SHOP_ROLE_PASSWORD_SEARCH: { secretArn: appUser.secretArn, value: appUser.value, version: appUser.version },
+        },
+        egressPorts: [443],
+    };
+    return { domain, media, wiringIn: () => wiring, migrationWiring };
 }

@@ -4,8 +4,8 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
-import { mergedEnvironment, mergedStatements, secretRefs, ServerWiring } from "../server-wiring";
-import { modulePathPatterns, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
+import { mergedEnvironment, mergedStatements, ownedWirings, secretRefs, ServerWiring } from "../server-wiring";
+import { modulePathPatterns, ownedDomains, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 import { collectsTraces } from "../tracing";
 
@@ -26,6 +26,12 @@ export interface AppTier {
  * services behind an ALB of their own (`shop-svc-<region code>`), reached only by the entry
  * app's gateway module, which forwards their routes with timeouts, retries and circuit
  * breakers (`SHOP_SERVICE_URL_<MODULE>`).
+ *
+ * From stage 11 each fleet gets only what its domains own (stacks/ownership.ts): their
+ * variables, their secrets (and a role that reads only those), the IAM statements and ports of
+ * their stores, and it wears the app's own group (`appGroups`), which only those stores admit;
+ * what every process shares (Redis, the session key, the runtime settings) is in the shared
+ * configuration. Before, the one fleet owns everything.
  */
 export function appTier(
     config: StackConfig,
@@ -33,6 +39,7 @@ export function appTier(
     wirings: ServerWiring[],
     image: pulumi.Input<string>,
     egressPeers?: Record<string, string>,
+    after: pulumi.Resource[] = [],
 ): AppTier {
     const { region, network, provider } = cell;
     const apps = Object.entries(shopApps(config.stage.number));
@@ -65,12 +72,14 @@ export function appTier(
     const services = serviceApps.length > 0 ? balancer(`shop-svc-${code}`, serviceApps, serviceApps) : undefined;
 
     const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
-    // Stage 11: the topology every fleet shares lives in SSM Parameter Store.
-    const shared = split ? sharedConfig(region, environment, provider) : undefined;
+    // Stage 11: the topology every fleet shares lives in SSM Parameter Store; each domain's stays with its owners.
+    const shared = split ? sharedConfig(region, { SHOP_REGION: region, ...mergedEnvironment(ownedWirings(wirings, [])) }, provider) : undefined;
     const serviceUrls = services ? serviceUrlsOf(apps, () => pulumi.interpolate`http://${services.dnsName}`) : {};
     const fleets = Object.fromEntries(
         apps.map(([key, app]) => {
             const behind = app.reachedBy === "service" ? services! : internal;
+            const own = split ? ownedWirings(wirings, ownedDomains(app)) : wirings;
+            const domains = own.filter((w) => w.domain !== "shared");
             const fleet = new AppFleet(
                 key === "app" ? `shop-app-fleet-${region}` : `shop-${key}-fleet-${region}`,
                 {
@@ -78,23 +87,25 @@ export function appTier(
                     vpcCidr: network.cidrBlock,
                     subnetIds: network.privateSubnetIds,
                     image,
-                    environment: split ? { SHOP_MODULES: app.modules.join(","), ...(app.modules.includes("gateway") ? serviceUrls : {}) } : environment,
+                    environment: split
+                        ? { SHOP_MODULES: app.modules.join(","), ...mergedEnvironment(domains), ...(app.modules.includes("gateway") ? serviceUrls : {}) }
+                        : environment,
                     sharedConfig: shared,
                     traceCollector: collectsTraces(wirings),
-                    secrets: secretRefs(wirings),
-                    statements: mergedStatements(wirings),
-                    securityGroupIds: [cell.appGroupId],
+                    secrets: secretRefs(own),
+                    statements: mergedStatements(own),
+                    securityGroupIds: [cell.appGroups[key]],
                     egressPeers,
                     // The gateway calls the services on port 80 of their load balancer.
-                    egressInVpc: [...wirings.flatMap((w) => w.egressPorts), ...(app.modules.includes("gateway") ? [80] : [])],
-                    rdsCertificates: wirings.some((w) => w.rdsCertificates),
+                    egressInVpc: [...own.flatMap((w) => w.egressPorts), ...(app.modules.includes("gateway") ? [80] : [])],
+                    rdsCertificates: own.some((w) => w.rdsCertificates),
                     allowedSecurityGroups: { lb: behind.securityGroupId },
                     targetGroupArns: [behind.targetGroupArns[key]],
                     logRetentionDays: config.sizing.logRetentionDays,
                     minSize: config.sizing.fleetMinSize,
                     maxSize: config.sizing.fleetMaxSize,
                 },
-                { provider },
+                { provider, dependsOn: after },
             );
             return [key, fleet];
         }),

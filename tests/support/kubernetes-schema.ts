@@ -28,9 +28,24 @@ function targetGroupBindingProblems(resource: PlannedResource): string[] {
     return problems.map((p) => `TargetGroupBinding ${resource.name}: ${p}`);
 }
 
+/**
+ * The VPC resource controller's SecurityGroupPolicy (vpcresources.k8s.aws/v1beta1), which
+ * kubernetes-models does not carry: one selector (pods or service accounts) and at most five groups.
+ */
+function securityGroupPolicyProblems(resource: PlannedResource): string[] {
+    const spec = (resource.inputs as { spec?: { podSelector?: unknown; serviceAccountSelector?: unknown; securityGroups?: { groupIds?: unknown } } }).spec;
+    const groups = spec?.securityGroups?.groupIds;
+    const problems: string[] = [];
+    if ((spec?.podSelector === undefined) === (spec?.serviceAccountSelector === undefined))
+        problems.push("exactly one of spec.podSelector and spec.serviceAccountSelector");
+    if (!Array.isArray(groups) || groups.length < 1 || groups.length > 5) problems.push("spec.securityGroups.groupIds must list 1-5 groups");
+    return problems.map((p) => `SecurityGroupPolicy ${resource.name}: ${p}`);
+}
+
 /** Every schema violation of one registered object, empty when it is valid. */
 export function schemaProblems(resource: PlannedResource): string[] {
     if (resource.type === "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding") return targetGroupBindingProblems(resource);
+    if (resource.type === "kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy") return securityGroupPolicyProblems(resource);
     const [, groupVersion, kind] = resource.type.match(/^kubernetes:([^:]+):(\w+)$/) ?? [];
     if (!groupVersion) return [`${resource.type} is not a Kubernetes object type`];
     const modulePath = `kubernetes-models/${groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion}`;

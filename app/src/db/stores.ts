@@ -73,17 +73,22 @@ export async function openStores(config: StoresConfig, options: { domains?: Sche
             return pools.get(key)!;
         };
         const { catalog, orders, users } = config.databases;
+        // The configuration makes sure every owned domain has its database (readConfig).
+        const target = (t: DatabaseTarget | undefined, domain: string) => {
+            if (!t) throw new Error(`no database for the ${domain} domain, which this process owns (SHOP_DATABASE_URL_${domain.toUpperCase()})`);
+            return t;
+        };
         const shardUrls = config.commentShardUrls;
         stores = {
-            catalog: owns("catalog") ? open(catalog) : notOwned("catalog"),
-            orders: owns("orders") ? open(orders) : notOwned("orders"),
-            users: owns("users") ? open(users) : notOwned("users"),
+            catalog: owns("catalog") ? open(target(catalog, "catalog")) : notOwned("catalog"),
+            orders: owns("orders") ? open(target(orders, "orders")) : notOwned("orders"),
+            users: owns("users") ? open(target(users, "users")) : notOwned("users"),
             commentShards: !owns("comments")
                 ? [notOwned("comments")]
                 : shardUrls.length > 0
                   ? shardUrls.map((url) => open({ url, readerUrls: [], password: config.commentShardPassword }))
                   : // Without shards (before stage 7), comments live in the catalog's database, with its credential.
-                    [open(catalog)],
+                    [open(target(catalog, "catalog"))],
         };
     }
     const owned: [SchemaDomain, Database][] = [
