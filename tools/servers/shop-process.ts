@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { freePort } from "./ports";
 
-const appDir = path.resolve(__dirname, "..", "..");
+const appDir = path.resolve(__dirname, "..", "..", "app");
 
 export interface ShopProcess {
     url: string;
