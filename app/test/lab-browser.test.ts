@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { Browser, chromium } from "playwright-core";
 import { untilEngine } from "./support/search";
-import { LabProcess, startLab } from "./support/lab-process";
+import { LabProcess, startLab, stopLeftLabs } from "./support/lab-process";
 
 const chromiumPath = "/usr/bin/chromium";
 
@@ -15,6 +15,9 @@ async function stopCleanly(lab: LabProcess | undefined): Promise<void> {
     expect(await lab.stop()).toEqual({ code: 0, alive: [], listening: [] });
 }
 
+// A lab whose test timed out is stopped all the same.
+afterAll(stopLeftLabs, 120_000);
+
 describe("the lab's stage 7 in Chromium", () => {
     let lab: LabProcess | undefined;
     let browser: Browser;
@@ -22,12 +25,12 @@ describe("the lab's stage 7 in Chromium", () => {
     beforeAll(async () => {
         if (!fs.existsSync(chromiumPath))
             throw new Error("Chromium is not installed: run `bash tools/ensure-system-packages.sh` as root, or apt-get install chromium");
-        lab = await startLab(["--stage", "table-sharding"]);
+        lab = await startLab(["--stage", "table-sharding"], 540_000);
         browser = await chromium.launch({
             executablePath: chromiumPath,
             args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
         });
-    }, 300_000);
+    }, 600_000);
     afterAll(async () => {
         await browser?.close();
         await stopCleanly(lab);

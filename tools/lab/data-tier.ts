@@ -11,7 +11,7 @@ import { OpenSearchServer, startOpenSearch } from "../servers/opensearch";
 import { PostgresServer, ReplicaServer, startPostgres, startReplica } from "../servers/postgres";
 import { RedisServer, startRedis } from "../servers/redis";
 import { Domain, LabLayout } from "./layout";
-import { Started } from "./started";
+import { allStarted, Started } from "./started";
 
 export interface Cluster {
     /** `orders`, `catalog`, `users`, or `comments-<n>` for a shard. */
@@ -56,17 +56,28 @@ export async function startDataTier(layout: LabLayout, started: Started, dataDir
     const clusters: DataTier["clusters"] = { ...keep.clusters };
     const shardPassword = randomBytes(12).toString("hex");
     const missing = layout.domains.filter((domain) => !clusters[domain]);
-    const [made, shards, redis, search] = await Promise.all([
-        Promise.all(missing.map((domain) => cluster(domain, databaseOf[domain], `writer: ${domain} database`))),
-        keep.shards && keep.shards.length === layout.commentShards
-            ? keep.shards
-            : Promise.all(Array.from({ length: layout.commentShards }, (_, i) => cluster(`comments-${i}`, "comments", `comment shard ${i}`, shardPassword))),
-        layout.redis ? (keep.redis ?? startPart(started, "redis", "cache: sessions, carts, hot reads", "cache", home, startRedis)) : undefined,
-        layout.search ? (keep.search ?? startPart(started, "opensearch", "search: the product index", "search", home, startOpenSearch)) : undefined,
-    ]);
+    const starts = {
+        made: allStarted(missing.map((domain) => cluster(domain, databaseOf[domain], `writer: ${domain} database`))),
+        shards:
+            keep.shards && keep.shards.length === layout.commentShards
+                ? Promise.resolve(keep.shards)
+                : allStarted(Array.from({ length: layout.commentShards }, (_, i) => cluster(`comments-${i}`, "comments", `comment shard ${i}`, shardPassword))),
+        redis: layout.redis
+            ? keep.redis
+                ? Promise.resolve(keep.redis)
+                : startPart(started, "redis", "cache: sessions, carts, hot reads", "cache", home, startRedis)
+            : undefined,
+        search: layout.search
+            ? keep.search
+                ? Promise.resolve(keep.search)
+                : startPart(started, "opensearch", "search: the product index", "search", home, startOpenSearch)
+            : undefined,
+    };
+    await allStarted<unknown>(Object.values(starts).filter((start) => start !== undefined));
+    const [made, shards, redis, search] = [await starts.made, await starts.shards, await starts.redis, await starts.search];
     for (const [i, domain] of missing.entries()) clusters[domain] = made[i];
     // Replicas after the writers exist; basebackups of different servers in parallel.
-    await Promise.all(
+    await allStarted(
         Object.values(clusters).map(async (c) => {
             while (c.replicas.length < layout.replicas) c.replicas.push(await replica(c, `replica ${c.replicas.length + 1}`, home));
             for (const region of others) c.regionReplicas[region] ??= await replica(c, `copy in ${region}`, region);

@@ -10,11 +10,16 @@
  *
  * Exit status: 0 stopped cleanly, 1 a fault, 2 bad usage (one line per problem).
  */
+import * as fs from "node:fs";
+import * as os from "node:os";
 import { parseArgs } from "node:util";
+import { BenchRow, benchStage } from "./bench";
+import { benchReport, benchTable } from "./bench-report";
 import { killRole, faultRoles, probe } from "./faults";
 import { LabUsageError } from "./layout";
 import { Lab, startStage } from "./start-stage";
 import { Started } from "./started";
+import { runTransition } from "./transition";
 import { textTable } from "./table";
 
 const usage = `usage: npm run lab -- --stage <n|slug> [--kill <${Object.keys(faultRoles).join("|")}>] [--bench [--duration <s>]]
@@ -60,9 +65,8 @@ export function partsTable(lab: Lab): string {
     );
 }
 
-async function main(): Promise<void> {
+async function main(started: Started): Promise<void> {
     const opts = options();
-    const started = new Started((part) => console.log(`  up: ${part.name} on ${part.port}`));
     let running: Promise<unknown> = Promise.resolve();
     let stopping = false;
     const stopAndExit = async (signal: string) => {
@@ -85,6 +89,13 @@ async function main(): Promise<void> {
         console.log(`stage ${lab.layout.stage.number} (${lab.layout.stage.slug}) runs:\n`);
         console.log(partsTable(lab));
         console.log(`\nentry: ${lab.entryUrl}`);
+        if (opts.bench) {
+            const row = await benchStage(lab, benchOptions(opts.duration));
+            console.log(`\n${benchTable([row], "text")}`);
+            await started.stopAll();
+            console.log("lab: stopped; nothing left running");
+            return;
+        }
         for (const role of opts.kill) {
             const before = await probe(lab.entryUrl, "/api/products/5", 20);
             const name = await killRole(lab, role);
@@ -94,7 +105,57 @@ async function main(): Promise<void> {
         console.log("serving; Ctrl-C (or SIGTERM) stops every process");
         return;
     }
-    throw new LabUsageError("not yet: --stages and --from/--to");
+    if (opts.from !== undefined) {
+        const moving = runTransition(Number(opts.from), Number(opts.to), started, (line) => console.log(line));
+        running = moving;
+        const { before, after, counts, lab } = await moving;
+        const lost = (Object.keys(before) as (keyof typeof before)[]).filter((kind) => before[kind] !== after[kind]);
+        console.log(
+            `\nstage ${opts.from} held ${Object.entries(counts)
+                .map(([kind, n]) => `${n} ${kind}`)
+                .join(", ")}`,
+        );
+        if (lost.length > 0) {
+            console.error(`lab: NOT carried over intact: ${lost.join(", ")}`);
+            await started.stopAll();
+            process.exit(1);
+        }
+        console.log(`every order, account, review and stock level is in stage ${opts.to}, as it was\n`);
+        console.log(partsTable(lab));
+        console.log(`\nentry: ${lab.entryUrl}`);
+        console.log("serving; Ctrl-C (or SIGTERM) stops every process");
+        return;
+    }
+    const [first, last] = stageRange(opts.stages!);
+    const rows: BenchRow[] = [];
+    let load = os.loadavg()[0];
+    for (let n = first; n <= last; n++) {
+        const starting = startStage(n, { started });
+        running = starting;
+        const lab = await starting;
+        load = Math.max(load, os.loadavg()[0]);
+        rows.push(await benchStage(lab, benchOptions(opts.duration)));
+        load = Math.max(load, os.loadavg()[0]);
+        await lab.stop();
+        console.log(`${benchTable(rows.slice(-1), "text").split("\n").at(-1)}`);
+    }
+    const report = benchReport(rows, { ...benchOptions(opts.duration), load });
+    console.log(`\n${report}`);
+    if (opts.out) fs.writeFileSync(opts.out, `${report}\n`);
+    console.log("lab: stopped; nothing left running");
+}
+
+/** The load of a run: few connections and shoppers, since the machine also runs the stage's servers and the load generator. */
+function benchOptions(duration: number) {
+    return { duration, connections: 16, shoppers: 4 };
+}
+
+/** `a-b` within 1-15, a <= b. */
+function stageRange(text: string): [number, number] {
+    const match = /^(\d+)-(\d+)$/.exec(text);
+    const [a, b] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+    if (!(a >= 1 && b <= 15 && a <= b)) throw new LabUsageError(`--stages must be a range such as 1-13 within 1-15 (got ${JSON.stringify(text)})`);
+    return [a, b];
 }
 
 function fail(err: Error): never {
@@ -106,4 +167,11 @@ function fail(err: Error): never {
     process.exit(1);
 }
 
-if (require.main === module) main().catch(fail);
+if (require.main === module) {
+    const started = new Started((part) => console.log(`  up: ${part.name} on ${part.port}`));
+    // A fault stops whatever was started before it is reported: nothing is left running.
+    main(started).catch(async (err: Error) => {
+        await started.stopAll().catch((stopErr: Error) => console.error(`lab: ${stopErr.message}`));
+        fail(err);
+    });
+}

@@ -16,7 +16,7 @@ import { startShopProcess } from "../servers/shop-process";
 import { pathRouterConf, streamConf } from "./balancers";
 import { DataTier, dataEnvironment, startDataTier } from "./data-tier";
 import { LabLayout, labLayout } from "./layout";
-import { Started } from "./started";
+import { allStarted, Started } from "./started";
 
 export interface Lab {
     layout: LabLayout;
@@ -34,11 +34,15 @@ export interface StartOptions {
     dataDir?: string;
     /** Servers of the data tier to keep instead of starting them (a transition keeps what the next stage keeps). */
     keep?: Partial<DataTier>;
+    /** Runs once the data tier is up, before any shop process starts on it (a transition moves the data here). */
+    beforeApps?: (data: DataTier, layout: LabLayout) => Promise<void>;
     /** Parts already started (a transition's), that stop with this lab. */
     started?: Started;
 }
 
 const dataParts = /^(postgres|redis|opensearch)/;
+/** A shop process compiles its TypeScript as it starts: minutes, not seconds, on a machine busy with other work. */
+const shopReadyWithinMs = 300_000;
 
 export async function startStage(ref: number | string, options: StartOptions = {}): Promise<Lab> {
     const layout = labLayout(ref);
@@ -51,6 +55,7 @@ export async function startStage(ref: number | string, options: StartOptions = {
     };
     try {
         const data = await startDataTier(layout, started, dataDir, options.keep);
+        await options.beforeApps?.(data, layout);
         const cells = await startCells(layout, data, started);
         const entryUrl = cells.length > 1 ? await weightedEntry(cells, started) : cells[0];
         return { layout, started, data, entryUrl, stop, stopApps: () => started.stopWhere((part) => !dataParts.test(part.name)) };
@@ -86,9 +91,9 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
     const startApp = async (key: string, extra: Record<string, string>) => {
         const { app, processes } = layout.apps.find((a) => a.key === key)!;
         const modules: Record<string, string> = split ? { SHOP_MODULES: app.modules.join(",") } : {};
-        addresses[key] = await Promise.all(
+        addresses[key] = await allStarted(
             Array.from({ length: processes }, async (_, i) => {
-                const shop = await startShopProcess({ ...env, ...modules, ...extra });
+                const shop = await startShopProcess({ ...env, ...modules, ...extra }, undefined, shopReadyWithinMs);
                 started.add({
                     name: `shop ${key}${processes > 1 ? ` ${i + 1}` : ""}${where}`,
                     role: `${app.reachedBy === "service" ? "service" : "app"}: ${split ? app.modules.join(",") : "every module"}`,
@@ -96,6 +101,7 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
                     region,
                     port: shop.port,
                     url: shop.url,
+                    metricsUrl: shop.metricsUrl,
                     stop: async () => void (await shop.stop()),
                     kill: async () => {
                         shop.child.kill("SIGKILL");
@@ -108,12 +114,12 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
     };
     // Services first: the gateway is told where they are (SHOP_SERVICE_URL_<MODULE>), as the stacks tell it their ALB.
     const services = layout.apps.filter(({ app }) => app.reachedBy === "service");
-    await Promise.all(services.map(({ key }) => startApp(key, {})));
+    await allStarted(services.map(({ key }) => startApp(key, {})));
     const serviceUrls = serviceUrlsOf(
         layout.apps.map(({ key, app }) => [key, app]),
         (key) => `http://${addresses[key][0]}`,
     );
-    await Promise.all(
+    await allStarted(
         layout.apps.filter(({ app }) => app.reachedBy !== "service").map(({ key, app }) => startApp(key, app.modules.includes("gateway") ? serviceUrls : {})),
     );
 

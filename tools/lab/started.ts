@@ -10,6 +10,8 @@ export interface Part {
     region?: string;
     port: number;
     url: string;
+    /** A shop process's /metrics. */
+    metricsUrl?: string;
     stop(): Promise<void>;
     /** Stops it abruptly, as a failed node. */
     kill?(): Promise<void>;
@@ -44,4 +46,15 @@ export class Started {
             this.parts.splice(this.parts.indexOf(part), 1);
         }
     }
+}
+
+/**
+ * Like Promise.all, but waits for every start to settle before it throws: a part that comes up
+ * after another one failed is then already on the list, and stops with the rest.
+ */
+export async function allStarted<T>(starts: Promise<T>[]): Promise<T[]> {
+    const results = await Promise.allSettled(starts);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }

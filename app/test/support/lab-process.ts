@@ -21,16 +21,27 @@ export interface LabProcess {
     stop(): Promise<{ code: number | null; alive: number[]; listening: number[] }>;
 }
 
+const running = new Set<{ child: ChildProcess; exited: Promise<number | null> }>();
+
+/** Stops (SIGTERM) every lab a test started and did not stop, say because it timed out; for afterAll. */
+export async function stopLeftLabs(): Promise<void> {
+    for (const lab of running) if (lab.child.exitCode === null && lab.child.signalCode === null) lab.child.kill("SIGTERM");
+    await Promise.all([...running].map((lab) => lab.exited));
+}
+
 export function runLab(args: string[]): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
     const child = spawn(process.execPath, ["--import", "tsx", "tools/lab/lab.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const entry = { child, exited };
+    running.add(entry);
+    void exited.then(() => running.delete(entry));
     return { child, output: () => output, exited };
 }
 
-export async function startLab(args: string[], timeoutMs = 300_000): Promise<LabProcess> {
+export async function startLab(args: string[], timeoutMs = 540_000): Promise<LabProcess> {
     const lab = runLab(args);
     for (const deadline = Date.now() + timeoutMs; !/^serving;/m.test(lab.output());) {
         if (lab.child.exitCode !== null) throw new Error(`the lab exited with status ${lab.child.exitCode}: ${lab.output()}`);
