@@ -4,6 +4,9 @@
  * databases; the lab compares every order, account, review and stock level, and stage M's
  * shop serves them: a buyer of stage N signs in on stage M and finds the order.
  */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { moveProblems, tablesOf } from "../../tools/move-data";
 import { ShopClient } from "./support/shop";
 import { runLab, startLab, stopLeftLabs } from "./support/lab-process";
 
@@ -53,5 +56,31 @@ describe("npm run lab -- --from N --to M", () => {
         expect(await lab.exited).toBe(2);
         expect(lab.output()).toMatch(/^lab: --from 2 --to 3 is not a transition that moves data: give one of 1 -> 2, 5 -> 6, 6 -> 7$/m);
         expect(lab.output()).not.toMatch(/up: /);
+    });
+});
+
+describe("npm run move-data", () => {
+    it("knows each domain's tables from the shop's migrations", () => {
+        expect(tablesOf("catalog")).toEqual(expect.arrayContaining(["categories", "products", "stock_reservations"]));
+        expect(tablesOf("users")).toEqual(expect.arrayContaining(["users", "sessions"]));
+        expect(tablesOf("comments")).toEqual(["comments"]);
+        expect(tablesOf("orders")).not.toContain("payments_default");
+    });
+
+    it("refuses bad arguments with every problem named, exit status 2, before touching a database", () => {
+        expect(moveProblems({ step: "5-6", source: "postgres://a@h/db", catalog: "mysql://x" })).toEqual([
+            "--users is required for step 5-6",
+            '"mysql://x" is not a postgres:// URL',
+        ]);
+        const result = spawnSync(process.execPath, ["--import", "tsx", "tools/move-data.ts", "--step", "4-5", "--shards", "postgres://a@h/db"], {
+            cwd: path.resolve(__dirname, "..", ".."),
+            encoding: "utf8",
+        });
+        expect(result.status).toBe(2);
+        expect(result.stderr.trim().split("\n")).toEqual([
+            'move-data: --step must be one of 1-2, 5-6, 6-7 (got "4-5")',
+            "move-data: --source is required: the database the data is in",
+            "move-data: --shards must list every shard, at least two, in shard order",
+        ]);
     });
 });

@@ -44,13 +44,19 @@ describe("npm run lab -- --stage N", () => {
         });
     }, 600_000);
 
-    it("starts stage 4 by its slug: Redis, two shop processes behind the project's nginx, one session across both", async () => {
-        await withStage("reverse-proxy", async (lab) => {
-            expect(lab.parts.map((p) => p.name).sort()).toEqual(["nginx 1", "postgres orders", "redis", "shop app 1", "shop app 2"]);
-            const front = await fetch(`${lab.entry}/healthz`);
-            expect(front.headers.get("server")).toBe("nginx");
-            expect((await buyThrough(lab.entry, "stage4")).status).toBe("paid");
-        });
+    it("starts stage 4 by its slug: Redis, two shop processes behind the project's nginx; one process killed, the entry keeps serving", async () => {
+        const output = await withStage(
+            "reverse-proxy",
+            async (lab) => {
+                expect(lab.parts.map((p) => p.name).sort()).toEqual(["nginx 1", "postgres orders", "redis", "shop app 1", "shop app 2"]);
+                const front = await fetch(`${lab.entry}/healthz`);
+                expect(front.headers.get("server")).toBe("nginx");
+                expect((await buyThrough(lab.entry, "stage4")).status).toBe("paid");
+            },
+            ["--kill", "app"],
+        );
+        // The fault menu: a shop process SIGKILLed after the start; Nginx sends every read to the other one.
+        expect(output).toMatch(/^kill app: stopped shop app [12] \(SIGKILL\); GET \/api\/products\/5 before: \{"200":20\}, after: \{"200":50\}$/m);
     }, 600_000);
 
     it("starts stage 9: two region cells, each behind its layer-4 balancer, and an entry that answers from both", async () => {
