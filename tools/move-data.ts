@@ -67,12 +67,17 @@ export async function moveData(move: Move): Promise<string[]> {
         await pipe(bin, ["pg_dump", "--format=custom", "--no-owner", "--no-acl", move.source], restoreArgs(move.target!));
         report.push(`every table -> ${redact(move.target!)}`);
     }
+    // pg_dump -t leaves out the extensions the tables use (pg_trgm's operator classes): made first in every target.
+    const extensions = psql(bin, move.source, "SELECT extname FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1;").split("\n").filter(Boolean);
+    const withExtensions = (target: string) =>
+        extensions.length > 0 && psql(bin, target, extensions.map((name) => `CREATE EXTENSION IF NOT EXISTS "${name}";`).join("\n"));
     if (move.step === "5-6") {
         for (const [target, domains] of [
             [move.catalog!, ["catalog", "comments"]],
             [move.users!, ["users"]],
         ] as [string, SchemaDomain[]][]) {
             const tables = domains.flatMap(tablesOf).filter((t) => existsIn(bin, move.source, t));
+            withExtensions(target);
             await pipe(
                 bin,
                 ["pg_dump", "--format=custom", "--no-owner", "--no-acl", ...tables.flatMap((t) => ["-t", t]), "-t", "schema_migrations", move.source],
@@ -87,6 +92,7 @@ export async function moveData(move: Move): Promise<string[]> {
         const shards = move.shards!;
         const products = psql(bin, move.source, "SELECT DISTINCT product_id FROM comments ORDER BY 1;").split("\n").filter(Boolean).map(Number);
         for (const [index, target] of shards.entries()) {
+            withExtensions(target);
             await pipe(
                 bin,
                 ["pg_dump", "--format=custom", "--no-owner", "--no-acl", "--schema-only", "-t", "comments", "-t", "schema_migrations", move.source],

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { serviceUrlsOf } from "../../stacks/service-layout";
 import { startNginx, startNginxConf } from "../servers/nginx";
 import { freePort } from "../servers/ports";
-import { startShopProcess } from "../servers/shop-process";
+import { ShopProcess, startShopProcess } from "../servers/shop-process";
 import { pathRouterConf, streamConf } from "./balancers";
 import { DataTier, dataEnvironment, startDataTier } from "./data-tier";
 import { LabLayout, labLayout } from "./layout";
@@ -93,7 +93,7 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
         const modules: Record<string, string> = split ? { SHOP_MODULES: app.modules.join(",") } : {};
         addresses[key] = await allStarted(
             Array.from({ length: processes }, async (_, i) => {
-                const shop = await startShopProcess({ ...env, ...modules, ...extra }, undefined, shopReadyWithinMs);
+                const shop = await startShopWithRetries({ ...env, ...modules, ...extra });
                 started.add({
                     name: `shop ${key}${processes > 1 ? ` ${i + 1}` : ""}${where}`,
                     role: `${app.reachedBy === "service" ? "service" : "app"}: ${split ? app.modules.join(",") : "every module"}`,
@@ -185,4 +185,18 @@ async function weightedEntry(cells: string[], started: Started): Promise<string>
     const entry = await startNginxConf(port, (paths) => streamConf(port, servers, false, paths));
     started.add({ name: "entry", role: "weighted entry over the regions (Route 53)", port, url: `http://127.0.0.1:${port}`, stop: entry.stop });
     return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * A shop process that exits at start (its database did not answer in time: a machine busy with
+ * other work) is started again, as a fleet replaces an instance that failed its start; at most three times.
+ */
+async function startShopWithRetries(env: Record<string, string>): Promise<ShopProcess> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await startShopProcess(env, undefined, shopReadyWithinMs);
+        } catch (err) {
+            if (attempt >= 3 || !/exited with status/.test((err as Error).message)) throw err;
+        }
+    }
 }
