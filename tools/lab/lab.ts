@@ -37,7 +37,6 @@ function options() {
             from: { type: "string" },
             to: { type: "string" },
             kill: { type: "string", multiple: true, default: [] },
-            data: { type: "string" },
             help: { type: "boolean", default: false },
         },
         strict: true,
@@ -82,7 +81,7 @@ async function main(started: Started): Promise<void> {
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAndExit(signal).catch(fail));
 
     if (opts.stage !== undefined) {
-        const starting = startStage(opts.stage, { started, dataDir: opts.data });
+        const starting = startStage(opts.stage, { started });
         running = starting;
         const lab = await starting;
         if (lab.layout.note) console.log(`note: ${lab.layout.note}`);
@@ -159,7 +158,7 @@ function stageRange(text: string): [number, number] {
 }
 
 function fail(err: Error): never {
-    if (err instanceof LabUsageError) {
+    if (err instanceof LabUsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
         console.error(`lab: ${err.message}`);
         process.exit(2);
     }
