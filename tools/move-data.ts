@@ -77,14 +77,30 @@ export async function moveData(move: Move): Promise<string[]> {
             [move.users!, ["users"]],
         ] as [string, SchemaDomain[]][]) {
             const tables = domains.flatMap(tablesOf).filter((t) => existsIn(bin, move.source, t));
-            withExtensions(target);
+            const others = (["catalog", "comments", "users", "orders"] as SchemaDomain[]).filter((d) => !domains.includes(d)).flatMap(tablesOf);
+            // The whole schema first (functions and triggers belong to no table that -t could name), then the domains' rows;
+            // the other domains' tables go again, and their migration history with them.
+            await pipe(bin, ["pg_dump", "--format=custom", "--no-owner", "--no-acl", "--schema-only", move.source], restoreArgs(target));
             await pipe(
                 bin,
-                ["pg_dump", "--format=custom", "--no-owner", "--no-acl", ...tables.flatMap((t) => ["-t", t]), "-t", "schema_migrations", move.source],
-                restoreArgs(target),
+                [
+                    "pg_dump",
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-acl",
+                    "--data-only",
+                    ...tables.flatMap((t) => ["-t", t]),
+                    "-t",
+                    "schema_migrations",
+                    move.source,
+                ],
+                ["pg_restore", "--no-owner", "--no-acl", "--single-transaction", "--exit-on-error", "-d", target],
             );
-            // The target keeps the migration history of its own domains only.
-            psql(bin, target, `DELETE FROM schema_migrations WHERE domain NOT IN (${domains.map((d) => `'${d}'`).join(", ")});`);
+            psql(
+                bin,
+                target,
+                `BEGIN; DROP TABLE IF EXISTS ${others.join(", ")} CASCADE; DELETE FROM schema_migrations WHERE domain NOT IN (${domains.map((d) => `'${d}'`).join(", ")}); COMMIT;`,
+            );
             report.push(`${tables.join(", ")} -> ${redact(target)}`);
         }
     }
