@@ -16,7 +16,7 @@ async function stopCleanly(lab: LabProcess | undefined): Promise<void> {
 }
 
 // A lab whose test timed out is stopped all the same.
-afterAll(stopLeftLabs, 120_000);
+afterAll(stopLeftLabs, 300_000);
 
 describe("the lab's stage 7 in Chromium", () => {
     let lab: LabProcess | undefined;

@@ -11,7 +11,7 @@ import { ShopClient } from "./support/shop";
 import { runLab, startLab, stopLeftLabs } from "./support/lab-process";
 
 // A lab whose test timed out is stopped all the same.
-afterAll(stopLeftLabs, 120_000);
+afterAll(stopLeftLabs, 300_000);
 
 describe("npm run lab -- --from N --to M", () => {
     it.each([

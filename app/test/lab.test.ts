@@ -32,7 +32,7 @@ async function buyThrough(url: string, name: string): Promise<{ id: number; stat
 }
 
 // A lab whose test timed out is stopped all the same.
-afterAll(stopLeftLabs, 120_000);
+afterAll(stopLeftLabs, 300_000);
 
 describe("npm run lab -- --stage N", () => {
     it("starts stage 1: one PostgreSQL and the shop, which is the entry", async () => {

@@ -111,7 +111,9 @@ async function startPart<T extends { port: number; url: string; stop(): Promise<
     region: string,
     start: () => Promise<T>,
 ): Promise<T> {
-    const server = await start();
+    // Another program may take the free port between its choice and the server's bind (a shared machine): a second and third try, on new ports.
+    let server: T | undefined;
+    for (let attempt = 1; !server; attempt++) server = await start().catch((err: Error) => (attempt < 3 ? undefined : Promise.reject(err)));
     started.add({ name, role, killAs, region, port: server.port, url: server.url, stop: () => server.stop(), kill: () => server.kill() });
     return server;
 }
