@@ -81,6 +81,8 @@ export async function moveData(move: Move): Promise<string[]> {
             // The whole schema first (functions and triggers belong to no table that -t could name), then the domains' rows;
             // the other domains' tables go again, and their migration history with them.
             await pipe(bin, ["pg_dump", "--format=custom", "--no-owner", "--no-acl", "--schema-only", move.source], restoreArgs(target));
+            // The rows arrive as they were: the tables' own triggers (the search outbox's) stay off meanwhile; the owner may switch them.
+            psql(bin, target, tables.map((t) => `ALTER TABLE ${t} DISABLE TRIGGER USER;`).join("\n"));
             await pipe(
                 bin,
                 [
@@ -99,7 +101,7 @@ export async function moveData(move: Move): Promise<string[]> {
             psql(
                 bin,
                 target,
-                `BEGIN; DROP TABLE IF EXISTS ${others.join(", ")} CASCADE; DELETE FROM schema_migrations WHERE domain NOT IN (${domains.map((d) => `'${d}'`).join(", ")}); COMMIT;`,
+                `BEGIN; ${tables.map((t) => `ALTER TABLE ${t} ENABLE TRIGGER USER;`).join(" ")} DROP TABLE IF EXISTS ${others.join(", ")} CASCADE; DELETE FROM schema_migrations WHERE domain NOT IN (${domains.map((d) => `'${d}'`).join(", ")}); COMMIT;`,
             );
             report.push(`${tables.join(", ")} -> ${redact(target)}`);
         }
