@@ -8,7 +8,7 @@ import { NginxFleet, NginxFleetArgs } from "../components/compute/nginx-fleet";
 import { nginxConfOf } from "../components/compute/nginx-user-data";
 import { InvalidArgsError } from "../components/validation";
 import { Registered, refusal, run } from "./harness";
-import { nginxBinary } from "./support/nginx";
+import { nginxBinary } from "../tools/servers/nginx";
 
 const TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const GROUP = "aws:autoscaling/group:Group";

@@ -1,8 +1,8 @@
 import * as http from "node:http";
 import * as net from "node:net";
 import { NginxConfArgs, renderNginxConf } from "../components/edge/nginx-conf";
-import { freePort } from "../app/test/support/ports";
-import { nginxTest, startNginx } from "./support/nginx";
+import { freePort } from "../tools/servers/ports";
+import { nginxTest, startNginx } from "../tools/servers/nginx";
 
 const servers: NginxConfArgs = { upstream: { servers: [{ address: "10.0.0.10:8080" }, { address: "10.0.0.11:8080", weight: 2 }] } };
 

@@ -9,7 +9,7 @@ import { ShopWorkload, ShopWorkloadArgs } from "../components/containers/shop-wo
 import { InvalidArgsError } from "../components/validation";
 import { refusal, Registered, run } from "./harness";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
-import { nginxBinary } from "./support/nginx";
+import { nginxBinary } from "../tools/servers/nginx";
 
 const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:" + "ab".repeat(32);
 

@@ -11,11 +11,13 @@ declare -A needed=(
   # OpenSearch's test distribution runs on Java 17 and is fetched with Maven (tools/ensure-test-servers.sh).
   [/usr/bin/java]=openjdk-17-jre-headless
   [/usr/bin/mvn]=maven
+  # The lab's layer-4 balancer (stage 8+) is nginx's stream module, a dynamic module in Debian.
+  [/usr/lib/nginx/modules/ngx_stream_module.so]=libnginx-mod-stream
 )
 
 missing=()
 for path in "${!needed[@]}"; do
-  [ -x "$path" ] || missing+=("${needed[$path]}")
+  [ -e "$path" ] || missing+=("${needed[$path]}")
 done
 # PostgreSQL's server binaries live in a versioned folder.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)

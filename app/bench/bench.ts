@@ -28,12 +28,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "../test/support/ports";
-import { startPostgres, PostgresServer } from "../test/support/postgres";
-import { OpenSearchServer, startOpenSearch } from "../test/support/opensearch";
-import { RedisServer, startRedis } from "../test/support/redis";
+import { freePort } from "../../tools/servers/ports";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
+import { OpenSearchServer, startOpenSearch } from "../../tools/servers/opensearch";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { untilEngine } from "../test/support/search";
-import { startShopProcess } from "../test/support/shop-process";
+import { startShopProcess } from "../../tools/servers/shop-process";
 import { zipfSampler } from "./zipf";
 
 const catalogSize = 1008;

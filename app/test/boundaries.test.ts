@@ -7,11 +7,11 @@
  */
 import { Client } from "pg";
 import { runMigrate } from "./support/migrate-process";
-import { startPostgres, PostgresServer } from "./support/postgres";
-import { RedisServer, startRedis } from "./support/redis";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { ShopClient } from "./support/shop";
-import { ShopProcess, spawnShop, startShopProcess } from "./support/shop-process";
-import { freePort } from "./support/ports";
+import { ShopProcess, spawnShop, startShopProcess } from "../../tools/servers/shop-process";
+import { freePort } from "../../tools/servers/ports";
 
 const masterPassword = "master-password-0123";
 const passwords = { catalog: "catalog-role-password", orders: "orders-role-password", users: "users-role-password", comments: "comments-role-password" };

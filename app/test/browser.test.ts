@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Browser, chromium, Page } from "playwright-core";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, startShop } from "./support/shop";
 
 const chromiumPath = "/usr/bin/chromium";

@@ -3,7 +3,7 @@
  * reference across domains would fail here, since the other domain's tables do not exist in
  * that database; the whole customer path must still work.
  */
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 describe("each business domain on its own database", () => {

@@ -5,7 +5,7 @@
 import { Redis } from "ioredis";
 import { connectRedis } from "../src/cache/redis";
 import { ShopCache } from "../src/cache/shop-cache";
-import { RedisServer, startRedis } from "./support/redis";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 
 describe("the two-level cache on real Redis", () => {
     let server: RedisServer;

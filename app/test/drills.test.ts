@@ -5,11 +5,11 @@
  * ever sees a 500.
  */
 import * as net from "node:net";
-import { startNginx } from "../../tests/support/nginx";
-import { startPostgres, PostgresServer } from "./support/postgres";
-import { RedisServer, startRedis } from "./support/redis";
+import { startNginx } from "../../tools/servers/nginx";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { ShopClient } from "./support/shop";
-import { ShopProcess, startShopProcess } from "./support/shop-process";
+import { ShopProcess, startShopProcess } from "../../tools/servers/shop-process";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const outage = [0, 502, 503, 504];

@@ -9,10 +9,10 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { readConfig, ShopConfigError } from "../src/config";
 import { flagsRefreshMs, parseFlags } from "../src/flags/feature-flags";
-import { PostgresServer, startPostgres } from "./support/postgres";
-import { RedisServer, startRedis } from "./support/redis";
+import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
-import { ShopProcess, startShopProcess } from "./support/shop-process";
+import { ShopProcess, startShopProcess } from "../../tools/servers/shop-process";
 import { SsmServer, startSsm } from "./support/ssm";
 
 /** A gauge's or counter's value in a /metrics text; undefined when absent. */

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
-import { freePort } from "./support/ports";
+import { freePort } from "../../tools/servers/ports";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const isRoot = process.getuid?.() === 0;

@@ -5,7 +5,7 @@
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { shopperJourney } from "../../tools/shopper-journey";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, startShop } from "./support/shop";
 
 describe("the stage proof's journey", () => {

@@ -11,7 +11,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { Client } from "pg";
 import { startMigrate } from "./support/migrate-process";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { S3Server, startS3 } from "./support/s3";
 
 interface Posted {

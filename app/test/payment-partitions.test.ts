@@ -4,7 +4,7 @@
  * default partition.
  */
 import { ensurePaymentPartitions } from "../src/db/payment-partitions";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 describe("payments by month", () => {

@@ -10,8 +10,8 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { freePort } from "./support/ports";
-import { PostgresServer, startPostgres } from "./support/postgres";
+import { freePort } from "../../tools/servers/ports";
+import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { ShopClient, startShop } from "./support/shop";
 
 const repoRoot = path.resolve(__dirname, "..", "..");

@@ -5,8 +5,8 @@
 import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
-import { acceptsConnections, freePort } from "./support/ports";
-import { spawnShop } from "./support/shop-process";
+import { acceptsConnections, freePort } from "../../tools/servers/ports";
+import { spawnShop } from "../../tools/servers/shop-process";
 
 function startProcess(env: Record<string, string>) {
     const shop = spawnShop(env);

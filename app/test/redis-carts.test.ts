@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { connectRedis } from "../src/cache/redis";
 import { RedisCarts } from "../src/modules/cart/redis-carts";
 import { Unavailable } from "../src/http/unavailable";
-import { RedisServer, startRedis } from "./support/redis";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 
 describe("carts in Redis", () => {
     let server: RedisServer;

@@ -5,7 +5,7 @@
  * state (so reads really go there), and when the replica stops, reads go to the writer.
  */
 import { ReplicatedDatabase } from "../src/db/replicated-database";
-import { PostgresServer, ReplicaServer, startPostgres, startReplica } from "./support/postgres";
+import { PostgresServer, ReplicaServer, startPostgres, startReplica } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 describe("reads on a streaming replica", () => {

@@ -9,7 +9,7 @@ import { FastifyInstance } from "fastify";
 import { Module } from "../src/config";
 import { moduleRoutes } from "../src/gateway/routes";
 import { modulePathPatterns } from "../../stacks/service-layout";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, startShop } from "./support/shop";
 
 /** Path → methods (HEAD left out: Fastify adds it to every GET) of the /api routes Fastify knows, from its route tree. */

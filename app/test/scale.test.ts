@@ -4,11 +4,11 @@
  * visitor; a write on one is seen fresh on the other; Redis can fail under load, an instance can crash.
  */
 import { Redis } from "ioredis";
-import { startNginx } from "../../tests/support/nginx";
-import { startPostgres, PostgresServer } from "./support/postgres";
-import { RedisServer, startRedis } from "./support/redis";
+import { startNginx } from "../../tools/servers/nginx";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
+import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { ShopClient } from "./support/shop";
-import { ShopProcess, startShopProcess } from "./support/shop-process";
+import { ShopProcess, startShopProcess } from "../../tools/servers/shop-process";
 
 describe("two shop instances behind nginx, sharing PostgreSQL and Redis", () => {
     let postgres: PostgresServer;

@@ -10,10 +10,10 @@ import { postgresDatabase } from "../src/db/database";
 import { openSearchClient } from "../src/modules/search/opensearch-client";
 import { bulkIndex, ensureProductIndex, productMapping, productsAlias, readIndexedProducts } from "../src/modules/search/product-index";
 import { untilEngine } from "./support/search";
-import { OpenSearchServer, startOpenSearch } from "./support/opensearch";
-import { PostgresServer, startPostgres } from "./support/postgres";
+import { OpenSearchServer, startOpenSearch } from "../../tools/servers/opensearch";
+import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { ShopClient } from "./support/shop";
-import { ShopProcess, startShopProcess } from "./support/shop-process";
+import { ShopProcess, startShopProcess } from "../../tools/servers/shop-process";
 import { startTlsFront, TlsFront } from "./support/tls-front";
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as FastifyBaseLogger;

@@ -3,8 +3,8 @@
  * embedded PGlite, a real PostgreSQL server, and a real OpenSearch (2.19, the AWS domain's
  * version) fed by the catalog's outbox.
  */
-import { OpenSearchServer, startOpenSearch } from "./support/opensearch";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { OpenSearchServer, startOpenSearch } from "../../tools/servers/opensearch";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { untilEngine } from "./support/search";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 

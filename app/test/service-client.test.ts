@@ -7,7 +7,7 @@ import { AddressInfo } from "node:net";
 import { CircuitBreaker } from "../src/gateway/circuit-breaker";
 import { ServiceClient } from "../src/gateway/service-client";
 import { Unavailable } from "../src/http/unavailable";
-import { freePort } from "./support/ports";
+import { freePort } from "../../tools/servers/ports";
 
 /** A server that answers each request with the next status of `statuses` (the last one repeats), counting requests. */
 async function serve(statuses: number[]): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {

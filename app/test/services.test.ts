@@ -5,9 +5,9 @@
  * its routes fail cleanly with 503s, its breaker opens, the other services go on serving,
  * and the breaker closes again when the service is back.
  */
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { ShopClient } from "./support/shop";
-import { ShopProcess, startShopProcess } from "./support/shop-process";
+import { ShopProcess, startShopProcess } from "../../tools/servers/shop-process";
 
 describe("the shop split into services behind a gateway", () => {
     let server: PostgresServer;

@@ -4,7 +4,7 @@
  * over the shards add up; the latest comments are gathered from all of them.
  */
 import { shardOf } from "../src/db/shard";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 describe("comments on three shards", () => {

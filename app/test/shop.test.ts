@@ -4,7 +4,7 @@
  */
 import { migrations } from "../src/db/migrations";
 import { productsPerCategory } from "../src/db/seed";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 // [name, several processes may share the database, start]

@@ -5,7 +5,7 @@
  * numbers and names as a person reads them.
  */
 import { money } from "../src/http/html";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 const address = { name: "Mei Lin", street: "12 Harbour Road", city: "Cork", postalCode: "T12 X2Y", country: "ie" };

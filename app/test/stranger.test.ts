@@ -7,7 +7,7 @@
 import { Writable } from "node:stream";
 import * as passwords from "../src/modules/users/passwords";
 import { pgliteDatabase } from "../src/db/database";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 const browser = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };

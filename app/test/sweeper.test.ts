@@ -6,7 +6,7 @@
 import { Unavailable } from "../src/http/unavailable";
 import { FakePaymentProvider, PaymentProvider } from "../src/modules/orders/payments";
 import { CheckoutSweeper } from "../src/modules/orders/sweeper";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 describe("the checkout sweeper", () => {

@@ -8,9 +8,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from "./support/otlp-receiver";
-import { startPostgres, PostgresServer } from "./support/postgres";
+import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { ShopClient } from "./support/shop";
-import { ShopProcess, startShopProcess } from "./support/shop-process";
+import { ShopProcess, startShopProcess } from "../../tools/servers/shop-process";
 
 const server = 2;
 const client = 3;

@@ -4,8 +4,8 @@
  * variable (AWS_ENDPOINT_URL_S3), with throwaway credentials.
  */
 import { ChildProcess, spawn } from "node:child_process";
-import { acceptsConnections, freePort } from "./ports";
-import { testServer } from "./test-servers";
+import { acceptsConnections, freePort } from "../../../tools/servers/ports";
+import { testServer } from "../../../tools/servers/test-servers";
 
 export interface S3Server {
     endpoint: string;

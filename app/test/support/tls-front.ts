@@ -10,8 +10,8 @@ import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { nginxBinary } from "../../../tests/support/nginx";
-import { acceptsConnections, freePort } from "./ports";
+import { nginxBinary } from "../../../tools/servers/nginx";
+import { acceptsConnections, freePort } from "../../../tools/servers/ports";
 
 export interface TlsFront {
     /** https://<user>@127.0.0.1:<port>, as the stack hands SHOP_SEARCH_URL (the password apart). */

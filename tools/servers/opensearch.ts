@@ -80,7 +80,7 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
     };
     // The JVM is a child of runuser (as root): find it by its data directory to signal it directly.
     const kill = async () => {
-        if (!child || child.exitCode !== null) return;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return; // already ended (killed before)
         const exited = new Promise((resolve) => child!.once("exit", resolve));
         for (const pid of jvmPids(dir)) process.kill(pid, "SIGKILL");
         child.kill("SIGKILL");

@@ -92,8 +92,9 @@ export async function startServer(binDir: string, dataDir: string, port: number,
         if (child.exitCode !== null) return;
         const exited = new Promise((resolve) => child.once("exit", resolve));
         // Signal postgres itself: runuser does not pass SIGINT on to it. SIGINT is a fast shutdown.
-        const postmasterPid = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-        process.kill(postmasterPid, "SIGINT");
+        // Without its pid file it is already shutting down (a Ctrl-C reaches every process of the terminal's group).
+        const pidFile = path.join(dataDir, "postmaster.pid");
+        if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, "utf8").split("\n")[0]), "SIGINT");
         await exited;
     };
 }

@@ -6,7 +6,7 @@ let found: Record<string, string> | undefined;
 
 export function testServer(name: "OPENSEARCH_HOME" | "MOTO_SERVER"): string {
     if (!found) {
-        const script = path.resolve(__dirname, "..", "..", "..", "tools", "ensure-test-servers.sh");
+        const script = path.resolve(__dirname, "..", "ensure-test-servers.sh");
         const output = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         found = Object.fromEntries(
             output

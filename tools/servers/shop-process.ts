@@ -7,7 +7,7 @@ import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
 import { freePort } from "./ports";
 
-const appDir = path.resolve(__dirname, "..", "..");
+const appDir = path.resolve(__dirname, "..", "..", "app");
 
 export interface ShopProcess {
     url: string;
@@ -38,8 +38,8 @@ export function spawnShop(env: Record<string, string>): { child: ChildProcess; o
     return { child, output: () => output, exited };
 }
 
-/** Starts the shop on a free port (or `port`) and resolves once it answers /readyz. */
-export async function startShopProcess(env: Record<string, string>, port?: number): Promise<ShopProcess> {
+/** Starts the shop on a free port (or `port`) and resolves once it answers /readyz (within `readyWithinMs`). */
+export async function startShopProcess(env: Record<string, string>, port?: number, readyWithinMs = 60_000): Promise<ShopProcess> {
     const listen = port ?? (await freePort());
     const metricsPort = env.SHOP_METRICS_PORT ?? String(await freePort());
     const shop = spawnShop({
@@ -50,12 +50,12 @@ export async function startShopProcess(env: Record<string, string>, port?: numbe
         SHOP_METRICS_PORT: metricsPort,
     });
     const url = `http://127.0.0.1:${listen}`;
-    for (const deadline = Date.now() + 60_000; ;) {
+    for (const deadline = Date.now() + readyWithinMs; ;) {
         if (shop.child.exitCode !== null) throw new Error(`the shop exited with status ${shop.child.exitCode} before it was ready: ${shop.output()}`);
         if (Date.now() > deadline) {
             // Not left running behind a failed start: nobody else knows of it.
             shop.child.kill("SIGKILL");
-            throw new Error(`the shop was not ready within 60 s: ${shop.output()}`);
+            throw new Error(`the shop was not ready within ${readyWithinMs / 1000} s: ${shop.output()}`);
         }
         if (
             await fetch(`${url}/readyz`).then(

@@ -2,7 +2,8 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { acceptsConnections, freePort } from "../../app/test/support/ports";
+import { acceptsConnections, freePort } from "./ports";
+import { childrenOf } from "./process-tree";
 import { NginxConfArgs, renderNginxConf } from "../../components/edge/nginx-conf";
 
 /** Debian's nginx, installed by tools/ensure-system-packages.sh. */
@@ -37,10 +38,24 @@ export function nginxTest(args: NginxConfArgs): { ok: boolean; output: string } 
 }
 
 /** Starts real nginx in the foreground with a rendered configuration; resolves once it accepts connections. */
-export async function startNginx(args: NginxConfArgs): Promise<{ port: number; stop(): Promise<void>; accessLog(): string }> {
-    const sandbox = nginxSandbox();
+export async function startNginx(args: NginxConfArgs): Promise<RunningNginx> {
     const port = args.listenPort ?? (await freePort());
-    const file = sandbox.write(renderNginxConf({ ...args, listenPort: port, paths: { ...sandbox.paths, ...args.paths } }));
+    return startNginxConf(port, (paths) => renderNginxConf({ ...args, listenPort: port, paths: { ...paths, ...args.paths } }));
+}
+
+export interface RunningNginx {
+    port: number;
+    pid: number;
+    stop(): Promise<void>;
+    /** SIGKILL of the master and its workers, as a failed instance. */
+    kill(): Promise<void>;
+    accessLog(): string;
+}
+
+/** Starts real nginx on a configuration written for `port` by `conf`, given the sandbox's paths; resolves once it accepts connections. */
+export async function startNginxConf(port: number, conf: (paths: NonNullable<NginxConfArgs["paths"]>) => string): Promise<RunningNginx> {
+    const sandbox = nginxSandbox();
+    const file = sandbox.write(conf(sandbox.paths));
     const child: ChildProcess = spawn(nginxBinary, ["-p", sandbox.dir, "-c", file, "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.on("data", (chunk) => (stderr += chunk));
@@ -52,12 +67,19 @@ export async function startNginx(args: NginxConfArgs): Promise<{ port: number; s
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     return {
         port,
+        pid: child.pid!,
         accessLog: () => fs.readFileSync(sandbox.paths.accessLog!, "utf8"),
+        async kill() {
+            // The workers are the master's children: SIGKILL of the master alone would leave them serving.
+            for (const pid of childrenOf(child.pid!)) process.kill(pid, "SIGKILL");
+            if (child.exitCode === null) child.kill("SIGKILL");
+            await exited;
+        },
         async stop() {
-            if (child.exitCode === null) {
-                const exited = new Promise((resolve) => child.once("exit", resolve));
+            if (child.exitCode === null && child.signalCode === null) {
                 child.kill("SIGQUIT");
                 await exited;
             }

@@ -35,7 +35,7 @@ export async function startRedis(): Promise<RedisServer> {
         }
     };
     const kill = async () => {
-        if (!child || child.exitCode !== null) return;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return; // already ended (killed before)
         const exited = new Promise((resolve) => child!.once("exit", resolve));
         child.kill("SIGKILL");
         await exited;
