@@ -3,7 +3,7 @@ import { z } from "zod";
 import { EksAddonName, eksAddonNames } from "../components/containers/eks-versions";
 import { digestReference } from "../components/containers/shop-image";
 import { cidrsOverlap, nextBlock } from "../components/network/cidr";
-import { allowedStages, findStage, Stage } from "./registry";
+import { allowedStages, findStage, Stage, switchedOn } from "./registry";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const project = "shop-evolution";
@@ -412,7 +412,7 @@ function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string
     if (c.domain && c.hostedZone && c.domain !== c.hostedZone && !c.domain.endsWith(`.${c.hostedZone}`)) {
         problems.push(`${project}:hostedZone: ${c.hostedZone} does not hold the domain ${c.domain}`);
     }
-    if (stage.number < 9) return problems;
+    if (!switchedOn(stage, "multiRegion")) return problems;
     if (!c.domain) problems.push(`${project}:domain: required from stage 9 (${stage.slug}): the name Route 53 answers with the healthy regions`);
     if (regions.length > 1) {
         // The global database and datastore that span the regions refuse burstable classes, and a datastore has two secondaries at most.

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RetiredSingleServer, SingleServer } from "../components/compute/single-server";
 import { StackConfig } from "./config";
+import { Capability, switchedOn } from "./registry";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
@@ -28,9 +29,9 @@ export { regionProvider } from "./region-cell";
  * so later stages add regions without renaming the home region's resources.
  */
 export function composeStack(config: StackConfig): Record<string, unknown> {
-    const from = (stage: number) => config.stage.number >= stage;
+    const on = (capability: Capability) => switchedOn(config.stage, capability);
     // Stage 9: a cell per configured region; before it, the home region alone.
-    const cells = (from(9) ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
+    const cells = (on("multiRegion") ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
     const [home] = cells;
     // One image by digest for every server, fleet and pod of every region.
     const image = stackImage(config, home.provider);
@@ -49,13 +50,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     // Stage 2: the database moves to Aurora; the server runs the shop alone. Stage 5: it gains readers.
     const database = separateDatabase(config, home, others);
     // Stage 3: a shared cache in front of it.
-    const cache = from(3) ? sharedCache(config, home, others) : undefined;
+    const cache = on("cache") ? sharedCache(config, home, others) : undefined;
     // Stage 6: catalog and users on databases of their own; the orders stay on the first.
-    const split = from(6) ? businessSplit(config, home, others) : undefined;
+    const split = on("businessSplit") ? businessSplit(config, home, others) : undefined;
     // Stage 7: comments on shards.
-    const sharding = from(7) ? tableSharding(config, home, others) : undefined;
+    const sharding = on("tableSharding") ? tableSharding(config, home, others) : undefined;
     // Stage 10: search on OpenSearch, media in S3.
-    const searching = from(10) ? search(config, home, others) : undefined;
+    const searching = on("search") ? search(config, home, others) : undefined;
     const steps = [database, cache, split, sharding, searching].filter((step) => step !== undefined);
     // Every shop process of the stack signs sessions with one key.
     const session = sessionSecret(home, config.protectData);
@@ -69,13 +70,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,
-        ...(from(5) && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
+        ...(on("readReplicas") && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
         ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
         ...(split && Object.fromEntries(Object.entries(split.databases).map(([domain, db]) => [`${domain}DatabaseEndpoint`, db.cluster.writerEndpoint]))),
         ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
         ...(searching && { searchEndpoint: searching.domain.endpoint, mediaBucketName: searching.media.id }),
     };
-    if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, image, wiringsIn(home.region)) };
+    if (!on("reverseProxy")) return { ...outputs, ...dataOutputs, ...singleServer(config, home, image, wiringsIn(home.region)) };
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
     const retired = new RetiredSingleServer("shop-server", serverArgs(config, home, image), { provider: home.provider });
@@ -83,7 +84,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const tiers = serving.map((cell) => ({
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
-        ...(from(14)
+        ...(on("containers")
             ? onKubernetes(config, cell, wiringsIn(cell.region), { image, certificateArn: name?.certificateArnIn(cell.region) })
             : reverseProxy(config, cell, wiringsIn(cell.region), {
                   image,
@@ -101,9 +102,11 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...dataOutputs,
         url: config.domain ? `https://${config.domain}` : homeTier.edge.url,
         loadBalancerDnsName: homeTier.edge.dnsName,
-        ...(from(9) && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
+        ...(on("multiRegion") && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
         // Stage 14: `aws eks update-kubeconfig --name <cluster> --region <region>` reaches them.
-        ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
+        ...(on("containers") && {
+            clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])),
+        }),
         stageOneDataVolumeId: retired.dataVolumeId,
     };
 }
@@ -111,7 +114,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
 /** Stage 14: the shop on Kubernetes; stage 15: with capacity that follows demand. */
 function onKubernetes(config: StackConfig, cell: ServingCell, wirings: ServerWiring[], options: Parameters<typeof containers>[3]) {
     const platform = containers(config, cell, wirings, options);
-    if (config.stage.number >= 15) cloudElastic(config, cell, platform.cluster);
+    if (switchedOn(config.stage, "nodeAutoscaling")) cloudElastic(config, cell, platform.cluster);
     return platform;
 }
 

@@ -1,5 +1,6 @@
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
+import { switchedOn } from "../registry";
 import { ServerWiring } from "../server-wiring";
 import { ShopDatabase, shopDatabase } from "../shop-database";
 
@@ -19,7 +20,7 @@ export function separateDatabase(config: StackConfig, home: ServingCell, others:
         wiringIn: (region) => ({
             environment: {
                 SHOP_DATABASE_URL: database.writerUrl,
-                ...(config.stage.number >= 5 && { SHOP_DATABASE_READER_URLS: database.readerUrlIn(region) }),
+                ...(switchedOn(config.stage, "readReplicas") && { SHOP_DATABASE_READER_URLS: database.readerUrlIn(region) }),
             },
             secrets: {
                 SHOP_DATABASE_PASSWORD: {
