@@ -3,49 +3,13 @@ import { z } from "zod";
 import { EksAddonName, eksAddonNames } from "../components/containers/eks-versions";
 import { digestReference } from "../components/containers/shop-image";
 import { cidrsOverlap, nextBlock } from "../components/network/cidr";
-import { allowedStages, findStage, Stage } from "./registry";
+import { awsRegion as regionRule, cidrBlock, instanceType, intRange, refused, zodInt, zodText } from "../components/validation";
+import { allowedStages, findStage, Stage, switchedOn } from "./registry";
 
 /** The Pulumi project name: the namespace of this program's config keys. */
 export const project = "shop-evolution";
 
 export type Environment = "dev" | "prod";
-
-/** How big each environment is. Every field can be overridden in `shop-evolution:sizing`. */
-export interface Sizing {
-    /** Availability zones the VPC spans (2-4). */
-    azCount: number;
-    /** NAT gateways: one shared by all zones (cheap) or one per zone (a zone outage cuts nothing off). */
-    natGateways: "single" | "per-az";
-    /** Instance type of the single server (stage 1). */
-    serverInstanceType: string;
-    /** Size of the single server's data volume, in GiB. */
-    dataVolumeGiB: number;
-    /** Retention of CloudWatch log groups (VPC flow logs, container logs), in days. */
-    logRetentionDays: number;
-    /** Instance class of the Aurora writer (stage 2 on). */
-    databaseInstanceClass: string;
-    /** Node type of the cache (stage 3 on). */
-    cacheNodeType: string;
-    /** Replicas of the cache's primary, each in another zone (0-5; stage 3 on). */
-    cacheReplicas: number;
-    /** Aurora readers (stage 5 on), and in prod up to this many more added by reader autoscaling. */
-    databaseReaders: number;
-    /**
-     * Comment shard clusters (stage 7 on, 2-16). Part of the data's layout: a product's comments
-     * live on shard hash(product id) mod this count, so it is fixed once comments are written.
-     */
-    commentShards: number;
-    /** Data node instance type of the search domain (stage 10 on). */
-    searchInstanceType: string;
-    /** Instance type of the EKS nodes (stage 14 on). */
-    nodeInstanceType: string;
-    /** EKS nodes at least and at most (stage 14 on). */
-    nodeMinSize: number;
-    nodeMaxSize: number;
-    /** Instances of each fleet (Nginx, application), or pods of each workload, at least and at most (stage 4 on). */
-    fleetMinSize: number;
-    fleetMaxSize: number;
-}
 
 export const sizingDefaults: Record<Environment, Sizing> = {
     dev: {
@@ -137,82 +101,57 @@ export const defaultVpcCidr = "10.0.0.0/16";
 /** Log retention periods CloudWatch Logs accepts. */
 const logRetentionChoices = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const hostnamePattern = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const instanceTypePattern = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 
-const sizingFields = [
-    "azCount",
-    "natGateways",
-    "serverInstanceType",
-    "dataVolumeGiB",
-    "logRetentionDays",
-    "databaseInstanceClass",
-    "cacheNodeType",
-    "cacheReplicas",
-    "databaseReaders",
-    "commentShards",
-    "searchInstanceType",
-    "nodeInstanceType",
-    "nodeMinSize",
-    "nodeMaxSize",
-    "fleetMinSize",
-    "fleetMaxSize",
-];
+/** How big each environment is. Every field can be overridden in `shop-evolution:sizing`. */
+const sizingShape = z.object(
+    {
+        /** Availability zones the VPC spans (2-4). */
+        azCount: zodInt(intRange(2, 4)),
+        /** NAT gateways: one shared by all zones (cheap) or one per zone (a zone outage cuts nothing off). */
+        natGateways: z.enum(["single", "per-az"], { error: "expected single or per-az" }),
+        /** Instance type of the single server (stage 1). */
+        serverInstanceType: zodText(instanceType("t3.small")),
+        /** Size of the single server's data volume, in GiB. */
+        dataVolumeGiB: zodInt(intRange(10, 16384)),
+        /** Retention of CloudWatch log groups (VPC flow logs, container logs), in days. */
+        logRetentionDays: z.int({ error: "expected a whole number of days" }).refine((d) => logRetentionChoices.includes(d), {
+            error: `expected one of ${logRetentionChoices.join(", ")}`,
+        }),
+        /** Instance class of the Aurora writer (stage 2 on). */
+        databaseInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.r6g.large" }),
+        /** Node type of the cache (stage 3 on). */
+        cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an ElastiCache node type such as cache.r7g.large" }),
+        /** Replicas of the cache's primary, each in another zone (0-5; stage 3 on). */
+        cacheReplicas: zodInt(intRange(0, 5)),
+        /** Aurora readers (stage 5 on), and in prod up to this many more added by reader autoscaling. */
+        databaseReaders: zodInt(intRange(1, 15)),
+        /**
+         * Comment shard clusters (stage 7 on, 2-16). Part of the data's layout: a product's comments
+         * live on shard hash(product id) mod this count, so it is fixed once comments are written.
+         */
+        commentShards: zodInt(intRange(2, 16)),
+        /** Data node instance type of the search domain (stage 10 on). */
+        searchInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, { error: "expected an OpenSearch instance type such as r7g.large.search" }),
+        /** Instance type of the EKS nodes (stage 14 on). */
+        nodeInstanceType: zodText(instanceType("m7i.large")),
+        /** EKS nodes at least and at most (stage 14 on). */
+        nodeMinSize: zodInt(intRange(1, 100)),
+        nodeMaxSize: zodInt(intRange(1, 450)),
+        /** Instances of each fleet (Nginx, application), or pods of each workload, at least and at most (stage 4 on). */
+        fleetMinSize: zodInt(intRange(1, 100)),
+        fleetMaxSize: zodInt(intRange(1, 500)),
+    },
+    // Called only on a bad value, once the schema exists.
+    { error: (): string => `expected a map with any of ${sizingFields.join(", ")}` },
+);
 
-const sizingSchema = z
-    .object(
-        {
-            azCount: z
-                .int({ error: "expected an integer from 2 to 4" })
-                .min(2, { error: "expected an integer from 2 to 4" })
-                .max(4, { error: "expected an integer from 2 to 4" }),
-            natGateways: z.enum(["single", "per-az"], { error: "expected single or per-az" }),
-            serverInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as t3.small" }),
-            dataVolumeGiB: z
-                .int({ error: "expected an integer from 10 to 16384" })
-                .min(10, { error: "expected at least 10" })
-                .max(16384, { error: "expected at most 16384" }),
-            logRetentionDays: z.int({ error: "expected a whole number of days" }).refine((d) => logRetentionChoices.includes(d), {
-                error: `expected one of ${logRetentionChoices.join(", ")}`,
-            }),
-            databaseInstanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an RDS instance class such as db.r6g.large" }),
-            cacheNodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "expected an ElastiCache node type such as cache.r7g.large" }),
-            cacheReplicas: z
-                .int({ error: "expected an integer from 0 to 5" })
-                .min(0, { error: "expected an integer from 0 to 5" })
-                .max(5, { error: "expected an integer from 0 to 5" }),
-            databaseReaders: z
-                .int({ error: "expected an integer from 1 to 15" })
-                .min(1, { error: "expected an integer from 1 to 15" })
-                .max(15, { error: "expected an integer from 1 to 15" }),
-            searchInstanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, { error: "expected an OpenSearch instance type such as r7g.large.search" }),
-            commentShards: z
-                .int({ error: "expected an integer from 2 to 16" })
-                .min(2, { error: "expected an integer from 2 to 16" })
-                .max(16, { error: "expected an integer from 2 to 16" }),
-            nodeInstanceType: z.string().regex(instanceTypePattern, { error: "expected an EC2 instance type such as m7i.large" }),
-            nodeMinSize: z
-                .int({ error: "expected an integer from 1 to 100" })
-                .min(1, { error: "expected an integer from 1 to 100" })
-                .max(100, { error: "expected an integer from 1 to 100" }),
-            nodeMaxSize: z
-                .int({ error: "expected an integer from 1 to 450" })
-                .min(1, { error: "expected an integer from 1 to 450" })
-                .max(450, { error: "expected an integer from 1 to 450" }),
-            fleetMinSize: z
-                .int({ error: "expected an integer from 1 to 100" })
-                .min(1, { error: "expected an integer from 1 to 100" })
-                .max(100, { error: "expected an integer from 1 to 100" }),
-            fleetMaxSize: z
-                .int({ error: "expected an integer from 1 to 500" })
-                .min(1, { error: "expected an integer from 1 to 500" })
-                .max(500, { error: "expected an integer from 1 to 500" }),
-        },
-        { error: `expected a map with any of ${sizingFields.join(", ")}` },
-    )
-    .partial()
-    .strict();
+/** How big each environment is: the sizing schema's type, so the two cannot drift apart. */
+export type Sizing = z.infer<typeof sizingShape>;
+
+const sizingFields: string[] = Object.keys(sizingShape.shape);
+
+const sizingSchema = sizingShape.partial().strict();
 
 const tagsSchema = z.record(
     z
@@ -229,7 +168,7 @@ const keys = {
     stage: z.string({ error: "required" }),
     environment: z.enum(["dev", "prod"], { error: "expected dev or prod" }),
     regions: z
-        .array(z.string().regex(regionPattern, { error: "expected an AWS region such as us-east-1" }), {
+        .array(zodText(regionRule), {
             error: "expected a list of AWS regions such as [us-east-1, eu-west-1]",
         })
         .min(1, { error: "expected at least one region" })
@@ -241,10 +180,7 @@ const keys = {
     hostedZone: z.string().regex(hostnamePattern, { error: "expected a lower-case DNS name such as example.com" }).optional(),
     clusterApiCidrs: z
         .array(
-            z
-                .string()
-                .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, { error: "expected an IPv4 CIDR block such as 198.51.100.0/24" })
-                .refine((c) => !c.endsWith("/0"), { error: "the EKS API is never open to the whole internet" }),
+            zodText(cidrBlock()).refine((c) => !c.endsWith("/0"), { error: "the EKS API is never open to the whole internet" }),
             { error: "expected a list of CIDR blocks" },
         )
         .optional(),
@@ -256,10 +192,7 @@ const keys = {
                         name: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, { error: "expected a lower-case name such as singles-day" }),
                         start: z.iso.datetime({ error: "expected a UTC time such as 2026-11-10T16:00:00Z" }),
                         end: z.iso.datetime({ error: "expected a UTC time such as 2026-11-12T16:00:00Z" }),
-                        nodes: z
-                            .int({ error: "expected an integer from 1 to 450" })
-                            .min(1, { error: "expected an integer from 1 to 450" })
-                            .max(450, { error: "expected an integer from 1 to 450" }),
+                        nodes: zodInt(intRange(1, 450)),
                     },
                     { error: "expected a map with name, start, end and nodes" },
                 )
@@ -290,18 +223,7 @@ const keys = {
         .string()
         .regex(digestReference, { error: "expected the image by digest, registry/repository@sha256:<64 hex digits>, as npm run promote writes it" })
         .optional(),
-    vpcCidr: z
-        .string()
-        .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(1[6-9]|20)$/, { error: "expected an IPv4 CIDR block from /16 to /20" })
-        .refine(
-            (c) =>
-                c
-                    .split("/")[0]
-                    .split(".")
-                    .every((o) => Number(o) <= 255),
-            { error: "expected valid IPv4 octets" },
-        )
-        .optional(),
+    vpcCidr: zodText(cidrBlock(16, 20)).optional(),
 } as const;
 
 const stackSchema = z.object(keys);
@@ -363,9 +285,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
     }
 
     const awsRegion = raw["aws:region"];
-    if (awsRegion !== undefined && !regionPattern.test(awsRegion)) {
-        problems.push(`aws:region: expected an AWS region such as us-east-1 (got ${JSON.stringify(awsRegion)})`);
-    }
+    if (awsRegion !== undefined && !regionRule.accepts(awsRegion)) problems.push(refused("aws:region", regionRule, awsRegion));
     if (values.regions === undefined && awsRegion === undefined) {
         problems.push(`${project}:regions: required when aws:region is not set; expected a list such as [us-east-1]`);
     }
@@ -413,7 +333,7 @@ function stageProblems(c: ParsedConfig, stage: Stage, regions: string[]): string
     if (c.domain && c.hostedZone && c.domain !== c.hostedZone && !c.domain.endsWith(`.${c.hostedZone}`)) {
         problems.push(`${project}:hostedZone: ${c.hostedZone} does not hold the domain ${c.domain}`);
     }
-    if (stage.number < 9) return problems;
+    if (!switchedOn(stage, "multiRegion")) return problems;
     if (!c.domain) problems.push(`${project}:domain: required from stage 9 (${stage.slug}): the name Route 53 answers with the healthy regions`);
     if (regions.length > 1) {
         // The global database and datastore that span the regions refuse burstable classes, and a datastore has two secondaries at most.

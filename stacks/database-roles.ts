@@ -6,6 +6,7 @@ import { DataDomain, dataDomains, storeOf } from "./ownership";
 import { ServingCell } from "./region-cell";
 import { ServerWiring } from "./server-wiring";
 import { ShopDatabase } from "./shop-database";
+import { switchedOn } from "./registry";
 
 /** The shop's databases at a stage: the first (stage 2), the split ones (stage 6), the comment shards (stage 7). */
 export interface ShopDatabases {
@@ -87,7 +88,7 @@ export function databaseRoles(
                 domain,
                 environment: {
                     [`SHOP_DATABASE_URL_${upper}`]: db.writerUrl(roleName(domain)),
-                    ...(stage >= 5 && { [`SHOP_DATABASE_READER_URLS_${upper}`]: db.readerUrlIn(region, roleName(domain)) }),
+                    ...(switchedOn(stage, "readReplicas") && { [`SHOP_DATABASE_READER_URLS_${upper}`]: db.readerUrlIn(region, roleName(domain)) }),
                 },
                 secrets: { [`SHOP_DATABASE_PASSWORD_${upper}`]: password },
                 ...database,

@@ -3,6 +3,7 @@ import { RetiredSingleServer, SingleServer } from "../components/compute/single-
 import { StackConfig } from "./config";
 import { databaseRoles } from "./database-roles";
 import { migrationFunctions, migrationGroups } from "./migrations";
+import { Capability, switchedOn } from "./registry";
 import { RegionCell, regionCell, ServingCell } from "./region-cell";
 import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
@@ -34,9 +35,9 @@ export { regionProvider } from "./region-cell";
  * so later stages add regions without renaming the home region's resources.
  */
 export function composeStack(config: StackConfig): Record<string, unknown> {
-    const from = (stage: number) => config.stage.number >= stage;
+    const on = (capability: Capability) => switchedOn(config.stage, capability);
     // Stage 9: a cell per configured region; before it, the home region alone.
-    const cells = (from(9) ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
+    const cells = (on("multiRegion") ? config.regions : config.regions.slice(0, 1)).map((region, index) => regionCell(config, region, index));
     const [home] = cells;
     // One image by digest for every server, fleet and pod of every region.
     const image = stackImage(config, home.provider);
@@ -60,13 +61,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     // Stage 2: the database moves to Aurora; the server runs the shop alone. Stage 5: it gains readers.
     const database = separateDatabase(config, migrationHome, others);
     // Stage 3: a shared cache in front of it.
-    const cache = from(3) ? sharedCache(config, home, others) : undefined;
+    const cache = on("cache") ? sharedCache(config, home, others) : undefined;
     // Stage 6: catalog and users on databases of their own; the orders stay on the first.
-    const split = from(6) ? businessSplit(config, migrationHome, others) : undefined;
+    const split = on("businessSplit") ? businessSplit(config, migrationHome, others) : undefined;
     // Stage 7: comments on shards.
-    const sharding = from(7) ? tableSharding(config, migrationHome, others) : undefined;
+    const sharding = on("tableSharding") ? tableSharding(config, migrationHome, others) : undefined;
     // Stage 10: search on OpenSearch, media in S3.
-    const searching = from(10) ? search(config, migrationHome, others) : undefined;
+    const searching = on("search") ? search(config, migrationHome, others) : undefined;
     // The processes sign in as each domain's role; only the migration functions get the master credentials.
     const roles = databaseRoles(config, home, { main: database, split: split?.databases, sharding });
     const steps = [cache, searching].filter((step) => step !== undefined);
@@ -81,13 +82,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     // Stage 11 on: the feature flags of the config center, one parameter a region.
     const flagsIn = memoized((region: string) => featureFlagsWiring(region, cells.find((cell) => cell.region === region)!.provider));
     // Stage 12: every process sends its spans to a collector beside it, which sends them to X-Ray (tracing.ts).
-    const tracing = from(12) ? [tracingWiring(config)] : [];
+    const tracing = on("sharedServices") ? [tracingWiring(config)] : [];
     const wiringsIn = (region: string) => [
         ...roles.wiringsIn(region),
         ...steps.map((step) => step.wiringIn(region)),
         session,
         runtimeIn(region),
-        ...(from(11) ? [flagsIn(region)] : []),
+        ...(on("splitApps") ? [flagsIn(region)] : []),
         ...tracing,
     ];
     // The migrations run before any server, fleet or pod rolls onto a new image or configuration.
@@ -95,7 +96,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const dataOutputs = {
         databaseEndpoint: database.cluster.writerEndpoint,
         databaseSecretArn: database.cluster.secretArn,
-        ...(from(5) && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
+        ...(on("readReplicas") && { databaseReaderEndpoint: database.cluster.readerEndpoint }),
         ...(cache && { cacheEndpoint: cache.cache.primaryEndpoint }),
         ...(split && Object.fromEntries(Object.entries(split.databases).map(([domain, db]) => [`${domain}DatabaseEndpoint`, db.cluster.writerEndpoint]))),
         ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
@@ -109,7 +110,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     ];
     const dataArns = [...clusters.map((c) => c.clusterArn), ...(searching ? [searching.media.arn] : [])];
     const databases = clusters.map((c) => ({ arn: c.clusterArn, secretArn: c.secretArn }));
-    if (!from(4)) {
+    if (!on("reverseProxy")) {
         const server = singleServer(config, home, image, wiringsIn(home.region), migrated);
         return { ...outputs, ...dataOutputs, ...server, ...backups(config, home, others, [server.dataVolumeArn, ...dataArns], databases) };
     }
@@ -120,7 +121,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const tiers = serving.map((cell) => ({
         region: cell.region,
         // Stage 14: the services and Nginx move onto Kubernetes; before, fleets of instances.
-        ...(from(14)
+        ...(on("containers")
             ? onKubernetes(config, cell, wiringsIn(cell.region), {
                   image,
                   certificateArn: name?.certificateArnIn(cell.region),
@@ -144,9 +145,11 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...dataOutputs,
         url: config.domain ? `https://${config.domain}` : homeTier.edge.url,
         loadBalancerDnsName: homeTier.edge.dnsName,
-        ...(from(9) && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
+        ...(on("multiRegion") && { regionUrls: Object.fromEntries(tiers.map((tier) => [tier.region, tier.edge.url])) }),
         // Stage 14: `aws eks update-kubeconfig --name <cluster> --region <region>` reaches them.
-        ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
+        ...(on("containers") && {
+            clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])),
+        }),
         stageOneDataVolumeId: retired.dataVolumeId,
         ...backups(config, home, others, [retired.dataVolumeArn, ...dataArns], databases),
         ...failoverTargets(home.region, clusters, cache?.cache),
@@ -156,7 +159,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
 /** Stage 14: the shop on Kubernetes; stage 15: with capacity that follows demand. */
 function onKubernetes(config: StackConfig, cell: ServingCell, wirings: ServerWiring[], options: Parameters<typeof containers>[3]) {
     const platform = containers(config, cell, wirings, options);
-    if (config.stage.number >= 15) cloudElastic(config, cell, platform.cluster);
+    if (switchedOn(config.stage, "nodeAutoscaling")) cloudElastic(config, cell, platform.cluster);
     return platform;
 }
 

@@ -1,4 +1,5 @@
 import { Module } from "../app/src/config";
+import { switchedOn } from "./registry";
 
 /**
  * Who owns which data (docs/decisions.md, "Ownership of data"), declared once: the catalog owns
@@ -43,8 +44,8 @@ export type DomainStore = "main" | "catalog" | "users" | "shards";
  * (the shop keeps them with the catalog until it has shards), and from stage 7 on the shards.
  */
 export function storeOf(domain: DataDomain, stage: number): DomainStore {
-    if (stage < 6) return "main";
-    if (domain === "comments") return stage >= 7 ? "shards" : "catalog";
+    if (!switchedOn(stage, "businessSplit")) return "main";
+    if (domain === "comments") return switchedOn(stage, "tableSharding") ? "shards" : "catalog";
     return domain === "orders" ? "main" : domain;
 }
 

@@ -5,6 +5,7 @@ import { Vpc } from "../components/network/vpc";
 import { StackConfig } from "./config";
 import { DataDomain } from "./ownership";
 import { appsOwning, shopApps } from "./service-layout";
+import { switchedOn } from "./registry";
 
 /** One region's foundation: its provider, its VPC, and (stage 2 on) the group the data tier admits. */
 export interface RegionCell {
@@ -38,14 +39,14 @@ export function regionCell(config: StackConfig, region: string, index: number): 
             cidrBlock: index === 0 ? config.vpcCidr : nextBlock(config.vpcCidr, index),
             azCount: config.sizing.azCount,
             // Stage 1 has nothing in the private subnets yet: NAT gateways come with the first private server (stage 2).
-            natGateways: config.stage.number >= 2 ? config.sizing.natGateways : "none",
+            natGateways: switchedOn(config.stage, "separateDatabase") ? config.sizing.natGateways : "none",
             flowLogRetentionDays: config.sizing.logRetentionDays,
         },
         { provider },
     );
     // From stage 2 the data tier admits the application servers by this group, which they wear.
     const appGroup =
-        config.stage.number >= 2
+        switchedOn(config.stage, "separateDatabase")
             ? new aws.ec2.SecurityGroup(
                   `shop-app-${region}`,
                   { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${region}` } },

@@ -1,6 +1,7 @@
 import { Module } from "../app/src/config";
 import { moduleRoutes } from "../app/src/gateway/routes";
 import { DataDomain, domainsOf } from "./ownership";
+import { switchedOn } from "./registry";
 
 /** One fleet of the shop: the modules its processes serve, and who reaches it. */
 export interface ShopApp {
@@ -42,15 +43,16 @@ const allModules: Module[] = ["web", "catalog", "search", "comments", "cart", "o
  *   through the gateway.
  */
 export function shopApps(stage: number): Record<string, ShopApp> {
-    if (stage >= 13) {
+    if (switchedOn(stage, "serviceBus")) {
         return {
             app: { modules: ["gateway", "web"], reachedBy: "entry" },
             catalog: { modules: ["catalog", "search", "comments"], reachedBy: "service" },
             ...sharedServices,
         };
     }
-    if (stage === 12) return { app: { modules: ["gateway", "web", "catalog", "search", "comments"], reachedBy: "entry" }, ...sharedServices };
-    if (stage === 11) {
+    if (switchedOn(stage, "sharedServices"))
+        return { app: { modules: ["gateway", "web", "catalog", "search", "comments"], reachedBy: "entry" }, ...sharedServices };
+    if (switchedOn(stage, "splitApps")) {
         return {
             app: { modules: ["web", "catalog", "search", "comments"], reachedBy: "entry" },
             trade: { modules: ["cart", "orders", "payments", "users"], reachedBy: "paths" },

@@ -4,6 +4,7 @@ import { AuroraCluster, SharedCredential } from "../components/data/aurora-clust
 import { StackConfig } from "./config";
 import { DataDomain } from "./ownership";
 import { admittedGroups, ServingCell } from "./region-cell";
+import { switchedOn } from "./registry";
 
 export interface ShopDatabase {
     cluster: AuroraCluster;
@@ -29,11 +30,11 @@ export function shopDatabase(
     others: ServingCell[],
     options: { readers: boolean; domains: DataDomain[]; masterPassword?: SharedCredential },
 ): ShopDatabase {
-    const readers = options.readers && config.stage.number >= 5;
+    const readers = options.readers && switchedOn(config.stage, "readReplicas");
     const prod = config.environment === "prod";
     const count = readers ? config.sizing.databaseReaders : prod ? 1 : 0;
     // Stage 15: the readers become Aurora Serverless v2, following the read load within seconds.
-    const serverless = readers && config.stage.number >= 15;
+    const serverless = readers && switchedOn(config.stage, "serverlessReaders");
     const keyed = (n: number, spec: { instanceClass?: string } = {}) =>
         n > 0 ? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i + 1), spec])) : undefined;
     const cluster = new AuroraCluster(

@@ -1,6 +1,7 @@
 import { shopMetricsPort } from "../components/containers/shop-workload";
 import { StackConfig } from "./config";
 import { ServingCell } from "./region-cell";
+import { switchedOn } from "./registry";
 import { ServerWiring } from "./server-wiring";
 import { shopApps } from "./service-layout";
 
@@ -36,11 +37,11 @@ export function connectionLimit(instanceClass: string): number {
  * does not go above its maximum).
  */
 export function processesAtMost(config: StackConfig): number {
-    const stage = config.stage.number;
-    if (stage < 4) return 1;
-    const perApp = stage >= 14 ? Math.ceil(config.sizing.fleetMaxSize * 1.25) : config.sizing.fleetMaxSize;
-    const regions = stage >= 9 ? config.regions.length : 1;
-    return perApp * Object.keys(shopApps(stage)).length * regions;
+    const { stage } = config;
+    if (!switchedOn(stage, "reverseProxy")) return 1;
+    const perApp = switchedOn(stage, "containers") ? Math.ceil(config.sizing.fleetMaxSize * 1.25) : config.sizing.fleetMaxSize;
+    const regions = switchedOn(stage, "multiRegion") ? config.regions.length : 1;
+    return perApp * Object.keys(shopApps(stage.number)).length * regions;
 }
 
 /**

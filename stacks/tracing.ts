@@ -1,6 +1,7 @@
 import { collectorHostOnInstances, otlpHttpPort, traceCollectorStatements } from "../components/trace-collector";
 import { StackConfig } from "./config";
 import { mergedEnvironment, ServerWiring } from "./server-wiring";
+import { switchedOn } from "./registry";
 
 /**
  * The share of requests traced, decided where a request enters (the entry app) and followed by every
@@ -15,7 +16,7 @@ export const traceSampleRatio = 0.1;
  * to X-Ray are the instance's or the pod's.
  */
 export function tracingWiring(config: StackConfig): ServerWiring {
-    const host = config.stage.number >= 14 ? "localhost" : collectorHostOnInstances;
+    const host = switchedOn(config.stage, "containers") ? "localhost" : collectorHostOnInstances;
     return {
         domain: "shared",
         environment: {

@@ -231,7 +231,13 @@ describe("AppFleet", () => {
         );
         expect(error).toBeInstanceOf(InvalidArgsError);
         const problems = (error as InvalidArgsError).problems.join("\n");
-        for (const text of ["port must be", "shop-url", "both plain and secret: SHOP_DATABASE_PASSWORD", "PORT comes from port", "targetCpuPercent"])
+        for (const text of [
+            "port: expected an integer from 1 to 65535 (got 0)",
+            "shop-url",
+            "both plain and secret: SHOP_DATABASE_PASSWORD",
+            "PORT comes from port",
+            "targetCpuPercent",
+        ])
             expect(problems).toContain(text);
         expect(registered).toEqual([]);
     });

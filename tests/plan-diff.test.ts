@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { Plan, planJson } from "../tools/plan";
 import { diffPlans, redact, renderDiff } from "../tools/plan-diff";
 import { run as runProgram } from "./harness";
@@ -115,6 +116,59 @@ describe("plan --diff", () => {
         ]);
         // The same program twice: nothing replaced.
         expect(diffPlans(old, await clusterIn("orders-subnets")()).replaced).toEqual([]);
+    });
+
+    describe("a resource moved with an alias", () => {
+        const planOf = async (program: () => void) => {
+            const registered = await runProgram(program, { preview: true });
+            return plan(
+                1,
+                registered.resources.filter((r) => r.type !== "pulumi:pulumi:Stack"),
+            );
+        };
+        const cluster = (parent?: pulumi.Resource, aliases?: pulumi.Alias[]) =>
+            new aws.rds.Cluster("orders", { engine: "aurora-postgresql", storageEncrypted: true }, { parent, aliases });
+        // Before: the cluster in a component of an older type.
+        const before = () => planOf(() => cluster(new pulumi.ComponentResource("shop:data:Database", "orders")));
+
+        it("matches a resource whose parent moved with an alias to its old URN: unchanged, no data at risk; without the alias, data at risk", async () => {
+            const renamed = (aliases?: pulumi.Alias[]) =>
+                planOf(() => cluster(new pulumi.ComponentResource("shop:data:AuroraCluster", "orders", {}, { aliases })));
+            const old = await before();
+            const withAlias = await renamed([{ type: "shop:data:Database" }]);
+            const moved = withAlias.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!;
+            // A new URN: the parent's type is part of it.
+            expect(moved.urn).not.toBe(old.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.urn);
+            const diff = diffPlans(old, withAlias);
+            expect([diff.added, diff.removed, diff.changed, diff.replaced, diff.dataAtRisk]).toEqual([[], [], [], [], []]);
+            expect(diff.moved.map((m) => m.from).sort()).toEqual(old.resources.map((r) => r.urn).sort());
+            expect(renderDiff(old, withAlias, diff).split("\n")[0]).toBe(
+                "prod stage 1 (stage-1) -> prod stage 1 (stage-1): 0 to add, 0 to remove, 0 to change, 0 to replace, 2 moved (by alias)",
+            );
+
+            const without = diffPlans(old, await renamed());
+            expect(without.dataAtRisk.map((d) => [d.resource.name, d.why])).toEqual([
+                ["orders", "removed: its data is deleted (or kept out of the stack, if retained on delete)"],
+            ]);
+            expect(without.added.map((r) => r.type).sort()).toEqual(["aws:rds/cluster:Cluster", "shop:data:AuroraCluster"]);
+        });
+
+        it("matches a resource moved into a new component by its own alias, and compares its inputs with the old ones", async () => {
+            const old = await before();
+            const next = await planOf(() => {
+                const group = new pulumi.ComponentResource("shop:data:Database", "orders");
+                const wrapper = new pulumi.ComponentResource("shop:data:Wrapper", "orders", {}, { parent: group });
+                new aws.rds.Cluster("orders", { engine: "aurora-postgresql", storageEncrypted: false }, { parent: wrapper, aliases: [{ parent: group }] });
+            });
+            const diff = diffPlans(old, next);
+            expect(diff.added.map((r) => r.type)).toEqual(["shop:data:Wrapper"]);
+            expect(diff.removed).toEqual([]);
+            // Matched, so a change that replaces it is still seen, against the old inputs.
+            expect(diff.dataAtRisk.map((d) => [d.resource.name, d.why])).toEqual([["orders", "replaced: storageEncrypted cannot change in place"]]);
+            expect(renderDiff(old, next, diff)).toContain("    storageEncrypted: true -> false");
+            // The JSON contract keeps them out, as the input dependencies.
+            expect(planJson(next).resources.some((r) => "aliases" in r)).toBe(false);
+        });
     });
 
     it("shows each changed input as old -> new, verdict lines first, redacted and within a size on request", () => {

@@ -1,4 +1,8 @@
-import { allowedStages, findStage, stages } from "../stacks/registry";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { allowedStages, Capability, findStage, stages, stageSwitchingOn, switchedOn } from "../stacks/registry";
+import { readmePath, switchesOnCell } from "../tools/readme";
+import { projectRoot } from "../tools/stack-files";
 
 // The stage numbers and slugs are a contract (docs/contracts.md): config, plans and the README rely on them.
 const contract = [
@@ -42,5 +46,52 @@ describe("stage registry", () => {
     it("lists what is allowed for error messages", () => {
         expect(allowedStages()).toContain("1-15");
         expect(allowedStages()).toContain("single-server");
+    });
+
+    describe("what each stage switches on", () => {
+        const capabilities = stages.flatMap((s) => Object.keys(s.switchesOn) as Capability[]);
+
+        it("switches each capability on at one stage, and keeps it on after", () => {
+            expect(new Set(capabilities).size).toBe(capabilities.length);
+            for (const capability of capabilities) {
+                const first = stageSwitchingOn(capability).number;
+                expect(stages.map((s) => switchedOn(s, capability))).toEqual(stages.map((s) => s.number >= first));
+                expect(switchedOn(first, capability)).toBe(true);
+            }
+            expect(stageSwitchingOn("layer4Balancer").slug).toBe("l4-balancer");
+            expect(() => switchedOn(16, "cache")).toThrow(/there is no stage 16/);
+        });
+
+        it("points each capability to the file that builds it, which tells of that stage", () => {
+            for (const stage of stages) {
+                for (const [capability, file] of Object.entries(stage.switchesOn)) {
+                    const text = fs.readFileSync(path.join(projectRoot, file!), "utf8");
+                    expect([capability, file, new RegExp(`\\bstage ${stage.number}\\b`, "i").test(text)]).toEqual([capability, file, true]);
+                }
+            }
+        });
+
+        it("is what the program asks: every capability is read by switchedOn in stacks/, and no stage number is compared there", () => {
+            const sources = (dir: string): string[] =>
+                fs
+                    .readdirSync(dir, { withFileTypes: true })
+                    .flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+            const code = sources(path.join(projectRoot, "stacks"))
+                .filter((file) => !file.endsWith("registry.ts"))
+                .map((file) => fs.readFileSync(file, "utf8"))
+                .join("\n");
+            for (const capability of capabilities) expect([capability, code.includes(`"${capability}")`)]).toEqual([capability, true]);
+            expect(code).not.toMatch(/stage(\.number)?\s*(>=|<=|===|!==|>|<)\s*\d/);
+        });
+
+        it("agrees with the README's stage table, row by row", () => {
+            const readme = fs.readFileSync(readmePath, "utf8");
+            const table = readme.slice(readme.indexOf("<!-- generated:stages -->"), readme.indexOf("<!-- /generated:stages -->"));
+            const rows = table.split("\n").filter((line) => /^\| \d+ \|/.test(line));
+            const cells = (line: string) => line.split(" | ").map((c) => c.replace(/^\| |\s\|$/g, ""));
+            expect(rows.map((row) => [cells(row)[0], cells(row)[1], cells(row)[5]])).toEqual(
+                stages.map((s) => [String(s.number), `\`${s.slug}\``, switchesOnCell(s)]),
+            );
+        });
     });
 });

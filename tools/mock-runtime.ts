@@ -43,6 +43,12 @@ export interface PlannedResource {
     dependsOn: string[];
     /** Per top-level input, the URNs its value comes from (the engine's `propertyDependencies`). */
     inputDependencies: Record<string, string[]>;
+    /**
+     * The URNs this resource may have had before (its `aliases` option), sorted, as the engine
+     * computes them: each alias with the resource's own name, type and parent where it leaves
+     * them out, and the resource under each of its parent's aliases.
+     */
+    aliases: string[];
 }
 
 export interface MockRunOptions {
@@ -120,6 +126,8 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     // The mock monitor's URNs drop all but the last parent type; the engine keeps the whole chain.
     const engineUrns = new Map<string, string>();
     const providerRegions = new Map<string, string | null>();
+    // Each registered resource's alias URNs, which its children inherit.
+    const aliasesOf = new Map<string, string[]>();
     const defaultRegion = options.config["aws:region"] ?? null;
     /** The engine URN and region of the provider behind a reference ("<mock urn>::<id>"). */
     const providerOf = (ref: string) => {
@@ -167,6 +175,8 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
             deps.getUrnsList().forEach((dep) => dependsOn.add(dep));
             if (urns.length > 0) inputDependencies[input] = [...new Set(urns)].sort();
         });
+        const aliases = aliasUrns(options, request, { urn, parent, type, name: request.getName() }, (mock) => engineUrns.get(mock) ?? mock, aliasesOf);
+        aliasesOf.set(urn, aliases);
         if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, ownRegion);
         registrations.push({
             urn,
@@ -181,6 +191,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
             provider: provider.urn,
             dependsOn: [...new Set([...dependsOn].map((dep) => engineUrns.get(dep) ?? dep))].sort(),
             inputDependencies,
+            aliases,
         });
     });
 
@@ -200,6 +211,35 @@ function engineUrn(options: MockRunOptions, parent: string | null, type: string,
 
 const stackType = "pulumi:pulumi:Stack";
 
+/** A resource's alias URNs, as the engine collapses them (its step generator's `generateAliases`). */
+function aliasUrns(
+    options: MockRunOptions,
+    request: RegisterRequest,
+    self: { urn: string; parent: string | null; type: string; name: string },
+    engineUrnOf: (mockUrn: string) => string,
+    aliasesOf: Map<string, string[]>,
+): string[] {
+    const found = new Set<string>();
+    const specs = request.getAliasesList().map((alias) => {
+        if (alias.hasSpec()) {
+            const spec = alias.getSpec()!;
+            const parent = spec.getNoparent() ? null : spec.getParenturn() ? engineUrnOf(spec.getParenturn()) : self.parent;
+            return { name: spec.getName() || self.name, type: spec.getType() || self.type, parent, ownParent: spec.getNoparent() || !!spec.getParenturn() };
+        }
+        found.add(alias.getUrn());
+        return undefined;
+    });
+    const at = (parent: string | null, type: string, name: string) => engineUrn(options, parent, type, name);
+    for (const spec of specs) if (spec) found.add(at(spec.parent, spec.type, spec.name));
+    // The resource as it was under each former URN of its parent, by its name now and by its own aliases' names.
+    for (const parentAlias of self.parent ? (aliasesOf.get(self.parent) ?? []) : []) {
+        found.add(at(parentAlias, self.type, self.name));
+        for (const spec of specs) if (spec && !spec.ownParent) found.add(at(parentAlias, spec.type, spec.name));
+    }
+    found.delete(self.urn);
+    return [...found].sort();
+}
+
 /** The engine-facing part of the mock monitor that this runner observes. */
 interface RegisterRequest {
     getType(): string;
@@ -212,6 +252,11 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(callback: (deps: { getUrnsList(): string[] }, input: string) => void): void };
+    getAliasesList(): {
+        hasSpec(): boolean;
+        getUrn(): string;
+        getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+    }[];
 }
 
 type Callback = (err: Error | null, response?: { getUrn(): string }) => void;

@@ -1,7 +1,8 @@
 /**
  * The offline plan's `--diff <old.json>`: what a change of code, config or stage adds,
- * removes and changes, resource by resource (by URN), and loudly what it would do to data:
- * a stateful resource removed, or one whose change makes the provider replace it.
+ * removes and changes, resource by resource (by URN, or by an alias that names the old URN,
+ * as the engine matches them), and loudly what it would do to data: a stateful resource
+ * removed, or one whose change makes the provider replace it.
  */
 import { statefulTypes } from "../policy/stateful-types";
 import { Plan, PlanResource } from "./plan";
@@ -48,6 +49,8 @@ type Resource = PlanResource;
 
 export interface PlanDiff {
     added: Resource[];
+    /** Resources under a new URN whose alias names their URN in the old plan: the same resource, not removed and added. */
+    moved: { resource: Resource; from: string }[];
     removed: Resource[];
     /** Resources under the same URN whose inputs differ, with the top-level inputs that do. */
     changed: { resource: Resource; inputs: string[] }[];
@@ -61,30 +64,48 @@ export interface PlanDiff {
     dataAtRisk: { resource: Resource; why: string }[];
 }
 
-export function diffPlans(old: Plan, next: Plan): PlanDiff {
+/**
+ * The old plan's resource that each of the new plan's resources continues, by the new URN: the one
+ * under the same URN, else the one an alias names (when no new resource holds that URN itself).
+ */
+export function continuedFrom(old: Plan, next: Plan): Map<string, Resource> {
     const before = new Map(old.resources.map((r) => [r.urn, r]));
-    const after = new Map(next.resources.map((r) => [r.urn, r]));
-    const added = next.resources.filter((r) => !before.has(r.urn));
-    const removed = old.resources.filter((r) => !after.has(r.urn));
+    const after = new Set(next.resources.map((r) => r.urn));
+    const continued = new Map<string, Resource>();
+    for (const r of next.resources) {
+        const urn = before.has(r.urn) ? r.urn : (r.aliases ?? []).find((alias) => before.has(alias) && !after.has(alias));
+        if (urn !== undefined) continued.set(r.urn, before.get(urn)!);
+    }
+    return continued;
+}
+
+export function diffPlans(old: Plan, next: Plan): PlanDiff {
+    const previous = continuedFrom(old, next);
+    const kept = new Set([...previous.values()].map((r) => r.urn));
+    const added = next.resources.filter((r) => !previous.has(r.urn));
+    const moved = next.resources
+        .filter((r) => previous.has(r.urn) && previous.get(r.urn)!.urn !== r.urn)
+        .map((r) => ({ resource: r, from: previous.get(r.urn)!.urn }));
+    const removed = old.resources.filter((r) => !kept.has(r.urn));
     const changed = next.resources
-        .filter((r) => before.has(r.urn))
-        .map((r) => ({ resource: r, inputs: changedInputs(before.get(r.urn)!.inputs, r.inputs) }))
+        .filter((r) => previous.has(r.urn))
+        .map((r) => ({ resource: r, inputs: changedInputs(previous.get(r.urn)!.inputs, r.inputs) }))
         .filter((c) => c.inputs.length > 0);
-    const replaced = replacements(before, next, added, changed);
+    const replaced = replacements(previous, next, added, changed);
     const dataAtRisk = [
         ...removed
             .filter((r) => statefulTypes.includes(r.type))
             .map((resource) => ({ resource, why: "removed: its data is deleted (or kept out of the stack, if retained on delete)" })),
         ...replaced.filter(({ resource }) => statefulTypes.includes(resource.type)),
     ];
-    return { added, removed, changed, replaced, dataAtRisk };
+    return { added, moved, removed, changed, replaced, dataAtRisk };
 }
 
 /**
  * Replacements, carried on to every resource whose replacing input comes from a new or replaced
  * resource (by the new plan's input dependencies, when it has them), until nothing more changes.
  */
-function replacements(before: Map<string, Resource>, next: Plan, added: Resource[], changed: { resource: Resource; inputs: string[] }[]) {
+function replacements(previous: Map<string, Resource>, next: Plan, added: Resource[], changed: { resource: Resource; inputs: string[] }[]) {
     const replaced = new Map<string, { resource: Resource; why: string }>();
     for (const { resource, inputs } of changed) {
         const replacing = inputs.filter((i) => replacingInputs[resource.type]?.includes(i));
@@ -95,7 +116,7 @@ function replacements(before: Map<string, Resource>, next: Plan, added: Resource
     for (let grew = true; grew;) {
         grew = false;
         for (const resource of next.resources) {
-            if (replaced.has(resource.urn) || !before.has(resource.urn)) continue;
+            if (replaced.has(resource.urn) || !previous.has(resource.urn)) continue;
             for (const input of replacingInputs[resource.type] ?? []) {
                 const source = (resource.inputDependencies?.[input] ?? []).find((dep) => fresh.has(dep) || replaced.has(dep));
                 if (source === undefined || !JSON.stringify(resource.inputs[input] ?? null).includes(unknownText)) continue;
@@ -147,15 +168,18 @@ export function renderDiff(old: Plan, next: Plan, diff: PlanDiff, options: Rende
     const label = (p: Plan) => `${p.stack} stage ${p.stage.number} (${p.stage.slug})`;
     const line = (mark: string, r: Resource, extra = "") => `${mark} ${r.type} ${r.name}${r.region ? `  [${r.region}]` : ""}${extra}`;
     const before = new Map(old.resources.map((r) => [r.urn, r]));
+    const movedFrom = new Map(diff.moved.map(({ resource, from }) => [resource.urn, from]));
+    const oldInputs = (r: Resource) => before.get(movedFrom.get(r.urn) ?? r.urn)?.inputs ?? {};
     const lines = [
-        `${label(old)} -> ${label(next)}: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change, ${diff.replaced.length} to replace`,
+        `${label(old)} -> ${label(next)}: ${diff.added.length} to add, ${diff.removed.length} to remove, ${diff.changed.length} to change, ${diff.replaced.length} to replace${diff.moved.length > 0 ? `, ${diff.moved.length} moved (by alias)` : ""}`,
         ...diff.dataAtRisk.map(({ resource, why }) => `!! DATA AT RISK: ${resource.type} ${resource.name} ${why}`),
         ...diff.replaced.filter((r) => !statefulTypes.includes(r.resource.type)).map(({ resource, why }) => line("+-", resource, `: ${why}`)),
         ...diff.added.map((r) => line("+", r)),
         ...diff.removed.map((r) => line("-", r)),
+        ...diff.moved.map(({ resource, from }) => line(">", resource, `: moved from ${from}`)),
         ...diff.changed.flatMap(({ resource, inputs }) => [
             line("~", resource, `: ${inputs.join(", ")}`),
-            ...inputs.map((i) => `    ${i}: ${shown(before.get(resource.urn)?.inputs[i])} -> ${shown(resource.inputs[i])}`),
+            ...inputs.map((i) => `    ${i}: ${shown(oldInputs(resource)[i])} -> ${shown(resource.inputs[i])}`),
         ]),
     ].map((l) => (options.redact ? redact(l) : l));
     return capped(lines, options.maxChars);

@@ -35,14 +35,18 @@ export interface Plan {
 }
 
 /**
- * A resource of the plan. `inputDependencies` is held in memory only, for the diff to carry a
- * replacement on to the inputs that use it; the JSON contract (`planJson`) leaves it out.
+ * A resource of the plan. `inputDependencies` and `aliases` are held in memory only: for the diff
+ * to carry a replacement on to the inputs that use it, and to match a resource that moved (to a
+ * new parent or name, with `aliases`) to its old URN. The JSON contract (`planJson`) leaves them out.
  */
-export type PlanResource = Omit<PlannedResource, "custom" | "provider" | "inputDependencies"> & { inputDependencies?: Record<string, string[]> };
+export type PlanResource = Omit<PlannedResource, "custom" | "provider" | "inputDependencies" | "aliases"> & {
+    inputDependencies?: Record<string, string[]>;
+    aliases?: string[];
+};
 
 /** The plan as the JSON contract (docs/contracts.md) has it. */
 export function planJson(plan: Plan): Plan {
-    return { ...plan, resources: plan.resources.map(({ inputDependencies: _, ...r }) => r) };
+    return { ...plan, resources: plan.resources.map(({ inputDependencies: _, aliases: __, ...r }) => r) };
 }
 
 /** Plans a stack offline. Throws ConfigError or StackFileError for bad input. */
@@ -67,7 +71,7 @@ function toPlan(stack: string, stage: { number: number; slug: string }, run: Moc
         stage: { number: stage.number, slug: stage.slug },
         resources: run.resources
             .filter((r) => r.urn !== root)
-            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs, dependsOn, inputDependencies }) => ({
+            .map(({ urn, type, name, parent, region, protect, retainOnDelete, inputs, dependsOn, inputDependencies, aliases }) => ({
                 urn,
                 type,
                 name,
@@ -78,6 +82,7 @@ function toPlan(stack: string, stage: { number: number; slug: string }, run: Moc
                 inputs,
                 dependsOn,
                 inputDependencies,
+                aliases,
             })),
         outputs: run.outputs,
     };

@@ -25,7 +25,7 @@ export interface PreflightContext {
     reaches(resource: PlanResource, matches: (other: PlanResource) => boolean): boolean;
     /** The day the plan is checked for: the EKS calendar is read as of it. */
     now: Date;
-    /** The plan this one replaces (the previous stage, or the base branch), when given: by URN. */
+    /** The plan this one replaces (the previous stage, or the base branch), when given: by the URN in this plan (a resource moved with an alias, under its new one). */
     previous?: Map<string, PlanResource>;
 }
 

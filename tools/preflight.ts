@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import type { Plan } from "./plan";
 import { readPlanFile, UsageError } from "./plan-file";
+import { continuedFrom } from "./plan-diff";
 import { PlanResource, PreflightContext, PreflightRule, preflightRules } from "./preflight-rules";
 
 export const preflightExitStatus = 5;
@@ -54,7 +55,8 @@ export function preflight(plan: Plan, options: PreflightOptions = {}): Violation
         plan,
         byUrn,
         now: options.now ?? new Date(),
-        previous: options.previous && new Map(options.previous.resources.map((r) => [r.urn, r])),
+        // The old resource each one continues, by URN or by an alias naming the old URN.
+        previous: options.previous && continuedFrom(options.previous, plan),
         reaches: (resource, matches) =>
             [...closure(resource.urn)].some((urn) => {
                 const other = byUrn.get(urn);
@@ -70,7 +72,8 @@ export function preflight(plan: Plan, options: PreflightOptions = {}): Violation
         prevents: rule.prevents,
         source: rule.source,
     });
-    const removed = options.previous?.resources.filter((r) => !byUrn.has(r.urn)) ?? [];
+    const kept = new Set([...(context.previous?.values() ?? [])].map((r) => r.urn));
+    const removed = options.previous?.resources.filter((r) => !kept.has(r.urn)) ?? [];
     return rules.flatMap((rule) => [
         ...(rule.check ? plan.resources.filter((r) => appliesTo(rule, r.type)).flatMap((r) => rule.check!(r, context).map((m) => violation(rule, r, m))) : []),
         ...(rule.checkRemoved

@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stages } from "../stacks/registry";
+import { Stage, stages } from "../stacks/registry";
 import { capacityModel } from "./capacity";
 import { costLabel, costOf, usersAt } from "./cost";
 import { priceDate, regionPrices } from "./prices";
@@ -29,13 +29,23 @@ async function allPlans(plan: Planner): Promise<Map<number, { dev: Plan; prod: P
     return plans;
 }
 
-/** The fifteen stages, from the registry, with the resources each plans in dev and prod. */
+/** The fifteen stages, from the registry, with what each switches on (and where) and the resources each plans in dev and prod. */
 function stageTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
     const rows = stages.map((s) => {
         const { dev, prod } = plans.get(s.number)!;
-        return `| ${s.number} | \`${s.slug}\` | ${s.seedSection} | ${s.adds} | ${s.relieves} | ${dev.resources.length} / ${prod.resources.length} |`;
+        return `| ${s.number} | \`${s.slug}\` | ${s.seedSection} | ${s.adds} | ${s.relieves} | ${switchesOnCell(s)} | ${dev.resources.length} / ${prod.resources.length} |`;
     });
-    return ["| # | slug | seed | what it adds on AWS | what it relieves | resources (dev / prod) |", "|---|---|---|---|---|---|", ...rows].join("\n");
+    return [
+        "| # | slug | seed | what it adds on AWS | what it relieves | switches on (built in) | resources (dev / prod) |",
+        "|---|---|---|---|---|---|---|",
+        ...rows,
+    ].join("\n");
+}
+
+/** The README's cell for what a stage switches on: each capability and its file, or "-" for none. */
+export function switchesOnCell(stage: Stage): string {
+    const entries = Object.entries(stage.switchesOn);
+    return entries.length === 0 ? "-" : entries.map(([capability, file]) => `\`${capability}\` (\`${file}\`)`).join(", ");
 }
 
 /** Per stage and stack, under the default scenario: the month at minimum size and at the scenario's load, users carried, cost per million page views; then the assumptions. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, Statement } from "../iam";
-import { isIntIn, Problems } from "../validation";
+import { intRange, Problems } from "../validation";
 import { renderAppUserData } from "./app-user-data";
 import { fleet, fleetProblems } from "./fleet";
 
@@ -78,7 +78,7 @@ export class AppFleet extends pulumi.ComponentResource {
         const secrets = args.secrets ?? {};
         const names = [...Object.keys(environment), ...Object.keys(secrets)];
         fleetProblems(new Problems(), { ...size, subnetIds: args.subnetIds, allowedSecurityGroups: args.allowedSecurityGroups })
-            .check(!isIntIn(port, 1, 65535), `port must be an integer from 1 to 65535 (got ${port})`)
+            .expect("port", intRange(1, 65535), port)
             .check(
                 names.some((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)),
                 `environment and secrets names must be upper-case variable names (got ${names.filter((n) => !/^[A-Z_][A-Z0-9_]*$/.test(n)).join(", ")})`,

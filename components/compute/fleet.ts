@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumableBy } from "../iam";
-import { isIntIn, Problems } from "../validation";
+import { instanceType, intRange, Problems } from "../validation";
 import { amazonLinux2023 } from "./ami";
 
 export interface FleetArgs {
@@ -48,14 +48,11 @@ export function fleetProblems(
     args: Pick<FleetArgs, "minSize" | "maxSize" | "targetCpuPercent" | "instanceType" | "subnetIds" | "allowedSecurityGroups">,
 ): Problems {
     return problems
-        .check(!isIntIn(args.minSize, 0, 1000), `minSize must be an integer from 0 to 1000 (got ${args.minSize})`)
-        .check(!isIntIn(args.maxSize, 1, 1000), `maxSize must be an integer from 1 to 1000 (got ${args.maxSize})`)
+        .expect("minSize", intRange(0, 1000), args.minSize)
+        .expect("maxSize", intRange(1, 1000), args.maxSize)
         .check(args.maxSize < args.minSize, `maxSize (${args.maxSize}) must not be below minSize (${args.minSize})`)
         .check(!(args.targetCpuPercent > 0 && args.targetCpuPercent <= 100), `targetCpuPercent must be above 0 and at most 100 (got ${args.targetCpuPercent})`)
-        .check(
-            !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(args.instanceType),
-            `instanceType must be an EC2 instance type such as t3.small (got ${JSON.stringify(args.instanceType)})`,
-        )
+        .expect("instanceType", instanceType("t3.small"), args.instanceType)
         .check(args.subnetIds.length < 2, `subnetIds must list subnets in at least two zones (got ${args.subnetIds.length})`)
         .check(Object.keys(args.allowedSecurityGroups).length === 0, "allowedSecurityGroups must name at least one security group");
 }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amazonLinux2023 } from "./ami";
 import { assumableBy, policyDocument } from "../iam";
-import { isIntIn, Problems } from "../validation";
+import { intRange, Problems } from "../validation";
 import { renderServerUserData, scriptSafe } from "./server-user-data";
 
 export interface SingleServerArgs {
@@ -72,8 +72,8 @@ export class SingleServer extends pulumi.ComponentResource {
                 typeof args.image === "string" && !scriptSafe.test(args.image),
                 `image must be an image reference such as registry/name:tag (got ${JSON.stringify(args.image)})`,
             )
-            .check(!isIntIn(containerPort, 1, 65535), `containerPort must be an integer from 1 to 65535 (got ${containerPort})`)
-            .check(!isIntIn(dataVolumeGiB, 10, 16384), `dataVolumeGiB must be an integer from 10 to 16384 (got ${dataVolumeGiB})`)
+            .expect("containerPort", intRange(1, 65535), containerPort)
+            .expect("dataVolumeGiB", intRange(10, 16384), dataVolumeGiB)
             .check(args.domain !== undefined && !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(args.domain), `domain must be a DNS name (got ${JSON.stringify(args.domain)})`)
             .throwIfAny("SingleServer", name);
         super("shop:compute:SingleServer", name, {}, opts);

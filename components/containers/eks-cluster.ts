@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { assumableBy } from "../iam";
-import { isIntIn, Problems } from "../validation";
+import { awsRegion, cidrBlock, intRange, isIntIn, Problems } from "../validation";
 import { EksAddonName, eksAddonNames, kubernetesVersion, loadBalancerControllerChart } from "./eks-versions";
 import { loadBalancerControllerStatements } from "./load-balancer-controller-policy";
 import { podIdentityRole, podIdentityTrust } from "./pod-identity";
@@ -381,7 +381,7 @@ function validate(name: string, args: EksClusterArgs): void {
         !/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(args.clusterName),
         `clusterName: expected 1-100 letters, digits, - and _, starting with a letter or digit (got "${args.clusterName}")`,
     );
-    problems.check(!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region), `region: expected an AWS region such as us-east-1 (got "${args.region}")`);
+    problems.expect("region", awsRegion, args.region);
     problems.check(args.privateSubnetIds.length < 2, `privateSubnetIds: EKS needs subnets in at least two zones (got ${args.privateSubnetIds.length})`);
     if (args.kubernetesVersion !== undefined)
         problems.check(
@@ -389,7 +389,7 @@ function validate(name: string, args: EksClusterArgs): void {
             `kubernetesVersion: expected a minor version such as ${kubernetesVersion} (got "${args.kubernetesVersion}")`,
         );
     for (const cidr of args.publicAccessCidrs ?? []) {
-        problems.check(!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr), `publicAccessCidrs: "${cidr}" is not an IPv4 CIDR`);
+        problems.expect("publicAccessCidrs", cidrBlock(), cidr);
         problems.check(cidr.endsWith("/0"), `publicAccessCidrs: "${cidr}" opens the API endpoint to the whole internet; list the networks that need it`);
     }
     const groups = Object.entries(args.nodeGroups);
@@ -412,7 +412,7 @@ function validate(name: string, args: EksClusterArgs): void {
             !(group.minSize <= desired && desired <= group.maxSize),
             `${at}: expected minSize ≤ desiredSize ≤ maxSize (got ${group.minSize} ≤ ${desired} ≤ ${group.maxSize})`,
         );
-        if (group.diskGiB !== undefined) problems.check(!isIntIn(group.diskGiB, 20, 16384), `${at}.diskGiB: expected 20-16384 (got ${group.diskGiB})`);
+        if (group.diskGiB !== undefined) problems.expect(`${at}.diskGiB`, intRange(20, 16384), group.diskGiB);
     }
     for (const [addon, version] of Object.entries(args.addonVersions ?? {})) {
         problems.check(!(eksAddonNames as readonly string[]).includes(addon), `addonVersions: ${addon} is not one of ${eksAddonNames.join(", ")}`);
@@ -421,7 +421,6 @@ function validate(name: string, args: EksClusterArgs): void {
             `addonVersions.${addon}: expected a build such as v1.2.3-eksbuild.1 (got "${version}")`,
         );
     }
-    if (args.logRetentionDays !== undefined)
-        problems.check(!isIntIn(args.logRetentionDays, 1, 3653), `logRetentionDays: expected 1-3653 (got ${args.logRetentionDays})`);
+    if (args.logRetentionDays !== undefined) problems.expect("logRetentionDays", intRange(1, 3653), args.logRetentionDays);
     problems.throwIfAny("EksCluster", name);
 }

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NginxConfArgs, nginxConfProblems, renderNginxConf } from "../edge/nginx-conf";
-import { Problems } from "../validation";
+import { cidrBlock, Problems } from "../validation";
 import { nginxImage } from "./eks-versions";
 import {
     budgetAndAutoscaler,
@@ -179,7 +179,7 @@ export class NginxWorkload extends pulumi.ComponentResource {
 function validate(name: string, args: NginxWorkloadArgs): void {
     const problems = new Problems();
     checkWorkloadArgs(problems, args);
-    problems.check(!/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(args.vpcCidr), `vpcCidr: expected an IPv4 CIDR (got "${args.vpcCidr}")`);
+    problems.expect("vpcCidr", cidrBlock(), args.vpcCidr);
     for (const problem of nginxConfProblems(kubernetesNginxConf(args))) problems.check(true, `nginx.conf: ${problem}`);
     problems.throwIfAny("NginxWorkload", name);
 }

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isIntIn, Problems } from "../validation";
+import { intRange, Problems } from "../validation";
 
 export interface ShopImageBuild {
     /** The build context: the repository root, where the lockfile lives. */
@@ -208,8 +208,7 @@ function validate(name: string, args: ShopImageArgs): void {
         const dockerfile = path.join(args.build.context, args.build.dockerfile ?? "app/Dockerfile");
         problems.check(!fs.existsSync(dockerfile), `build.dockerfile: ${dockerfile} does not exist`);
     }
-    if (args.keepImages !== undefined)
-        problems.check(!isIntIn(args.keepImages, 1, 1000), `keepImages: expected a whole number 1-1000 (got ${args.keepImages})`);
+    if (args.keepImages !== undefined) problems.expect("keepImages", intRange(1, 1000), args.keepImages);
     if (args.repositoryName !== undefined)
         problems.check(
             !/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(args.repositoryName) || args.repositoryName.length > 256,

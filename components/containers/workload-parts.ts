@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { isIntIn, Problems } from "../validation";
+import { intRange, isIntIn, Problems } from "../validation";
 
 /**
  * What the shop's Kubernetes workloads share: the restricted Pod Security profile, spread
@@ -127,11 +127,10 @@ const quantity = { cpu: /^\d+(\.\d+)?m?$/, memory: /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|k|M
 /** The shared arguments' problems, named with the argument. */
 export function checkWorkloadArgs(problems: Problems, args: { replicas?: Replicas; cpuTargetPercent?: number; resources?: ComputeResources }): void {
     if (args.replicas) {
-        problems.check(!isIntIn(args.replicas.min, 1, 100), `replicas.min: expected 1-100 (got ${args.replicas.min})`);
+        problems.expect("replicas.min", intRange(1, 100), args.replicas.min);
         problems.check(!isIntIn(args.replicas.max, Math.max(1, args.replicas.min), 500), `replicas.max: expected replicas.min-500 (got ${args.replicas.max})`);
     }
-    if (args.cpuTargetPercent !== undefined)
-        problems.check(!isIntIn(args.cpuTargetPercent, 10, 95), `cpuTargetPercent: expected 10-95 (got ${args.cpuTargetPercent})`);
+    if (args.cpuTargetPercent !== undefined) problems.expect("cpuTargetPercent", intRange(10, 95), args.cpuTargetPercent);
     if (args.resources) {
         problems.check(!quantity.cpu.test(args.resources.cpu), `resources.cpu: expected a CPU quantity such as 250m (got "${args.resources.cpu}")`);
         problems.check(

@@ -4,6 +4,7 @@ import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
+import { switchedOn } from "../registry";
 import { ServerWiring } from "../server-wiring";
 import { AppTier, appTier } from "./split-apps";
 
@@ -39,7 +40,7 @@ export function reverseProxy(
     const size = { minSize: config.sizing.fleetMinSize, maxSize: config.sizing.fleetMaxSize };
     const tier = appTier(config, cell, wirings, options.image, options.egressPeers, options.after);
     const internal = tier.internal;
-    const layer4 = config.stage.number >= 8;
+    const layer4 = switchedOn(config.stage, "layer4Balancer");
     const edge = new LoadBalancer(
         `shop-edge-${regionCode(region)}`,
         {
