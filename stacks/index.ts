@@ -138,7 +138,7 @@ function serverArgs(config: StackConfig, home: RegionCell, image: pulumi.Input<s
 function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input<string>, wirings: ServerWiring[] = []) {
     const server = new SingleServer(
         "shop-server",
-        { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
+        { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)), alarms: home.alarms },
         { provider: home.provider },
     );
     return { url: server.url, publicIp: server.publicIp, instanceId: server.instanceId, dataVolumeId: server.dataVolumeId, logGroupName: server.logGroupName };

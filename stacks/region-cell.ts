@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { nextBlock } from "../components/network/cidr";
 import { Vpc } from "../components/network/vpc";
+import { alarmTopic } from "../components/observability/alarm-topic";
+import { AlarmsArgs } from "../components/observability/alarms";
 import { StackConfig } from "./config";
 
 /** One region's foundation: its provider, its VPC, and (stage 2 on) the group the data tier admits. */
@@ -11,6 +13,8 @@ export interface RegionCell {
     network: Vpc;
     /** The application servers' group, which the data tier admits; from stage 2 on. */
     appGroupId?: pulumi.Output<string>;
+    /** What the region's components alarm with: the stack's topic in the region (a CloudWatch alarm notifies its own region's topics only) and the configured rules. */
+    alarms: AlarmsArgs & { topicArn: pulumi.Output<string> };
 }
 
 /** A cell from stage 2 on, where the application servers have their group. */
@@ -43,7 +47,8 @@ export function regionCell(config: StackConfig, region: string, index: number): 
                   { provider },
               )
             : undefined;
-    return { region, provider, network, appGroupId: appGroup?.id };
+    const topic = alarmTopic(`shop-${region}`, { subscribers: config.alarms.subscribers }, { provider });
+    return { region, provider, network, appGroupId: appGroup?.id, alarms: { topicArn: topic.arn, rules: config.alarms.rules } };
 }
 
 /** The AWS provider of one region; every AWS resource of that region uses it, never the default provider. */
