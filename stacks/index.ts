@@ -16,6 +16,7 @@ import { reverseProxy } from "./stages/reverse-proxy";
 import { search } from "./stages/search";
 import { separateDatabase } from "./stages/separate-database";
 import { tableSharding } from "./stages/table-sharding";
+import { observe } from "./observability";
 
 export { regionProvider } from "./region-cell";
 
@@ -42,7 +43,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         region: home.region,
         vpcId: home.network.vpcId,
     };
-    if (!isServing(home)) return { ...outputs, ...singleServer(config, home, image) };
+    if (!isServing(home)) return { ...outputs, ...watchedServer(config, home, singleServer(config, home, image)) };
 
     const serving = cells as ServingCell[];
     const others = serving.slice(1);
@@ -75,7 +76,15 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         ...(sharding && { commentShardEndpoints: sharding.shards.map((s) => s.cluster.writerEndpoint) }),
         ...(searching && { searchEndpoint: searching.domain.endpoint, mediaBucketName: searching.media.id }),
     };
-    if (!from(4)) return { ...outputs, ...dataOutputs, ...singleServer(config, home, image, wiringsIn(home.region)) };
+    // What the data tier's alarms watch, for the dashboard's rows.
+    const dataParts = {
+        cache: cache ? [cache.cache.alarms] : [],
+        databases: [database, ...Object.values(split?.databases ?? {}), ...(sharding?.shards ?? [])].map((db) => db.cluster.alarms),
+        search: searching ? [searching.domain.alarms] : [],
+    };
+    if (!from(4)) {
+        return { ...outputs, ...dataOutputs, ...watchedServer(config, home, singleServer(config, home, image, wiringsIn(home.region)), dataParts) };
+    }
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
     const retired = new RetiredSingleServer("shop-server", serverArgs(config, home, image), { provider: home.provider });
@@ -94,8 +103,34 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     }));
     // Stage 9: the other regions' VPCs peered with the home one.
     peerWithHome(home, others);
-    name?.route(tiers);
+    const dns = name?.route(tiers);
     const [homeTier] = tiers;
+    const watching = observe(
+        config,
+        tiers.map((tier, i) => ({
+            cell: serving[i],
+            logGroups:
+                "cluster" in tier
+                    ? { pods: { name: tier.cluster.applicationLogGroupName!, fields: "$.log_processed." } }
+                    : Object.fromEntries(Object.entries(tier.apps.fleets).map(([key, fleet]) => [key, { name: fleet.logGroupName }])),
+            saturation: tier.edge.saturation,
+        })),
+        {
+            ...dataParts,
+            entry: [...tiers.map((tier) => tier.edge.alarms), ...(dns ? [dns.alarms] : [])],
+            proxy: tiers.flatMap((tier) => ("nginx" in tier ? [tier.nginx.alarms] : [])),
+            application: tiers.flatMap((tier) =>
+                "apps" in tier
+                    ? [
+                          tier.apps.internal.alarms,
+                          ...(tier.apps.services ? [tier.apps.services.alarms] : []),
+                          ...Object.values(tier.apps.fleets).map((f) => f.alarms),
+                      ]
+                    : [],
+            ),
+            cluster: tiers.flatMap((tier) => ("cluster" in tier ? [tier.cluster.alarms] : [])),
+        },
+    );
     return {
         ...outputs,
         ...dataOutputs,
@@ -105,6 +140,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         // Stage 14: `aws eks update-kubeconfig --name <cluster> --region <region>` reaches them.
         ...(from(14) && { clusterNames: Object.fromEntries(tiers.map((tier) => [tier.region, "cluster" in tier ? tier.cluster.clusterName : undefined])) }),
         stageOneDataVolumeId: retired.dataVolumeId,
+        dashboardName: watching.dashboardName,
     };
 }
 
@@ -141,5 +177,21 @@ function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input
         { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)), alarms: home.alarms },
         { provider: home.provider },
     );
-    return { url: server.url, publicIp: server.publicIp, instanceId: server.instanceId, dataVolumeId: server.dataVolumeId, logGroupName: server.logGroupName };
+    return server;
+}
+
+/** Stages 1-3: the server's outputs, and the stack's signals and dashboard around it. */
+function watchedServer(config: StackConfig, home: RegionCell, server: SingleServer, dataParts: Parameters<typeof observe>[2] = {}) {
+    const watching = observe(config, [{ cell: home, logGroups: { server: { name: server.logGroupName } }, saturation: server.saturation }], {
+        ...dataParts,
+        application: [server.alarms],
+    });
+    return {
+        dashboardName: watching.dashboardName,
+        url: server.url,
+        publicIp: server.publicIp,
+        instanceId: server.instanceId,
+        dataVolumeId: server.dataVolumeId,
+        logGroupName: server.logGroupName,
+    };
 }

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amazonLinux2023 } from "./ami";
 import { assumableBy, policyDocument } from "../iam";
-import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
+import { AlarmsArgs, ComponentAlarms, WatchedMetric } from "../observability/alarms";
 import { isIntIn, Problems } from "../validation";
 import { renderServerUserData, scriptSafe } from "./server-user-data";
 
@@ -66,6 +66,8 @@ export class SingleServer extends pulumi.ComponentResource {
     readonly logGroupName: pulumi.Output<string>;
     /** Its alarms, and the metrics they watch. */
     readonly alarms: ComponentAlarms;
+    /** How full it is: its CPU. */
+    readonly saturation: WatchedMetric;
 
     constructor(name: string, args: SingleServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const containerPort = args.containerPort ?? 8080;
@@ -263,6 +265,8 @@ export class SingleServer extends pulumi.ComponentResource {
             stat: "Maximum",
             comparison: "GreaterThanThreshold",
         });
+
+        this.saturation = this.alarms.watched.find((m) => m.metricName === "CPUUtilization")!;
 
         this.instanceId = instance.id;
         this.publicIp = eip.publicIp;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
+import { AlarmsArgs, ComponentAlarms, WatchedMetric } from "../observability/alarms";
 import { isIntIn, Problems } from "../validation";
 import { accessLogBucket } from "./access-log-bucket";
 
@@ -73,6 +73,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     /** Its alarms, and the metrics they watch. */
     readonly alarms: ComponentAlarms;
+    /** How full it is: an ALB's active connections, an NLB's active flows. */
+    readonly saturation: WatchedMetric;
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         const defaultTargetGroup = args.defaultTargetGroup ?? (Object.keys(args.targetGroups).length === 1 ? Object.keys(args.targetGroups)[0] : undefined);
@@ -253,6 +255,13 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
         this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
         balancerAlarms(name, this.alarms, alb, lb, targetGroups);
+        this.saturation = {
+            namespace: alb ? "AWS/ApplicationELB" : "AWS/NetworkELB",
+            metricName: alb ? "ActiveConnectionCount" : "ActiveFlowCount",
+            dimensions: { LoadBalancer: lb.arnSuffix },
+            stat: alb ? "Sum" : "Average",
+            region: aws.getRegionOutput({}, parent).region,
+        };
 
         this.arn = lb.arn;
         this.dnsName = lb.dnsName;
