@@ -287,8 +287,19 @@ const sloSchema = z
     )
     .strict()
     .superRefine((slo, ctx) => {
-        for (const problem of sloProblems(slo)) ctx.addIssue({ code: "custom", message: problem, path: [problem.split(" ")[0]] });
+        // Named by its path; the value is appended where the problem is reported.
+        for (const problem of sloProblems(slo)) {
+            const [field, ...words] = problem.replace(/ \(got [^)]*\)$/, "").split(" ");
+            ctx.addIssue({ code: "custom", message: words.join(" "), path: [field] });
+        }
     });
+
+/** The fields of the maps that refuse unknown ones, by where they sit. */
+const knownFields: Record<string, readonly string[]> = {
+    [`${project}:alarms`]: ["subscribers", "rules"],
+    [`${project}:alarms.rules`]: alarmKinds,
+    [`${project}:slo`]: ["availabilityPercent", "latencyPercent", "latencyMs"],
+};
 
 /** One entry per config key this program reads; any other key in its namespace is a typo. */
 const keys = {
@@ -418,7 +429,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
             const got = valueAt(values, issue.path);
             const gotText = got === undefined || (typeof got === "object" && got !== null) ? "" : ` (got ${JSON.stringify(got)})`;
             if (issue.code === "unrecognized_keys") {
-                problems.push(`${where}: unknown ${issue.keys.join(", ")}; expected any of ${sizingFields.join(", ")}`);
+                problems.push(`${where}: unknown ${issue.keys.join(", ")}; expected any of ${(knownFields[where] ?? sizingFields).join(", ")}`);
             } else {
                 problems.push(`${where}: ${issue.message}${gotText}`);
             }

@@ -18,7 +18,6 @@ interface Expectation {
     exempt?: string;
 }
 
-const childrenOf = (plan: Plan, r: Resource, type: string) => plan.resources.filter((c) => c.type === type && c.parent === r.parent);
 const isSecondary = (r: Resource) => r.inputs.globalClusterIdentifier !== undefined || r.inputs.globalReplicationGroupId !== undefined;
 
 /** The table: every stateful type and every entry point of the stages, and the alarms each must have. */

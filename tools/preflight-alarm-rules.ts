@@ -34,14 +34,16 @@ export const alarmRules: PreflightRule[] = [
         id: "alarm-period",
         types: [metricAlarm],
         prevents:
-            "CloudWatch PutMetricAlarm: ValidationError — a period that is not 10, 20, 30 or a multiple of 60 seconds, or evaluation periods × period above one day",
+            "CloudWatch PutMetricAlarm: ValidationError — a period that is not 10, 20, 30 or a multiple of 60 seconds, or evaluation periods × period above seven days (one day with periods under an hour)",
         source: `${putMetricAlarm} (Period, EvaluationPeriods)`,
         check: (r) => {
             const periods = periodsOf(r).filter((p) => !isUnknown(p));
             const evaluations = Number(r.inputs.evaluationPeriods);
             return [
                 ...periods.filter((p) => !([10, 20, 30].includes(p) || (Number.isInteger(p) && p >= 60 && p % 60 === 0))).map((p) => `period ${p} s`),
-                ...periods.filter((p) => p * evaluations > 86_400).map((p) => `evaluationPeriods ${evaluations} × period ${p} s exceeds a day`),
+                ...periods
+                    .filter((p) => p * evaluations > (p < 3600 ? 86_400 : 604_800))
+                    .map((p) => `evaluationPeriods ${evaluations} × period ${p} s exceeds ${p < 3600 ? "a day" : "seven days"}`),
                 ...(Number(r.inputs.datapointsToAlarm ?? evaluations) > evaluations ? ["datapointsToAlarm above evaluationPeriods"] : []),
             ];
         },

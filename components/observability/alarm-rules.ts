@@ -90,8 +90,11 @@ export function ruleProblems(kind: string, rule: Partial<AlarmRule>): string[] {
         problems.push(`${kind}.periodSeconds must be a multiple of 60 (got ${period})`);
     if (periods !== undefined && !(Number.isInteger(periods) && periods >= 1))
         problems.push(`${kind}.evaluationPeriods must be an integer of at least 1 (got ${periods})`);
-    // CloudWatch evaluates at most one day of data points.
-    if (period !== undefined && periods !== undefined && period * periods > 86_400)
-        problems.push(`${kind}: periodSeconds × evaluationPeriods must be at most 86400 (one day; got ${period * periods})`);
+    // CloudWatch evaluates at most seven days of data points, and one day with periods under an hour (PutMetricAlarm's Period).
+    const most = period !== undefined && period < 3600 ? 86_400 : 604_800;
+    if (period !== undefined && periods !== undefined && period * periods > most)
+        problems.push(
+            `${kind}: periodSeconds × evaluationPeriods must be at most ${most} (${most === 86_400 ? "one day with periods under an hour" : "seven days"}; got ${period * periods})`,
+        );
     return problems;
 }
