@@ -554,10 +554,7 @@ export function costOf(plan: Plan, scenario: Scenario = defaultScenario): CostRe
         appLogBytes: (region) => {
             // One request line a page view from the app that serves it, where the app ships its logs to CloudWatch (its fleets' and the lone server's log groups).
             const shipped = plan.resources.some(
-                (r) =>
-                    r.region === region &&
-                    r.type === "aws:cloudwatch/logGroup:LogGroup" &&
-                    /^shop-(server$|[a-z-]+-fleet-|[a-z0-9-]+-insights-application$)/.test(r.name),
+                (r) => r.region === region && r.type === "aws:cloudwatch/logGroup:LogGroup" && /^shop-(server$|[a-z-]+-fleet-)/.test(r.name),
             );
             return shipped ? pagesIn(region) * secondsPerMonth * scenario.traffic.logLineBytes : 0;
         },

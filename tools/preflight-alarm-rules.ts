@@ -19,9 +19,12 @@ interface Query {
     metric?: { period?: number; stat?: string };
 }
 
+/** A metric math alarm's queries (none for a plain alarm, or a value that is no list). */
+const queriesOf = (r: PlanResource): Query[] => (Array.isArray(r.inputs.metricQueries) ? (r.inputs.metricQueries as Query[]) : []);
+
 /** The periods an alarm reads: its own, or each metric query's. */
 const periodsOf = (r: PlanResource): number[] => {
-    const queries = (r.inputs.metricQueries ?? []) as Query[];
+    const queries = queriesOf(r);
     return queries.length > 0 ? queries.flatMap((q) => (q.metric?.period === undefined ? [] : [Number(q.metric.period)])) : [Number(r.inputs.period)];
 };
 
@@ -57,7 +60,7 @@ export const alarmRules: PreflightRule[] = [
         check: (r) => {
             const stats = [
                 ...(r.inputs.statistic === undefined ? [] : [String(r.inputs.statistic)]),
-                ...((r.inputs.metricQueries ?? []) as Query[]).flatMap((q) => (q.metric?.stat === undefined ? [] : [String(q.metric.stat)])),
+                ...queriesOf(r).flatMap((q) => (q.metric?.stat === undefined ? [] : [String(q.metric.stat)])),
             ];
             const percentile = r.inputs.extendedStatistic === undefined ? [] : [String(r.inputs.extendedStatistic)];
             return [
@@ -73,7 +76,7 @@ export const alarmRules: PreflightRule[] = [
             "CloudWatch PutMetricAlarm: ValidationError — a metric math alarm must return exactly one time series, read at most 10 metrics, and name its queries with a lower-case letter first",
         source: `${putMetricAlarm} (Metrics); https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html (Id); https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html`,
         check: (r) => {
-            const queries = (r.inputs.metricQueries ?? []) as Query[];
+            const queries = queriesOf(r);
             if (queries.length === 0) return [];
             const returned = queries.filter((q) => q.returnData === true).length;
             const metrics = queries.filter((q) => q.metric).length;
