@@ -206,12 +206,36 @@ export const rules: Rule[] = [
             const locks = new Set(resources.filter((r) => r.type === "aws:backup/vaultLockConfiguration:VaultLockConfiguration").map((r) => r.name));
             return [
                 ...(held < data.length
-                    ? [`backup selections hold ${held} resource(s), fewer than the ${data.length} primary cluster(s) and volume(s): ${data.map((r) => r.name).join(", ")}`]
+                    ? [
+                          `backup selections hold ${held} resource(s), fewer than the ${data.length} primary cluster(s) and volume(s): ${data.map((r) => r.name).join(", ")}`,
+                      ]
                     : []),
                 ...resources
                     .filter((r) => r.type === "aws:backup/vault:Vault" && !locks.has(r.name))
                     .map((vault) => `aws:backup/vault:Vault ${vault.name}: needs a vault lock (governance mode at least)`),
             ];
+        },
+    },
+    {
+        name: "alarms-notify",
+        description:
+            "Every alarm tells someone: a metric alarm notifies a topic, unless it is a window of a burn-rate alert whose composite alarm does; every composite alarm notifies a topic.",
+        check: (r) => {
+            const actions = (r.inputs.alarmActions ?? []) as unknown[];
+            if (r.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm") return actions.length > 0 ? [] : ["alarmActions must name a topic"];
+            if (r.type !== "aws:cloudwatch/metricAlarm:MetricAlarm") return [];
+            const window = /^slo-.+-(long|short)$/.test(String(r.inputs.tags?.alarm ?? ""));
+            return actions.length > 0 || window ? [] : ["alarmActions must name a topic"];
+        },
+    },
+    {
+        name: "alarm-topics-encrypted",
+        description: "SNS topics are encrypted at rest with a customer-managed KMS key (CloudWatch cannot use the AWS-managed one).",
+        check: (r) => {
+            if (r.type !== "aws:sns/topic:Topic") return [];
+            const key = r.inputs.kmsMasterKeyId;
+            if (key === undefined) return ["kmsMasterKeyId must be set"];
+            return String(key).includes("alias/aws/sns") ? ["kmsMasterKeyId must be a customer-managed key: CloudWatch cannot publish with alias/aws/sns"] : [];
         },
     },
 ];

@@ -3,6 +3,9 @@ import { z } from "zod";
 import { EksAddonName, eksAddonNames } from "../components/containers/eks-versions";
 import { digestReference } from "../components/containers/shop-image";
 import { cidrsOverlap, nextBlock } from "../components/network/cidr";
+import { alarmKinds, AlarmRuleOverrides, ruleProblems } from "../components/observability/alarm-rules";
+import { Subscriber } from "../components/observability/alarm-topic";
+import { Slo, sloDefaults, sloProblems } from "../components/observability/shop-signals";
 import { awsRegion as regionRule, cidrBlock, instanceType, intRange, refused, zodInt, zodText } from "../components/validation";
 import { allowedStages, findStage, Stage, switchedOn } from "./registry";
 
@@ -85,6 +88,10 @@ export interface StackConfig {
     createSearchServiceLinkedRole: boolean;
     /** EKS add-on builds pinned by name (stage 14 on); the others run EKS's default for the cluster's version. */
     addonVersions: Partial<Record<EksAddonName, string>>;
+    /** Who the alarms tell (each region's topic), and thresholds and periods other than the documented defaults (alarm-rules.ts). */
+    alarms: { subscribers: Subscriber[]; rules: AlarmRuleOverrides };
+    /** The entry's service level objectives. */
+    slo: Slo;
 }
 
 /** A planned peak: from `start` to `end` (UTC), at least `nodes` nodes in each region. */
@@ -163,6 +170,77 @@ const tagsSchema = z.record(
     { error: "expected a map of tag names to values" },
 );
 
+const alarmRuleSchema = z
+    .object(
+        {
+            threshold: z.number({ error: "expected a number" }).optional(),
+            periodSeconds: z.int({ error: "expected a whole number of seconds" }).optional(),
+            evaluationPeriods: z.int({ error: "expected a whole number" }).optional(),
+        },
+        { error: "expected a map with threshold, periodSeconds or evaluationPeriods" },
+    )
+    .strict()
+    .superRefine((rule, ctx) => {
+        for (const problem of ruleProblems("the rule", rule)) ctx.addIssue({ code: "custom", message: problem.replace(/^the rule\.?:? ?/, "") });
+    });
+
+const alarmsSchema = z
+    .object(
+        {
+            subscribers: z
+                .array(
+                    z
+                        .object(
+                            {
+                                protocol: z.enum(["email", "https", "sqs", "lambda"], { error: "expected email, https, sqs or lambda" }),
+                                endpoint: z.string({ error: "expected an address, URL or ARN" }).min(1, { error: "expected an address, URL or ARN" }),
+                            },
+                            { error: "expected a map with protocol and endpoint" },
+                        )
+                        .strict()
+                        .refine((s) => s.protocol !== "email" || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.endpoint), { error: "expected an email address" })
+                        .refine((s) => s.protocol !== "https" || /^https:\/\/\S+$/.test(s.endpoint), { error: "expected an https:// URL" })
+                        .refine((s) => !["sqs", "lambda"].includes(s.protocol) || /^arn:aws[a-z-]*:(sqs|lambda):/.test(s.endpoint), {
+                            error: "expected the queue's or function's ARN",
+                        }),
+                    { error: "expected a list of subscribers" },
+                )
+                .optional(),
+            rules: z
+                .partialRecord(z.enum(alarmKinds as [string, ...string[]], { error: `expected alarm kinds among ${alarmKinds.join(", ")}` }), alarmRuleSchema, {
+                    error: "expected a map of alarm kinds to rules",
+                })
+                .optional(),
+        },
+        { error: "expected a map with subscribers and rules" },
+    )
+    .strict();
+
+const sloSchema = z
+    .object(
+        {
+            availabilityPercent: z.number({ error: "expected a percentage" }).optional(),
+            latencyPercent: z.number({ error: "expected a percentage" }).optional(),
+            latencyMs: z.number({ error: "expected milliseconds" }).optional(),
+        },
+        { error: "expected a map with availabilityPercent, latencyPercent and latencyMs" },
+    )
+    .strict()
+    .superRefine((slo, ctx) => {
+        // Named by its path; the value is appended where the problem is reported.
+        for (const problem of sloProblems(slo)) {
+            const [field, ...words] = problem.replace(/ \(got [^)]*\)$/, "").split(" ");
+            ctx.addIssue({ code: "custom", message: words.join(" "), path: [field] });
+        }
+    });
+
+/** The fields of the maps that refuse unknown ones, by where they sit. */
+const knownFields: Record<string, readonly string[]> = {
+    [`${project}:alarms`]: ["subscribers", "rules"],
+    [`${project}:alarms.rules`]: alarmKinds,
+    [`${project}:slo`]: ["availabilityPercent", "latencyPercent", "latencyMs"],
+};
+
 /** One entry per config key this program reads; any other key in its namespace is a typo. */
 const keys = {
     stage: z.string({ error: "required" }),
@@ -210,6 +288,8 @@ const keys = {
             { error: "expected a map of add-on names to builds" },
         )
         .optional(),
+    alarms: alarmsSchema.optional(),
+    slo: sloSchema.optional(),
     createSearchServiceLinkedRole: z.enum(["true", "false"], { error: "expected true or false" }).optional(),
     pullAccountIds: z
         .array(z.string().regex(/^\d{12}$/, { error: "expected a 12-digit AWS account id" }), { error: "expected a list of AWS account ids" })
@@ -230,7 +310,7 @@ const stackSchema = z.object(keys);
 type ParsedConfig = z.infer<typeof stackSchema>;
 
 /** Keys whose YAML value is a list or a map, stored by Pulumi as JSON text. */
-const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks", "pullAccountIds", "addonVersions"]);
+const structuredKeys = new Set(["regions", "sizing", "tags", "clusterApiCidrs", "clusterAdmins", "peaks", "pullAccountIds", "addonVersions", "alarms", "slo"]);
 
 /**
  * Thrown when a stack's configuration is invalid; `problems` names each one, with its key.
@@ -272,7 +352,7 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
             const got = valueAt(values, issue.path);
             const gotText = got === undefined || (typeof got === "object" && got !== null) ? "" : ` (got ${JSON.stringify(got)})`;
             if (issue.code === "unrecognized_keys") {
-                problems.push(`${where}: unknown ${issue.keys.join(", ")}; expected any of ${sizingFields.join(", ")}`);
+                problems.push(`${where}: unknown ${issue.keys.join(", ")}; expected any of ${(knownFields[where] ?? sizingFields).join(", ")}`);
             } else {
                 problems.push(`${where}: ${issue.message}${gotText}`);
             }
@@ -316,6 +396,8 @@ export function parseStackConfig(raw: Record<string, string>): StackConfig {
         clusterAdmins: c.clusterAdmins ?? [],
         peaks: c.peaks ?? [],
         addonVersions: c.addonVersions ?? {},
+        alarms: { subscribers: c.alarms?.subscribers ?? [], rules: (c.alarms?.rules ?? {}) as AlarmRuleOverrides },
+        slo: { ...sloDefaults, ...c.slo },
         createSearchServiceLinkedRole: c.createSearchServiceLinkedRole === "true",
     };
 }

@@ -9,6 +9,7 @@ import { ServerWiring, wireServer } from "./server-wiring";
 import { sessionSecret } from "./session-secret";
 import { backups } from "./backups";
 import { failoverTargets } from "./failover";
+import { faultExperiments } from "./faults";
 import { stackImage } from "./shop-image";
 import { shopRuntimeWiring } from "./shop-runtime";
 import { featureFlagsWiring } from "./feature-flags";
@@ -23,6 +24,7 @@ import { reverseProxy } from "./stages/reverse-proxy";
 import { search } from "./stages/search";
 import { separateDatabase } from "./stages/separate-database";
 import { tableSharding } from "./stages/table-sharding";
+import { observe } from "./observability";
 
 export { regionProvider } from "./region-cell";
 
@@ -51,7 +53,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     };
     if (!isServing(home)) {
         const server = singleServer(config, home, image);
-        return { ...outputs, ...server, ...backups(config, home, [], [server.dataVolumeArn]) };
+        const watched = watchedServer(config, home, server);
+        return {
+            ...outputs,
+            ...watched,
+            ...backups(config, home, [], [server.dataVolumeArn]),
+            ...faultExperiments(config, home, watched.stopAlarmArns, { serverArn: server.instanceArn }),
+        };
     }
 
     const serving = cells as ServingCell[];
@@ -110,9 +118,22 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     ];
     const dataArns = [...clusters.map((c) => c.clusterArn), ...(searching ? [searching.media.arn] : [])];
     const databases = clusters.map((c) => ({ arn: c.clusterArn, secretArn: c.secretArn }));
+    // What the data tier's alarms watch, for the dashboard's rows.
+    const dataParts = {
+        cache: cache ? [cache.cache.alarms] : [],
+        databases: clusters.map((cluster) => cluster.alarms),
+        search: searching ? [searching.domain.alarms] : [],
+    };
     if (!on("reverseProxy")) {
         const server = singleServer(config, home, image, wiringsIn(home.region), migrated);
-        return { ...outputs, ...dataOutputs, ...server, ...backups(config, home, others, [server.dataVolumeArn, ...dataArns], databases) };
+        const watched = watchedServer(config, home, server, dataParts);
+        return {
+            ...outputs,
+            ...dataOutputs,
+            ...watched,
+            ...backups(config, home, others, [server.dataVolumeArn, ...dataArns], databases),
+            ...faultExperiments(config, home, watched.stopAlarmArns, { serverArn: server.instanceArn, clusters, cache: cache?.cache }),
+        };
     }
 
     // Stage 4: fleets behind load balancers take over from the single server; only its data volume stays.
@@ -138,8 +159,34 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     }));
     // Stage 9: the other regions' VPCs peered with the home one.
     peerWithHome(home, others);
-    name?.route(tiers);
+    const dns = name?.route(tiers);
     const [homeTier] = tiers;
+    const watching = observe(
+        config,
+        tiers.map((tier, i) => ({
+            cell: serving[i],
+            logGroups:
+                "cluster" in tier
+                    ? { pods: { name: tier.cluster.applicationLogGroupName!, fields: "$.log_processed." } }
+                    : Object.fromEntries(Object.entries(tier.apps.fleets).map(([key, fleet]) => [key, { name: fleet.logGroupName }])),
+            saturation: tier.edge.saturation,
+        })),
+        {
+            ...dataParts,
+            entry: [...tiers.map((tier) => tier.edge.alarms), ...(dns ? [dns.alarms] : [])],
+            proxy: tiers.flatMap((tier) => ("nginx" in tier ? [tier.nginx.alarms] : [])),
+            application: tiers.flatMap((tier) =>
+                "apps" in tier
+                    ? [
+                          tier.apps.internal.alarms,
+                          ...(tier.apps.services ? [tier.apps.services.alarms] : []),
+                          ...Object.values(tier.apps.fleets).map((f) => f.alarms),
+                      ]
+                    : [],
+            ),
+            cluster: tiers.flatMap((tier) => ("cluster" in tier ? [tier.cluster.alarms] : [])),
+        },
+    );
     return {
         ...outputs,
         ...dataOutputs,
@@ -153,6 +200,13 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
         stageOneDataVolumeId: retired.dataVolumeId,
         ...backups(config, home, others, [retired.dataVolumeArn, ...dataArns], databases),
         ...failoverTargets(home.region, clusters, cache?.cache),
+        ...faultExperiments(config, home, watching.stopAlarmArns, {
+            fleetGroupNames: "apps" in homeTier ? Object.values(homeTier.apps.fleets).map((fleet) => fleet.autoScalingGroupName) : undefined,
+            clusters,
+            cache: cache?.cache,
+            nodegroupArns: "cluster" in homeTier ? homeTier.cluster.nodegroupArns : undefined,
+        }),
+        dashboardName: watching.dashboardName,
     };
 }
 
@@ -186,10 +240,21 @@ function serverArgs(config: StackConfig, home: RegionCell, image: pulumi.Input<s
 function singleServer(config: StackConfig, home: RegionCell, image: pulumi.Input<string>, wirings: ServerWiring[] = [], after: pulumi.Resource[] = []) {
     const server = new SingleServer(
         "shop-server",
-        { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)) },
+        { ...serverArgs(config, home, image), ...(home.appGroupId && wireServer(home.network.cidrBlock, home.appGroupId, wirings)), alarms: home.alarms },
         { provider: home.provider, dependsOn: after },
     );
+    return server;
+}
+
+/** Stages 1-3: the server's outputs, and the stack's signals and dashboard around it. */
+function watchedServer(config: StackConfig, home: RegionCell, server: SingleServer, dataParts: Parameters<typeof observe>[2] = {}) {
+    const watching = observe(config, [{ cell: home, logGroups: { server: { name: server.logGroupName } }, saturation: server.saturation }], {
+        ...dataParts,
+        application: [server.alarms],
+    });
     return {
+        dashboardName: watching.dashboardName,
+        stopAlarmArns: watching.stopAlarmArns,
         url: server.url,
         publicIp: server.publicIp,
         instanceId: server.instanceId,

@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { nextBlock } from "../components/network/cidr";
 import { Vpc } from "../components/network/vpc";
+import { alarmTopic } from "../components/observability/alarm-topic";
+import { AlarmsArgs } from "../components/observability/alarms";
 import { StackConfig } from "./config";
 import { DataDomain } from "./ownership";
 import { appsOwning, shopApps } from "./service-layout";
@@ -21,6 +23,8 @@ export interface RegionCell {
     appGroups?: Record<string, pulumi.Output<string>>;
     /** The home region's only: the group of each domain's migration function (stacks/migrations.ts), which that domain's stores admit. */
     migrationGroups?: Partial<Record<DataDomain, pulumi.Output<string>>>;
+    /** What the region's components alarm with: the stack's topic in the region (a CloudWatch alarm notifies its own region's topics only) and the configured rules. */
+    alarms: AlarmsArgs & { topicArn: pulumi.Output<string> };
 }
 
 /** A cell from stage 2 on, where the application servers have their group. */
@@ -45,14 +49,13 @@ export function regionCell(config: StackConfig, region: string, index: number): 
         { provider },
     );
     // From stage 2 the data tier admits the application servers by this group, which they wear.
-    const appGroup =
-        switchedOn(config.stage, "separateDatabase")
-            ? new aws.ec2.SecurityGroup(
-                  `shop-app-${region}`,
-                  { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${region}` } },
-                  { provider },
-              )
-            : undefined;
+    const appGroup = switchedOn(config.stage, "separateDatabase")
+        ? new aws.ec2.SecurityGroup(
+              `shop-app-${region}`,
+              { vpcId: network.vpcId, description: "Shop application servers: the group the data tier admits", tags: { Name: `shop-app-${region}` } },
+              { provider },
+          )
+        : undefined;
     // From stage 11 each app wears a group of its own, which only its domains' stores admit; the entry app keeps the first.
     const appGroups = appGroup
         ? Object.fromEntries(
@@ -72,7 +75,8 @@ export function regionCell(config: StackConfig, region: string, index: number): 
               ]),
           )
         : undefined;
-    return { region, provider, network, appGroupId: appGroup?.id, appGroups };
+    const topic = alarmTopic(`shop-${region}`, { subscribers: config.alarms.subscribers }, { provider });
+    return { region, provider, network, appGroupId: appGroup?.id, appGroups, alarms: { topicArn: topic.arn, rules: config.alarms.rules } };
 }
 
 /**

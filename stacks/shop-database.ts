@@ -53,6 +53,7 @@ export function shopDatabase(
             readers: keyed(count, serverless ? { instanceClass: "db.serverless" } : {}),
             serverlessV2: serverless ? { minCapacity: 0.5, maxCapacity: prod ? 64 : 8 } : undefined,
             // Prod adds readers under load; the declared ones and the writer are never scaled away.
+            alarms: { ...home.alarms, topicArnsByKey: Object.fromEntries(others.map((cell) => [cell.region, cell.alarms.topicArn])) },
             readerAutoscaling: readers && prod ? { minReaders: 0, maxReaders: config.sizing.databaseReaders, metric: "cpu" } : undefined,
             secondaries:
                 others.length > 0

@@ -172,6 +172,45 @@ describe("stack config", () => {
         expect(problems({ ...base, "shop-evolution:promotedFrom": "acme/shop-evolution/dev" })[0]).toMatch(/^shop-evolution:promotedFrom: unknown key/);
     });
 
+    it("takes alarm subscribers, rule overrides and SLOs with documented defaults, and names every bad value", () => {
+        const defaults = parseStackConfig(base);
+        expect(defaults.alarms).toEqual({ subscribers: [], rules: {} });
+        expect(defaults.slo).toEqual({ availabilityPercent: 99.9, latencyPercent: 99, latencyMs: 500 });
+        const set = parseStackConfig({
+            ...base,
+            "shop-evolution:alarms": JSON.stringify({
+                subscribers: [{ protocol: "email", endpoint: "oncall@example.com" }],
+                rules: { databaseCpuPercent: { threshold: 70 }, shop5xxPercent: { periodSeconds: 120, evaluationPeriods: 3 } },
+            }),
+            "shop-evolution:slo": '{"availabilityPercent":99.95,"latencyMs":300}',
+        });
+        expect(set.alarms.subscribers).toEqual([{ protocol: "email", endpoint: "oncall@example.com" }]);
+        expect(set.alarms.rules).toEqual({ databaseCpuPercent: { threshold: 70 }, shop5xxPercent: { periodSeconds: 120, evaluationPeriods: 3 } });
+        expect(set.slo).toEqual({ availabilityPercent: 99.95, latencyPercent: 99, latencyMs: 300 });
+
+        expect(
+            problems({
+                ...base,
+                "shop-evolution:alarms": JSON.stringify({
+                    subscribers: [
+                        { protocol: "email", endpoint: "oncall" },
+                        { protocol: "pager", endpoint: "x" },
+                    ],
+                    rules: { databaseCpu: { threshold: 70 }, cacheEvictions: { periodSeconds: 90 }, searchRed: { periodSeconds: 300, evaluationPeriods: 300 } },
+                }),
+                "shop-evolution:slo": '{"availabilityPercent":90,"latencyMs":0}',
+            }),
+        ).toEqual([
+            "shop-evolution:alarms.subscribers.0: expected an email address",
+            'shop-evolution:alarms.subscribers.1.protocol: expected email, https, sqs or lambda (got "pager")',
+            "shop-evolution:alarms.rules.cacheEvictions: periodSeconds must be a multiple of 60 (got 90)",
+            "shop-evolution:alarms.rules.searchRed: periodSeconds × evaluationPeriods must be at most 86400 (one day with periods under an hour; got 90000)",
+            expect.stringMatching(/^shop-evolution:alarms\.rules: unknown databaseCpu; expected any of balancer5xxPercent, .*shopOutboxLagSeconds$/),
+            "shop-evolution:slo.availabilityPercent: must be at least 95 and below 100 (got 90)",
+            "shop-evolution:slo.latencyMs: must be an integer from 1 to 60000 (got 0)",
+        ]);
+    });
+
     it("reads both stack files of the project as valid config: dev names prod's account, which pulls its image", () => {
         expect(parseStackConfig(readStackConfigFile("dev")).environment).toBe("dev");
         expect(parseStackConfig(readStackConfigFile("dev")).pullAccountIds).toHaveLength(1);

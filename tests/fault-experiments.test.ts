@@ -1,7 +1,9 @@
 import { FaultExperiments } from "../components/operations/fault-experiments";
 import { preconditionRules } from "../tools/preflight-rules";
 import { PlanResource } from "../tools/plan";
+import { stages } from "../stacks/registry";
 import { run } from "./harness";
+import { sharedPlan } from "./support/shared-plans";
 
 const alarm = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:shop-entry-5xx";
 const cluster = (n: number) => `arn:aws:rds:us-east-1:123456789012:cluster:shop-${n}`;
@@ -68,4 +70,24 @@ describe("fault experiments", () => {
             "stopConditions: source aws:sns:topic is not aws:cloudwatch:alarm or none",
         ]);
     });
+});
+
+describe("every stage's fault experiments", () => {
+    it.each(stages.map((s) => s.number))(
+        "stage %i: templates for the faults the stage can suffer, in both stacks, each stopped by the SLO burn alerts",
+        async (stage) => {
+            for (const stack of ["dev", "prod"]) {
+                const plan = await sharedPlan(stack, stage);
+                const templates = plan.resources.filter((r) => r.type === "aws:fis/experimentTemplate:ExperimentTemplate");
+                const names = templates.map((t) => t.name.replace(/^shop-faults-/, ""));
+                expect([stack, names.includes(stage < 4 ? "stop-server" : stage < 14 ? "fleet-1" : "nodes")]).toEqual([stack, true]);
+                if (stage >= 5) expect([stack, names.includes("database-failover")]).toEqual([stack, true]);
+                for (const t of templates) {
+                    expect([stack, t.name, (t.inputs.stopConditions as unknown[]).length > 0]).toEqual([stack, t.name, true]);
+                    expect([stack, t.name, shapeProblems(t)]).toEqual([stack, t.name, []]);
+                }
+            }
+        },
+        600_000,
+    );
 });

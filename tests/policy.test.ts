@@ -12,6 +12,26 @@ const problemsOf = (rule: string, resources: ResourceView[], environment: "dev" 
 
 /** Per rule: resources that break it, and resources that keep it. */
 const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> = {
+    "alarms-notify": {
+        breaks: [
+            view("aws:cloudwatch/metricAlarm:MetricAlarm", { alarmActions: [], tags: { alarm: "databaseCpuPercent" } }),
+            view("aws:cloudwatch/metricAlarm:MetricAlarm", { tags: { alarm: "slo-availability-fast" } }),
+            view("aws:cloudwatch/compositeAlarm:CompositeAlarm", { alarmActions: [] }),
+        ],
+        keeps: [
+            view("aws:cloudwatch/metricAlarm:MetricAlarm", {
+                alarmActions: ["arn:aws:sns:us-east-1:123456789012:shop"],
+                tags: { alarm: "databaseCpuPercent" },
+            }),
+            // A window of a burn-rate alert: its composite alarm notifies.
+            view("aws:cloudwatch/metricAlarm:MetricAlarm", { tags: { alarm: "slo-availability-fast-long" } }),
+            view("aws:cloudwatch/compositeAlarm:CompositeAlarm", { alarmActions: ["arn:aws:sns:us-east-1:123456789012:shop"] }),
+        ],
+    },
+    "alarm-topics-encrypted": {
+        breaks: [view("aws:sns/topic:Topic", {}), view("aws:sns/topic:Topic", { kmsMasterKeyId: "alias/aws/sns" })],
+        keeps: [view("aws:sns/topic:Topic", { kmsMasterKeyId: "arn:aws:kms:us-east-1:123456789012:key/shop" })],
+    },
     "encryption-at-rest": {
         breaks: [
             view("aws:rds/cluster:Cluster", { storageEncrypted: false }),

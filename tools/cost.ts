@@ -70,6 +70,9 @@ export const notBillable: Record<string, string> = {
     "aws:autoscaling/schedule:Schedule": "free",
     "aws:cloudwatch/logGroup:LogGroup": "priced through what writes into it (app lines, flow logs, control plane logs)",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "free",
+    "aws:sns/topic:Topic": "free; deliveries are priced each, and an alarm topic's few fit in SNS's monthly free deliveries",
+    "aws:sns/topicPolicy:TopicPolicy": "free",
+    "aws:sns/topicSubscription:TopicSubscription": "free",
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "free",
     "aws:ec2/internetGateway:InternetGateway": "free (egress is priced per page)",
     "aws:ec2/launchTemplate:LaunchTemplate": "priced through its Auto Scaling group or node group",
@@ -85,7 +88,7 @@ export const notBillable: Record<string, string> = {
     "aws:ecr/repositoryPolicy:RepositoryPolicy": "free",
     "aws:eks/accessEntry:AccessEntry": "free",
     "aws:eks/accessPolicyAssociation:AccessPolicyAssociation": "free",
-    "aws:eks/addon:Addon": "free (runs on the nodes)",
+    "aws:eks/addon:Addon": "free (runs on the nodes); Container Insights' metrics are priced with the add-on that sends them",
     "aws:eks/podIdentityAssociation:PodIdentityAssociation": "free",
     "aws:elasticache/globalReplicationGroup:GlobalReplicationGroup": "priced through its replication (inter-region transfer)",
     "aws:elasticache/parameterGroup:ParameterGroup": "free",
@@ -369,6 +372,27 @@ const pricers: Record<string, Pricer> = {
     },
     "aws:secretsmanager/secret:Secret": (r, c) => c.add("minimum", `${r.name}: secret`, r.region!, 1, prices(r).secret),
     "aws:kms/key:Key": (r, c) => c.add("minimum", `${r.name}: KMS key`, r.region!, 1, prices(r).kmsKey),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (r, c) => {
+        // A metric math alarm is billed for each metric it reads.
+        const metrics = (inputs(r).metricQueries ?? []).filter((q: { metric?: unknown }) => q.metric).length || 1;
+        c.add("minimum", `${r.name}: alarm (${metrics} metric${metrics > 1 ? "s" : ""})`, r.region!, metrics, prices(r).alarmMetric);
+    },
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": (r, c) => c.add("minimum", `${r.name}: composite alarm`, r.region!, 1, prices(r).compositeAlarm),
+    "aws:cloudwatch/dashboard:Dashboard": (r, c) => c.add("minimum", `${r.name}: dashboard`, r.region!, 1, prices(r).dashboard),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": (r, c) => {
+        // Filters of several log groups that publish one metric name make one metric: priced once, with the first of them.
+        const metric = (f: Resource) => `${f.region} ${inputs(f).metricTransformation?.namespace} ${inputs(f).metricTransformation?.name}`;
+        const first = c.plan.resources.find((f) => f.type === r.type && metric(f) === metric(r));
+        if (first === r) c.add("minimum", `${metric(r)}: custom metric from the shop's logs`, r.region!, 1, prices(r).customMetric);
+    },
+    "aws:eks/addon:Addon": (r, c) => {
+        if (inputs(r).addonName !== "amazon-cloudwatch-observability") return;
+        const nodes = c.plan.resources
+            .filter((g) => g.type === "aws:eks/nodeGroup:NodeGroup" && g.region === r.region)
+            .reduce((n, g) => n + Number(inputs(g).scalingConfig?.minSize ?? 0), 0);
+        const metrics = c.scenario.traffic.containerInsightsMetricsPerNode * nodes;
+        c.add("minimum", `${r.name}: Container Insights metrics (${nodes} nodes at the minimum)`, r.region!, metrics, prices(r).customMetric);
+    },
     "aws:s3/bucket:Bucket": (r, c) => {
         const logsOf = c.plan.resources.find((lb) => lb.type === "aws:lb/loadBalancer:LoadBalancer" && `${lb.name}-logs` === r.name);
         if (logsOf) {

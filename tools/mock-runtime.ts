@@ -91,7 +91,14 @@ const computedByProvider: Record<string, (name: string, inputs: Record<string, a
         readerEndpointAddress: `replica.${name}.mock.${region}.cache.amazonaws.com`,
         configurationEndpointAddress: `clustercfg.${name}.mock.${region}.cache.amazonaws.com`,
     }),
-    "aws:lb/loadBalancer:LoadBalancer": (name) => ({ dnsName: `${name}-dns.mock.elb.amazonaws.com`, zoneId: "Z35SXDOTRQ7X7K" }),
+    "aws:lb/loadBalancer:LoadBalancer": (name, inputs) => ({
+        dnsName: `${name}-dns.mock.elb.amazonaws.com`,
+        zoneId: "Z35SXDOTRQ7X7K",
+        // The ARN's tail CloudWatch names a balancer by: app/ or net/, its name, its id.
+        arnSuffix: `${inputs.loadBalancerType === "network" ? "net" : "app"}/${name}/0123456789abcdef`,
+    }),
+    "aws:lb/targetGroup:TargetGroup": (name) => ({ arnSuffix: `targetgroup/${name}/0123456789abcdef` }),
+    "aws:opensearch/domain:Domain": (name, inputs) => ({ domainName: inputs.domainName ?? name }),
     // An address from the documentation range (RFC 5737).
     "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
     "aws:rds/cluster:Cluster": (name, inputs, region) => ({

@@ -15,6 +15,7 @@
  * arguments the provider declares conflicting or required together.
  */
 import type { Plan } from "./plan";
+import { alarmRules } from "./preflight-alarm-rules";
 
 export type PlanResource = Plan["resources"][number];
 
@@ -484,6 +485,47 @@ function dnsNameProblems(name: string): string[] {
 
 export const nameSpecs: NameSpec[] = [
     {
+        type: "aws:cloudwatch/metricAlarm:MetricAlarm",
+        property: "name",
+        generated: aws,
+        min: 1,
+        max: 255,
+        source: tfSource("internal/service/cloudwatch/metric_alarm.go (alarm_name: StringLenBetween(1, 255))"),
+    },
+    {
+        type: "aws:cloudwatch/compositeAlarm:CompositeAlarm",
+        property: "alarmName",
+        min: 1,
+        max: 255,
+        source: tfSource("internal/service/cloudwatch/composite_alarm.go (alarm_name: StringLenBetween(1, 255))"),
+    },
+    {
+        type: "aws:cloudwatch/dashboard:Dashboard",
+        property: "dashboardName",
+        min: 1,
+        max: 255,
+        characters: { pattern: /^[A-Za-z0-9_-]+$/, text: "letters, digits, - and _ only" },
+        source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutDashboard.html (DashboardName)",
+    },
+    {
+        type: "aws:cloudwatch/logMetricFilter:LogMetricFilter",
+        property: "name",
+        generated: aws,
+        min: 1,
+        max: 512,
+        forbidden: [{ pattern: /[:*]/, text: "cannot contain : or *" }],
+        source: tfSource("internal/service/logs/validate.go (validLogMetricFilterName)"),
+    },
+    {
+        type: "aws:sns/topic:Topic",
+        property: "name",
+        generated: aws,
+        min: 1,
+        max: 256,
+        characters: { pattern: /^[A-Za-z0-9_-]+$/, text: "letters, digits, - and _ only (a FIFO topic adds .fifo)" },
+        source: tfSource("internal/service/sns/topic.go (validTopicName)"),
+    },
+    {
         type: "aws:lb/loadBalancer:LoadBalancer",
         property: "name",
         generated: aws,
@@ -894,6 +936,8 @@ export const namelessTypes: Record<string, string> = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "identified by its role and policy",
     "aws:kms/key:Key": "an id AWS makes",
     "aws:lambda/invocation:Invocation": "one call of its function; no API object of its own",
+    "aws:sns/topicPolicy:TopicPolicy": "attached to its topic",
+    "aws:sns/topicSubscription:TopicSubscription": "an ARN SNS makes",
     "aws:lb/listener:Listener": "an ARN AWS makes",
     "aws:lb/listenerRule:ListenerRule": "an ARN AWS makes",
     "aws:opensearch/domainPolicy:DomainPolicy": "attached to its domain",
@@ -1078,6 +1122,21 @@ export const argumentSpecs: ArgumentSpec[] = [
         constraints: [],
     },
     { type: "aws:cloudwatch/logGroup:LogGroup", source: tfSource("internal/service/logs/group.go"), constraints: namePair },
+    {
+        type: "aws:cloudwatch/metricAlarm:MetricAlarm",
+        source: tfSource("internal/service/cloudwatch/metric_alarm.go"),
+        constraints: [
+            conflicts("metricQueries", "metricName", "namespace", "period", "statistic", "extendedStatistic", "dimensions"),
+            conflicts("statistic", "extendedStatistic"),
+            conflicts("threshold", "thresholdMetricId"),
+        ],
+    },
+    { type: "aws:cloudwatch/compositeAlarm:CompositeAlarm", source: tfSource("internal/service/cloudwatch/composite_alarm.go"), constraints: [] },
+    { type: "aws:cloudwatch/dashboard:Dashboard", source: tfSource("internal/service/cloudwatch/dashboard.go"), constraints: [] },
+    { type: "aws:cloudwatch/logMetricFilter:LogMetricFilter", source: tfSource("internal/service/logs/metric_filter.go"), constraints: [] },
+    { type: "aws:sns/topic:Topic", source: tfSource("internal/service/sns/topic.go"), constraints: namePair },
+    { type: "aws:sns/topicPolicy:TopicPolicy", source: tfSource("internal/service/sns/topic_policy.go"), constraints: [] },
+    { type: "aws:sns/topicSubscription:TopicSubscription", source: tfSource("internal/service/sns/topic_subscription.go"), constraints: [] },
     {
         type: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
         source: tfSource("internal/service/logs/resource_policy.go"),
@@ -1426,4 +1485,4 @@ export const argumentRules: PreflightRule[] = argumentSpecs
     }));
 
 /** Every rule the preflight runs. */
-export const preflightRules: PreflightRule[] = [...preconditionRules, ...nameRules, tagRule, ...argumentRules];
+export const preflightRules: PreflightRule[] = [...preconditionRules, ...alarmRules, ...nameRules, tagRule, ...argumentRules];

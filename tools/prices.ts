@@ -100,6 +100,12 @@ export interface RegionPrices {
     backupStorage: Price;
     secret: Price;
     kmsKey: Price;
+    /** A standard-resolution alarm, per metric it reads (a metric math alarm pays for each). */
+    alarmMetric: Price;
+    compositeAlarm: Price;
+    dashboard: Price;
+    /** A custom metric (metric filters', Container Insights'), first 10,000. */
+    customMetric: Price;
 }
 
 const hour = (usd: number, source: string): Price => ({ usd, unit: "hour", source });
@@ -118,6 +124,10 @@ const everywhere = {
     interRegion: per(0.02, "GB", `${page.ec2Transfer} (to another AWS region)`),
     secret: per(0.4, "secret-month", page.secrets),
     kmsKey: per(1, "key-month", page.kms),
+    alarmMetric: per(0.1, "alarm metric-month", `${page.cloudwatch} (standard resolution alarm)`),
+    compositeAlarm: per(0.5, "alarm-month", `${page.cloudwatch} (composite alarm)`),
+    dashboard: per(3, "dashboard-month", `${page.cloudwatch} (dashboard)`),
+    customMetric: per(0.3, "metric-month", `${page.cloudwatch} (custom metrics, first 10,000)`),
 };
 
 export const priceDate = "2026-11-30";

@@ -4,6 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { alarmKinds, alarmRules } from "../components/observability/alarm-rules";
+import { burnWindows, sloDefaults } from "../components/observability/shop-signals";
 import { Stage, stages } from "../stacks/registry";
 import { capacityModel } from "./capacity";
 import { costLabel, costOf, usersAt } from "./cost";
@@ -81,12 +83,60 @@ function costTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
             "One zone lost: each fleet, Deployment and cluster spread evenly over its zones loses its largest share; a lone server, or a cache without a replica, loses all. One region lost (two regions, stage 9 on): the other region alone, at its minimum size.",
             `Traffic: ${t.responseBytes.toLocaleString("en-US")} bytes out a page (the HTML is 1.7-1.9 KB), ${t.requestBytes} in; ${t.pageViewsPerConnection} page views a connection; ${t.dataTierBytes.toLocaleString("en-US")} bytes to the data tier (2 of 3 across zones); Aurora ${t.auroraReadIo} read and ${t.auroraWriteIo} write I/O a page, ${t.auroraStorageGb} GB a cluster; ${t.replicatedBytes.toLocaleString("en-US")} bytes a page to each other region per global database or datastore; a ${t.logLineBytes}-byte log line a page where the app ships logs to CloudWatch (through NAT); ${t.flowRecordsPerConnectionMinute} flow log records of ${t.flowRecordBytes} bytes a connection a minute; ${t.eksControlPlaneLogGbPerDay} GB a day of EKS control plane logs; CPU credits of burstable fleets at their CPU target.`,
             "Across zones: an ALB's traffic to its targets is not billed, an NLB's with cross-zone balancing is (the ELB user guide, cross-zone load balancing); Aurora's storage replicates across zones at no charge.",
-            "Not priced: ElastiCache's replication from primary to replica across zones, Route 53 queries, CloudWatch alarms of the autoscaling policies, log storage, RDS Enhanced Monitoring and database log exports, Secrets Manager API calls; node groups are priced at their minimum size (pods added by the load are taken to fit).",
+            "Not priced: ElastiCache's replication from primary to replica across zones, Route 53 queries, CloudWatch alarms of the autoscaling policies, SNS deliveries, Container Insights' log events (the pods' lines and the performance events, stages 14-15), log storage, RDS Enhanced Monitoring and database log exports, Secrets Manager API calls; node groups are priced at their minimum size (pods added by the load are taken to fit).",
         ].map((line) => `- ${line}`),
     ].join("\n");
 }
 
-const generated: Record<string, (plans: Map<number, { dev: Plan; prod: Plan }>) => string> = { stages: stageTable, costs: costTable };
+/** The kind of each alarm of a plan (its `alarm` tag), counted. */
+function alarmCounts(plan: Plan): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const r of plan.resources)
+        if (r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" || r.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm") {
+            const kind = String((r.inputs.tags as Record<string, string> | undefined)?.alarm ?? "(untagged)");
+            // The windows of a burn-rate alert are counted with it.
+            if (/^slo-.+-(long|short)$/.test(kind)) continue;
+            counts.set(kind, (counts.get(kind) ?? 0) + 1);
+        }
+    return counts;
+}
+
+/** Per stage, the alarms each stack plans, by kind (dev / prod); then each kind's default rule, from alarm-rules.ts. */
+function alarmTable(plans: Map<number, { dev: Plan; prod: Plan }>): string {
+    const sloKinds = ["availability", "latency"].flatMap((o) => burnWindows.map((w) => `slo-${o}-${w.key}`));
+    const order = [...alarmKinds, ...sloKinds];
+    const rows = stages.map((s) => {
+        const { dev, prod } = plans.get(s.number)!;
+        const [d, p] = [alarmCounts(dev), alarmCounts(prod)];
+        const total = (c: Map<string, number>) => [...c.values()].reduce((a, b) => a + b, 0);
+        const kinds = [...new Set([...d.keys(), ...p.keys()])]
+            .sort((a, b) => order.indexOf(a) - order.indexOf(b))
+            .map((k) => `\`${k}\` ${d.get(k) ?? 0}/${p.get(k) ?? 0}`);
+        return `| ${s.number} \`${s.slug}\` | ${total(d)} / ${total(p)} | ${kinds.join(", ")} |`;
+    });
+    const rules = alarmKinds.map((k) => {
+        const r = alarmRules[k];
+        return `| \`${k}\` | ${r.threshold} | ${r.periodSeconds} s × ${r.evaluationPeriods} |`;
+    });
+    const slo = burnWindows.map(
+        (w) =>
+            `| \`slo-availability-${w.key}\`, \`slo-latency-${w.key}\` | ${w.burnRate}× the budget's rate | ${w.longSeconds / 60} min and ${w.shortSeconds / 60} min, both |`,
+    );
+    return [
+        "| stage | alarms (dev / prod) | by kind (dev/prod) |",
+        "|---|---|---|",
+        ...rows,
+        "",
+        `Default rules (\`components/observability/alarm-rules.ts\`, each documented there; overridable in \`shop-evolution:alarms.rules\`), and the SLOs' burn-rate alerts (defaults: ${sloDefaults.availabilityPercent}% of answers without a 5xx, ${sloDefaults.latencyPercent}% within ${sloDefaults.latencyMs} ms; \`shop-evolution:slo\`):`,
+        "",
+        "| kind | threshold | period × evaluations |",
+        "|---|---|---|",
+        ...rules,
+        ...slo,
+    ].join("\n");
+}
+
+const generated: Record<string, (plans: Map<number, { dev: Plan; prod: Plan }>) => string> = { stages: stageTable, alarms: alarmTable, costs: costTable };
 
 /** The README with every generated block replaced by its current content. */
 export async function renderReadme(readme: string, plan: Planner = planStack): Promise<string> {

@@ -48,6 +48,8 @@ export const traffic = {
     flowRecordBytes: 130,
     /** Assumed: an EKS cluster's control plane logs (api, audit, authenticator, controllerManager, scheduler) a day, in GB. */
     eksControlPlaneLogGbPerDay: 2,
+    /** Assumed: the custom metrics Container Insights makes a node (its node, pod, service, namespace and cluster aggregates, shared out). */
+    containerInsightsMetricsPerNode: 40,
     /** Assumed: bytes a page view sends to the internet through NAT besides logs (checkout's call to the payment provider). */
     natBytesPerPage: 100,
     /** Assumed: data an Aurora cluster stores, GB; a bucket of media, GB; ALB access logs gzipped, bytes a request. */

@@ -188,7 +188,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const anyDatabase = writer !== undefined || Object.values(perDomain).some(Boolean);
     if (anyDatabase && !unknownModules.length) {
         for (const d of domainsOf(moduleList as Module[], { redis: redis !== undefined })) {
-            const has = d === "comments" ? commentShardUrls.length > 0 || perDomain.catalog !== undefined || writer !== undefined : perDomain[d as Domain] !== undefined || writer !== undefined;
+            const has =
+                d === "comments"
+                    ? commentShardUrls.length > 0 || perDomain.catalog !== undefined || writer !== undefined
+                    : perDomain[d as Domain] !== undefined || writer !== undefined;
             if (!has) problems.push(`SHOP_DATABASE_URL_${d.toUpperCase()}: missing: this process owns the ${d} domain (SHOP_MODULES ${moduleList.join(",")})`);
         }
     }
@@ -210,7 +213,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         databases:
             writer || Object.values(perDomain).some(Boolean)
                 ? (Object.fromEntries(
-                      domains.map((d) => [d, perDomain[d] ?? (writer ? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") } : undefined)]),
+                      domains.map((d) => [
+                          d,
+                          perDomain[d] ?? (writer ? { url: writer, readerUrls: readers, password: get("SHOP_DATABASE_PASSWORD") } : undefined),
+                      ]),
                   ) as Record<Domain, DatabaseTarget | undefined>)
                 : undefined,
         commentShardUrls,
@@ -269,7 +275,9 @@ export function readMigrateConfig(env: Record<string, string | undefined> = proc
         const migrated = domainsOf(config.modules, { redis: config.redisUrl !== undefined });
         for (const d of roleDomains)
             if (migrated.includes(d) && !given.includes(d))
-                problems.push(`SHOP_ROLE_PASSWORD_${d.toUpperCase()}: missing: this run migrates the ${d} domain and makes the roles of the domains it migrates`);
+                problems.push(
+                    `SHOP_ROLE_PASSWORD_${d.toUpperCase()}: missing: this run migrates the ${d} domain and makes the roles of the domains it migrates`,
+                );
         if (!config.databases) problems.push("SHOP_ROLE_PASSWORD_<DOMAIN>: needs the databases' URLs (the roles live in PostgreSQL)");
     }
     for (const [name, password] of Object.entries({ ...rolePasswords, search: value("SHOP_ROLE_PASSWORD_SEARCH") }))

@@ -96,7 +96,11 @@ describe("the shop's configuration", () => {
     });
 
     it("takes only the databases of the domains a process owns, and names an owned domain left without one", () => {
-        const orders = readConfig({ SHOP_MODULES: "orders,payments", SHOP_DATABASE_URL_ORDERS: "postgres://shop_orders@orders-db/shop", SHOP_SERVICE_URL_CATALOG: "http://catalog" });
+        const orders = readConfig({
+            SHOP_MODULES: "orders,payments",
+            SHOP_DATABASE_URL_ORDERS: "postgres://shop_orders@orders-db/shop",
+            SHOP_SERVICE_URL_CATALOG: "http://catalog",
+        });
         expect(orders.databases?.orders?.url).toBe("postgres://shop_orders@orders-db/shop");
         expect(orders.databases?.catalog).toBeUndefined();
         expect(problemsOf({ SHOP_MODULES: "catalog,users", SHOP_DATABASE_URL_CATALOG: "postgres://shop_catalog@catalog-db/shop" })).toEqual([

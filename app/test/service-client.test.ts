@@ -54,11 +54,20 @@ describe("ServiceClient", () => {
 
     it("opens its breaker after repeated failures, fails at once while open, and closes after a successful trial", async () => {
         const port = await freePort(); // nothing listens: connections are refused
-        const breaker = new CircuitBreaker(3, 200);
+        let opened = 0;
+        const breaker = new CircuitBreaker(3, 200, () => opened++);
         const client = new ServiceClient("catalog", `http://127.0.0.1:${port}`, { breaker, retries: 0 });
-        for (let i = 0; i < 3; i++) await expect(client.call(get)).rejects.toBeInstanceOf(Unavailable);
-        expect(breaker.state).toBe("open");
+        for (let i = 0; i < 2; i++) await expect(client.call(get)).rejects.toBeInstanceOf(Unavailable);
+        expect([breaker.state, opened]).toEqual(["closed", 0]);
+        await expect(client.call(get)).rejects.toBeInstanceOf(Unavailable);
+        // Heard once as it opens (the shop logs it, CloudWatch counts the lines), not again while it stays open.
+        expect([breaker.state, opened]).toEqual(["open", 1]);
         await expect(client.call(get)).rejects.toThrow("the catalog service is unavailable");
+        expect(opened).toBe(1);
+        // A failed trial opens it again: heard again.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        await expect(client.call(get)).rejects.toBeInstanceOf(Unavailable);
+        expect([breaker.state, opened]).toEqual(["open", 2]);
 
         const service = http.createServer((_request, response) => response.end("{}"));
         await new Promise<void>((resolve) => service.listen(port, "127.0.0.1", resolve));

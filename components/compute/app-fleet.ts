@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { policyDocument, Statement } from "../iam";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { intRange, Problems } from "../validation";
 import { renderAppUserData } from "./app-user-data";
 import { fleet, fleetProblems } from "./fleet";
@@ -52,6 +53,8 @@ export interface AppFleetArgs {
     logRetentionDays?: number;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /** An alarm on the group's instances in service; false for none. @default on, with a topic of its own */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -63,6 +66,8 @@ export interface AppFleetArgs {
 export class AppFleet extends pulumi.ComponentResource {
     readonly autoScalingGroupName: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
     readonly roleArn: pulumi.Output<string>;
     readonly logGroupName: pulumi.Output<string>;
 
@@ -137,6 +142,7 @@ export class AppFleet extends pulumi.ComponentResource {
                 ]),
             );
 
+        this.alarms = new ComponentAlarms(name, args.alarms, this, args.tags ?? {});
         const { group, securityGroup, role } = fleet(
             name,
             {
@@ -157,6 +163,7 @@ export class AppFleet extends pulumi.ComponentResource {
                 // The shop runs in a container (a bridge network: one hop more than the host). Where it calls AWS itself (media,
                 // flags), it must reach the instance's credentials; otherwise nothing in a container may.
                 metadataHopLimit: (args.statements ?? []).length > 0 ? 2 : 1,
+                alarms: this.alarms,
                 tags,
             },
             this,

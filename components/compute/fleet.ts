@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumableBy } from "../iam";
+import { ComponentAlarms } from "../observability/alarms";
 import { instanceType, intRange, Problems } from "../validation";
 import { amazonLinux2023 } from "./ami";
 
@@ -40,6 +41,8 @@ export interface FleetArgs {
     /** Hop limit of instance metadata: 1 keeps containers away from the instance's credentials, 2 lets a container runtime through. */
     metadataHopLimit: 1 | 2;
     tags: Record<string, string>;
+    /** The owning component's alarms: the group's healthy capacity joins them. */
+    alarms: ComponentAlarms;
 }
 
 /** Checks fleet sizes, for the components that build on the fleet. */
@@ -190,5 +193,16 @@ export function fleet(
         },
         opts,
     );
+    const rule = args.alarms.rule("fleetInServicePercent");
+    args.alarms.metric(`${name}-in-service`, {
+        kind: "fleetInServicePercent",
+        description: `${name}: fewer instances in service than the group's minimum of ${args.minSize}. Look at: the group's activity history (launch failures, capacity in the zones), instances failing the load balancer's health check, the instance refresh in progress`,
+        namespace: "AWS/AutoScaling",
+        metricName: "GroupInServiceInstances",
+        dimensions: { AutoScalingGroupName: group.name },
+        stat: "Minimum",
+        comparison: "LessThanThreshold",
+        threshold: (args.minSize * rule.threshold) / 100,
+    });
     return { group, securityGroup, role };
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NginxConfArgs, nginxConfProblems, renderNginxConf, Upstream } from "../edge/nginx-conf";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { Problems } from "../validation";
 import { fleet, fleetProblems } from "./fleet";
 import { renderNginxUserData } from "./nginx-user-data";
@@ -36,6 +37,8 @@ export interface NginxFleetArgs {
     targetCpuPercent?: number;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /** An alarm on the group's instances in service; false for none. @default on, with a topic of its own */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -46,6 +49,8 @@ export interface NginxFleetArgs {
 export class NginxFleet extends pulumi.ComponentResource {
     readonly autoScalingGroupName: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
     /** The configuration the instances run. */
     readonly nginxConf: pulumi.Output<string>;
     /** Behind an NLB with proxy protocol: the plain port for the target group's health check (`healthCheckPort`). */
@@ -80,6 +85,7 @@ export class NginxFleet extends pulumi.ComponentResource {
                 ? pulumi.output(renderNginxConf(confArgs("")))
                 : pulumi.output(upstream.dnsName).apply((dnsName) => renderNginxConf(confArgs(dnsName)));
         const upstreamPorts = "servers" in args.upstream ? args.upstream.servers.map((s) => Number(s.address.split(":").pop())) : [args.upstream.port];
+        this.alarms = new ComponentAlarms(name, args.alarms, this, args.tags ?? {});
         const { group, securityGroup } = fleet(
             name,
             {
@@ -96,6 +102,7 @@ export class NginxFleet extends pulumi.ComponentResource {
                 managedPolicies: {},
                 rootVolumeGiB: 20,
                 metadataHopLimit: 1,
+                alarms: this.alarms,
                 tags: args.tags ?? {},
             },
             this,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { amazonLinux2023 } from "./ami";
 import { assumableBy, policyDocument } from "../iam";
+import { AlarmsArgs, ComponentAlarms, WatchedMetric } from "../observability/alarms";
 import { intRange, Problems } from "../validation";
 import { renderServerUserData, scriptSafe } from "./server-user-data";
 
@@ -45,6 +46,8 @@ export interface SingleServerArgs {
     rdsCertificates?: boolean;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /** Alarms on the server's status checks and CPU and on its data volume's I/O; false for none. @default on, with a topic of its own */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface SingleServerArgs {
  */
 export class SingleServer extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
+    /** What a fault experiment stops. */
+    readonly instanceArn: pulumi.Output<string>;
     readonly publicIp: pulumi.Output<string>;
     readonly url: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
@@ -63,6 +68,10 @@ export class SingleServer extends pulumi.ComponentResource {
     /** What a backup plan selects: the volume that held stage 1's database. */
     readonly dataVolumeArn: pulumi.Output<string>;
     readonly logGroupName: pulumi.Output<string>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
+    /** How full it is: its CPU. */
+    readonly saturation: WatchedMetric;
 
     constructor(name: string, args: SingleServerArgs, opts?: pulumi.ComponentResourceOptions) {
         const containerPort = args.containerPort ?? 8080;
@@ -231,7 +240,40 @@ export class SingleServer extends pulumi.ComponentResource {
         );
         const eip = new aws.ec2.Eip(name, { domain: "vpc", instance: instance.id, tags: { ...tags, Name: name } }, parent);
 
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        this.alarms.metric(`${name}-status`, {
+            kind: "serverStatusChecks",
+            description: `${name}: the instance fails an EC2 status check (its own, the host's, or its attached volumes'); the shop is down. Look at: the status checks in the EC2 console, the system log (aws ec2 get-console-output), a reboot or a stop and start`,
+            namespace: "AWS/EC2",
+            metricName: "StatusCheckFailed",
+            dimensions: { InstanceId: instance.id },
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+            missing: "breaching",
+        });
+        this.alarms.metric(`${name}-cpu`, {
+            kind: "serverCpuPercent",
+            description: `${name}: CPU above the threshold; the shop${args.shopEnvironment ? "" : " and PostgreSQL"} compete for it. Look at: the slowest routes in the request log (field ms), the next stage`,
+            namespace: "AWS/EC2",
+            metricName: "CPUUtilization",
+            dimensions: { InstanceId: instance.id },
+            stat: "Average",
+            comparison: "GreaterThanThreshold",
+        });
+        this.alarms.metric(`${name}-data-io`, {
+            kind: "serverStatusChecks",
+            description: `${name}: the data volume's I/O is stalled; PostgreSQL's files are on it. Look at: the volume's status in the EC2 console, the instance's system log; restore from the volume's latest snapshot if it does not recover`,
+            namespace: "AWS/EBS",
+            metricName: "VolumeStalledIOCheck",
+            dimensions: { VolumeId: dataVolume.id },
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+        });
+
+        this.saturation = this.alarms.watched.find((m) => m.metricName === "CPUUtilization")!;
+
         this.instanceId = instance.id;
+        this.instanceArn = instance.arn;
         this.publicIp = eip.publicIp;
         this.url = args.domain ? pulumi.output(`https://${args.domain}`) : pulumi.interpolate`http://${eip.publicIp}`;
         this.securityGroupId = securityGroup.id;

@@ -5,6 +5,7 @@ import { assumableBy } from "../iam";
 import { awsRegion, cidrBlock, intRange, isIntIn, Problems } from "../validation";
 import { EksAddonName, eksAddonNames, kubernetesVersion, loadBalancerControllerChart } from "./eks-versions";
 import { loadBalancerControllerStatements } from "./load-balancer-controller-policy";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { podIdentityRole, podIdentityTrust } from "./pod-identity";
 
 export interface NodeGroupArgs {
@@ -65,6 +66,13 @@ export interface EksClusterArgs {
     /** Install the AWS Load Balancer Controller. @default true */
     loadBalancerController?: boolean;
     tags?: Record<string, string>;
+    /**
+     * Container Insights (the amazon-cloudwatch-observability add-on: node and pod metrics, and the
+     * containers' logs in /aws/containerinsights/<cluster>/application) with alarms on failed nodes,
+     * the nodes' CPU and the running pods of each namespace named in `namespaces` (with the fewest
+     * pods it should run); false for neither. @default on, with a topic of its own
+     */
+    alarms?: (AlarmsArgs & { namespaces?: Record<string, number> }) | false;
 }
 
 const clusterLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -91,6 +99,12 @@ export class EksCluster extends pulumi.ComponentResource {
     readonly loadBalancerController?: k8s.helm.v3.Release;
     /** The Auto Scaling group behind each managed node group, by key (for scheduled scaling). */
     readonly nodeGroupAutoScalingGroups: Record<string, pulumi.Output<string>> = {};
+    /** Each managed node group's ARN: what a fault experiment terminates nodes of. */
+    readonly nodegroupArns: pulumi.Output<string>[] = [];
+    /** Where Container Insights sends the containers' logs (one JSON record a line, the line parsed under log_processed). */
+    readonly applicationLogGroupName?: pulumi.Output<string>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -273,6 +287,7 @@ export class EksCluster extends pulumi.ComponentResource {
 
         Object.keys(args.nodeGroups).forEach((key, i) => {
             this.nodeGroupAutoScalingGroups[key] = nodeGroups[i].resources.apply((r) => r?.[0]?.autoscalingGroups?.[0]?.name ?? "");
+            this.nodegroupArns.push(nodeGroups[i].arn);
         });
 
         // CoreDNS runs as pods: it becomes healthy only once there are nodes.
@@ -302,6 +317,68 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { ...parent, dependsOn: nodeGroups },
         );
+
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        if (this.alarms.enabled) {
+            // Made before the agent, so that their retention applies from the first line (the agent would make them without one).
+            const insightsLogs = ["application", "performance"].map(
+                (kind) =>
+                    new aws.cloudwatch.LogGroup(
+                        `${name}-insights-${kind}`,
+                        { name: `/aws/containerinsights/${args.clusterName}/${kind}`, retentionInDays: args.logRetentionDays ?? 30, tags },
+                        parent,
+                    ),
+            );
+            this.applicationLogGroupName = insightsLogs[0].name;
+            const agentRole = new aws.iam.Role(`${name}-cloudwatch-agent`, { assumeRolePolicy: podIdentityTrust, tags }, parent);
+            new aws.iam.RolePolicyAttachment(
+                `${name}-cloudwatch-agent`,
+                { role: agentRole.name, policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
+                parent,
+            );
+            new aws.eks.Addon(
+                `${name}-cloudwatch-observability`,
+                {
+                    clusterName: cluster.name,
+                    addonName: "amazon-cloudwatch-observability",
+                    addonVersion: args.addonVersions?.["amazon-cloudwatch-observability"],
+                    podIdentityAssociations: [{ roleArn: agentRole.arn, serviceAccount: "cloudwatch-agent" }],
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "PRESERVE",
+                    tags,
+                },
+                { ...parent, dependsOn: [...nodeGroups, ...insightsLogs] },
+            );
+            const on = { namespace: "ContainerInsights", dimensions: { ClusterName: cluster.name } };
+            this.alarms.metric(`${name}-failed-nodes`, {
+                ...on,
+                kind: "clusterFailedNodes",
+                description: `${args.clusterName}: nodes failing (NotReady). Look at: kubectl describe node, the node group's health in the EKS console, the nodes' Auto Scaling activity`,
+                metricName: "cluster_failed_node_count",
+                stat: "Maximum",
+                comparison: "GreaterThanThreshold",
+            });
+            this.alarms.metric(`${name}-node-cpu`, {
+                ...on,
+                kind: "clusterNodeCpuPercent",
+                description: `${args.clusterName}: the nodes' CPU above the threshold; pods are throttled and new ones may not fit. Look at: kubectl top pods, the workloads' autoscalers, the node group's maximum size`,
+                metricName: "node_cpu_utilization",
+                stat: "Average",
+                comparison: "GreaterThanThreshold",
+            });
+            const rule = this.alarms.rule("clusterRunningPodsPercent");
+            for (const [namespace, fewest] of Object.entries(args.alarms ? (args.alarms.namespaces ?? {}) : {}))
+                this.alarms.metric(`${name}-${namespace}-pods`, {
+                    namespace: "ContainerInsights",
+                    dimensions: { Namespace: namespace, ClusterName: cluster.name },
+                    kind: "clusterRunningPodsPercent",
+                    description: `${args.clusterName}: fewer pods running in ${namespace} than its ${fewest}. Look at: kubectl get pods -n ${namespace} (CrashLoopBackOff, Pending), kubectl get events -n ${namespace}, the pods' logs in /aws/containerinsights/${args.clusterName}/application`,
+                    metricName: "namespace_number_of_running_pods",
+                    stat: "Minimum",
+                    comparison: "LessThanThreshold",
+                    threshold: (fewest * rule.threshold) / 100,
+                });
+        }
 
         this.kubeconfig = pulumi.secret(
             pulumi

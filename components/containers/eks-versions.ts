@@ -16,7 +16,7 @@
 export const kubernetesVersion = "1.35";
 
 /** The EKS managed add-ons the clusters run. */
-export const eksAddonNames = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "metrics-server"] as const;
+export const eksAddonNames = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent", "metrics-server", "amazon-cloudwatch-observability"] as const;
 export type EksAddonName = (typeof eksAddonNames)[number];
 
 /** The AWS Load Balancer Controller's Helm chart (chart 1.14.x ships controller v2.14.x). */

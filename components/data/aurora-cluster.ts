@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { assumableBy } from "../iam";
 import { admittedProblems, serviceSecurityGroup } from "../network/service-security-group";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { isIntIn, Problems } from "../validation";
 
 /** The Aurora PostgreSQL version every cluster runs: the one place it is pinned. */
@@ -111,6 +112,12 @@ export interface AuroraClusterArgs {
     secondaries?: Record<string, AuroraSecondaryArgs>;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /**
+     * Alarms on CPU, freeable memory and connections of each regional cluster, reader lag where
+     * there are readers, and each secondary's lag behind the primary region; false for none.
+     * `topicArnsByKey` names the topic of each secondary's region. @default on, with topics of its own
+     */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -141,6 +148,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
     readonly secondaryReaderEndpoints: Record<string, pulumi.Output<string>> = {};
     /** Each secondary cluster's ARN, by key: what a regional failover names as its target. */
     readonly secondaryClusterArns: Record<string, pulumi.Output<string>> = {};
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
 
     constructor(name: string, args: AuroraClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -293,6 +302,8 @@ export class AuroraCluster extends pulumi.ComponentResource {
         );
         const cluster = home.cluster;
         const securityGroup = home.securityGroup;
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        clusterAlarms(this.alarms, name, cluster.id, { readers: Object.keys(args.readers ?? {}).length > 0 || args.readerAutoscaling !== undefined });
         const writer = home.instance(`${name}-writer`, args.writer ?? {}, 0, false, parent);
         const readers = Object.entries(args.readers ?? {}).map(([key, spec]) =>
             home.instance(`${name}-reader-${key}`, spec, spec.promotionTier ?? 1, true, { parent: this, dependsOn: [writer] }),
@@ -373,6 +384,7 @@ export class AuroraCluster extends pulumi.ComponentResource {
                 );
                 this.secondaryReaderEndpoints[key] = copy.cluster.readerEndpoint;
                 this.secondaryClusterArns[key] = copy.cluster.arn;
+                clusterAlarms(this.alarms, there, copy.cluster.id, { readers: false, secondary: { key, provider: secondary.provider } });
             }
             this.globalClusterId = global.id;
         }
@@ -397,6 +409,64 @@ export class AuroraCluster extends pulumi.ComponentResource {
             globalClusterId: this.globalClusterId,
         });
     }
+}
+
+/**
+ * One regional cluster's alarms: CPU, freeable memory and connections of its busiest instance,
+ * the readers' lag behind the writer where it has readers, and for a secondary of a global
+ * database its lag behind the primary region (AuroraGlobalDBReplicationLag, milliseconds).
+ */
+function clusterAlarms(
+    alarms: ComponentAlarms,
+    there: string,
+    clusterId: pulumi.Output<string>,
+    has: { readers: boolean; secondary?: { key: string; provider: aws.Provider } },
+) {
+    const on = { namespace: "AWS/RDS", dimensions: { DBClusterIdentifier: clusterId }, secondary: has.secondary };
+    const insights = `Performance Insights of ${there} (top SQL and waits), its PostgreSQL log (/aws/rds/cluster/${there}/postgresql)`;
+    alarms.metric(`${there}-cpu`, {
+        ...on,
+        kind: "databaseCpuPercent",
+        description: `${there}: an instance's CPU above the threshold. Look at: ${insights}, the cache's hit rate`,
+        metricName: "CPUUtilization",
+        stat: "Maximum",
+        comparison: "GreaterThanThreshold",
+    });
+    alarms.metric(`${there}-memory`, {
+        ...on,
+        kind: "databaseFreeableMemoryMiB",
+        description: `${there}: an instance's freeable memory below the threshold in MiB. Look at: connections and their work_mem, ${insights}, a larger instance class`,
+        metricName: "FreeableMemory",
+        stat: "Minimum",
+        comparison: "LessThanThreshold",
+        threshold: alarms.rule("databaseFreeableMemoryMiB").threshold * 1024 * 1024,
+    });
+    alarms.metric(`${there}-connections`, {
+        ...on,
+        kind: "databaseConnections",
+        description: `${there}: connections of an instance above the threshold. Look at: the servers' and pods' pool sizes (SHOP_DATABASE_POOL_SIZE) times their count, idle sessions in pg_stat_activity`,
+        metricName: "DatabaseConnections",
+        stat: "Maximum",
+        comparison: "GreaterThanThreshold",
+    });
+    if (has.readers)
+        alarms.metric(`${there}-replica-lag`, {
+            ...on,
+            kind: "databaseReplicaLagMs",
+            description: `${there}: a reader lags the writer by more than the threshold in ms; reads from it are stale. Look at: the writer's write load, the reader's CPU, long queries on the reader`,
+            metricName: "AuroraReplicaLagMaximum",
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+        });
+    if (has.secondary)
+        alarms.metric(`${there}-global-lag`, {
+            ...on,
+            kind: "databaseGlobalLagMs",
+            description: `${there}: the secondary lags the primary region by more than the threshold in ms: a regional failover would lose that much. Look at: aurora_global_db_status() on the primary, the write load, the network between the regions`,
+            metricName: "AuroraGlobalDBReplicationLag",
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+        });
 }
 
 /**

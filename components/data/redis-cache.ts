@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { admittedProblems, serviceSecurityGroup } from "../network/service-security-group";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { isIntIn, Problems } from "../validation";
 
 /**
@@ -65,6 +66,12 @@ export interface RedisCacheArgs {
     secondaries?: Record<string, RedisSecondaryArgs>;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /**
+     * Alarms on each node's engine CPU, memory and evictions, and on each secondary's lag behind
+     * the primary region; false for none. `topicArnsByKey` names the topic of each secondary's
+     * region. @default on, with topics of its own
+     */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -91,7 +98,10 @@ export class RedisCache extends pulumi.ComponentResource {
     readonly secondaryEndpoints: Record<string, pulumi.Output<string>> = {};
     /** The primary replication group's id, and each secondary's by key: what a regional failover names. */
     readonly replicationGroupId: pulumi.Output<string>;
+    readonly replicationGroupArn: pulumi.Output<string>;
     readonly secondaryGroupIds: Record<string, pulumi.Output<string>> = {};
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
 
     constructor(name: string, args: RedisCacheArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -179,6 +189,22 @@ export class RedisCache extends pulumi.ComponentResource {
             { parent: this, protect: production },
         );
 
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        // Node ids are the group's id and the node's number (cluster mode adds the shard's): known before the nodes.
+        const nodesOf = (groupId: pulumi.Output<string>) =>
+            Array.from({ length: args.shards ?? 1 }, (_, shard) =>
+                Array.from({ length: 1 + replicas }, (_, n) => {
+                    const node = String(n + 1).padStart(3, "0");
+                    return args.shards
+                        ? {
+                              key: `${String(shard + 1).padStart(4, "0")}-${node}`,
+                              id: pulumi.interpolate`${groupId}-${String(shard + 1).padStart(4, "0")}-${node}`,
+                          }
+                        : { key: node, id: pulumi.interpolate`${groupId}-${node}` };
+                }),
+            ).flat();
+        for (const node of nodesOf(group.id)) nodeAlarms(this.alarms, `${name}-${node.key}`, node.id);
+
         const secondaries = Object.entries(args.secondaries ?? {});
         if (secondaries.length > 0) {
             const global = new aws.elasticache.GlobalReplicationGroup(
@@ -223,6 +249,17 @@ export class RedisCache extends pulumi.ComponentResource {
                     },
                     { ...inSecondary, protect: production },
                 );
+                for (const node of nodesOf(replica.id))
+                    this.alarms.metric(`${there}-${node.key}-global-lag`, {
+                        kind: "cacheGlobalLagSeconds",
+                        description: `${there}: the secondary lags the primary region by more than the threshold in seconds; sessions and carts there are stale and a promotion would lose them. Look at: the primary's write load and network, the global datastore's status`,
+                        namespace: "AWS/ElastiCache",
+                        metricName: "GlobalDatastoreReplicationLag",
+                        dimensions: { CacheClusterId: node.id },
+                        stat: "Maximum",
+                        comparison: "GreaterThanThreshold",
+                        secondary: { key, provider: secondary.provider },
+                    });
                 this.secondaryEndpoints[key] = args.shards ? replica.configurationEndpointAddress : replica.primaryEndpointAddress;
                 this.secondaryGroupIds[key] = replica.id;
             }
@@ -231,6 +268,7 @@ export class RedisCache extends pulumi.ComponentResource {
 
         this.primaryEndpoint = args.shards ? group.configurationEndpointAddress : group.primaryEndpointAddress;
         this.replicationGroupId = group.id;
+        this.replicationGroupArn = group.arn;
         this.readerEndpoint = args.shards ? group.configurationEndpointAddress : group.readerEndpointAddress;
         this.port = port;
         this.url = pulumi.interpolate`${transit ? "rediss" : "redis"}://${this.primaryEndpoint}:${port}`;
@@ -244,6 +282,35 @@ export class RedisCache extends pulumi.ComponentResource {
             globalDatastoreId: this.globalDatastoreId,
         });
     }
+}
+
+/** One node's alarms: the engine thread's CPU, memory against what the engine may use, and evictions. */
+function nodeAlarms(alarms: ComponentAlarms, there: string, nodeId: pulumi.Output<string>) {
+    const on = { namespace: "AWS/ElastiCache", dimensions: { CacheClusterId: nodeId } };
+    alarms.metric(`${there}-cpu`, {
+        ...on,
+        kind: "cacheCpuPercent",
+        description: `${there}: the engine's CPU above the threshold. Look at: the slow log, big keys and O(N) commands (KEYS, large MGET), a larger node type`,
+        metricName: "EngineCPUUtilization",
+        stat: "Maximum",
+        comparison: "GreaterThanThreshold",
+    });
+    alarms.metric(`${there}-memory`, {
+        ...on,
+        kind: "cacheMemoryPercent",
+        description: `${there}: memory used above the threshold of what the engine may use; evictions follow. Look at: keys without a TTL (sessions and carts have one), the cached values' sizes, a larger node type`,
+        metricName: "DatabaseMemoryUsagePercentage",
+        stat: "Maximum",
+        comparison: "GreaterThanThreshold",
+    });
+    alarms.metric(`${there}-evictions`, {
+        ...on,
+        kind: "cacheEvictions",
+        description: `${there}: keys evicted for memory above the threshold; cached reads fall through to the databases and sessions may be lost. Look at: memory use, the TTLs, a larger node type`,
+        metricName: "Evictions",
+        stat: "Sum",
+        comparison: "GreaterThanThreshold",
+    });
 }
 
 function validate(name: string, args: RedisCacheArgs): void {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { policyDocument } from "../iam";
 import { admittedProblems, serviceSecurityGroup } from "../network/service-security-group";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { isIntIn, Problems } from "../validation";
 
 /** The OpenSearch version every domain runs: the one place it is pinned. */
@@ -50,6 +51,8 @@ export interface SearchDomainArgs {
     createServiceLinkedRole?: boolean;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /** Alarms on the cluster's status (red, yellow), JVM memory pressure and free storage; false for none. @default on, with a topic of its own */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -74,6 +77,8 @@ export class SearchDomain extends pulumi.ComponentResource {
     readonly masterUserSecretArn: pulumi.Output<string>;
     /** The master user's password, as a secret. */
     readonly masterPassword: pulumi.Output<string>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
 
     constructor(name: string, args: SearchDomainArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -194,6 +199,43 @@ export class SearchDomain extends pulumi.ComponentResource {
             },
             parent,
         );
+
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        // OpenSearch's metrics carry the domain's name and the account's id (ClientId), the fifth field of its ARN.
+        const on = { namespace: "AWS/ES", dimensions: { DomainName: domain.domainName, ClientId: domain.arn.apply((arn) => arn.split(":")[4]) } };
+        const logs = `the domain's error log group (${name}-errors), _cluster/allocation/explain`;
+        this.alarms.metric(`${name}-red`, {
+            ...on,
+            kind: "searchRed",
+            description: `${name}: the cluster is red, a primary shard is unassigned; searches fall back to PostgreSQL. Look at: ${logs}, free storage, the nodes' count`,
+            metricName: "ClusterStatus.red",
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+        });
+        this.alarms.metric(`${name}-yellow`, {
+            ...on,
+            kind: "searchYellow",
+            description: `${name}: the cluster stays yellow, a replica shard is unassigned (a one-node domain cannot place replicas). Look at: ${logs}, the index's replica count against the data nodes`,
+            metricName: "ClusterStatus.yellow",
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+        });
+        this.alarms.metric(`${name}-jvm`, {
+            ...on,
+            kind: "searchJvmPressurePercent",
+            description: `${name}: JVM memory pressure above the threshold; the node may reject requests or crash. Look at: heavy aggregations in the slow logs, shard count, a larger instance type`,
+            metricName: "JVMMemoryPressure",
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
+        });
+        this.alarms.metric(`${name}-storage`, {
+            ...on,
+            kind: "searchFreeStorageMiB",
+            description: `${name}: a node's free storage below the threshold in MiB; OpenSearch blocks writes near full disks and the outbox backs up. Look at: index sizes (_cat/indices), old indices left by reindexing, the volume size`,
+            metricName: "FreeStorageSpace",
+            stat: "Minimum",
+            comparison: "LessThanThreshold",
+        });
 
         this.endpoint = pulumi.interpolate`https://${domain.endpoint}`;
         this.username = masterUser;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AlarmsArgs, ComponentAlarms, WatchedMetric } from "../observability/alarms";
 import { isIntIn, Problems } from "../validation";
 import { accessLogBucket } from "./access-log-bucket";
 
@@ -52,6 +53,8 @@ export interface LoadBalancerArgs {
     idleTimeoutSeconds?: number;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /** Alarms on its 5xx rate and p99 latency (ALB) and on each target group's unhealthy targets; false for none. @default on, with a topic of its own */
+    alarms?: AlarmsArgs | false;
 }
 
 /**
@@ -68,6 +71,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
     readonly targetGroupArns: Record<string, pulumi.Output<string>>;
     /** `https://` or `http://` and the DNS name. */
     readonly url: pulumi.Output<string>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
+    /** How full it is: an ALB's active connections, an NLB's active flows. */
+    readonly saturation: WatchedMetric;
 
     constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
         const defaultTargetGroup = args.defaultTargetGroup ?? (Object.keys(args.targetGroups).length === 1 ? Object.keys(args.targetGroups)[0] : undefined);
@@ -246,6 +253,16 @@ export class LoadBalancer extends pulumi.ComponentResource {
             );
         }
 
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        balancerAlarms(name, this.alarms, alb, lb, targetGroups);
+        this.saturation = {
+            namespace: alb ? "AWS/ApplicationELB" : "AWS/NetworkELB",
+            metricName: alb ? "ActiveConnectionCount" : "ActiveFlowCount",
+            dimensions: { LoadBalancer: lb.arnSuffix },
+            stat: alb ? "Sum" : "Average",
+            region: aws.getRegionOutput({}, parent).region,
+        };
+
         this.arn = lb.arn;
         this.dnsName = lb.dnsName;
         this.zoneId = lb.zoneId;
@@ -258,6 +275,45 @@ export class LoadBalancer extends pulumi.ComponentResource {
             zoneId: this.zoneId,
             securityGroupId: this.securityGroupId,
             targetGroupArns: this.targetGroupArns,
+        });
+    }
+}
+
+/** The entry's signals: 5xx rate and p99 latency where the balancer speaks HTTP, and each target group's unhealthy targets. */
+function balancerAlarms(name: string, alarms: ComponentAlarms, alb: boolean, lb: aws.lb.LoadBalancer, targetGroups: Record<string, aws.lb.TargetGroup>) {
+    const namespace = alb ? "AWS/ApplicationELB" : "AWS/NetworkELB";
+    const balancer = { LoadBalancer: lb.arnSuffix };
+    if (alb) {
+        alarms.math(`${name}-5xx`, {
+            kind: "balancer5xxPercent",
+            description: `${name}: 5xx answers above the threshold's percentage of requests. Look at: the access logs (elb_status_code against target_status_code: the balancer's own 502/503/504 mean no healthy or no answering target), the targets' health and the application's logs`,
+            expression: "IF(requests > 0, 100 * (FILL(elb, 0) + FILL(targets, 0)) / requests, 0)",
+            metrics: {
+                requests: { namespace, metricName: "RequestCount", dimensions: balancer, stat: "Sum" },
+                elb: { namespace, metricName: "HTTPCode_ELB_5XX_Count", dimensions: balancer, stat: "Sum" },
+                targets: { namespace, metricName: "HTTPCode_Target_5XX_Count", dimensions: balancer, stat: "Sum" },
+            },
+            comparison: "GreaterThanThreshold",
+        });
+        alarms.metric(`${name}-p99`, {
+            kind: "balancerP99Seconds",
+            description: `${name}: the targets' 99th percentile response time above the threshold in seconds. Look at: the slowest routes in the application's request logs (field ms), the databases' CPU and connections, the cache's CPU`,
+            namespace,
+            metricName: "TargetResponseTime",
+            dimensions: balancer,
+            stat: "p99",
+            comparison: "GreaterThanThreshold",
+        });
+    }
+    for (const [key, group] of Object.entries(targetGroups)) {
+        alarms.metric(`${name}-${key}-unhealthy`, {
+            kind: "balancerUnhealthyTargets",
+            description: `${name}: targets of ${key} fail their health check. Look at: the target group's health descriptions (aws elbv2 describe-target-health), the fleet's or pods' logs, the security groups between balancer and targets`,
+            namespace,
+            metricName: "UnHealthyHostCount",
+            dimensions: { TargetGroup: group.arnSuffix, ...balancer },
+            stat: "Maximum",
+            comparison: "GreaterThanThreshold",
         });
     }
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AlarmsArgs, ComponentAlarms } from "../observability/alarms";
 import { Problems } from "../validation";
 
 export interface RegionTarget {
@@ -35,6 +36,12 @@ export interface WeightedDnsArgs {
     healthCheckPath?: string;
     /** Tags for every child, on top of the provider's default tags. @default {} */
     tags?: Record<string, string>;
+    /**
+     * An alarm on each region's health check, made in us-east-1, the one region where Route 53
+     * publishes health check metrics: with the provider of us-east-1 (`usEast1`), and its topic as
+     * `topicArnsByKey["us-east-1"]`; false for none. @default on, with the component's provider (which must be us-east-1's) and a topic of its own
+     */
+    alarms?: (AlarmsArgs & { usEast1?: aws.Provider }) | false;
 }
 
 const regionPattern = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -52,6 +59,8 @@ export class WeightedDns extends pulumi.ComponentResource {
     readonly healthCheckIds: Record<string, pulumi.Output<string>>;
     /** Name servers of the zone, when this component created it. */
     readonly nameServers?: pulumi.Output<string[]>;
+    /** Its alarms, and the metrics they watch. */
+    readonly alarms: ComponentAlarms;
 
     constructor(name: string, args: WeightedDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         validate(name, args);
@@ -78,6 +87,8 @@ export class WeightedDns extends pulumi.ComponentResource {
             this.nameServers = zone.nameServers;
         }
 
+        this.alarms = new ComponentAlarms(name, args.alarms, this, tags);
+        const usEast1 = args.alarms ? args.alarms.usEast1 : undefined;
         this.healthCheckIds = {};
         args.targets.forEach((target, i) => {
             const check = new aws.route53.HealthCheck(
@@ -111,6 +122,18 @@ export class WeightedDns extends pulumi.ComponentResource {
                 parent,
             );
             this.healthCheckIds[target.region] = check.id;
+            this.alarms.metric(`${name}-${target.region}-health`, {
+                kind: "regionHealthCheck",
+                description: `${args.recordName} in ${target.region}: Route 53's health check of ${args.healthCheckPath ?? "/healthz"} fails; DNS stops answering with the region. Look at: the region's entry alarms (load balancer, fleets or pods), its databases' and cache's reachability (/readyz checks them), the health checkers' reports in the Route 53 console`,
+                namespace: "AWS/Route53",
+                metricName: "HealthCheckStatus",
+                dimensions: { HealthCheckId: check.id },
+                stat: "Minimum",
+                comparison: "LessThanThreshold",
+                // A check that stops reporting is as bad as a failing one.
+                missing: "breaching",
+                ...(usEast1 && { secondary: { key: "us-east-1", provider: usEast1 } }),
+            });
         });
 
         this.zoneId = zoneId;

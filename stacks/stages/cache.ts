@@ -27,6 +27,7 @@ export function sharedCache(config: StackConfig, home: ServingCell, others: Serv
             replicas: config.sizing.cacheReplicas,
             production: config.protectData,
             logRetentionDays: config.sizing.logRetentionDays,
+            alarms: { ...home.alarms, topicArnsByKey: Object.fromEntries(others.map((cell) => [cell.region, cell.alarms.topicArn])) },
             secondaries:
                 others.length > 0
                     ? Object.fromEntries(

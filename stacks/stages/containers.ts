@@ -59,6 +59,11 @@ export function containers(
             podSecurityGroups: true,
             addonVersions: config.addonVersions,
             logRetentionDays: config.sizing.logRetentionDays,
+            // Every workload's pods at their floor, and Nginx's (see below).
+            alarms: {
+                ...cell.alarms,
+                namespaces: { [namespace]: Object.keys(shopApps(config.stage.number)).length * config.sizing.fleetMinSize + nginxMinimum(config) },
+            },
         },
         { provider },
     );
@@ -121,6 +126,7 @@ export function containers(
             },
             certificateArn: options.certificateArn,
             deletionProtection: config.protectData,
+            alarms: cell.alarms,
         },
         { provider },
     );
@@ -146,11 +152,16 @@ export function containers(
             upstream: { host: `shop.${namespace}.svc.cluster.local`, port: 80 },
             vpcCidr: network.cidrBlock,
             targetGroupArn: edge.targetGroupArns.nginx,
-            replicas: { min: Math.max(2, config.sizing.fleetMinSize), max: config.sizing.fleetMaxSize },
+            replicas: { min: nginxMinimum(config), max: config.sizing.fleetMaxSize },
         },
         afterController,
     );
     return { edge, cluster };
+}
+
+/** The Nginx tier's fewest pods: two at least, so that one can be rescheduled while the other serves. */
+function nginxMinimum(config: StackConfig): number {
+    return Math.max(2, config.sizing.fleetMinSize);
 }
 
 /**

@@ -3,7 +3,8 @@ import { SiteCertificate } from "../../components/edge/site-certificate";
 import { WeightedDns } from "../../components/edge/weighted-dns";
 import { LoadBalancer } from "../../components/edge/load-balancer";
 import { StackConfig } from "../config";
-import { RegionCell } from "../region-cell";
+import { alarmTopic } from "../../components/observability/alarm-topic";
+import { RegionCell, regionProvider } from "../region-cell";
 
 /**
  * The shop's public name, from stage 4 on when `domain` is set: an ACM certificate in every
@@ -20,6 +21,13 @@ export function publicName(config: StackConfig & { domain: string; hostedZone: s
         { domain: config.domain, hostedZoneId: zoneId, regions: Object.fromEntries(cells.map((cell) => [cell.region, cell.provider])) },
         { provider: home.provider },
     );
+    // Route 53 publishes health check metrics in us-east-1 alone: their alarms live there, with a topic of the stack's there.
+    const usEast1 =
+        cells.find((cell) => cell.region === "us-east-1") ??
+        (() => {
+            const provider = regionProvider("us-east-1", config.tags);
+            return { provider, alarms: { topicArn: alarmTopic("shop-us-east-1", { subscribers: config.alarms.subscribers }, { provider }).arn } };
+        })();
     return {
         certificateArnIn: (region: string) => certificate.certificateArns[region],
         /** Points the name at each region's load balancer. */
@@ -35,6 +43,7 @@ export function publicName(config: StackConfig & { domain: string; hostedZone: s
                     // that cannot serve leaves DNS. Nginx answers /healthz itself and passes /readyz on; the target groups
                     // and Auto Scaling groups keep probing liveness, so a shared database's outage replaces no instance.
                     healthCheckPath: "/readyz",
+                    alarms: { ...home.alarms, usEast1: usEast1.provider, topicArnsByKey: { "us-east-1": usEast1.alarms.topicArn } },
                 },
                 { provider: home.provider },
             ),

@@ -51,6 +51,7 @@ export function reverseProxy(
             targetGroups: { nginx: layer4 ? { port: 80, proxyProtocol: true, healthCheckPort: nginxHealthPort } : { port: 80 } },
             certificateArn: options.certificateArn,
             deletionProtection: config.protectData,
+            alarms: cell.alarms,
         },
         { provider },
     );
@@ -66,6 +67,7 @@ export function reverseProxy(
             allowedSecurityGroups: { edge: edge.securityGroupId },
             targetGroupArns: [edge.targetGroupArns.nginx],
             ...size,
+            alarms: cell.alarms,
         },
         { provider },
     );

@@ -63,6 +63,7 @@ export function search(
             production: config.protectData,
             logRetentionDays: config.sizing.logRetentionDays,
             createServiceLinkedRole: config.createSearchServiceLinkedRole,
+            alarms: home.alarms,
         },
         { provider: home.provider },
     );

@@ -63,6 +63,7 @@ export function appTier(
                 // The edge's access logs record every client request; these inner hops would add cost, not
                 // knowledge, and buckets that stage 14 (which retires these ALBs) would have to keep.
                 accessLogDays: 0,
+                alarms: cell.alarms,
             },
             { provider },
         );
@@ -104,6 +105,7 @@ export function appTier(
                     logRetentionDays: config.sizing.logRetentionDays,
                     minSize: config.sizing.fleetMinSize,
                     maxSize: config.sizing.fleetMaxSize,
+                    alarms: cell.alarms,
                 },
                 { provider, dependsOn: after },
             );

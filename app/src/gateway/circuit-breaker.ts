@@ -2,6 +2,7 @@
  * A circuit breaker per remote service (stages 11-13): after `failures` failures in a row it
  * opens, and calls fail at once instead of waiting on a service that is down; after
  * `openMs` one trial call is let through (half open), and its success closes the breaker.
+ * `onOpen` hears each time it opens: the shop logs it, and CloudWatch counts the lines.
  */
 export type BreakerState = "closed" | "open" | "half-open";
 
@@ -14,6 +15,7 @@ export class CircuitBreaker {
     constructor(
         private readonly failures = 5,
         private readonly openMs = 5000,
+        private readonly onOpen?: () => void,
     ) {}
 
     get state(): BreakerState {
@@ -42,8 +44,10 @@ export class CircuitBreaker {
         this.trialInFlight = false;
         this.consecutiveFailures++;
         if (this.current === "half-open" || this.consecutiveFailures >= this.failures) {
+            const opening = this.current !== "open";
             this.current = "open";
             this.openedAt = Date.now();
+            if (opening) this.onOpen?.();
         }
     }
 }

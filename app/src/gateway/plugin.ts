@@ -12,6 +12,7 @@ import { Gauge } from "prom-client";
 import { Module } from "../config";
 import { Unavailable } from "../http/unavailable";
 import { moduleRoutes } from "./routes";
+import { CircuitBreaker } from "./circuit-breaker";
 import { ServiceClient } from "./service-client";
 
 declare module "fastify" {
@@ -46,7 +47,9 @@ function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, st
     for (const [module, url] of Object.entries(remote) as [Module, string][]) {
         const routes = moduleRoutes[module];
         if (!routes) continue;
-        const client = new ServiceClient(module, url);
+        // One line each time the breaker opens: the stacks count them in CloudWatch (the shop signals).
+        const breaker = new CircuitBreaker(undefined, undefined, () => app.log.warn({ service: module }, "circuit breaker opened"));
+        const client = new ServiceClient(module, url, { breaker });
         services.set(module, client);
         for (const [methods, url] of routes) {
             // Marked, so that the gateway leaves making sessions to the service (session.ts).

@@ -79,7 +79,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     app.setErrorHandler((error: FastifyError, request, reply) => {
         if (error.validation) return sendError(request, reply, 400, readableValidation(error.validation[0] as ValidationIssue, error.validationContext));
         if (error instanceof UserError) return sendError(request, reply, error.status, `${error.field}: ${error.message}`);
-        if (error instanceof CheckoutError) return sendError(request, reply, error.status, error.message, { order: error.order });
+        if (error instanceof CheckoutError) {
+            // Counted in CloudWatch by the stacks' metric filter on this message.
+            request.log.warn({ status: error.status, reason: error.message, order: error.order?.id }, "checkout failed");
+            return sendError(request, reply, error.status, error.message, { order: error.order });
+        }
         if (error instanceof Unavailable) {
             request.log.warn({ err: error.message, cause: (error.cause as Error | undefined)?.message }, "dependency unavailable");
             return sendError(request, reply.header("retry-after", "2"), 503, error.message);

@@ -19,6 +19,8 @@ export interface OutboxRelayOptions {
     idleMs?: number;
     /** Longest delay before a failed row is tried again. @default 10 s */
     maxBackoffSeconds?: number;
+    /** How often the relay logs the backlog (`search outbox: backlog`, with pending and lagSeconds), which CloudWatch turns into the outbox's lag. @default 60 s */
+    reportEveryMs?: number;
 }
 
 export class OutboxRelay {
@@ -26,6 +28,7 @@ export class OutboxRelay {
     private loop: Promise<void> | undefined;
     private wake: (() => void) | undefined;
     private failing = false;
+    private reportedAt = 0;
     readonly counters = { indexed: 0, failed: 0 };
 
     constructor(
@@ -43,6 +46,7 @@ export class OutboxRelay {
                 let leased = 0;
                 try {
                     leased = await this.relayOnce();
+                    await this.reportBacklog();
                 } catch (err) {
                     this.log.warn({ err: err instanceof Error ? err.message : String(err) }, "search outbox: relay failed; trying again");
                 }
@@ -63,6 +67,14 @@ export class OutboxRelay {
         this.running = false;
         this.wake?.();
         await this.loop;
+    }
+
+    /** Logs the backlog at most once per `reportEveryMs`: no scraper reads /metrics on AWS, CloudWatch reads the logs. */
+    private async reportBacklog(): Promise<void> {
+        if (Date.now() - this.reportedAt < (this.options.reportEveryMs ?? 60_000)) return;
+        this.reportedAt = Date.now();
+        const { pending, lagSeconds } = await outboxLag(this.db);
+        this.log.info({ pending, lagSeconds }, "search outbox: backlog");
     }
 
     /** Leases one batch, indexes it, settles its rows. Returns how many rows it leased. */

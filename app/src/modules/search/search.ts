@@ -35,7 +35,7 @@ export class ProductSearch {
     /** Index writes may take longer than a search: they have a client of their own. */
     private readonly writer: Client | undefined;
     private readonly opensearch: OpenSearchSearch | undefined;
-    private readonly breaker = new CircuitBreaker(3, 2000);
+    private readonly breaker = new CircuitBreaker(3, 2000, () => this.log.warn({ service: "opensearch" }, "circuit breaker opened"));
     private readonly enabled: () => boolean;
     private indexReady = false;
     private closed = false;
