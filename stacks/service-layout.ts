@@ -87,3 +87,16 @@ export function serviceUrlsOf<T>(apps: [string, ShopApp][], urlOf: (app: string)
         routedModules(apps.filter(([, app]) => app.reachedBy === "service")).map(([key, module]) => [`SHOP_SERVICE_URL_${module.toUpperCase()}`, urlOf(key)]),
     );
 }
+
+/**
+ * The apps that reserve stock or read products through the catalog's API because they serve
+ * orders, the cart or comments without owning the catalog (the shop refuses to start so without
+ * SHOP_SERVICE_URL_CATALOG), with the key of the app that serves the catalog.
+ */
+export function catalogCallers(apps: [string, ShopApp][]): { callers: string[]; catalogApp?: string } {
+    const catalogApp = apps.find(([, app]) => app.modules.includes("catalog"))?.[0];
+    const callers = apps
+        .filter(([, app]) => !app.modules.includes("catalog") && app.modules.some((m) => m === "orders" || m === "cart" || m === "comments"))
+        .map(([key]) => key);
+    return { callers, catalogApp };
+}

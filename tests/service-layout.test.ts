@@ -1,5 +1,5 @@
 import { moduleRoutes } from "../app/src/gateway/routes";
-import { modulePathPatterns, shopApps } from "../stacks/service-layout";
+import { catalogCallers, modulePathPatterns, shopApps } from "../stacks/service-layout";
 
 /** An ALB path pattern as a regular expression: `*` any characters, `?` one. */
 const matcher = (pattern: string) =>
@@ -34,5 +34,15 @@ describe("the shop's fleets per stage", () => {
                 expect([stage, module, served.includes(module as never)]).toEqual([stage, module, true]);
             expect(served.includes("gateway")).toBe(stage >= 12);
         }
+    });
+});
+
+describe("the catalog's callers", () => {
+    it("names the apps that reserve stock through the catalog's API, and the app that serves it", () => {
+        const at = (stage: number) => catalogCallers(Object.entries(shopApps(stage)));
+        expect(at(10)).toEqual({ callers: [], catalogApp: "app" });
+        expect(at(11)).toEqual({ callers: ["trade"], catalogApp: "app" });
+        expect(at(12)).toEqual({ callers: ["orders", "cart"], catalogApp: "app" });
+        expect(at(13)).toEqual({ callers: ["orders", "cart"], catalogApp: "catalog" });
     });
 });

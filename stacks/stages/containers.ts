@@ -11,7 +11,7 @@ import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { collectsTraces } from "../tracing";
 import { mergedEnvironment, mergedSecrets, mergedStatements, ownedWirings, ServerWiring } from "../server-wiring";
-import { ownedDomains, serviceUrlsOf, shopApps } from "../service-layout";
+import { catalogCallers, ownedDomains, serviceUrlsOf, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
 const nginxPorts = { traffic: 8080, health: 8081 };
@@ -79,6 +79,8 @@ export function containers(
     const split = apps.length > 1;
     const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
     const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
+    // Orders and the cart reserve stock through the catalog's API where they do not hold the catalog.
+    const { callers, catalogApp } = catalogCallers(apps);
     for (const [key, app] of apps) {
         // Each workload gets only what its domains own, and what every process shares.
         const own = split ? ownedWirings(wirings, ownedDomains(app)) : wirings;
@@ -90,7 +92,12 @@ export function containers(
                 namespace: ns.metadata.name,
                 image: options.image,
                 serviceName: serviceOf(key),
-                env: { ...environment, ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}), ...(app.modules.includes("gateway") ? serviceUrls : {}) },
+                env: {
+                    ...environment,
+                    ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}),
+                    ...(app.modules.includes("gateway") ? serviceUrls : {}),
+                    ...(callers.includes(key) && catalogApp && { SHOP_SERVICE_URL_CATALOG: `http://${serviceOf(catalogApp)}.${namespace}.svc.cluster.local` }),
+                },
                 secretEnv: secretValues(own),
                 rdsCertificates: own.some((w) => w.rdsCertificates),
                 replicas: { min: config.sizing.fleetMinSize, max: config.sizing.fleetMaxSize },
@@ -100,7 +107,11 @@ export function containers(
                 // The app's group, which only its domains' stores admit, and the pods' common rules.
                 podSecurityGroupIds: [podGroup.id, cell.appGroups[key]],
                 // Nginx reaches the entry; the entry's gateway reaches the services; no one else.
-                admitPods: [{ "app.kubernetes.io/name": app.reachedBy === "service" ? serviceOf("app") : "nginx" }],
+                admitPods: [
+                    { "app.kubernetes.io/name": app.reachedBy === "service" ? serviceOf("app") : "nginx" },
+                    // The catalog's stock API, for the services that reserve stock.
+                    ...(key === catalogApp ? callers.map((caller) => ({ "app.kubernetes.io/name": serviceOf(caller) })) : []),
+                ],
                 vpcCidr: network.cidrBlock,
             },
             afterMigrations,

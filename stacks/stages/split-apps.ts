@@ -5,7 +5,7 @@ import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { mergedEnvironment, mergedStatements, ownedWirings, secretRefs, ServerWiring } from "../server-wiring";
-import { modulePathPatterns, ownedDomains, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
+import { catalogCallers, modulePathPatterns, ownedDomains, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 import { collectsTraces } from "../tracing";
 
@@ -76,6 +76,14 @@ export function appTier(
     // Stage 11: the topology every fleet shares lives in SSM Parameter Store; each domain's stays with its owners.
     const shared = split ? sharedConfig(region, { SHOP_REGION: region, ...mergedEnvironment(ownedWirings(wirings, [])) }, provider) : undefined;
     const serviceUrls = services ? serviceUrlsOf(apps, () => pulumi.interpolate`http://${services.dnsName}`) : {};
+    // Orders and the cart reserve stock through the catalog's API where they do not hold the catalog:
+    // on the services' load balancer when the catalog is a service (stage 13), else the internal one (its default target).
+    const { callers, catalogApp } = catalogCallers(apps);
+    const catalogUrl = catalogApp
+        ? apps.find(([key]) => key === catalogApp)![1].reachedBy === "service"
+            ? pulumi.interpolate`http://${services!.dnsName}`
+            : pulumi.interpolate`http://${internal.dnsName}`
+        : undefined;
     const fleets = Object.fromEntries(
         apps.map(([key, app]) => {
             const behind = app.reachedBy === "service" ? services! : internal;
@@ -89,7 +97,12 @@ export function appTier(
                     subnetIds: network.privateSubnetIds,
                     image,
                     environment: split
-                        ? { SHOP_MODULES: app.modules.join(","), ...mergedEnvironment(domains), ...(app.modules.includes("gateway") ? serviceUrls : {}) }
+                        ? {
+                              SHOP_MODULES: app.modules.join(","),
+                              ...mergedEnvironment(domains),
+                              ...(app.modules.includes("gateway") ? serviceUrls : {}),
+                              ...(callers.includes(key) && catalogUrl && { SHOP_SERVICE_URL_CATALOG: catalogUrl }),
+                          }
                         : environment,
                     sharedConfig: shared,
                     traceCollector: collectsTraces(wirings),
@@ -97,8 +110,8 @@ export function appTier(
                     statements: mergedStatements(own),
                     securityGroupIds: [cell.appGroups[key]],
                     egressPeers,
-                    // The gateway calls the services on port 80 of their load balancer.
-                    egressInVpc: [...own.flatMap((w) => w.egressPorts), ...(app.modules.includes("gateway") ? [80] : [])],
+                    // The gateway calls the services, and the catalog's callers the catalog, on port 80 of their load balancer.
+                    egressInVpc: [...own.flatMap((w) => w.egressPorts), ...(app.modules.includes("gateway") || callers.includes(key) ? [80] : [])],
                     rdsCertificates: own.some((w) => w.rdsCertificates),
                     allowedSecurityGroups: { lb: behind.securityGroupId },
                     targetGroupArns: [behind.targetGroupArns[key]],
