@@ -175,25 +175,34 @@ describe("each data store admits only its owners", () => {
         }
     });
 
-    it.each(stages.filter((s) => s >= 11))("stage %i: no group is admitted by every database of a region", (stage) => {
-        for (const stack of stacks) {
-            const plan = planOf(stack, stage);
-            for (const region of regions(plan)) {
-                const databases = groupsOf(
-                    plan,
-                    (name) => storeOfCluster(name) !== undefined && plan.resources.some((r) => r.type === "aws:rds/cluster:Cluster" && r.name === name),
-                ).filter((g) => g.region === region);
-                const admittedBy = new Map<string, number>();
-                for (const group of databases) for (const source of new Set(admitted(plan, group))) admittedBy.set(source, (admittedBy.get(source) ?? 0) + 1);
-                expect(databases.length).toBeGreaterThan(1);
-                expect([stack, region, [...admittedBy].filter(([, count]) => count === databases.length).map(([source]) => source)]).toEqual([
-                    stack,
-                    region,
-                    [],
-                ]);
+    it.each(stages.filter((s) => s >= 11))(
+        "stage %i: no group is admitted by every database of a region but the storefront's (Not yet: its pages read every domain)",
+        (stage) => {
+            // The storefront renders every domain's pages in process (docs/decisions.md, "Ownership of data"): until it asks
+            // the services, the app serving it reads every domain, each through its own role. Every other app is kept apart.
+            const storefront = Object.entries(shopApps(stage))
+                .filter(([, app]) => app.modules.includes("web"))
+                .map(([key]) => key);
+            for (const stack of stacks) {
+                const plan = planOf(stack, stage);
+                for (const region of regions(plan)) {
+                    const databases = groupsOf(
+                        plan,
+                        (name) => storeOfCluster(name) !== undefined && plan.resources.some((r) => r.type === "aws:rds/cluster:Cluster" && r.name === name),
+                    ).filter((g) => g.region === region);
+                    const admittedBy = new Map<string, number>();
+                    for (const group of databases)
+                        for (const source of new Set(admitted(plan, group))) admittedBy.set(source, (admittedBy.get(source) ?? 0) + 1);
+                    expect(databases.length).toBeGreaterThan(1);
+                    expect([stack, region, [...admittedBy].filter(([, count]) => count === databases.length).map(([source]) => source)]).toEqual([
+                        stack,
+                        region,
+                        storefront,
+                    ]);
+                }
             }
-        }
-    });
+        },
+    );
 });
 
 describe("master credentials and the migrations", () => {
