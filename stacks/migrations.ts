@@ -3,12 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { rdsCaPath } from "../components/compute/rds-certificates";
+import { rdsCaPath, rdsCaUrl } from "../components/compute/rds-certificates";
 import { assumableBy, policyDocument } from "../components/iam";
 import { StackConfig } from "./config";
 import { DataDomain, dataDomains, modulesOf } from "./ownership";
 import { ServingCell } from "./region-cell";
 import { mergedEnvironment, secretRefs, ServerWiring } from "./server-wiring";
+
+/** Where the migration function keeps the RDS bundle it fetches: Lambda's one writable directory. */
+const lambdaCaFile = "/tmp/rds-ca.pem";
 
 /** A digest of the shop's schema (app/src/db/migrations.ts): new migrations run the functions again, whatever the image's tag. */
 function schemaDigest(): string {
@@ -96,10 +99,15 @@ export function migrationFunctions(
         );
         const logGroup = new aws.cloudwatch.LogGroup(name, { name: `/aws/lambda/${name}`, retentionInDays: config.sizing.logRetentionDays }, { provider });
         const environment = {
-            ...mergedEnvironment(own),
+            // Lambda runs the image as it is and writes only to /tmp: the function fetches the RDS bundle there
+            // before it connects (app/src/rds-ca.ts), and its URLs name that copy; TLS stays verified.
+            ...Object.fromEntries(
+                Object.entries(mergedEnvironment(own)).map(([key, value]) => [key, pulumi.output(value).apply((v) => v.split(rdsCaPath).join(lambdaCaFile))]),
+            ),
+            SHOP_RDS_CA_URL: rdsCaUrl,
+            SHOP_RDS_CA_FILE: lambdaCaFile,
             SHOP_MODULES: modulesOf(domain).join(","),
             SHOP_REGION: region,
-            NODE_EXTRA_CA_CERTS: rdsCaPath,
             SHOP_SECRET_REFS: pulumi.jsonStringify(
                 pulumi
                     .output(secrets)

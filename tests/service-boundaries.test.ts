@@ -266,6 +266,15 @@ describe("master credentials and the migrations", () => {
                 expect(inputs.imageConfig.commands).toEqual(["node", "dist/migrate.js"]);
                 expect(inputs.vpcConfig.subnetIds.length).toBeGreaterThan(1);
                 expect(Object.keys(inputs.environment.variables).filter((v) => /PASSWORD|SECRET|TOKEN/.test(v))).toEqual(["SHOP_SECRET_REFS"]);
+                // Lambda writes only to /tmp: the function fetches the RDS bundle there, and its URLs verify TLS against that copy.
+                const variables = inputs.environment.variables;
+                expect(variables.SHOP_RDS_CA_FILE).toBe("/tmp/rds-ca.pem");
+                expect(variables.SHOP_RDS_CA_URL).toMatch(/^https:\/\/truststore\.pki\.rds\.amazonaws\.com\//);
+                const urls = Object.entries(variables).filter(
+                    ([key, value]) => /^SHOP_(DATABASE|COMMENT_SHARD)_/.test(key) && String(value).includes("postgres://"),
+                );
+                for (const [key, value] of urls)
+                    expect([key, String(value)]).toEqual([key, expect.stringContaining("sslmode=verify-full&sslrootcert=/tmp/rds-ca.pem")]);
             }
         }
     });

@@ -15,6 +15,7 @@ import { domainsOf, SchemaDomain } from "./db/ownership";
 import { ensureRole, grantDomain, roleOf } from "./db/roles";
 import { reportInitError, serveInvocations } from "./lambda-runtime";
 import { ensureSearchUser, searchUser } from "./modules/search/search-user";
+import { ensureRdsCertificates } from "./rds-ca";
 import { resolveSecretRefs } from "./secret-refs";
 
 export interface MigrationResult {
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     if (runtimeApi) {
         try {
             await resolveSecretRefs(process.env);
+            await ensureRdsCertificates(process.env);
         } catch (err) {
             await reportInitError(runtimeApi, new Error(oneLine(err)));
             process.exit(1);
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
     }
     try {
         await resolveSecretRefs(process.env);
+        await ensureRdsCertificates(process.env);
         const result = await runMigrations(process.env);
         process.stdout.write(`${JSON.stringify(result)}\n`);
         process.exit(0);
