@@ -9,13 +9,15 @@ import { StackConfig } from "./config";
 import { DataDomain, dataDomains, modulesOf } from "./ownership";
 import { ServingCell } from "./region-cell";
 import { mergedEnvironment, secretRefs, ServerWiring } from "./server-wiring";
+import { projectRoot } from "../tools/stack-files";
 
 /** Where the migration function keeps the RDS bundle it fetches: Lambda's one writable directory. */
 const lambdaCaFile = "/tmp/rds-ca.pem";
 
 /** A digest of the shop's schema (app/src/db/migrations.ts): new migrations run the functions again, whatever the image's tag. */
 function schemaDigest(): string {
-    return digest(fs.readFileSync(path.resolve(__dirname, "../app/src/db/migrations.ts"), "utf8"));
+    // From the project root, not this file: the plan also runs compiled from bin/.
+    return digest(fs.readFileSync(path.join(projectRoot, "app/src/db/migrations.ts"), "utf8"));
 }
 
 function digest(value: unknown): string {
