@@ -64,7 +64,11 @@ describe("plan --diff", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
         try {
             const run = (args: string[]) =>
-                spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", ...args], { cwd: projectRoot, encoding: "utf8" });
+                spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", ...args], {
+                    cwd: projectRoot,
+                    encoding: "utf8",
+                    maxBuffer: 64 * 1024 * 1024,
+                });
             const file = path.join(dir, "dev-3.json");
             fs.writeFileSync(file, JSON.stringify(planJson(await sharedPlan("dev", 3))));
             const safe = run(["--stack", "dev", "--stage", "4", "--diff", file]);

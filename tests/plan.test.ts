@@ -9,7 +9,7 @@ import { projectRoot } from "../tools/stack-files";
 
 function cli(args: string[], viaNpm = false) {
     const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [process.execPath, ["tools/compiled.js", "tools/plan.ts"]];
-    const result = spawnSync(command, [...prefix, ...args], { cwd: projectRoot, encoding: "utf8" });
+    const result = spawnSync(command, [...prefix, ...args], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -154,14 +154,20 @@ describe("plan command line", () => {
         // A copy of the project's files, so that changing a source here touches nothing of this run.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "compiled-"));
         try {
-            for (const file of execFileSync("git", ["ls-files"], { cwd: projectRoot, encoding: "utf8" }).trim().split("\n")) {
+            for (const file of execFileSync("git", ["ls-files"], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+                .trim()
+                .split("\n")) {
                 if (!fs.existsSync(path.join(projectRoot, file))) continue;
                 fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
                 fs.copyFileSync(path.join(projectRoot, file), path.join(dir, file));
             }
             fs.symlinkSync(path.join(projectRoot, "node_modules"), path.join(dir, "node_modules"));
             const plan = () =>
-                spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", "--stack", "dev", "--stage", "1"], { cwd: dir, encoding: "utf8" });
+                spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", "--stack", "dev", "--stage", "1"], {
+                    cwd: dir,
+                    encoding: "utf8",
+                    maxBuffer: 64 * 1024 * 1024,
+                });
             const first = plan();
             expect([first.status, first.stderr]).toEqual([0, ""]);
             expect(fs.existsSync(path.join(dir, "bin/tools/plan.js"))).toBe(true);

@@ -167,6 +167,8 @@ describe("the policy rules", () => {
         const result = spawnSync(process.execPath, ["tools/compiled.js", "tools/plan.ts", "--stack", "prod", "--stage", "15", "--policy", "--json"], {
             cwd: projectRoot,
             encoding: "utf8",
+            // A whole stage's plan is more than spawnSync's default megabyte.
+            maxBuffer: 64 * 1024 * 1024,
         });
         expect(result.status).toBe(0);
         expect(result.stderr.trim()).toBe("policy (prod: mandatory): 0 violation(s)");

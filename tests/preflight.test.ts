@@ -602,7 +602,8 @@ describe("every stage of both stacks", () => {
 // ---------------------------------------------------------------------------------------------
 
 /** The tools as `npm run plan` and `npm run preflight` run them: compiled, with plain node. */
-const tool = (file: string, ...args: string[]) => spawnSync(process.execPath, ["tools/compiled.js", file, ...args], { cwd: projectRoot, encoding: "utf8" });
+const tool = (file: string, ...args: string[]) =>
+    spawnSync(process.execPath, ["tools/compiled.js", file, ...args], { cwd: projectRoot, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
 
 describe("npm run preflight -- <plan.json>", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
