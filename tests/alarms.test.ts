@@ -63,6 +63,11 @@ const expectations: Record<string, Expectation> = {
         kinds: () => [],
         exempt: "kept detached for stage 1's files: no I/O, no instance, nothing CloudWatch measures",
     },
+    "backup vault": {
+        matches: (r) => r.type === "aws:backup/vault:Vault",
+        kinds: () => [],
+        exempt: "recovery points, not a service: AWS Backup reports a failed job in its own console and events, and the weekly restore drill fails loudly",
+    },
     "S3 bucket": {
         matches: (r) => r.type === "aws:s3/bucket:Bucket" || r.type === "aws:s3/bucketV2:BucketV2",
         kinds: () => [],

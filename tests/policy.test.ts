@@ -138,6 +138,19 @@ const cases: Record<string, { breaks: ResourceView[]; keeps: ResourceView[] }> =
         ],
         keeps: [view("aws:rds/cluster:Cluster", {}, true, "orders"), view("aws:rds/clusterInstance:ClusterInstance", {}, true, "orders-reader-1")],
     },
+    "prod-backed-up": {
+        breaks: [
+            // A primary database no backup selection holds; a vault without a lock.
+            view("aws:rds/cluster:Cluster", {}, true, "orders"),
+            view("aws:backup/vault:Vault", {}, true, "shop-backup"),
+        ],
+        keeps: [
+            view("aws:rds/cluster:Cluster", {}, true, "orders"),
+            view("aws:backup/selection:Selection", { resources: ["arn:aws:rds:us-east-1:1:cluster:orders"] }, true, "shop-backup-resources"),
+            view("aws:backup/vault:Vault", {}, true, "shop-backup"),
+            view("aws:backup/vaultLockConfiguration:VaultLockConfiguration", {}, true, "shop-backup"),
+        ],
+    },
 };
 
 describe("the policy rules", () => {

@@ -34,10 +34,17 @@ describe("traces across the gateway and the services", () => {
         const database = await postgres.createDatabase("shop");
         // One after the other, so that each is known to afterAll once started, whatever fails next.
         catalog = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "catalog,search", ...traced(receiver.url) });
-        commerce = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "cart,users,orders,comments", ...traced(receiver.url) });
+        // Stock and products are the catalog's: the commerce process reaches them through its API.
+        commerce = await startShopProcess({
+            SHOP_DATABASE_URL: database,
+            SHOP_MODULES: "cart,users,orders,comments",
+            SHOP_SERVICE_URL_CATALOG: catalog.url,
+            ...traced(receiver.url),
+        });
         untraced = await startShopProcess({
             SHOP_DATABASE_URL: database,
             SHOP_MODULES: "users,cart",
+            SHOP_SERVICE_URL_CATALOG: catalog.url,
             SHOP_LOG_LEVEL: "info",
             OTEL_EXPORTER_OTLP_ENDPOINT: untracedReceiver.url,
             OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${untracedReceiver.url}/v1/traces`,
