@@ -75,8 +75,11 @@ describe("traces across the gateway and the services", () => {
         const isGatewayCheckout = (s: ReceivedSpan) => s.service === "shop-gateway-web" && s.kind === server && s.name === "POST /api/checkout";
         const spans = await receiver.until((all) => {
             const root = all.find(isGatewayCheckout);
+            // The service's request span ends after its queries (and its calls to the catalog): wait for both.
+            const inTrace = (s: ReceivedSpan) => !!root && s.traceId === root.traceId && s.service === "shop-cart-users-orders-comments";
             return (
-                !!root && all.some((s) => s.traceId === root.traceId && s.service === "shop-cart-users-orders-comments" && s.name.startsWith("pg.query:COMMIT"))
+                all.some((s) => inTrace(s) && s.name.startsWith("pg.query:COMMIT")) &&
+                all.some((s) => inTrace(s) && s.kind === server && s.name === "POST /api/checkout")
             );
         });
         const root = spans.find(isGatewayCheckout)!;
