@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { serviceUrlsOf } from "../../stacks/service-layout";
+import { catalogCallers, serviceUrlsOf } from "../../stacks/service-layout";
 import { startNginx, startNginxConf } from "../servers/nginx";
 import { freePort } from "../servers/ports";
 import { ShopProcess, startShopProcess } from "../servers/shop-process";
@@ -112,16 +112,21 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
             }),
         );
     };
+    // Orders and the cart reserve stock through the catalog's API where they do not hold it: the app that serves the
+    // catalog starts before them, and they are told where it is (SHOP_SERVICE_URL_CATALOG), as the stacks tell them its ALB.
+    const { callers, catalogApp } = catalogCallers(layout.apps.map(({ key, app }) => [key, app]));
+    const catalogUrl = (key: string): Record<string, string> =>
+        callers.includes(key) && catalogApp && addresses[catalogApp] ? { SHOP_SERVICE_URL_CATALOG: `http://${addresses[catalogApp][0]}` } : {};
+    const inOrder = <T extends { key: string }>(apps: T[]) => [apps.filter((a) => a.key === catalogApp), apps.filter((a) => a.key !== catalogApp)];
     // Services first: the gateway is told where they are (SHOP_SERVICE_URL_<MODULE>), as the stacks tell it their ALB.
     const services = layout.apps.filter(({ app }) => app.reachedBy === "service");
-    await allStarted(services.map(({ key }) => startApp(key, {})));
+    for (const group of inOrder(services)) await allStarted(group.map(({ key }) => startApp(key, catalogUrl(key))));
     const serviceUrls = serviceUrlsOf(
         layout.apps.map(({ key, app }) => [key, app]),
         (key) => `http://${addresses[key][0]}`,
     );
-    await allStarted(
-        layout.apps.filter(({ app }) => app.reachedBy !== "service").map(({ key, app }) => startApp(key, app.modules.includes("gateway") ? serviceUrls : {})),
-    );
+    for (const group of inOrder(layout.apps.filter(({ app }) => app.reachedBy !== "service")))
+        await allStarted(group.map(({ key, app }) => startApp(key, { ...(app.modules.includes("gateway") ? serviceUrls : {}), ...catalogUrl(key) })));
 
     if (layout.nginx === 0) return `http://${addresses.app[0]}`;
 
