@@ -53,8 +53,9 @@ describe("the shop's image", () => {
             ),
         );
         expect(unwanted.filter((name) => fs.existsSync(inImage(`node_modules/${name}`)) && !declaredInImage.has(name))).toEqual([]);
-        // The shop's own files and dependencies; the base image adds its own.
-        expect(treeSize(image.root)).toBeLessThan(80 * 1024 * 1024);
+        // The shop's own files and dependencies; the base image adds its own. About 126 MiB since the AWS SDK's Secrets
+        // Manager and SSM clients (the migration entry, the flags) and OpenTelemetry (traces) joined S3's.
+        expect(treeSize(image.root)).toBeLessThan(160 * 1024 * 1024);
     });
 
     it("has the migration entry as its second command: one line naming what is wrong, and a non-zero exit", () => {
