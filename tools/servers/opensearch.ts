@@ -2,18 +2,23 @@
  * A real OpenSearch for the tests: the project's integration-test distribution of 2.19
  * (tools/ensure-test-servers.sh), one node on free loopback ports with a small heap. It
  * refuses to run as root, so as root (CI) it runs as `nobody`, who owns its data directory.
- * It can be killed (SIGKILL) and started again on the same ports with its data.
+ * It can be killed (SIGKILL) and started again on the same ports with its data. With `security`,
+ * it is the distribution with the security plugin (tools/servers/opensearch-security.ts): every
+ * request then needs a user, and `master` is the one the node starts with.
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { MasterUser, secureConfig } from "./opensearch-security";
 import { freePort } from "./ports";
 import { testServer } from "./test-servers";
 
 export interface OpenSearchServer {
     url: string;
     port: number;
+    /** With `security`: the user with all access and the security API. */
+    master?: MasterUser;
     /** SIGKILL, as a failed node. */
     kill(): Promise<void>;
     /** Starts it again on the same ports, with the data it had. */
@@ -24,8 +29,8 @@ export interface OpenSearchServer {
 
 const isRoot = process.getuid?.() === 0;
 
-export async function startOpenSearch(): Promise<OpenSearchServer> {
-    const home = testServer("OPENSEARCH_HOME");
+export async function startOpenSearch(options: { security?: boolean } = {}): Promise<OpenSearchServer> {
+    const home = testServer(options.security ? "OPENSEARCH_SECURITY_HOME" : "OPENSEARCH_HOME");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-opensearch-"));
     fs.cpSync(path.join(home, "config"), path.join(dir, "config"), { recursive: true });
     for (const sub of ["data", "logs", "tmp"]) fs.mkdirSync(path.join(dir, sub));
@@ -42,6 +47,8 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
             "",
         ].join("\n"),
     );
+    const master = options.security ? secureConfig(home, path.join(dir, "config"), javaHome()) : undefined;
+    const authorization = master ? { authorization: `Basic ${Buffer.from(`${master.user}:${master.password}`).toString("base64")}` } : undefined;
     if (isRoot) execFileSync("chown", ["-R", "nobody:nogroup", dir]);
     const port = await freePort();
     const transportPort = await freePort();
@@ -70,7 +77,7 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
         for (const deadline = Date.now() + 240_000; ;) {
             if (started.exitCode !== null) throw new Error(`OpenSearch exited with status ${started.exitCode}: ${output.slice(-4000)}`);
             if (Date.now() > deadline) throw new Error(`OpenSearch did not answer within 240 s: ${output.slice(-4000)}`);
-            const health = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`).then(
+            const health = await fetch(`${url}/_cluster/health?wait_for_status=yellow&timeout=1s`, { headers: authorization }).then(
                 (r) => r.ok,
                 () => false,
             );
@@ -91,6 +98,7 @@ export async function startOpenSearch(): Promise<OpenSearchServer> {
     return {
         url,
         port,
+        master,
         kill,
         restart: start,
         async stop() {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 
 let found: Record<string, string> | undefined;
 
-export function testServer(name: "OPENSEARCH_HOME" | "MOTO_SERVER"): string {
+export function testServer(name: "OPENSEARCH_HOME" | "OPENSEARCH_SECURITY_HOME" | "MOTO_SERVER"): string {
     if (!found) {
         const script = path.resolve(__dirname, "..", "ensure-test-servers.sh");
         const output = execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
