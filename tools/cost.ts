@@ -8,8 +8,9 @@
  */
 import { Capacity, capacityOf, cacheNodeType, regionOf, serverlessFloor, zonesOf } from "./capacity";
 import { Plan } from "./plan";
-import { hoursPerMonth, Price, PriceError, priceDate, priceOf, pricesFor, RegionPrices, route53HealthCheck, sizeOf } from "./prices";
+import { hoursPerMonth, Price, PriceError, priceDate, priceOf, pricesFor, RegionPrices, route53HealthCheck, sizeOf, xrayFreeTraces } from "./prices";
 import { defaultScenario, describeScenario, mixCost, Scenario } from "./scenario";
+import { traceSampleRatio } from "../stacks/tracing";
 
 type Resource = Plan["resources"][number];
 
@@ -506,6 +507,23 @@ function interZone(c: Context, region: string, add: Context["add"]) {
     }
 }
 
+/**
+ * Regions whose shop processes send traces to X-Ray (stage 12 on): their configuration sets the
+ * sampler's ratio, in Parameter Store on instances and in a ConfigMap on Kubernetes.
+ */
+export function tracedRegions(plan: Plan): Set<string> {
+    const samples = (r: Resource) =>
+        (r.type === "aws:ssm/parameter:Parameter" && String(inputs(r).name).endsWith("/OTEL_TRACES_SAMPLER_ARG")) ||
+        (r.type === "kubernetes:core/v1:ConfigMap" && inputs(r).data?.OTEL_TRACES_SAMPLER_ARG !== undefined);
+    return new Set(plan.resources.filter(samples).flatMap((r) => regionOf(r) ?? []));
+}
+
+/** Shares out an account's free allowance over its regions' usage, pro rata: what each region is billed for. */
+function afterFreeTier<T extends { amount: number }>(usage: T[], free: number): (T & { billed: number })[] {
+    const total = usage.reduce((sum, u) => sum + u.amount, 0);
+    return usage.map((u) => ({ ...u, billed: total > free ? u.amount * (1 - free / total) : 0 }));
+}
+
 /** The cost of a planned stack under a scenario; throws CostError naming every type, region or size it cannot price. */
 export function costOf(plan: Plan, scenario: Scenario = defaultScenario): CostReport {
     const problems: string[] = [];
@@ -594,12 +612,33 @@ export function costOf(plan: Plan, scenario: Scenario = defaultScenario): CostRe
         if (logBytes > 0) context.add("load", `${region}: app request lines to CloudWatch Logs, GB`, region, gb(logBytes), p.logsIngestion);
     }
     // Internet egress: the responses; the first 100 GB a month of the account are free, taken off pro rata.
-    const egress = regions.map((region) => ({ region, gb: gb(pagesIn(region) * secondsPerMonth * scenario.traffic.responseBytes) }));
-    const egressTotal = egress.reduce((sum, e) => sum + e.gb, 0);
-    for (const e of egress) {
-        const billed = egressTotal > 100 ? e.gb * (1 - 100 / egressTotal) : 0;
-        context.add("load", `${e.region}: internet egress, GB (after the free 100 GB)`, e.region, billed, pricesFor(e.region).internetEgress);
-    }
+    const egress = regions.map((region) => ({ region, amount: gb(pagesIn(region) * secondsPerMonth * scenario.traffic.responseBytes) }));
+    for (const e of afterFreeTier(egress, 100))
+        context.add("load", `${e.region}: internet egress, GB (after the free 100 GB)`, e.region, e.billed, pricesFor(e.region).internetEgress);
+    // X-Ray: a trace starts where a page view enters, kept at the stacks' ratio; people's queries scan and retrieve them.
+    const traced = tracedRegions(plan);
+    const recorded = regions.filter((region) => traced.has(region)).map((region) => ({ region, amount: pagesIn(region) * secondsPerMonth * traceSampleRatio }));
+    for (const t of afterFreeTier(recorded, xrayFreeTraces.recorded))
+        context.add(
+            "load",
+            `${t.region}: X-Ray traces recorded, million (${traceSampleRatio * 100}% of page views, after the free ${xrayFreeTraces.recorded.toLocaleString("en-US")})`,
+            t.region,
+            t.billed / 1e6,
+            pricesFor(t.region).xrayTracesRecorded,
+        );
+    const queriesPerMonth = scenario.traffic.traceQueriesPerDay * (hoursPerMonth / 24);
+    const read = recorded.map((t) => ({
+        region: t.region,
+        amount: queriesPerMonth * (t.amount / hoursPerMonth + scenario.traffic.tracesRetrievedPerQuery),
+    }));
+    for (const t of afterFreeTier(read, xrayFreeTraces.retrievedOrScanned))
+        context.add(
+            "load",
+            `${t.region}: X-Ray traces scanned and retrieved, million (${scenario.traffic.traceQueriesPerDay} queries a day over the last hour, after the free ${xrayFreeTraces.retrievedOrScanned.toLocaleString("en-US")})`,
+            t.region,
+            t.billed / 1e6,
+            pricesFor(t.region).xrayTracesRetrievedOrScanned,
+        );
 
     const sum = (part?: Charge["part"]) => charges.filter((x) => !part || x.part === part).reduce((total, x) => total + x.monthly, 0);
     const pageViewsPerMonth = pagesPerSecond * secondsPerMonth;

@@ -33,6 +33,7 @@ const page = {
     s3: "https://aws.amazon.com/s3/pricing/",
     ecr: "https://aws.amazon.com/ecr/pricing/",
     backup: "https://aws.amazon.com/backup/pricing/",
+    xray: "https://aws.amazon.com/xray/pricing/",
 };
 
 /** The machine behind a size: vCPUs, memory, and for burstable types the baseline CPU a vCPU earns credits for. */
@@ -106,6 +107,9 @@ export interface RegionPrices {
     dashboard: Price;
     /** A custom metric (metric filters', Container Insights'), first 10,000. */
     customMetric: Price;
+    /** X-Ray: traces recorded, and traces retrieved or scanned, beyond the account's free traces (`xrayFreeTraces`). */
+    xrayTracesRecorded: Price;
+    xrayTracesRetrievedOrScanned: Price;
 }
 
 const hour = (usd: number, source: string): Price => ({ usd, unit: "hour", source });
@@ -128,6 +132,8 @@ const everywhere = {
     compositeAlarm: per(0.5, "alarm-month", `${page.cloudwatch} (composite alarm)`),
     dashboard: per(3, "dashboard-month", `${page.cloudwatch} (dashboard)`),
     customMetric: per(0.3, "metric-month", `${page.cloudwatch} (custom metrics, first 10,000)`),
+    xrayTracesRecorded: per(5, "million traces", `${page.xray} (traces recorded)`),
+    xrayTracesRetrievedOrScanned: per(0.5, "million traces", `${page.xray} (traces retrieved or scanned)`),
 };
 
 export const priceDate = "2026-11-30";
@@ -213,6 +219,9 @@ export const route53HealthCheck = {
     base: { ...per(0.5, "health check-month", `${page.route53} (AWS endpoint)`), key: "healthCheck" },
     option: { ...per(1, "option-month", `${page.route53} (optional health check feature, AWS endpoint)`), key: "healthCheck" },
 };
+
+/** X-Ray's free traces a month, of the account (all regions): recorded, and retrieved or scanned (https://aws.amazon.com/xray/pricing/). */
+export const xrayFreeTraces = { recorded: 100_000, retrievedOrScanned: 1_000_000 };
 
 export const hoursPerMonth = 730;
 

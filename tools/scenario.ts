@@ -60,6 +60,12 @@ export const traffic = {
     imageRepositoryGb: 2,
     /** Assumed: what a backup vault holds, GB (a stage's data kept daily and monthly, incremental after the first). */
     backupVaultGb: 30,
+    /**
+     * Assumed, as X-Ray's pricing page's example: people query a traced region's traces 100 times a day, each query
+     * scanning the last hour's traces and retrieving 50 of them whole.
+     */
+    traceQueriesPerDay: 100,
+    tracesRetrievedPerQuery: 50,
 };
 
 /**
