@@ -1,27 +1,36 @@
 /**
- * Runs a command-line tool from compiled JavaScript with plain node:
+ * Runs a command-line tool, or the shop, from compiled JavaScript with plain node:
  *   node tools/compiled.js tools/plan.ts --stack prod --stage 15
  *   node tools/compiled.js --build            (what `npm ci` runs, as the root's `prepare` step)
- * The tools and every module they import (components/, stacks/, policy/, the shop's files they
- * read) are transpiled file by file into bin/, mirroring the sources. A source newer than its
- * copy, or a new or removed one, rebuilds them first, so the README's commands never run stale
- * code. Plain node skips tsx's loader hooks and its source-mapped stack formatting: the plan
- * makes an Error for every promise of the Pulumi SDK, and loads hundreds of modules.
+ * Each target's sources, and every module they import, are transpiled file by file into its
+ * output folder, mirroring the sources:
+ *   - the tools (components/, stacks/, policy/, the shop's files they read) into bin/;
+ *   - the shop (app/src) into app/bin/, beside app/node_modules, so that its packages resolve
+ *     as they do from app/src (the tests' and the lab's shop processes run it: `shopEntry`).
+ * A source newer than its copy, or a new or removed one, rebuilds the target first, so the
+ * README's commands never run stale code. Plain node skips tsx's loader hooks and its
+ * source-mapped stack formatting: the plan makes an Error for every promise of the Pulumi SDK,
+ * and loads hundreds of modules; a shop process starts in a third of the CPU time.
  */
 const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
 
 const root = path.resolve(__dirname, "..");
-const outDir = path.join(root, "bin");
-const stampFile = path.join(outDir, "sources.json");
-/** The entry points that run compiled; each brings the modules it imports. */
-const entryPoints = ["tools/plan.ts", "tools/preflight.ts", "tests/support/plan-worker.ts"];
+/** What is compiled, each into a folder of its own (paths relative to the project's root). */
+const targets = [
+    { outbase: ".", outdir: "bin", entryPoints: ["tools/plan.ts", "tools/preflight.ts", "tests/support/plan-worker.ts"] },
+    { outbase: "app", outdir: "app/bin", entryPoints: ["app/src/main.ts", "app/src/migrate.ts"] },
+];
+const toolTarget = targets[0];
+const shopTarget = targets[1];
 
-/** Each source of the last build with its size and modification time, or undefined when none. */
-function readStamp() {
+const stampFileOf = (target) => path.join(root, target.outdir, "sources.json");
+
+/** Each source of the target's last build with its size and modification time, or undefined when none. */
+function readStamp(target) {
     try {
-        return JSON.parse(fs.readFileSync(stampFile, "utf8"));
+        return JSON.parse(fs.readFileSync(stampFileOf(target), "utf8"));
     } catch {
         return undefined;
     }
@@ -36,22 +45,23 @@ function statOf(file) {
     }
 }
 
-function isStale(stamp) {
-    return !stamp || entryPoints.some((entry) => !(entry in stamp)) || Object.entries(stamp).some(([file, stat]) => statOf(file) !== stat);
+function isStale(target, stamp) {
+    return !stamp || target.entryPoints.some((entry) => !(entry in stamp)) || Object.entries(stamp).some(([file, stat]) => statOf(file) !== stat);
 }
 
-/** Transpiles every module the entry points import (esbuild finds them; each is written on its own). */
-function build() {
+/** Transpiles every module the target's entry points import (esbuild finds them; each is written on its own). */
+function build(target) {
     const esbuild = require("esbuild");
+    const outdir = path.join(root, target.outdir);
     const { metafile } = esbuild.buildSync({
         absWorkingDir: root,
-        entryPoints,
+        entryPoints: target.entryPoints,
         bundle: true,
         packages: "external",
         platform: "node",
         write: false,
         metafile: true,
-        outdir: outDir,
+        outdir,
         logLevel: "error",
     });
     const sources = Object.keys(metafile.inputs).filter((file) => file.endsWith(".ts"));
@@ -60,43 +70,53 @@ function build() {
     const { outputFiles } = esbuild.buildSync({
         absWorkingDir: root,
         entryPoints: sources,
-        outbase: root,
-        outdir: outDir,
+        outbase: path.join(root, target.outbase),
+        outdir,
         format: "cjs",
+        // `await import("./app")` (the shop loads its modules after tracing starts) becomes a require: node's import()
+        // would look for "./app" without an extension.
+        supported: { "dynamic-import": false },
         platform: "node",
         target: "node20",
         write: false,
         logLevel: "error",
     });
-    // Each file written whole (a temporary name, then a rename): a tool started meanwhile never reads half a file.
+    // Each file written whole (a temporary name, then a rename): a process started meanwhile never reads half a file.
     for (const { path: file, contents } of outputFiles) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(`${file}.${process.pid}`, contents);
         fs.renameSync(`${file}.${process.pid}`, file);
     }
     // Written last, whole: a run that reads it finds every file it names already built.
+    const stampFile = stampFileOf(target);
     fs.writeFileSync(`${stampFile}.${process.pid}`, JSON.stringify(stamp));
     fs.renameSync(`${stampFile}.${process.pid}`, stampFile);
 }
 
-/** Rebuilds bin/ when a source changed since its last build. */
+/** Rebuilds the tools' bin/ when a source changed since its last build. */
 function buildIfStale() {
-    if (isStale(readStamp())) build();
+    if (isStale(toolTarget, readStamp(toolTarget))) build(toolTarget);
+}
+
+/** A compiled entry point of the shop (`main`: app/bin/src/main.js, `migrate`), rebuilt first when a source changed. */
+function shopEntry(name) {
+    if (isStale(shopTarget, readStamp(shopTarget))) build(shopTarget);
+    return path.join(root, shopTarget.outdir, "src", `${name}.js`);
 }
 
 function main() {
     const [what, ...args] = process.argv.slice(2);
-    if (what !== "--build" && !entryPoints.includes(what)) {
-        process.stderr.write(`usage: node tools/compiled.js --build | <${entryPoints.join("|")}> [arguments]\n`);
+    if (what !== "--build" && !toolTarget.entryPoints.includes(what)) {
+        process.stderr.write(`usage: node tools/compiled.js --build | <${toolTarget.entryPoints.join("|")}> [arguments]\n`);
         process.exit(2);
     }
-    if (what === "--build") return build();
+    if (what === "--build") return targets.forEach(build);
     buildIfStale();
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
-    process.argv = [process.argv[0], path.join(outDir, what.replace(/\.ts$/, ".js")), ...args];
+    process.argv = [process.argv[0], path.join(root, toolTarget.outdir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
 }
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale };
+module.exports = { buildIfStale, shopEntry };

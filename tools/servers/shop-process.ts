@@ -1,10 +1,11 @@
 /**
- * The shop as its own process, started as its image does (`node`, through tsx here), on a
- * free port; for tests and the benchmark that need a real process: signals, restarts,
- * several instances.
+ * The shop as its own process, started as its image does (plain `node` on compiled JavaScript:
+ * tools/compiled.js keeps app/bin/ current), on a free port; for tests, the lab and the
+ * benchmark that need a real process: signals, restarts, several instances.
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
+import { shopEntry } from "../compiled";
 import { freePort } from "./ports";
 
 const appDir = path.resolve(__dirname, "..", "..", "app");
@@ -25,8 +26,8 @@ export interface ShopProcess {
 
 /** Spawns the shop with `env` (and nothing else of this process's environment but PATH). */
 export function spawnShop(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-    // node itself with tsx as a loader (not the tsx wrapper), so that signals, SIGKILL too, reach the shop.
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    // node itself (no wrapper), so that signals, SIGKILL too, reach the shop.
+    const child = spawn(process.execPath, [shopEntry("main")], {
         cwd: appDir,
         env: { PATH: process.env.PATH ?? "", ...env },
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,6 +1,7 @@
-/** The image's migration entry (src/migrate.ts) as its own process, started as the image does (node, through tsx here). */
+/** The image's migration entry (src/migrate.ts) as its own process, started as the image does (plain node on compiled JavaScript). */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
+import { shopEntry } from "../../../tools/compiled";
 
 const appDir = path.resolve(__dirname, "..", "..");
 
@@ -12,7 +13,7 @@ export interface MigrateRun {
 
 /** Runs migrate.ts with `env` (and nothing else of this process's environment but PATH) until it exits. */
 export function runMigrate(env: Record<string, string>, timeoutMs = 120_000): Promise<MigrateRun> {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/migrate.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(process.execPath, [shopEntry("migrate")], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -28,7 +29,7 @@ export function runMigrate(env: Record<string, string>, timeoutMs = 120_000): Pr
 
 /** Starts migrate.ts and leaves it running (the Lambda loop never ends by itself); `stop` kills it. */
 export function startMigrate(env: Record<string, string>): { stop(): Promise<void>; output(): string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/migrate.ts"], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env } });
+    const child = spawn(process.execPath, [shopEntry("migrate")], { cwd: appDir, env: { PATH: process.env.PATH ?? "", ...env } });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));

@@ -1,0 +1,5 @@
+/** The types of tools/compiled.js, for the TypeScript that starts compiled code. */
+/** Rebuilds the tools' bin/ when a source changed since its last build. */
+export function buildIfStale(): void;
+/** A compiled entry point of the shop (`main`: app/bin/src/main.js, `migrate`: the migration function's), rebuilt first when a source changed. */
+export function shopEntry(name: "main" | "migrate"): string;
