@@ -16,6 +16,8 @@ import { ShopClient, startShop } from "./support/shop";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const migrationsFile = "app/src/db/migrations.ts";
+/** What decides the installed dependencies. */
+const dependencyFiles = ["package.json", "package-lock.json", "app/package.json"];
 const git = (...args: string[]) => execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8" }).trim();
 
 /** The commit before the latest one (on the main line) that changed a migration; throws when none did. */
@@ -35,12 +37,16 @@ describe("the previous release on the current schema", () => {
         worktree = fs.mkdtempSync(path.join(os.tmpdir(), "shop-previous-release-"));
         fs.rmdirSync(worktree);
         git("worktree", "add", "--detach", worktree, release.commit);
-        // Its own dependencies, from its own lockfile; npm's cache spares the downloads.
-        execFileSync("npm", ["ci", "--workspace", "app", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
-            cwd: worktree,
-            stdio: ["ignore", "pipe", "pipe"],
-            timeout: 900_000,
-        });
+        // Its own dependencies, from its own lockfile (npm's cache spares the downloads); where its manifests and lockfile
+        // are this checkout's, its dependencies are the installed ones, so they are used as they are.
+        const sameDependencies = dependencyFiles.every((file) => git("rev-parse", `${release.commit}:${file}`) === git("hash-object", file));
+        if (sameDependencies) for (const dir of ["node_modules", "app/node_modules"]) fs.symlinkSync(path.join(repoRoot, dir), path.join(worktree, dir));
+        else
+            execFileSync("npm", ["ci", "--workspace", "app", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+                cwd: worktree,
+                stdio: ["ignore", "pipe", "pipe"],
+                timeout: 900_000,
+            });
         postgres = await startPostgres();
     }, 1_000_000);
     afterAll(async () => {
