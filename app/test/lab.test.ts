@@ -5,6 +5,7 @@
  */
 import { ShopClient } from "./support/shop";
 import { labLayout } from "../../tools/lab/layout";
+import { serviceUrlsByApp } from "../../tools/lab/start-stage";
 import { LabProcess, runLab, startLab, stopLeftLabs } from "./support/lab-process";
 
 /** Starts the stage, runs `check` on it, and stops it: nothing it started may be left running or listening. */
@@ -82,6 +83,20 @@ describe("npm run lab -- --stage N", () => {
             expect((await buyThrough(lab.entry, "stage13")).status).toBe("paid");
         });
     }, 600_000);
+
+    it("tells each app of stage 12 where the others are, both ways round: the gateway's app the services', the services the catalog's", () => {
+        const urls = serviceUrlsByApp(
+            labLayout(12).apps.map(({ key, app }) => [key, app]),
+            (key) => `http://${key}`,
+        );
+        // A cycle (app -> orders -> app) that only addresses chosen before any process starts can resolve.
+        expect(urls).toEqual({
+            app: { SHOP_SERVICE_URL_USERS: "http://users", SHOP_SERVICE_URL_ORDERS: "http://orders", SHOP_SERVICE_URL_CART: "http://cart" },
+            users: {},
+            orders: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+            cart: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+        });
+    });
 
     it("runs stages 14 and 15 as 13 and says why", () => {
         for (const stage of [14, 15]) {
