@@ -206,7 +206,7 @@ describe("cost", () => {
         const block = readme.slice(readme.indexOf("<!-- lab-bench -->"), readme.indexOf("<!-- /lab-bench -->"));
         expect(block).toMatch(new RegExp(`^Measured ${labTable.measured} `, "m"));
         const [first, last] = labTable.stages.split("-").map(Number);
-        const rows = [...block.matchAll(/^\| (\d+) \| `?[a-z-]+`? \|/gm)].map((m) => Number(m[1]));
+        const rows = [...block.matchAll(/^\| (\d+) \| `?[a-z0-9-]+`? \|/gm)].map((m) => Number(m[1]));
         expect(rows).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i));
         expect(costLabel).toContain(`stages ${labTable.stages}, ${labTable.measured}`);
     });
