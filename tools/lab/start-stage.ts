@@ -219,7 +219,7 @@ export function serviceUrlsByApp(apps: [string, ShopApp][], urlOf: (key: string)
  * it) is started again on the same port, since the other apps were told that port, as a fleet
  * replaces an instance that failed its start; at most three times, then a clear error.
  */
-async function startShopWithRetries(name: string, env: Record<string, string>, port: number): Promise<ShopProcess> {
+export async function startShopWithRetries(name: string, env: Record<string, string>, port: number): Promise<ShopProcess> {
     const attempts = 3;
     const taken = (what: string) => new Error(`${name}: ${what} was taken by another program after the lab chose it (${attempts} tries); start the lab again`);
     for (let attempt = 1; ; attempt++) {
