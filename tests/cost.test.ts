@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { capacityModel, serverlessFloor, usersCarried } from "../tools/capacity";
+import { capacityModel, labTable, serverlessFloor, usersCarried } from "../tools/capacity";
 import { Charge, CostError, costLabel, costOf, CostReport, renderCost, tracedRegions } from "../tools/cost";
 import { Plan } from "../tools/plan";
 import { readmePath } from "../tools/readme";
@@ -233,6 +233,16 @@ describe("cost", () => {
         const readme = fs.readFileSync(readmePath, "utf8");
         const table = readme.indexOf("| stage | stack | resources | a month, minimum size |");
         expect(readme.slice(readme.lastIndexOf("<!-- generated:costs -->", table), table)).toContain(costLabel);
+    });
+
+    it("cites the lab's measured table as the README holds it: its date, and a row for each stage it names", () => {
+        const readme = fs.readFileSync(readmePath, "utf8");
+        const block = readme.slice(readme.indexOf("<!-- lab-bench -->"), readme.indexOf("<!-- /lab-bench -->"));
+        expect(block).toMatch(new RegExp(`^Measured ${labTable.measured} `, "m"));
+        const [first, last] = labTable.stages.split("-").map(Number);
+        const rows = [...block.matchAll(/^\| (\d+) \| `?[a-z0-9-]+`? \|/gm)].map((m) => Number(m[1]));
+        expect(rows).toEqual(Array.from({ length: last - first + 1 }, (_, i) => first + i));
+        expect(costLabel).toContain(`stages ${labTable.stages}, ${labTable.measured}`);
     });
 });
 

@@ -2,8 +2,8 @@
  * The capacity a planned stack is credited with, in page views a second, tier by tier: the
  * application, the Nginx tier in front of it, the databases and the caches, the smallest
  * winning; normal, with one zone lost and (from stage 9, two regions) with one region lost.
- * There are no lab measurements yet: the figures per vCPU below are converted from the
- * shop's own benchmark (README's benchmark table) or assumed, and say which.
+ * The figures per vCPU below are converted from the shop's own benchmark (README's benchmark
+ * table) or assumed, and say which; the lab's measured table is cited beside them (labTable).
  */
 import { Plan } from "./plan";
 import { MachineSize, PriceError, sizeOf } from "./prices";
@@ -30,6 +30,14 @@ export const capacityModel = {
     serverCpuTarget: 0.5,
     dataCpuTarget: 0.7,
 };
+
+/**
+ * The lab's table (README, "The lab's measurements"): `npm run lab -- --stages 1-13 --bench`, each
+ * stage's topology with real servers on one machine, dated and the machine named. Cited, not
+ * converted into the figures above: every server of a stage shares that machine's cores, so it
+ * compares the stages' paths with each other rather than measuring a fleet's capacity per vCPU.
+ */
+export const labTable = { measured: "2026-11-30", stages: "1-13" };
 
 /** The seed's rule, applied to every tier: a stack carries the least of what its tiers carry. */
 export function leastOf(tiers: number[]): number {

@@ -6,7 +6,7 @@
  * Every resource type in a plan is either priced here or listed as not billable: a type that
  * is neither, a size or a region with no price, is an error naming it, never a zero.
  */
-import { Capacity, capacityOf, cacheNodeType, regionOf, serverlessFloor, zonesOf } from "./capacity";
+import { Capacity, capacityOf, cacheNodeType, labTable, regionOf, serverlessFloor, zonesOf } from "./capacity";
 import { Plan } from "./plan";
 import { hoursPerMonth, Price, PriceError, priceDate, priceOf, pricesFor, RegionPrices, route53HealthCheck, sizeOf, xrayFreeTraces } from "./prices";
 import { defaultScenario, describeScenario, mixCost, Scenario } from "./scenario";
@@ -662,8 +662,7 @@ export function usersAt(pagesPerSecond: number, scenario: Scenario): number {
 }
 
 /** What the figures are, said wherever they are shown. */
-export const costLabel =
-    "Monthly on-demand estimate: every charge priced at its own region's rates, usage charges from a stated traffic scenario, capacity converted per vCPU from the shop's benchmark with the journey mix, Nginx and data tiers assumed (no lab measurements yet): an estimate to check against the bill, not a quote.";
+export const costLabel = `Monthly on-demand estimate: every charge priced at its own region's rates, usage charges from a stated traffic scenario, capacity converted per vCPU from the shop's benchmark with the journey mix, Nginx and data tiers assumed (the lab's one-machine table of stages ${labTable.stages}, ${labTable.measured}, cited in the README, not converted): an estimate to check against the bill, not a quote.`;
 
 export function renderCost(plan: Plan, report: CostReport): string {
     const money = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;

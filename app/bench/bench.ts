@@ -34,6 +34,7 @@ import { OpenSearchServer, startOpenSearch } from "../../tools/servers/opensearc
 import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { untilEngine } from "../test/support/search";
 import { startShopProcess } from "../../tools/servers/shop-process";
+import { cacheLookups } from "./cache-lookups";
 import { zipfSampler } from "./zipf";
 
 const catalogSize = 1008;
@@ -196,14 +197,6 @@ async function measure(
         non2xx: result.non2xx,
         errors: result.errors + result.timeouts,
     };
-}
-
-/** Cache look-ups so far, from the shop's /metrics (on its metrics port): [level-1 hits, level-2 hits, all]. */
-async function cacheLookups(metricsUrl: string): Promise<[number, number, number]> {
-    const text = await (await fetch(metricsUrl)).text();
-    const count = (level: string, result: string) =>
-        Number(text.match(new RegExp(`shop_cache_requests_total\\{level="${level}",result="${result}"\\} (\\d+)`))?.[1] ?? 0);
-    return [count("1", "hit"), count("2", "hit"), count("1", "hit") + count("1", "miss")];
 }
 
 /** A registered user's session cookie: what a signed-in visitor sends. */

@@ -3,8 +3,11 @@
  * free loopback ports, its entry serves the shop the way the stage should, and SIGTERM stops
  * every process it started. Stages 7 (in Chromium) and 10 are in lab-browser.test.ts.
  */
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
 import { ShopClient } from "./support/shop";
 import { labLayout } from "../../tools/lab/layout";
+import { serviceUrlsByApp, startShopWithRetries } from "../../tools/lab/start-stage";
 import { LabProcess, runLab, startLab, stopLeftLabs } from "./support/lab-process";
 
 /** Starts the stage, runs `check` on it, and stops it: nothing it started may be left running or listening. */
@@ -82,6 +85,34 @@ describe("npm run lab -- --stage N", () => {
             expect((await buyThrough(lab.entry, "stage13")).status).toBe("paid");
         });
     }, 600_000);
+
+    it("tells each app of stage 12 where the others are, both ways round: the gateway's app the services', the services the catalog's", () => {
+        const urls = serviceUrlsByApp(
+            labLayout(12).apps.map(({ key, app }) => [key, app]),
+            (key) => `http://${key}`,
+        );
+        // A cycle (app -> orders -> app) that only addresses chosen before any process starts can resolve.
+        expect(urls).toEqual({
+            app: { SHOP_SERVICE_URL_USERS: "http://users", SHOP_SERVICE_URL_ORDERS: "http://orders", SHOP_SERVICE_URL_CART: "http://cart" },
+            users: {},
+            orders: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+            cart: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+        });
+    });
+
+    it("gives up on a shop's port that another program took after the lab chose it, with a clear error, without taking it for the shop", async () => {
+        // Something that answers every request, /readyz too: it must not pass for the shop being ready.
+        const other = http.createServer((_request, response) => response.end("ok"));
+        await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+        const { port } = other.address() as AddressInfo;
+        try {
+            await expect(startShopWithRetries("shop app", {}, port)).rejects.toThrow(
+                `shop app: port ${port} was taken by another program after the lab chose it (3 tries); start the lab again`,
+            );
+        } finally {
+            other.close();
+        }
+    });
 
     it("runs stages 14 and 15 as 13 and says why", () => {
         for (const stage of [14, 15]) {

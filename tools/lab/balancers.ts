@@ -22,12 +22,7 @@ export function streamConf(port: number, servers: { address: string; weight?: nu
         );
     return `# Rendered by the lab (tools/lab/balancers.ts): a layer-4 balancer.
 load_module ${streamModule};
-worker_processes 1;
-pid ${paths.pidFile};
-error_log ${paths.errorLog} warn;
-events {
-    worker_connections 4096;
-}
+${mainContext(paths)}
 stream {
     upstream cells {
 ${servers.map((s) => `        server ${s.address}${s.weight ? ` weight=${s.weight}` : ""} max_fails=1 fail_timeout=5s;`).join("\n")}
@@ -56,12 +51,7 @@ export function pathRouterConf(port: number, apps: { key: string; app: ShopApp; 
             `        location ~ ^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$ {\n            proxy_pass http://${key};\n        }`,
     );
     return `# Rendered by the lab (tools/lab/balancers.ts): the internal ALB's path rules.
-worker_processes 1;
-pid ${paths.pidFile};
-error_log ${paths.errorLog} warn;
-events {
-    worker_connections 4096;
-}
+${mainContext(paths)}
 http {
     access_log ${paths.accessLog};
 ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((kind) => `    ${kind}_temp_path ${paths.tempDir}/${kind};`).join("\n")}
@@ -81,4 +71,14 @@ ${locations.join("\n")}
     }
 }
 `;
+}
+
+/** What both balancers say outside their `stream` or `http` block: one worker, the sandbox's pid file and error log. */
+function mainContext(paths: Paths): string {
+    return `worker_processes 1;
+pid ${paths.pidFile};
+error_log ${paths.errorLog} warn;
+events {
+    worker_connections 4096;
+}`;
 }

@@ -6,6 +6,7 @@
  * the stage costs this machine: its processes and their resident memory.
  */
 import autocannon from "autocannon";
+import { cacheLookups } from "../../app/bench/cache-lookups";
 import { zipfSampler } from "../../app/bench/zipf";
 import { descendantsOf, residentMiB } from "../servers/process-tree";
 import { Lab } from "./start-stage";
@@ -41,9 +42,9 @@ export async function benchStage(lab: Lab, opts: { duration: number; connections
         });
     await readRun(1); // warm-up: figures of a running stage, not of its first requests
     const shops = lab.started.parts.filter((p) => p.metricsUrl);
-    const [hitsBefore, lookupsBefore] = await cacheLookups(shops.map((p) => p.metricsUrl!));
+    const [hitsBefore, lookupsBefore] = await cacheLookupsOf(shops.map((p) => p.metricsUrl!));
     const reads = await readRun(opts.duration);
-    const [hits, lookups] = await cacheLookups(shops.map((p) => p.metricsUrl!));
+    const [hits, lookups] = await cacheLookupsOf(shops.map((p) => p.metricsUrl!));
     const journeys = await shopperJourneys(entry, opts.duration, opts.shoppers);
     const pids = descendantsOf(process.pid);
     return {
@@ -62,16 +63,14 @@ export async function benchStage(lab: Lab, opts: { duration: number; connections
     };
 }
 
-/** Cache look-ups so far over these shops' /metrics: [answered by a cache level, all]; the same counters app/bench reads. */
-async function cacheLookups(metricsUrls: string[]): Promise<[number, number]> {
+/** Cache look-ups so far over these shops' /metrics: [answered by a cache level, all]. */
+async function cacheLookupsOf(metricsUrls: string[]): Promise<[number, number]> {
     let hits = 0;
     let all = 0;
     for (const url of metricsUrls) {
-        const text = await (await fetch(url)).text();
-        const count = (level: number, result: string) =>
-            Number(text.match(new RegExp(`shop_cache_requests_total\\{level="${level}",result="${result}"\\} (\\d+)`))?.[1] ?? 0);
-        hits += count(1, "hit") + count(2, "hit");
-        all += count(1, "hit") + count(1, "miss");
+        const [l1, l2, lookups] = await cacheLookups(url);
+        hits += l1 + l2;
+        all += lookups;
     }
     return [hits, all];
 }

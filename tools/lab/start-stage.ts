@@ -9,9 +9,9 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { catalogCallers, serviceUrlsOf } from "../../stacks/service-layout";
+import { catalogCallers, serviceUrlsOf, ShopApp } from "../../stacks/service-layout";
 import { startNginx, startNginxConf } from "../servers/nginx";
-import { freePort } from "../servers/ports";
+import { acceptsConnections, freePort, freePorts } from "../servers/ports";
 import { ShopProcess, startShopProcess } from "../servers/shop-process";
 import { pathRouterConf, streamConf } from "./balancers";
 import { DataTier, dataEnvironment, startDataTier } from "./data-tier";
@@ -87,15 +87,29 @@ async function startCells(layout: LabLayout, data: DataTier, started: Started): 
 async function startCell(layout: LabLayout, region: string, env: Record<string, string>, started: Started): Promise<string> {
     const split = layout.apps.length > 1;
     const where = layout.regions.length > 1 ? ` (${region})` : "";
-    const addresses: Record<string, string[]> = {};
-    const startApp = async (key: string, extra: Record<string, string>) => {
-        const { app, processes } = layout.apps.find((a) => a.key === key)!;
+    // Every shop process's ports are chosen before any of them starts, as AWS gives each fleet its load balancer's address before
+    // an instance runs: every app's URLs follow from them, so no app waits for another's address (the gateway for the services',
+    // the services for the catalog's, which at stage 12 the gateway's app serves).
+    const free = await freePorts(2 * layout.apps.reduce((n, a) => n + a.processes, 0));
+    const ports = Object.fromEntries(layout.apps.map(({ key, processes }) => [key, free.splice(0, processes)]));
+    const metricsPorts = Object.fromEntries(layout.apps.map(({ key, processes }) => [key, free.splice(0, processes)]));
+    const addresses = Object.fromEntries(layout.apps.map(({ key }) => [key, ports[key].map((port) => `127.0.0.1:${port}`)]));
+    const serviceUrls = serviceUrlsByApp(
+        layout.apps.map(({ key, app }) => [key, app]),
+        (key) => `http://${addresses[key][0]}`,
+    );
+    const startApp = ({ key, app, processes }: LabLayout["apps"][number]) => {
         const modules: Record<string, string> = split ? { SHOP_MODULES: app.modules.join(",") } : {};
-        addresses[key] = await allStarted(
+        return allStarted(
             Array.from({ length: processes }, async (_, i) => {
-                const shop = await startShopWithRetries({ ...env, ...modules, ...extra });
+                const name = `shop ${key}${processes > 1 ? ` ${i + 1}` : ""}${where}`;
+                const shop = await startShopWithRetries(
+                    name,
+                    { ...env, ...modules, ...serviceUrls[key], SHOP_METRICS_PORT: String(metricsPorts[key][i]) },
+                    ports[key][i],
+                );
                 started.add({
-                    name: `shop ${key}${processes > 1 ? ` ${i + 1}` : ""}${where}`,
+                    name,
                     role: `${app.reachedBy === "service" ? "service" : "app"}: ${split ? app.modules.join(",") : "every module"}`,
                     killAs: app.reachedBy === "service" ? "service" : "app",
                     region,
@@ -108,25 +122,12 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
                         await shop.exited;
                     },
                 });
-                return `127.0.0.1:${shop.port}`;
             }),
         );
     };
-    // Orders and the cart reserve stock through the catalog's API where they do not hold it: the app that serves the
-    // catalog starts before them, and they are told where it is (SHOP_SERVICE_URL_CATALOG), as the stacks tell them its ALB.
-    const { callers, catalogApp } = catalogCallers(layout.apps.map(({ key, app }) => [key, app]));
-    const catalogUrl = (key: string): Record<string, string> =>
-        callers.includes(key) && catalogApp && addresses[catalogApp] ? { SHOP_SERVICE_URL_CATALOG: `http://${addresses[catalogApp][0]}` } : {};
-    const inOrder = <T extends { key: string }>(apps: T[]) => [apps.filter((a) => a.key === catalogApp), apps.filter((a) => a.key !== catalogApp)];
-    // Services first: the gateway is told where they are (SHOP_SERVICE_URL_<MODULE>), as the stacks tell it their ALB.
-    const services = layout.apps.filter(({ app }) => app.reachedBy === "service");
-    for (const group of inOrder(services)) await allStarted(group.map(({ key }) => startApp(key, catalogUrl(key))));
-    const serviceUrls = serviceUrlsOf(
-        layout.apps.map(({ key, app }) => [key, app]),
-        (key) => `http://${addresses[key][0]}`,
-    );
-    for (const group of inOrder(layout.apps.filter(({ app }) => app.reachedBy !== "service")))
-        await allStarted(group.map(({ key, app }) => startApp(key, { ...(app.modules.includes("gateway") ? serviceUrls : {}), ...catalogUrl(key) })));
+    // Services first, each waited for until it answers, then the apps that take visitors and call them.
+    await allStarted(layout.apps.filter(({ app }) => app.reachedBy === "service").map(startApp));
+    await allStarted(layout.apps.filter(({ app }) => app.reachedBy !== "service").map(startApp));
 
     if (layout.nginx === 0) return `http://${addresses.app[0]}`;
 
@@ -193,15 +194,48 @@ async function weightedEntry(cells: string[], started: Started): Promise<string>
 }
 
 /**
- * A shop process that exits at start (its database did not answer in time: a machine busy with
- * other work) is started again, as a fleet replaces an instance that failed its start; at most three times.
+ * Each app's SHOP_SERVICE_URL_* from where every app is reached (`urlOf`): the gateway's, for
+ * the modules the services serve, and the catalog's, for the apps that reserve stock or read
+ * products through its API (orders and the cart where they do not hold the catalog). The one
+ * place the lab decides which app is told of which other.
  */
-async function startShopWithRetries(env: Record<string, string>): Promise<ShopProcess> {
+export function serviceUrlsByApp(apps: [string, ShopApp][], urlOf: (key: string) => string): Record<string, Record<string, string>> {
+    const gatewayUrls = serviceUrlsOf(apps, urlOf);
+    const { callers, catalogApp } = catalogCallers(apps);
+    return Object.fromEntries(
+        apps.map(([key, app]) => [
+            key,
+            {
+                ...(app.modules.includes("gateway") ? gatewayUrls : {}),
+                ...(catalogApp && callers.includes(key) ? { SHOP_SERVICE_URL_CATALOG: urlOf(catalogApp) } : {}),
+            },
+        ]),
+    );
+}
+
+/**
+ * Starts a shop process on its chosen port. One that exits at start (its database did not answer
+ * in time on a machine busy with other work, or another program took its port after the lab chose
+ * it) is started again on the same port, since the other apps were told that port, as a fleet
+ * replaces an instance that failed its start; at most three times, then a clear error.
+ */
+export async function startShopWithRetries(name: string, env: Record<string, string>, port: number): Promise<ShopProcess> {
+    const attempts = 3;
+    const taken = (what: string) => new Error(`${name}: ${what} was taken by another program after the lab chose it (${attempts} tries); start the lab again`);
     for (let attempt = 1; ; attempt++) {
+        // Something answering there already would pass for this shop's readiness.
+        if (await acceptsConnections(port)) {
+            if (attempt >= attempts) throw taken(`port ${port}`);
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            continue;
+        }
         try {
-            return await startShopProcess(env, undefined, shopReadyWithinMs);
+            return await startShopProcess(env, port, shopReadyWithinMs);
         } catch (err) {
-            if (attempt >= 3 || !/exited with status/.test((err as Error).message)) throw err;
+            const message = (err as Error).message;
+            if (attempt < attempts && /exited with status/.test(message)) continue;
+            const inUse = /EADDRINUSE\S* address already in use (\S+)/.exec(message);
+            throw inUse ? taken(inUse[1]) : new Error(`${name}: ${message}`);
         }
     }
 }
