@@ -1,5 +1,5 @@
 import { Module } from "../app/src/config";
-import { moduleRoutes } from "../app/src/gateway/routes";
+import { internalRoutes, moduleRoutes } from "../app/src/gateway/routes";
 import { DataDomain, domainsOf } from "./ownership";
 import { switchedOn } from "./registry";
 
@@ -68,11 +68,11 @@ const sharedServices: Record<string, ShopApp> = {
 };
 
 /**
- * The ALB path patterns of a module's API: the routes the shop's gateway forwards
- * (app/src/gateway/routes.ts), with `:id` as `*`. More specific patterns first.
+ * The ALB path patterns of a module's API: the routes the shop's gateway forwards and the
+ * module's internal routes (app/src/gateway/routes.ts), with `:id` as `*`. More specific patterns first.
  */
 export function modulePathPatterns(module: Module): string[] {
-    const paths = (moduleRoutes[module] ?? []).map(([, url]) => url.replace(/:[a-z]+/g, "*"));
+    const paths = [...(moduleRoutes[module] ?? []), ...(internalRoutes[module] ?? [])].map(([, url]) => url.replace(/:[a-zA-Z]+/g, "*"));
     return [...new Set(paths)].sort((a, b) => b.length - a.length);
 }
 
