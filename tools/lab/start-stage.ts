@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { catalogCallers, serviceUrlsOf } from "../../stacks/service-layout";
+import { catalogCallers, serviceUrlsFor, ShopApp } from "../../stacks/service-layout";
 import { startNginx, startNginxConf } from "../servers/nginx";
 import { freePort } from "../servers/ports";
 import { ShopProcess, startShopProcess } from "../servers/shop-process";
@@ -114,19 +114,17 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
     };
     // Orders and the cart reserve stock through the catalog's API where they do not hold it: the app that serves the
     // catalog starts before them, and they are told where it is (SHOP_SERVICE_URL_CATALOG), as the stacks tell them its ALB.
-    const { callers, catalogApp } = catalogCallers(layout.apps.map(({ key, app }) => [key, app]));
-    const catalogUrl = (key: string): Record<string, string> =>
-        callers.includes(key) && catalogApp && addresses[catalogApp] ? { SHOP_SERVICE_URL_CATALOG: `http://${addresses[catalogApp][0]}` } : {};
+    const apps = layout.apps.map(({ key, app }): [string, ShopApp] => [key, app]);
+    const { catalogApp } = catalogCallers(apps);
+    // Each app's SHOP_SERVICE_URL_<MODULE> as the stacks give them (serviceUrlsFor), of the apps started so far.
+    const serviceUrls = (key: string): Record<string, string> =>
+        Object.fromEntries(Object.entries(serviceUrlsFor(apps, key, (app) => addresses[app]?.[0])).flatMap(([name, at]) => (at ? [[name, `http://${at}`]] : [])));
     const inOrder = <T extends { key: string }>(apps: T[]) => [apps.filter((a) => a.key === catalogApp), apps.filter((a) => a.key !== catalogApp)];
     // Services first: the gateway is told where they are (SHOP_SERVICE_URL_<MODULE>), as the stacks tell it their ALB.
     const services = layout.apps.filter(({ app }) => app.reachedBy === "service");
-    for (const group of inOrder(services)) await allStarted(group.map(({ key }) => startApp(key, catalogUrl(key))));
-    const serviceUrls = serviceUrlsOf(
-        layout.apps.map(({ key, app }) => [key, app]),
-        (key) => `http://${addresses[key][0]}`,
-    );
+    for (const group of inOrder(services)) await allStarted(group.map(({ key }) => startApp(key, serviceUrls(key))));
     for (const group of inOrder(layout.apps.filter(({ app }) => app.reachedBy !== "service")))
-        await allStarted(group.map(({ key, app }) => startApp(key, { ...(app.modules.includes("gateway") ? serviceUrls : {}), ...catalogUrl(key) })));
+        await allStarted(group.map(({ key }) => startApp(key, serviceUrls(key))));
 
     if (layout.nginx === 0) return `http://${addresses.app[0]}`;
 
