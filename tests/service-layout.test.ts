@@ -97,7 +97,10 @@ describe("the service URLs each app is given", () => {
                 const served = app.modules as string[];
                 // Every module of the pages is served here or reached remotely: the app's process opens no other domain (app/src/db/ownership.ts).
                 expect(domainsOf(app.modules, { redis: true, serviceUrls: Object.fromEntries(reached.map((m) => [m, "http://x"])) })).toEqual(
-                    domainsOf(app.modules.filter((m) => m !== "web"), { redis: true }),
+                    domainsOf(
+                        app.modules.filter((m) => m !== "web"),
+                        { redis: true },
+                    ),
                 );
                 expect(["catalog", "search", "comments", "orders", "users"].every((m) => served.includes(m) || reached.includes(m))).toBe(true);
             }

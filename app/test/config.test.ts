@@ -187,10 +187,12 @@ describe("service boundaries (issue 19)", () => {
         expect(domainsOf(["gateway", "web"], { redis: true, serviceUrls: { ...everyService, comments: undefined } })).toEqual(["comments"]);
         // Without Redis its sessions are in the users database and its carts in the orders one.
         expect(domainsOf(["gateway", "web"], { redis: false, serviceUrls: everyService })).toEqual(["orders", "users"]);
-        expect(readConfig({ SHOP_MODULES: "gateway,web", ...Object.fromEntries(Object.keys(everyService).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, url])) }).modules).toEqual([
-            "gateway",
-            "web",
-        ]);
+        expect(
+            readConfig({
+                SHOP_MODULES: "gateway,web",
+                ...Object.fromEntries(Object.keys(everyService).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, url])),
+            }).modules,
+        ).toEqual(["gateway", "web"]);
     });
 
     it("runs migrations itself unless they are external, and needs the catalog's service where it does not own the catalog", () => {

@@ -78,7 +78,9 @@ export function appTier(
     // Where each app is reached by the others (the gateway, the catalog's callers, the storefront): on the services'
     // load balancer when it is a service (stages 12-13), else on the internal one (its default target, or its API paths).
     const urlOf = (key: string) =>
-        apps.find(([k]) => k === key)![1].reachedBy === "service" ? pulumi.interpolate`http://${services!.dnsName}` : pulumi.interpolate`http://${internal.dnsName}`;
+        apps.find(([k]) => k === key)![1].reachedBy === "service"
+            ? pulumi.interpolate`http://${services!.dnsName}`
+            : pulumi.interpolate`http://${internal.dnsName}`;
     const fleets = Object.fromEntries(
         apps.map(([key, app]) => {
             const behind = app.reachedBy === "service" ? services! : internal;

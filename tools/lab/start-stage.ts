@@ -118,7 +118,9 @@ async function startCell(layout: LabLayout, region: string, env: Record<string, 
     const { catalogApp } = catalogCallers(apps);
     // Each app's SHOP_SERVICE_URL_<MODULE> as the stacks give them (serviceUrlsFor), of the apps started so far.
     const serviceUrls = (key: string): Record<string, string> =>
-        Object.fromEntries(Object.entries(serviceUrlsFor(apps, key, (app) => addresses[app]?.[0])).flatMap(([name, at]) => (at ? [[name, `http://${at}`]] : [])));
+        Object.fromEntries(
+            Object.entries(serviceUrlsFor(apps, key, (app) => addresses[app]?.[0])).flatMap(([name, at]) => (at ? [[name, `http://${at}`]] : [])),
+        );
     const inOrder = <T extends { key: string }>(apps: T[]) => [apps.filter((a) => a.key === catalogApp), apps.filter((a) => a.key !== catalogApp)];
     // Services first: the gateway is told where they are (SHOP_SERVICE_URL_<MODULE>), as the stacks tell it their ALB.
     const services = layout.apps.filter(({ app }) => app.reachedBy === "service");

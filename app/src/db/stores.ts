@@ -52,7 +52,10 @@ export function notOwned(domain: SchemaDomain): Database {
 }
 
 export async function openStores(config: StoresConfig, options: { domains?: SchemaDomain[] } = {}): Promise<Stores> {
-    const domains = options.domains ?? (config.modules ? domainsOf(config.modules, { redis: config.redisUrl !== undefined, serviceUrls: config.serviceUrls }) : undefined) ?? [];
+    const domains =
+        options.domains ??
+        (config.modules ? domainsOf(config.modules, { redis: config.redisUrl !== undefined, serviceUrls: config.serviceUrls }) : undefined) ??
+        [];
     const owns = (d: SchemaDomain) => domains.includes(d);
     let stores: Pick<Stores, "catalog" | "orders" | "users" | "commentShards">;
     if (!config.databases) {

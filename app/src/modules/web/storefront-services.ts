@@ -61,7 +61,9 @@ class ModuleService {
         }
         const answer = await this.client.call({ method, path, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
         if (!expected.includes(answer.status))
-            throw new Unavailable(`the ${this.client.name} service`, { cause: new Error(`${method} ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`) });
+            throw new Unavailable(`the ${this.client.name} service`, {
+                cause: new Error(`${method} ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`),
+            });
         return { status: answer.status, body: (answer.body ? JSON.parse(answer.body) : undefined) as T };
     }
 }
@@ -85,19 +87,34 @@ const remote: { [M in StorefrontModule]: (service: ModuleService) => Storefront[
     }),
     search: (service) => ({
         search: async (q) => {
-            const values = { q: q.text, page: q.page, limit: q.limit, category: q.category, minPrice: q.minPriceCents, maxPrice: q.maxPriceCents, sort: q.sort };
+            const values = {
+                q: q.text,
+                page: q.page,
+                limit: q.limit,
+                category: q.category,
+                minPrice: q.minPriceCents,
+                maxPrice: q.maxPriceCents,
+                sort: q.sort,
+            };
             return (await service.call<SearchResult>("GET", `/api/search?${query(values)}`, [200])).body;
         },
     }),
     comments: (service) => ({
         // The API gives a product's latest 50 and the shop's latest 20: the page shows fewer.
         forProduct: async (productId, limit) => {
-            const { body } = await service.call<{ items: Comment[]; count: number; averageRating: number | null }>("GET", `/api/products/${productId}/comments`, [200]);
+            const { body } = await service.call<{ items: Comment[]; count: number; averageRating: number | null }>(
+                "GET",
+                `/api/products/${productId}/comments`,
+                [200],
+            );
             return { ...body, items: body.items.slice(0, limit) };
         },
         latest: async (limit) => (await service.call<Comment[]>("GET", "/api/comments/latest", [200])).body.slice(0, limit),
         add: async (visitor, productId, rating, body) => {
-            const answer = await service.call<Comment | Refusal>("POST", `/api/products/${productId}/comments`, [201, 404, 409], { visitor, body: { rating, body } });
+            const answer = await service.call<Comment | Refusal>("POST", `/api/products/${productId}/comments`, [201, 404, 409], {
+                visitor,
+                body: { rating, body },
+            });
             if (answer.status === 404) throw new ClientError(404, (answer.body as Refusal).error);
             return answer.status === 201 ? (answer.body as Comment) : undefined;
         },
