@@ -21,9 +21,10 @@ export function ownedDomains(app: ShopApp): DataDomain[] {
     return domainsOf(app.modules);
 }
 
-/** What an app's processes are wired to: its domains, and the product pictures where it renders the storefront's pages. */
+/** What an app's processes are wired to: its domains, and the product pictures where it renders the storefront's pages without the catalog (whose wiring has them). */
 export function wiredDomains(app: ShopApp): WiringDomain[] {
-    return [...ownedDomains(app), ...(app.modules.includes("web") ? (["pictures"] as const) : [])];
+    const owned = ownedDomains(app);
+    return [...owned, ...(app.modules.includes("web") && !owned.includes("catalog") ? (["pictures"] as const) : [])];
 }
 
 /** The keys of the apps of a stage that own a domain. */

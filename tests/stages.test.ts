@@ -588,8 +588,8 @@ describe("stage 10: search and media", () => {
         expect(fleetPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
 
         const kubernetes = await deploy("dev", "14");
-        // On Kubernetes the media are the catalog's: only the pods of the apps that read the catalog (the catalog's, and the
-        // storefront's, which renders every domain in process: Not yet, issue 19) get the rights; every pod reads the flags.
+        // On Kubernetes the media are the catalog's: only its pods get the rights, and the storefront's the reading of the pictures
+        // its pages link to; every pod reads the flags.
         const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-catalog-us-east-1-pods").inputs.policy as string);
         expect(podPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
         expect(kubernetes.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-catalog-us-east-1-pods").inputs).toMatchObject({
@@ -602,6 +602,10 @@ describe("stage 10: search and media", () => {
             .map((r) => r.name)
             .sort();
         expect(withMedia).toEqual(["shop-catalog-us-east-1-pods", "shop-us-east-1-pods"]);
+        const storefrontPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-us-east-1-pods").inputs.policy as string);
+        expect(storefrontPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual([
+            { Effect: "Allow", Sid: "ReadProductPictures", Action: "s3:GetObject", Resource: expect.stringMatching(/shop-media-us-east-1\/products\/\*$/) },
+        ]);
     });
 });
 
@@ -631,6 +635,9 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
             "/api/orders/*",
             "/api/session",
             "/api/users",
+            // The users service's internal routes, for the storefront's sign-in and registration.
+            "/internal/users",
+            "/internal/users/authentication",
         ]);
         expect(
             plan.resources
@@ -795,7 +802,7 @@ describe("stage 14: containers", () => {
             SHOP_REGION: "us-east-1",
         });
         // The entry serves the storefront, whose pages ask the services: it names no store, and every page's service.
-        expect(Object.keys(gateway).filter((k) => /SHOP_(DATABASE|COMMENT|SEARCH)/.test(k))).toEqual([]);
+        expect(Object.keys(gateway).filter((k) => /SHOP_(DATABASE_(URL|READER_URLS|PASSWORD)|COMMENT|SEARCH)/.test(k))).toEqual([]);
         expect(gateway).toMatchObject({
             SHOP_SERVICE_URL_CATALOG: "http://shop-catalog.shop.svc.cluster.local",
             SHOP_SERVICE_URL_SEARCH: "http://shop-catalog.shop.svc.cluster.local",

@@ -8,6 +8,7 @@ import { admittedGroups, ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { Statement } from "../../components/iam";
 import { ServerWiring } from "../server-wiring";
+import { switchedOn } from "../registry";
 
 /**
  * What the shop does with the media bucket, and nothing more: read and write the product
@@ -104,5 +105,6 @@ export function search(
         },
         egressPorts: [443],
     };
-    return { domain, media, wiringIn: () => [wiring, pictures], migrationWiring };
+    // Apart from the catalog's only once the shop is cut into apps (stage 11): before, the one app has the catalog's.
+    return { domain, media, wiringIn: () => (switchedOn(config.stage.number, "splitApps") ? [wiring, pictures] : [wiring]), migrationWiring };
 }
