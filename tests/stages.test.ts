@@ -816,16 +816,8 @@ describe("stage 14: containers", () => {
         );
         const secretOf = (name: string) => (registered.one("kubernetes:core/v1:Secret", name).inputs as { stringData: Record<string, string> }).stringData;
         const secret = secretOf("shop-us-east-1");
-        // The entry serves the storefront, which reads every domain in process (Not yet, issue 19): each domain's role password.
-        expect(Object.keys(secret).sort()).toEqual([
-            "SHOP_COMMENT_SHARD_PASSWORD",
-            "SHOP_DATABASE_PASSWORD_CATALOG",
-            "SHOP_DATABASE_PASSWORD_ORDERS",
-            "SHOP_DATABASE_PASSWORD_USERS",
-            "SHOP_REDIS_AUTH_TOKEN",
-            "SHOP_SEARCH_PASSWORD",
-            "SHOP_SESSION_SECRET",
-        ]);
+        // The entry serves the storefront, whose pages ask the services: no domain's password, only what every process shares.
+        expect(Object.keys(secret).sort()).toEqual(["SHOP_REDIS_AUTH_TOKEN", "SHOP_SESSION_SECRET"]);
         expect(Object.keys(secretOf("shop-catalog-us-east-1")).sort()).toEqual([
             "SHOP_COMMENT_SHARD_PASSWORD",
             "SHOP_DATABASE_PASSWORD_CATALOG",
