@@ -93,7 +93,7 @@ export function composeStack(config: StackConfig): Record<string, unknown> {
     const tracing = on("sharedServices") ? [tracingWiring(config)] : [];
     const wiringsIn = (region: string) => [
         ...roles.wiringsIn(region),
-        ...steps.map((step) => step.wiringIn(region)),
+        ...steps.flatMap((step) => step.wiringIn(region)),
         session,
         runtimeIn(region),
         ...(on("splitApps") ? [flagsIn(region)] : []),

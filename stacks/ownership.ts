@@ -9,8 +9,12 @@ import { switchedOn } from "./registry";
  */
 export const dataDomains = ["catalog", "orders", "users", "comments"] as const;
 export type DataDomain = (typeof dataDomains)[number];
-/** What a stage step's wiring belongs to: one domain's data, or what every process shares. */
-export type WiringDomain = DataDomain | "shared";
+/**
+ * What a stage step's wiring belongs to: one domain's data, what every process shares, or the
+ * product pictures the storefront's pages link to (`pictures`: the media bucket, read only; its
+ * pages are public, and a page's picture URLs are presigned by the process that renders it).
+ */
+export type WiringDomain = DataDomain | "shared" | "pictures";
 
 /** The domain whose data each module of the shop reads and writes; none for the modules that keep only shared state (the cart in Redis) or none. */
 const moduleDomain: Record<Module, DataDomain | undefined> = {
@@ -25,12 +29,12 @@ const moduleDomain: Record<Module, DataDomain | undefined> = {
     gateway: undefined,
 };
 
-/** The data domains a process serving these modules owns. */
+/**
+ * The data domains a process serving these modules owns. The storefront (`web`) owns none: the
+ * modules of its pages that its app does not serve it reaches through their services, whose
+ * URLs the stacks give it (service-layout.ts, serviceUrlsFor).
+ */
 export function domainsOf(modules: readonly Module[]): DataDomain[] {
-    // The storefront renders every domain's pages from the modules' classes in process, so it reads
-    // every domain (each through its own role); until it asks the services instead, the app that
-    // serves it is admitted by every store (Not yet, issue 19: docs/decisions.md, "Ownership of data").
-    if (modules.includes("web")) return [...dataDomains];
     return dataDomains.filter((domain) => modules.some((m) => moduleDomain[m] === domain));
 }
 

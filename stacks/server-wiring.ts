@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SingleServerArgs } from "../components/compute/single-server";
 import { Statement } from "../components/iam";
-import { DataDomain, WiringDomain } from "./ownership";
+import { WiringDomain } from "./ownership";
 
 /**
  * What a stage's step hands the application servers of one region: environment variables of
@@ -24,8 +24,8 @@ export interface ServerWiring {
     statements?: pulumi.Input<Statement>[];
 }
 
-/** The wirings a process owning these domains gets: theirs and the shared ones. */
-export function ownedWirings(wirings: ServerWiring[], domains: readonly DataDomain[]): ServerWiring[] {
+/** The wirings a process owning these domains (and `pictures` where it renders pages) gets: theirs and the shared ones. */
+export function ownedWirings(wirings: ServerWiring[], domains: readonly WiringDomain[]): ServerWiring[] {
     return wirings.filter((w) => w.domain === "shared" || domains.includes(w.domain));
 }
 

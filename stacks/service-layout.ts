@@ -1,6 +1,7 @@
 import { Module } from "../app/src/config";
-import { moduleRoutes } from "../app/src/gateway/routes";
-import { DataDomain, domainsOf } from "./ownership";
+import { storefrontModules } from "../app/src/db/ownership";
+import { internalRoutes, moduleRoutes } from "../app/src/gateway/routes";
+import { DataDomain, domainsOf, WiringDomain } from "./ownership";
 import { switchedOn } from "./registry";
 
 /** One fleet of the shop: the modules its processes serve, and who reaches it. */
@@ -18,6 +19,12 @@ export interface ShopApp {
 /** The data domains an app owns (stacks/ownership.ts): from stage 11 its processes get only these domains' wiring, and only their stores admit it. */
 export function ownedDomains(app: ShopApp): DataDomain[] {
     return domainsOf(app.modules);
+}
+
+/** What an app's processes are wired to: its domains, and the product pictures where it renders the storefront's pages without the catalog (whose wiring has them). */
+export function wiredDomains(app: ShopApp): WiringDomain[] {
+    const owned = ownedDomains(app);
+    return [...owned, ...(app.modules.includes("web") && !owned.includes("catalog") ? (["pictures"] as const) : [])];
 }
 
 /** The keys of the apps of a stage that own a domain. */
@@ -68,24 +75,17 @@ const sharedServices: Record<string, ShopApp> = {
 };
 
 /**
- * The ALB path patterns of a module's API: the routes the shop's gateway forwards
- * (app/src/gateway/routes.ts), with `:id` as `*`. More specific patterns first.
+ * The ALB path patterns of a module's API: the routes the shop's gateway forwards and the
+ * module's internal routes (app/src/gateway/routes.ts), with `:id` as `*`. More specific patterns first.
  */
 export function modulePathPatterns(module: Module): string[] {
-    const paths = (moduleRoutes[module] ?? []).map(([, url]) => url.replace(/:[a-z]+/g, "*"));
+    const paths = [...(moduleRoutes[module] ?? []), ...(internalRoutes[module] ?? [])].map(([, url]) => url.replace(/:[a-zA-Z]+/g, "*"));
     return [...new Set(paths)].sort((a, b) => b.length - a.length);
 }
 
 /** The modules of these apps that have an API (the routes the gateway forwards), with the app serving each. */
 export function routedModules(apps: [string, ShopApp][]): [string, Module][] {
     return apps.flatMap(([key, app]) => app.modules.filter((m) => modulePathPatterns(m).length > 0).map((m) => [key, m] as [string, Module]));
-}
-
-/** The gateway's SHOP_SERVICE_URL_<MODULE> for every module the services serve, from where each service app is reached. */
-export function serviceUrlsOf<T>(apps: [string, ShopApp][], urlOf: (app: string) => T): Record<string, T> {
-    return Object.fromEntries(
-        routedModules(apps.filter(([, app]) => app.reachedBy === "service")).map(([key, module]) => [`SHOP_SERVICE_URL_${module.toUpperCase()}`, urlOf(key)]),
-    );
 }
 
 /**
@@ -99,4 +99,27 @@ export function catalogCallers(apps: [string, ShopApp][]): { callers: string[]; 
         .filter(([, app]) => !app.modules.includes("catalog") && app.modules.some((m) => m === "orders" || m === "cart" || m === "comments"))
         .map(([key]) => key);
     return { callers, catalogApp };
+}
+
+/**
+ * The SHOP_SERVICE_URL_<MODULE> an app's processes are given, each module's the URL of the app
+ * that serves it (`urlOf`, by app key): the gateway's for every module the services serve, the
+ * catalog's for the apps that reserve stock or read products through it (catalogCallers), and
+ * the storefront's for the modules of its pages that its app does not serve, which it then reaches
+ * through their services instead of their databases (app/src/db/ownership.ts, storefrontRemote).
+ * The stacks and the lab build each app's environment from it.
+ */
+export function serviceUrlsFor<T>(apps: [string, ShopApp][], key: string, urlOf: (app: string) => T): Record<string, T> {
+    const app = apps.find(([k]) => k === key)?.[1];
+    if (!app) throw new Error(`no app ${key} in this layout (${apps.map(([k]) => k).join(", ")})`);
+    const needed = new Set<Module>();
+    if (app.modules.includes("gateway")) for (const [, module] of routedModules(apps.filter(([, a]) => a.reachedBy === "service"))) needed.add(module);
+    if (catalogCallers(apps).callers.includes(key)) needed.add("catalog");
+    if (app.modules.includes("web")) for (const module of storefrontModules) needed.add(module);
+    const servedBy = (module: Module) => apps.find(([, a]) => a.modules.includes(module))?.[0];
+    return Object.fromEntries(
+        [...needed]
+            .filter((module) => !app.modules.includes(module) && servedBy(module) !== undefined)
+            .map((module) => [`SHOP_SERVICE_URL_${module.toUpperCase()}`, urlOf(servedBy(module)!)]),
+    );
 }

@@ -1,5 +1,6 @@
 import { moduleRoutes } from "../app/src/gateway/routes";
-import { catalogCallers, modulePathPatterns, shopApps } from "../stacks/service-layout";
+import { domainsOf } from "../app/src/db/ownership";
+import { catalogCallers, modulePathPatterns, serviceUrlsFor, shopApps } from "../stacks/service-layout";
 
 /** An ALB path pattern as a regular expression: `*` any characters, `?` one. */
 const matcher = (pattern: string) =>
@@ -44,5 +45,65 @@ describe("the catalog's callers", () => {
         expect(at(11)).toEqual({ callers: ["trade"], catalogApp: "app" });
         expect(at(12)).toEqual({ callers: ["orders", "cart"], catalogApp: "app" });
         expect(at(13)).toEqual({ callers: ["orders", "cart"], catalogApp: "catalog" });
+    });
+});
+
+describe("the service URLs each app is given", () => {
+    const urlsAt = (stage: number) => {
+        const apps = Object.entries(shopApps(stage));
+        return Object.fromEntries(apps.map(([key]) => [key, serviceUrlsFor(apps, key, (app) => `http://${app}`)]));
+    };
+
+    it("gives the monolith none", () => {
+        expect(urlsAt(10)).toEqual({ app: {} });
+    });
+
+    it("gives the storefront the service of every module of its pages that its app does not serve, the gateway every service, the catalog's callers the catalog", () => {
+        expect(urlsAt(11)).toEqual({
+            app: { SHOP_SERVICE_URL_ORDERS: "http://trade", SHOP_SERVICE_URL_USERS: "http://trade" },
+            trade: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+        });
+        expect(urlsAt(12)).toEqual({
+            app: { SHOP_SERVICE_URL_USERS: "http://users", SHOP_SERVICE_URL_ORDERS: "http://orders", SHOP_SERVICE_URL_CART: "http://cart" },
+            users: {},
+            orders: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+            cart: { SHOP_SERVICE_URL_CATALOG: "http://app" },
+        });
+        for (const stage of [13, 14, 15]) {
+            const catalog = "http://catalog";
+            expect(urlsAt(stage)).toEqual({
+                app: {
+                    SHOP_SERVICE_URL_CATALOG: catalog,
+                    SHOP_SERVICE_URL_SEARCH: catalog,
+                    SHOP_SERVICE_URL_COMMENTS: catalog,
+                    SHOP_SERVICE_URL_USERS: "http://users",
+                    SHOP_SERVICE_URL_ORDERS: "http://orders",
+                    SHOP_SERVICE_URL_CART: "http://cart",
+                },
+                catalog: {},
+                users: {},
+                orders: { SHOP_SERVICE_URL_CATALOG: catalog },
+                cart: { SHOP_SERVICE_URL_CATALOG: catalog },
+            });
+        }
+    });
+
+    it("leaves the storefront no domain of its own from stage 11: what it does not serve, it reaches through a service", () => {
+        for (const stage of [11, 12, 13, 14, 15]) {
+            const apps = Object.entries(shopApps(stage));
+            for (const [key, app] of apps) {
+                if (!app.modules.includes("web")) continue;
+                const reached = Object.keys(serviceUrlsFor(apps, key, () => "")).map((name) => name.replace("SHOP_SERVICE_URL_", "").toLowerCase());
+                const served = app.modules as string[];
+                // Every module of the pages is served here or reached remotely: the app's process opens no other domain (app/src/db/ownership.ts).
+                expect(domainsOf(app.modules, { redis: true, serviceUrls: Object.fromEntries(reached.map((m) => [m, "http://x"])) })).toEqual(
+                    domainsOf(
+                        app.modules.filter((m) => m !== "web"),
+                        { redis: true },
+                    ),
+                );
+                expect(["catalog", "search", "comments", "orders", "users"].every((m) => served.includes(m) || reached.includes(m))).toBe(true);
+            }
+        }
     });
 });

@@ -588,8 +588,8 @@ describe("stage 10: search and media", () => {
         expect(fleetPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
 
         const kubernetes = await deploy("dev", "14");
-        // On Kubernetes the media are the catalog's: only the pods of the apps that read the catalog (the catalog's, and the
-        // storefront's, which renders every domain in process: Not yet, issue 19) get the rights; every pod reads the flags.
+        // On Kubernetes the media are the catalog's: only its pods get the rights, and the storefront's the reading of the pictures
+        // its pages link to; every pod reads the flags.
         const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-catalog-us-east-1-pods").inputs.policy as string);
         expect(podPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
         expect(kubernetes.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "shop-catalog-us-east-1-pods").inputs).toMatchObject({
@@ -602,6 +602,10 @@ describe("stage 10: search and media", () => {
             .map((r) => r.name)
             .sort();
         expect(withMedia).toEqual(["shop-catalog-us-east-1-pods", "shop-us-east-1-pods"]);
+        const storefrontPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-us-east-1-pods").inputs.policy as string);
+        expect(storefrontPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual([
+            { Effect: "Allow", Sid: "ReadProductPictures", Action: "s3:GetObject", Resource: expect.stringMatching(/shop-media-us-east-1\/products\/\*$/) },
+        ]);
     });
 });
 
@@ -631,6 +635,9 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
             "/api/orders/*",
             "/api/session",
             "/api/users",
+            // The users service's internal routes, for the storefront's sign-in and registration.
+            "/internal/users",
+            "/internal/users/authentication",
         ]);
         expect(
             plan.resources
@@ -672,27 +679,24 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
             "SHOP_SERVICE_URL_CATALOG",
             "SHOP_SESSION_SECRET",
         ]);
-        // The storefront renders every domain's pages in process (Not yet, issue 19): it reads every domain, each as its role.
+        // The storefront's fleet owns the catalog and the comments; its pages' orders and accounts are trade's, reached on the internal ALB.
         expect(variables(storefront)).toEqual([
             "SHOP_COMMENT_SHARD_PASSWORD",
             "SHOP_COMMENT_SHARD_URLS",
             "SHOP_DATABASE_PASSWORD_CATALOG",
-            "SHOP_DATABASE_PASSWORD_ORDERS",
-            "SHOP_DATABASE_PASSWORD_USERS",
             "SHOP_DATABASE_READER_URLS_CATALOG",
-            "SHOP_DATABASE_READER_URLS_ORDERS",
-            "SHOP_DATABASE_READER_URLS_USERS",
             "SHOP_DATABASE_URL_CATALOG",
-            "SHOP_DATABASE_URL_ORDERS",
-            "SHOP_DATABASE_URL_USERS",
             "SHOP_MEDIA_BUCKET",
             "SHOP_MEDIA_REGION",
             "SHOP_MODULES",
             "SHOP_REDIS_AUTH_TOKEN",
             "SHOP_SEARCH_PASSWORD",
             "SHOP_SEARCH_URL",
+            "SHOP_SERVICE_URL_ORDERS",
+            "SHOP_SERVICE_URL_USERS",
             "SHOP_SESSION_SECRET",
         ]);
+        for (const module of ["ORDERS", "USERS"]) expect(storefront).toContain(`'SHOP_SERVICE_URL_${module}=http://shop-int-use1-dns.mock.elb.amazonaws.com'`);
         expect(storefront).toContain("'SHOP_MODULES=web,catalog,search,comments'");
         const policy = JSON.parse(registered.one("aws:iam/rolePolicy:RolePolicy", "shop-trade-fleet-us-east-1").inputs.policy as string);
         expect(policy.Statement).toContainEqual({
@@ -797,12 +801,14 @@ describe("stage 14: containers", () => {
             SHOP_SERVICE_URL_ORDERS: "http://shop-orders.shop.svc.cluster.local",
             SHOP_REGION: "us-east-1",
         });
-        // The entry serves the storefront, whose pages read every domain in process (Not yet, issue 19): each domain's store, as its role.
-        expect(
-            Object.keys(gateway)
-                .filter((k) => /SHOP_(DATABASE_URL|COMMENT|SEARCH)/.test(k))
-                .sort(),
-        ).toEqual(["SHOP_COMMENT_SHARD_URLS", "SHOP_DATABASE_URL_CATALOG", "SHOP_DATABASE_URL_ORDERS", "SHOP_DATABASE_URL_USERS", "SHOP_SEARCH_URL"]);
+        // The entry serves the storefront, whose pages ask the services: it names no store, and every page's service.
+        expect(Object.keys(gateway).filter((k) => /SHOP_(DATABASE_(URL|READER_URLS|PASSWORD)|COMMENT|SEARCH)/.test(k))).toEqual([]);
+        expect(gateway).toMatchObject({
+            SHOP_SERVICE_URL_CATALOG: "http://shop-catalog.shop.svc.cluster.local",
+            SHOP_SERVICE_URL_SEARCH: "http://shop-catalog.shop.svc.cluster.local",
+            SHOP_SERVICE_URL_COMMENTS: "http://shop-catalog.shop.svc.cluster.local",
+            SHOP_SERVICE_URL_USERS: "http://shop-users.shop.svc.cluster.local",
+        });
         const orders = configOf("shop-orders-us-east-1");
         expect(orders.SHOP_MODULES).toBe("orders,payments");
         expect(orders.SHOP_DATABASE_URL_ORDERS).toMatch(
@@ -810,16 +816,8 @@ describe("stage 14: containers", () => {
         );
         const secretOf = (name: string) => (registered.one("kubernetes:core/v1:Secret", name).inputs as { stringData: Record<string, string> }).stringData;
         const secret = secretOf("shop-us-east-1");
-        // The entry serves the storefront, which reads every domain in process (Not yet, issue 19): each domain's role password.
-        expect(Object.keys(secret).sort()).toEqual([
-            "SHOP_COMMENT_SHARD_PASSWORD",
-            "SHOP_DATABASE_PASSWORD_CATALOG",
-            "SHOP_DATABASE_PASSWORD_ORDERS",
-            "SHOP_DATABASE_PASSWORD_USERS",
-            "SHOP_REDIS_AUTH_TOKEN",
-            "SHOP_SEARCH_PASSWORD",
-            "SHOP_SESSION_SECRET",
-        ]);
+        // The entry serves the storefront, whose pages ask the services: no domain's password, only what every process shares.
+        expect(Object.keys(secret).sort()).toEqual(["SHOP_REDIS_AUTH_TOKEN", "SHOP_SESSION_SECRET"]);
         expect(Object.keys(secretOf("shop-catalog-us-east-1")).sort()).toEqual([
             "SHOP_COMMENT_SHARD_PASSWORD",
             "SHOP_DATABASE_PASSWORD_CATALOG",

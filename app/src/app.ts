@@ -30,9 +30,12 @@ import { localMediaStore, s3MediaStore } from "./modules/catalog/media-store";
 import { localMediaPlugin } from "./modules/catalog/media-plugin";
 import { ensureProductPictures } from "./modules/catalog/product-media";
 import { searchPlugin } from "./modules/search/plugin";
-import { usersPlugin } from "./modules/users/plugin";
+import { usersInternalPlugin, usersPlugin } from "./modules/users/plugin";
 import { Users } from "./modules/users/users";
 import { webPlugin } from "./modules/web/plugin";
+import { inProcessStorefront } from "./modules/web/storefront";
+import { withServices } from "./modules/web/storefront-services";
+import { storefrontRemote } from "./db/ownership";
 import { registerErrorHandler } from "./http/error-handler";
 import { registerInputRules, textKeyword } from "./http/input-rules";
 import { startMetricsServer } from "./http/metrics-server";
@@ -167,16 +170,15 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     });
     app.decorate("region", config.region);
     app.decorate("signInAttempts", signInAttempts);
-    app.decorate("shop", {
-        catalog,
-        search,
-        media,
-        carts,
-        users,
-        comments: new Comments(stores.commentShards),
-        catalogAccess,
-        orders: new Orders(stores.orders, catalogAccess, carts, payments ?? new FakePaymentProvider(stores.orders)),
+    const comments = new Comments(stores.commentShards);
+    const orders = new Orders(stores.orders, catalogAccess, carts, payments ?? new FakePaymentProvider(stores.orders));
+    // The storefront's pages: each module in process, or through its service where this process does not own its data (db/ownership.ts).
+    const remoteModules = storefrontRemote(config.modules, config.serviceUrls).map((m) => [m, config.serviceUrls[m]!]);
+    const storefront = withServices(inProcessStorefront({ catalog, search, comments, orders, users }), Object.fromEntries(remoteModules), {
+        secret: config.sessionSecret,
+        signCookie: (value) => app.signCookie(value),
     });
+    app.decorate("shop", { catalog, search, media, carts, users, comments, catalogAccess, orders, storefront });
 
     // The next months' payment partitions, made again daily by every instance that owns the orders (idempotent, under a lock);
     // with external migrations, by the migration function at every deploy (a missing month lands in the default partition).
@@ -190,7 +192,6 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     }
 
     // Abandoned checkouts finished by whichever instance holds the sweeper's lease.
-    const orders = app.shop.orders;
     const sweeper = new CheckoutSweeper(stores.orders, orders);
     app.decorate("checkoutSweeper", sweeper);
     if (config.modules.includes("orders")) {
@@ -225,6 +226,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     ];
     for (const [module, plugin] of plugins) if (config.modules.includes(module)) await app.register(plugin);
     if (config.modules.includes("catalog")) await app.register(stockPlugin(stock));
+    if (config.modules.includes("users")) await app.register(usersInternalPlugin);
     if (media.kind === "local" && config.modules.includes("web")) await app.register(localMediaPlugin(config.mediaDir));
     if (config.modules.includes("gateway")) {
         const remote = Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module)));

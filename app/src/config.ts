@@ -187,7 +187,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     // Given databases, every domain this process owns needs one: its own URL, or the shared SHOP_DATABASE_URL (comments: the shards or the catalog's).
     const anyDatabase = writer !== undefined || Object.values(perDomain).some(Boolean);
     if (anyDatabase && !unknownModules.length) {
-        for (const d of domainsOf(moduleList as Module[], { redis: redis !== undefined })) {
+        for (const d of domainsOf(moduleList as Module[], { redis: redis !== undefined, serviceUrls })) {
             const has =
                 d === "comments"
                     ? commentShardUrls.length > 0 || perDomain.catalog !== undefined || writer !== undefined
@@ -195,7 +195,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
             if (!has) problems.push(`SHOP_DATABASE_URL_${d.toUpperCase()}: missing: this process owns the ${d} domain (SHOP_MODULES ${moduleList.join(",")})`);
         }
     }
-    if (catalogUsers.length > 0 && !domainsOf(moduleList as Module[], { redis: redis !== undefined }).includes("catalog") && !serviceUrls.catalog)
+    if (catalogUsers.length > 0 && !domainsOf(moduleList as Module[], { redis: redis !== undefined, serviceUrls }).includes("catalog") && !serviceUrls.catalog)
         problems.push(`SHOP_MODULES: ${catalogUsers.join(", ")} without the catalog need SHOP_SERVICE_URL_CATALOG (products and stock are the catalog's)`);
     const flagsParameter = get("SHOP_FLAGS_PARAMETER");
     const flagsFile = get("SHOP_FLAGS_FILE");

@@ -7,6 +7,7 @@ import { CatalogAccess } from "./modules/orders/catalog-access";
 import { Orders } from "./modules/orders/orders";
 import { ProductSearch } from "./modules/search/search";
 import { Users } from "./modules/users/users";
+import { Storefront } from "./modules/web/storefront";
 
 export interface ShopServices {
     catalog: Catalog;
@@ -19,6 +20,8 @@ export interface ShopServices {
     comments: Comments;
     /** Product pictures: S3 at stage 10, a local directory before. */
     media: MediaStore;
+    /** What the storefront's pages ask of the modules: in process, or their services. */
+    storefront: Storefront;
 }
 
 declare module "fastify" {

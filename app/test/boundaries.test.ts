@@ -2,8 +2,9 @@
  * The service boundaries in the databases (issue 19), on a real PostgreSQL server: the migration
  * entry (src/migrate.ts) runs the migrations with a master user that is no superuser (as on
  * Aurora) and makes one login role per domain; each role is refused what is not its own; and the
- * customer's whole path passes with every service of stage 13 in its own process, signed in as
- * its own domain's role, with no migration of its own (SHOP_MIGRATIONS=external).
+ * customer's whole path passes, through the API and in the storefront's pages, with every service
+ * of stage 13 in its own process, signed in as its own domain's role, with no migration of its
+ * own (SHOP_MIGRATIONS=external), and a storefront that owns no database.
  */
 import { Client } from "pg";
 import { runMigrate } from "./support/migrate-process";
@@ -12,6 +13,7 @@ import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { ShopClient } from "./support/shop";
 import { ShopProcess, spawnShop, startShopProcess } from "../../tools/servers/shop-process";
 import { freePort } from "../../tools/servers/ports";
+import { internalSignature } from "../src/http/internal-signature";
 
 const masterPassword = "master-password-0123";
 const passwords = { catalog: "catalog-role-password", orders: "orders-role-password", users: "users-role-password", comments: "comments-role-password" };
@@ -22,6 +24,8 @@ describe("service boundaries in the databases", () => {
     let redis: RedisServer;
     let url: (user: string, database: string) => string;
     const processes: ShopProcess[] = [];
+    let services: Record<"catalog" | "users" | "orders" | "cart", ShopProcess>;
+    let gateway: ShopProcess;
 
     /** The master's variables, as the migration function gets them. */
     const masterEnv = () => ({
@@ -168,14 +172,13 @@ describe("service boundaries in the databases", () => {
         // The cart lives in Redis: its service opens no database at all.
         const cart = await startShopProcess({ ...common, SHOP_MODULES: "cart", SHOP_SERVICE_URL_CATALOG: catalog.url });
         processes.push(catalog, users, orders, cart);
-        const gateway = await startShopProcess({
+        services = { catalog, users, orders, cart };
+        gateway = await startShopProcess({
             ...common,
             SHOP_MODULES: "gateway,web",
-            // The storefront renders every domain's pages in process, each through its own role.
-            ...roleEnv("catalog", true),
-            ...roleEnv("orders"),
-            ...roleEnv("users"),
-            ...roleEnv("comments"),
+            // The storefront's pages ask the services: it owns no database. Given one that leads nowhere, it would not be
+            // ready (nor serve a page) if it opened it.
+            SHOP_DATABASE_URL: `postgres://nobody@127.0.0.1:${await freePort()}/nowhere`,
             SHOP_SERVICE_URL_CATALOG: catalog.url,
             SHOP_SERVICE_URL_SEARCH: catalog.url,
             SHOP_SERVICE_URL_COMMENTS: catalog.url,
@@ -222,7 +225,7 @@ describe("service boundaries in the databases", () => {
     }, 240_000);
 
     it("refuses the catalog's stock routes to a caller that is not one of the shop's processes", async () => {
-        const catalog = processes[0];
+        const catalog = services.catalog;
         const forged = await fetch(`${catalog.url}/internal/stock/reservations/order:999`, {
             method: "PUT",
             headers: { "content-type": "application/json", "x-shop-internal-signature": "guessed" },
@@ -231,4 +234,109 @@ describe("service boundaries in the databases", () => {
         expect(forged.status).toBe(403);
         expect(server.psql("shop", "SELECT count(*) FROM stock_reservations WHERE order_key = 'order:999'").trim()).toBe("0");
     });
+
+    it("refuses the users service's internal routes to a caller that is not one of the shop's processes, and the gateway does not forward them", async () => {
+        const body = JSON.stringify({ email: "boundaries@example.com", password: "correct horse battery" });
+        const call = (url: string, headers: Record<string, string> = {}) =>
+            fetch(`${url}/internal/users/authentication`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+        expect((await call(services.users.url)).status).toBe(403);
+        expect((await call(services.users.url, { "x-shop-internal-signature": "guessed" })).status).toBe(403);
+        // Signed with another stack's secret.
+        const otherSecret = internalSignature("not-this-stack-secret-0123456789abcdef", "POST", "/internal/users/authentication");
+        expect((await call(services.users.url, { "x-shop-internal-signature": otherSecret })).status).toBe(403);
+        const signed = internalSignature("shared-secret-of-every-instance-0123456789", "POST", "/internal/users/authentication");
+        expect(await (await call(services.users.url, { "x-shop-internal-signature": signed })).json()).toMatchObject({ email: "boundaries@example.com" });
+        // The gateway forwards only the API: a visitor cannot reach the route through it, signature or not.
+        const throughGateway = await call(gateway.url, { "x-shop-internal-signature": signed });
+        expect(throughGateway.status).toBeGreaterThanOrEqual(400);
+        expect(await throughGateway.text()).not.toContain("boundaries@example.com");
+    });
+
+    it("walks the customer's whole path in the storefront's pages, each page's data from its service", async () => {
+        const shopper = new ShopClient(gateway.url);
+        /** A page, and the CSRF token of its forms. */
+        const open = async (path: string, status = 200) => {
+            const page = await shopper.request("GET", path, { headers: { accept: "text/html" } });
+            expect([path, page.status]).toEqual([path, status]);
+            shopper.csrfToken = (page.data as string).match(/name="_csrf" value="([^"]+)"/)?.[1] ?? shopper.csrfToken;
+            return page.data as string;
+        };
+        const post = (path: string, form: Record<string, string>) =>
+            shopper.request("POST", path, { form: { _csrf: shopper.csrfToken, ...form }, headers: { accept: "text/html" }, csrf: false });
+        const productName = (id: number) => server.psql("shop", `SELECT name FROM products WHERE id = ${id}`).trim();
+        const escaped = (text: string) => text.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+
+        // Browse (the catalog service) and search (its search).
+        const home = await open("/");
+        const slug = home.match(/href="\/categories\/([a-z0-9-]+)"/)![1];
+        expect(await open(`/categories/${slug}`)).toContain('class="grid"');
+        expect(await open("/search?q=kettle")).toMatch(/data-test="search-total">\s*[1-9]/);
+        const product = await open("/products/8");
+        expect(product).toContain(escaped(productName(8)));
+        expect(product).toContain('id="reviews"');
+
+        // An account (the users service's internal routes), a wrong password refused as in process, then signed in.
+        await open("/register");
+        expect((await post("/register", { email: "pages@example.com", name: "Page Turner", password: "correct horse battery", next: "/" })).status).toBe(303);
+        expect(await open("/")).toContain("Page Turner");
+        expect((await post("/logout", {})).status).toBe(303);
+        await open("/login");
+        const taken = await post("/register", { email: "pages@example.com", name: "Again", password: "correct horse battery" });
+        expect([taken.status, taken.data]).toEqual([409, expect.stringContaining("Not registered: an account with this email exists already.")]);
+        const wrong = await post("/login", { email: "pages@example.com", password: "not the password" });
+        expect([wrong.status, wrong.data]).toEqual([401, expect.stringContaining("Not signed in: wrong email or password.")]);
+        expect((await post("/login", { email: "pages@example.com", password: "correct horse battery", next: "/cart" })).status).toBe(303);
+        await open("/cart");
+
+        // A review (the comments service, as the visitor), once.
+        expect((await post("/products/8/comments", { rating: "4", body: "Reviewed through the pages." })).status).toBe(303);
+        expect(await open("/products/8?reviewed=1")).toContain("Reviewed through the pages.");
+        expect((await post("/products/8/comments", { rating: "2", body: "Again." })).status).toBe(409);
+
+        // The cart: the catalog service says how much is left.
+        server.psql("shop", "UPDATE products SET stock = 1 WHERE id = 9");
+        const tooMany = await post("/cart/add", { productId: "9", quantity: "2" });
+        expect([tooMany.status, tooMany.data]).toEqual([409, expect.stringContaining(`Not added: only 1 of ${escaped(productName(9))} left.`)]);
+        expect((await post("/cart/add", { productId: "8", quantity: "1" })).status).toBe(303);
+        expect(await open("/cart")).toContain('data-test="cart-line"');
+
+        // Checkout: a refusal of the orders service (the stock went meanwhile) on the page as in process, then the order.
+        const address = { name: "Page Turner", street: "2 Dock Road", city: "Cork", postalCode: "T12 AB34", country: "IE" };
+        await open("/checkout");
+        const stock = server.psql("shop", "SELECT stock FROM products WHERE id = 8").trim();
+        server.psql("shop", "UPDATE products SET stock = 0 WHERE id = 8");
+        const refused = await post("/checkout", { idempotencyKey: "pages-order-refused", ...address });
+        expect([refused.status, refused.data]).toEqual([409, expect.stringContaining("Your order was not placed:")]);
+        server.psql("shop", `UPDATE products SET stock = ${stock} WHERE id = 8`);
+        const badAddress = await post("/checkout", { idempotencyKey: "pages-order-1", ...address, country: "I" });
+        expect(badAddress.status).toBe(400);
+        const placed = await post("/checkout", { idempotencyKey: "pages-order-1", ...address });
+        expect(placed.status).toBe(303);
+        const orderPath = placed.headers.get("location")!;
+        expect(orderPath).toMatch(/^\/orders\/\d+\?placed=1$/);
+        const orderPage = await open(orderPath);
+        expect(orderPage).toContain("Thank you: your order is placed and paid.");
+        expect(orderPage).toContain("2 Dock Road");
+        const id = orderPath.match(/\d+/)![0];
+        expect(await open("/orders")).toContain(`#${id}`);
+        expect(server.psql("shop", `SELECT status FROM orders WHERE id = ${id}`).trim()).toBe("paid");
+    }, 120_000);
+
+    it("answers the storefront's 503 page naming a service that is down, never a 500", async () => {
+        const shopper = new ShopClient(gateway.url);
+        const page = await shopper.request("GET", "/login", { headers: { accept: "text/html" } });
+        shopper.csrfToken = (page.data as string).match(/name="_csrf" value="([^"]+)"/)![1];
+        await services.users.stop();
+        const signIn = await shopper.request("POST", "/login", {
+            form: { _csrf: shopper.csrfToken, email: "pages@example.com", password: "correct horse battery" },
+            headers: { accept: "text/html" },
+            csrf: false,
+        });
+        expect(signIn.status).toBe(503);
+        expect(signIn.headers.get("content-type")).toContain("text/html");
+        expect(signIn.data).toContain("The users service is unavailable for a moment; please try again.");
+        expect(signIn.data).not.toMatch(/at .*\.ts:\d+/);
+        // The pages of the services still up still answer.
+        expect((await shopper.request("GET", "/products/8", { headers: { accept: "text/html" } })).status).toBe(200);
+    }, 60_000);
 });

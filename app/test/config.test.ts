@@ -178,7 +178,21 @@ describe("service boundaries (issue 19)", () => {
         expect(domainsOf(["cart"], { redis: true })).toEqual([]);
         expect(domainsOf(["cart"], { redis: false })).toEqual(["orders"]);
         expect(domainsOf(["gateway"], { redis: true })).toEqual([]);
+        // The storefront opens the domains of its pages only where it knows no service for them.
         expect(domainsOf(["gateway", "web"], { redis: true })).toEqual(["catalog", "orders", "users", "comments"]);
+        const url = "http://127.0.0.1:9";
+        const everyService = { catalog: url, search: url, comments: url, orders: url, users: url };
+        expect(domainsOf(["gateway", "web"], { redis: true, serviceUrls: everyService })).toEqual([]);
+        expect(domainsOf(["web", "catalog", "search", "comments"], { redis: true, serviceUrls: { orders: url, users: url } })).toEqual(["catalog", "comments"]);
+        expect(domainsOf(["gateway", "web"], { redis: true, serviceUrls: { ...everyService, comments: undefined } })).toEqual(["comments"]);
+        // Without Redis its sessions are in the users database and its carts in the orders one.
+        expect(domainsOf(["gateway", "web"], { redis: false, serviceUrls: everyService })).toEqual(["orders", "users"]);
+        expect(
+            readConfig({
+                SHOP_MODULES: "gateway,web",
+                ...Object.fromEntries(Object.keys(everyService).map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, url])),
+            }).modules,
+        ).toEqual(["gateway", "web"]);
     });
 
     it("runs migrations itself unless they are external, and needs the catalog's service where it does not own the catalog", () => {

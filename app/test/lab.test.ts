@@ -82,6 +82,8 @@ describe("npm run lab -- --stage N", () => {
             for (const part of ["shop users", "shop orders", "shop cart", "shop catalog", "shop app 1", "shop app 2"])
                 expect([part, names.some((name) => name === part || name.startsWith(`${part} (`))]).toEqual([part, true]);
             expect((await fetch(`${lab.entry}/api/products/7`)).status).toBe(200);
+            // The storefront's pages, from the catalog service (its app owns no database).
+            for (const page of ["/", "/products/7", "/search?q=kettle"]) expect([page, (await fetch(`${lab.entry}${page}`)).status]).toEqual([page, 200]);
             expect((await buyThrough(lab.entry, "stage13")).status).toBe("paid");
         });
     }, 600_000);

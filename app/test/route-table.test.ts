@@ -1,13 +1,13 @@
 /**
- * The route table the load balancers and the gateway are built from (routes.ts moduleRoutes,
- * and from it stacks/service-layout.ts modulePathPatterns) against the API routes the shop's
- * plugins really register, read from Fastify: a process serving one module registers exactly
- * that module's routes, the gateway forwards exactly the table, and every registered route
- * falls under its module's ALB path patterns.
+ * The route table the load balancers and the gateway are built from (routes.ts moduleRoutes and
+ * internalRoutes, and from them stacks/service-layout.ts modulePathPatterns) against the API and
+ * internal routes the shop's plugins really register, read from Fastify: a process serving one
+ * module registers exactly that module's routes, the gateway forwards exactly the API table (no
+ * internal route), and every registered route falls under its module's ALB path patterns.
  */
 import { FastifyInstance } from "fastify";
 import { Module } from "../src/config";
-import { moduleRoutes } from "../src/gateway/routes";
+import { internalRoutes, moduleRoutes } from "../src/gateway/routes";
 import { modulePathPatterns } from "../../stacks/service-layout";
 import { startPostgres, PostgresServer } from "../../tools/servers/postgres";
 import { RunningShop, startShop } from "./support/shop";
@@ -22,7 +22,7 @@ function apiRoutes(app: FastifyInstance): Record<string, string[]> {
         path.length = node[1].length / 4;
         path.push(node[2]);
         const url = path.join("");
-        if (node[3] && url.startsWith("/api/"))
+        if (node[3] && (url.startsWith("/api/") || url.startsWith("/internal/")))
             routes[url] = node[3]
                 .split(", ")
                 .filter((m) => m !== "HEAD")
@@ -31,10 +31,12 @@ function apiRoutes(app: FastifyInstance): Record<string, string[]> {
     return routes;
 }
 
-/** The table's routes of these modules, in the same shape. */
-function tableRoutes(modules: Module[]): Record<string, string[]> {
+/** The table's routes of these modules (with their internal routes, unless `forwarded` only), in the same shape. */
+function tableRoutes(modules: Module[], forwarded = false): Record<string, string[]> {
     const routes: Record<string, string[]> = {};
-    for (const module of modules) for (const [methods, url] of moduleRoutes[module] ?? []) routes[url] = [...(routes[url] ?? []), ...methods].sort();
+    for (const module of modules)
+        for (const [methods, url] of [...(moduleRoutes[module] ?? []), ...(forwarded ? [] : (internalRoutes[module] ?? []))])
+            routes[url] = [...(routes[url] ?? []), ...methods].sort();
     return routes;
 }
 
@@ -86,6 +88,7 @@ describe("the route table against the routes the plugins register", () => {
             SHOP_MODULES: "gateway,web",
             ...Object.fromEntries(routed.map((m) => [`SHOP_SERVICE_URL_${m.toUpperCase()}`, "http://127.0.0.1:9"])),
         });
-        expect(apiRoutes(gateway.app)).toEqual(tableRoutes(routed));
+        // Never an internal route: a visitor cannot reach one through the gateway.
+        expect(apiRoutes(gateway.app)).toEqual(tableRoutes(routed, true));
     });
 });

@@ -11,7 +11,7 @@ import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { collectsTraces } from "../tracing";
 import { mergedEnvironment, mergedSecrets, mergedStatements, ownedWirings, ServerWiring } from "../server-wiring";
-import { catalogCallers, ownedDomains, serviceUrlsOf, shopApps } from "../service-layout";
+import { catalogCallers, wiredDomains, serviceUrlsFor, shopApps } from "../service-layout";
 
 /** Where the Nginx pods listen, and where they answer health checks (the Kubernetes Nginx tier's ports). */
 const nginxPorts = { traffic: 8080, health: 8081 };
@@ -78,12 +78,12 @@ export function containers(
     const apps = Object.entries(shopApps(config.stage.number));
     const split = apps.length > 1;
     const serviceOf = (key: string) => (key === "app" ? "shop" : `shop-${key}`);
-    const serviceUrls = serviceUrlsOf(apps, (key) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`);
+    const urlOf = (key: string) => `http://${serviceOf(key)}.${namespace}.svc.cluster.local`;
     // Orders and the cart reserve stock through the catalog's API where they do not hold the catalog.
     const { callers, catalogApp } = catalogCallers(apps);
     for (const [key, app] of apps) {
         // Each workload gets only what its domains own, and what every process shares.
-        const own = split ? ownedWirings(wirings, ownedDomains(app)) : wirings;
+        const own = split ? ownedWirings(wirings, wiredDomains(app)) : wirings;
         const environment = { SHOP_REGION: region, ...mergedEnvironment(own) };
         const statements = mergedStatements(own);
         new ShopWorkload(
@@ -95,8 +95,7 @@ export function containers(
                 env: {
                     ...environment,
                     ...(split ? { SHOP_MODULES: app.modules.join(",") } : {}),
-                    ...(app.modules.includes("gateway") ? serviceUrls : {}),
-                    ...(callers.includes(key) && catalogApp && { SHOP_SERVICE_URL_CATALOG: `http://${serviceOf(catalogApp)}.${namespace}.svc.cluster.local` }),
+                    ...serviceUrlsFor(apps, key, urlOf),
                 },
                 secretEnv: secretValues(own),
                 rdsCertificates: own.some((w) => w.rdsCertificates),

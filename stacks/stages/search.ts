@@ -8,6 +8,7 @@ import { admittedGroups, ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { Statement } from "../../components/iam";
 import { ServerWiring } from "../server-wiring";
+import { switchedOn } from "../registry";
 
 /**
  * What the shop does with the media bucket, and nothing more: read and write the product
@@ -27,6 +28,11 @@ export function mediaStatements(media: aws.s3.Bucket): pulumi.Output<Statement>[
     ];
 }
 
+/** Reading the product pictures only: what the storefront needs to presign their URLs. */
+function pictureReading(media: aws.s3.Bucket): pulumi.Output<Statement> {
+    return media.arn.apply((arn): Statement => ({ Sid: "ReadProductPictures", Action: "s3:GetObject", Resource: `${arn}/products/*` }));
+}
+
 /** The search domain's application user, which the shop's processes sign in as (the shared contract with app/src/migrate.ts). */
 export const searchUser = "shop_search";
 
@@ -43,13 +49,14 @@ const maxSearchZones = 3;
  * sees) and `SHOP_SEARCH_PASSWORD` from that user's secret; the network admits only the groups
  * of the catalog's owners and its migration function (and the other regions' ranges, across
  * the peering). The shop gets the bucket in `SHOP_MEDIA_BUCKET` and its role the rights on its
- * pictures. Search and media are the catalog's (stacks/ownership.ts).
+ * pictures. Search and media are the catalog's (stacks/ownership.ts); the storefront reads the
+ * pictures only, to link its pages to them (`pictures`).
  */
 export function search(
     config: StackConfig,
     home: ServingCell,
     others: ServingCell[],
-): { domain: SearchDomain; media: aws.s3.Bucket; wiringIn(region: string): ServerWiring; migrationWiring: ServerWiring } {
+): { domain: SearchDomain; media: aws.s3.Bucket; wiringIn(region: string): ServerWiring[]; migrationWiring: ServerWiring } {
     const prod = config.environment === "prod";
     const zones = prod ? home.network.privateSubnetIds.slice(0, maxSearchZones) : home.network.privateSubnetIds.slice(0, 1);
     const domain = new SearchDomain(
@@ -78,18 +85,17 @@ export function search(
         { provider: home.provider, protect: config.protectData },
     );
     const urlAs = (user: pulumi.Input<string>) => pulumi.interpolate`https://${user}@${domain.endpoint.apply((url) => url.replace(/^https:\/\//, ""))}`;
+    // Every region's shop uses the home region's bucket: the catalog writes the pictures, the storefront's pages link to them by presigned URLs.
+    const bucket = { SHOP_MEDIA_BUCKET: media.id, SHOP_MEDIA_REGION: home.region };
     const wiring: ServerWiring = {
         domain: "catalog",
-        environment: {
-            SHOP_SEARCH_URL: urlAs(searchUser),
-            // Every region's shop reads and writes the home region's bucket (pages link to it by presigned URLs).
-            SHOP_MEDIA_BUCKET: media.id,
-            SHOP_MEDIA_REGION: home.region,
-        },
+        environment: { SHOP_SEARCH_URL: urlAs(searchUser), ...bucket },
         secrets: { SHOP_SEARCH_PASSWORD: { secretArn: appUser.secretArn, value: appUser.value, version: appUser.version } },
         egressPorts: [443],
         statements: mediaStatements(media),
     };
+    // Presigning is done in the process: reading the pictures needs no port of its own.
+    const pictures: ServerWiring = { domain: "pictures", environment: bucket, secrets: {}, egressPorts: [], statements: [pictureReading(media)] };
     const migrationWiring: ServerWiring = {
         domain: "catalog",
         environment: { SHOP_SEARCH_URL: urlAs(domain.username) },
@@ -99,5 +105,6 @@ export function search(
         },
         egressPorts: [443],
     };
-    return { domain, media, wiringIn: () => wiring, migrationWiring };
+    // Apart from the catalog's only once the shop is cut into apps (stage 11): before, the one app has the catalog's.
+    return { domain, media, wiringIn: () => (switchedOn(config.stage.number, "splitApps") ? [wiring, pictures] : [wiring]), migrationWiring };
 }

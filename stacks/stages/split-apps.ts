@@ -5,7 +5,7 @@ import { StackConfig } from "../config";
 import { ServingCell } from "../region-cell";
 import { regionCode } from "../region-code";
 import { mergedEnvironment, mergedStatements, ownedWirings, secretRefs, ServerWiring } from "../server-wiring";
-import { catalogCallers, modulePathPatterns, ownedDomains, routedModules, serviceUrlsOf, ShopApp, shopApps } from "../service-layout";
+import { modulePathPatterns, wiredDomains, routedModules, serviceUrlsFor, ShopApp, shopApps } from "../service-layout";
 import { sharedConfig } from "../shared-config";
 import { collectsTraces } from "../tracing";
 
@@ -75,19 +75,16 @@ export function appTier(
     const environment = { SHOP_REGION: region, ...mergedEnvironment(wirings) };
     // Stage 11: the topology every fleet shares lives in SSM Parameter Store; each domain's stays with its owners.
     const shared = split ? sharedConfig(region, { SHOP_REGION: region, ...mergedEnvironment(ownedWirings(wirings, [])) }, provider) : undefined;
-    const serviceUrls = services ? serviceUrlsOf(apps, () => pulumi.interpolate`http://${services.dnsName}`) : {};
-    // Orders and the cart reserve stock through the catalog's API where they do not hold the catalog:
-    // on the services' load balancer when the catalog is a service (stage 13), else the internal one (its default target).
-    const { callers, catalogApp } = catalogCallers(apps);
-    const catalogUrl = catalogApp
-        ? apps.find(([key]) => key === catalogApp)![1].reachedBy === "service"
+    // Where each app is reached by the others (the gateway, the catalog's callers, the storefront): on the services'
+    // load balancer when it is a service (stages 12-13), else on the internal one (its default target, or its API paths).
+    const urlOf = (key: string) =>
+        apps.find(([k]) => k === key)![1].reachedBy === "service"
             ? pulumi.interpolate`http://${services!.dnsName}`
-            : pulumi.interpolate`http://${internal.dnsName}`
-        : undefined;
+            : pulumi.interpolate`http://${internal.dnsName}`;
     const fleets = Object.fromEntries(
         apps.map(([key, app]) => {
             const behind = app.reachedBy === "service" ? services! : internal;
-            const own = split ? ownedWirings(wirings, ownedDomains(app)) : wirings;
+            const own = split ? ownedWirings(wirings, wiredDomains(app)) : wirings;
             const domains = own.filter((w) => w.domain !== "shared");
             const fleet = new AppFleet(
                 key === "app" ? `shop-app-fleet-${region}` : `shop-${key}-fleet-${region}`,
@@ -100,8 +97,7 @@ export function appTier(
                         ? {
                               SHOP_MODULES: app.modules.join(","),
                               ...mergedEnvironment(domains),
-                              ...(app.modules.includes("gateway") ? serviceUrls : {}),
-                              ...(callers.includes(key) && catalogUrl && { SHOP_SERVICE_URL_CATALOG: catalogUrl }),
+                              ...serviceUrlsFor(apps, key, urlOf),
                           }
                         : environment,
                     sharedConfig: shared,
@@ -110,8 +106,8 @@ export function appTier(
                     statements: mergedStatements(own),
                     securityGroupIds: [cell.appGroups[key]],
                     egressPeers,
-                    // The gateway calls the services, and the catalog's callers the catalog, on port 80 of their load balancer.
-                    egressInVpc: [...own.flatMap((w) => w.egressPorts), ...(app.modules.includes("gateway") || callers.includes(key) ? [80] : [])],
+                    // The gateway calls the services, the catalog's callers the catalog, the storefront its pages' services, on port 80 of their load balancer.
+                    egressInVpc: [...own.flatMap((w) => w.egressPorts), ...(Object.keys(serviceUrlsFor(apps, key, urlOf)).length > 0 ? [80] : [])],
                     rdsCertificates: own.some((w) => w.rdsCertificates),
                     allowedSecurityGroups: { lb: behind.securityGroupId },
                     targetGroupArns: [behind.targetGroupArns[key]],

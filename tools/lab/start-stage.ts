@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { catalogCallers, serviceUrlsOf, ShopApp } from "../../stacks/service-layout";
+import { serviceUrlsFor, ShopApp } from "../../stacks/service-layout";
 import { startNginx, startNginxConf } from "../servers/nginx";
 import { acceptsConnections, freePort, freePorts } from "../servers/ports";
 import { ShopProcess, startShopProcess } from "../servers/shop-process";
@@ -200,17 +200,7 @@ async function weightedEntry(cells: string[], started: Started): Promise<string>
  * place the lab decides which app is told of which other.
  */
 export function serviceUrlsByApp(apps: [string, ShopApp][], urlOf: (key: string) => string): Record<string, Record<string, string>> {
-    const gatewayUrls = serviceUrlsOf(apps, urlOf);
-    const { callers, catalogApp } = catalogCallers(apps);
-    return Object.fromEntries(
-        apps.map(([key, app]) => [
-            key,
-            {
-                ...(app.modules.includes("gateway") ? gatewayUrls : {}),
-                ...(catalogApp && callers.includes(key) ? { SHOP_SERVICE_URL_CATALOG: urlOf(catalogApp) } : {}),
-            },
-        ]),
-    );
+    return Object.fromEntries(apps.map(([key]) => [key, serviceUrlsFor(apps, key, urlOf)]));
 }
 
 /**

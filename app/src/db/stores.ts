@@ -32,7 +32,7 @@ export interface Stores {
 }
 
 export type StoresConfig = Pick<ShopConfig, "databases" | "pgliteDir" | "commentShardUrls" | "commentShardPassword"> &
-    Partial<Pick<ShopConfig, "databasePoolMax" | "modules" | "redisUrl" | "migrations">>;
+    Partial<Pick<ShopConfig, "databasePoolMax" | "modules" | "redisUrl" | "migrations" | "serviceUrls">>;
 
 /** A domain this process does not own: every use is refused, naming the domain. */
 export function notOwned(domain: SchemaDomain): Database {
@@ -52,7 +52,10 @@ export function notOwned(domain: SchemaDomain): Database {
 }
 
 export async function openStores(config: StoresConfig, options: { domains?: SchemaDomain[] } = {}): Promise<Stores> {
-    const domains = options.domains ?? (config.modules ? domainsOf(config.modules, { redis: config.redisUrl !== undefined }) : undefined) ?? [];
+    const domains =
+        options.domains ??
+        (config.modules ? domainsOf(config.modules, { redis: config.redisUrl !== undefined, serviceUrls: config.serviceUrls }) : undefined) ??
+        [];
     const owns = (d: SchemaDomain) => domains.includes(d);
     let stores: Pick<Stores, "catalog" | "orders" | "users" | "commentShards">;
     if (!config.databases) {

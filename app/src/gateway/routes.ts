@@ -1,6 +1,8 @@
 /**
  * Which module serves which API routes: the gateway forwards a route to the module's service
- * when this process does not serve that module itself.
+ * when this process does not serve that module itself. The internal routes (signed calls
+ * between the shop's processes) are never forwarded by the gateway; the load balancers send
+ * them to their module's service as they do its API.
  */
 import { Module } from "../config";
 
@@ -30,5 +32,20 @@ export const moduleRoutes: Partial<Record<Module, [Method[], string][]>> = {
     comments: [
         [["GET", "POST"], "/api/products/:id/comments"],
         [["GET"], "/api/comments/latest"],
+    ],
+};
+
+/** The paths of the internal routes (internal-signature.ts), by module. */
+export const internalPaths = {
+    stockReservations: "/internal/stock/reservations",
+    accounts: "/internal/users",
+    authentication: "/internal/users/authentication",
+} as const;
+
+export const internalRoutes: Partial<Record<Module, [Method[], string][]>> = {
+    catalog: [[["PUT", "DELETE"], `${internalPaths.stockReservations}/:orderKey`]],
+    users: [
+        [["POST"], internalPaths.accounts],
+        [["POST"], internalPaths.authentication],
     ],
 };

@@ -1,11 +1,11 @@
 import { FastifyPluginAsync } from "fastify";
-import { ClientError } from "../../http/client-error";
 import { errorSchema } from "../../http/schemas";
-import { signatureHeader, validInternalSignature } from "../../http/internal-signature";
+import { refuseUnsigned } from "../../http/internal-signature";
+import { internalPaths } from "../../gateway/routes";
 import { Stock, StockLine } from "./stock";
 
 /** Where an order's stock reservations live in the catalog's API (internal: signed calls only). */
-export const stockReservationsPath = "/internal/stock/reservations";
+export const stockReservationsPath = internalPaths.stockReservations;
 
 const orderKeyParams = {
     type: "object",
@@ -20,10 +20,7 @@ const orderKeyParams = {
  */
 export function stockPlugin(stock: Stock): FastifyPluginAsync {
     return async (app) => {
-        app.addHook("onRequest", async (request) => {
-            if (!validInternalSignature(app.sessionSecret, request.method, request.url, request.headers[signatureHeader]))
-                throw new ClientError(403, "internal route: the call is not signed by a process of this shop");
-        });
+        app.addHook("onRequest", refuseUnsigned);
         app.put<{ Params: { orderKey: string }; Body: { lines: StockLine[] } }>(
             `${stockReservationsPath}/:orderKey`,
             {

@@ -2,7 +2,9 @@ import { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { guardSignIn } from "../../http/rate-limit";
 import { setSession } from "../../http/session";
 import { credentials, errorSchema } from "../../http/schemas";
-import { newSessionId, User } from "./users";
+import { newSessionId, User, UserError } from "./users";
+import { refuseUnsigned } from "../../http/internal-signature";
+import { internalPaths } from "../../gateway/routes";
 import { switchedOffNotices } from "../../flags/feature-flags";
 
 const sessionSchema = {
@@ -80,4 +82,60 @@ export const usersPlugin: FastifyPluginAsync = async (app) => {
         await signOut(request, reply);
         return session(request);
     });
+};
+
+/**
+ * What a storefront in another process asks the users service (internal: signed calls only):
+ * whether an email and password are an account's, and a new account. It then signs the visitor
+ * in itself (the sessions are in the shared Redis). A refusal answers its status with the field
+ * and message the page shows.
+ */
+export const usersInternalPlugin: FastifyPluginAsync = async (app) => {
+    app.addHook("onRequest", refuseUnsigned);
+    const refusal = (reply: FastifyReply, err: unknown) => {
+        if (err instanceof UserError) return reply.code(err.status).send({ error: err.message, field: err.field });
+        throw err;
+    };
+    const fieldError = { ...errorSchema, properties: { ...errorSchema.properties, field: { type: "string" } } };
+
+    app.post<{ Body: { email: string; password: string } }>(
+        internalPaths.authentication,
+        {
+            config: { session: false },
+            schema: {
+                body: {
+                    type: "object",
+                    properties: { email: { type: "string", maxLength: 254 }, password: { type: "string", maxLength: 200 } },
+                    required: ["email", "password"],
+                    additionalProperties: false,
+                },
+                response: { 200: { $ref: "user#" }, 400: errorSchema, 401: fieldError },
+            },
+        },
+        async (request, reply) => {
+            try {
+                return await app.shop.users.authenticate(request.body.email, request.body.password);
+            } catch (err) {
+                return refusal(reply, err);
+            }
+        },
+    );
+
+    app.post<{ Body: { email: string; name: string; password: string } }>(
+        internalPaths.accounts,
+        {
+            config: { session: false },
+            schema: {
+                body: { type: "object", properties: credentials, required: ["email", "name", "password"], additionalProperties: false },
+                response: { 201: { $ref: "user#" }, 400: errorSchema, 409: fieldError },
+            },
+        },
+        async (request, reply) => {
+            try {
+                return reply.code(201).send(await app.shop.users.register(request.body.email, request.body.name, request.body.password));
+            } catch (err) {
+                return refusal(reply, err);
+            }
+        },
+    );
 };
