@@ -79,6 +79,54 @@ function build() {
     fs.renameSync(`${stampFile}.${process.pid}`, stampFile);
 }
 
+/**
+ * Modules that the Pulumi SDK requires as it loads but uses only to serialize a function's closure
+ * (a Lambda written inline), which no program here does: npm's package-tree reader and the
+ * TypeScript compiler, each named by a module of the SDK that requires it. Together they are more
+ * than half the time of loading the SDK.
+ */
+const usedOnlyForClosures = [
+    ["@npmcli/arborist", "@pulumi/pulumi/runtime/closure/codePaths.js"],
+    ["typescript", "@pulumi/pulumi/typescript-shim.js"],
+];
+
+/**
+ * Puts a stand-in for each module of `usedOnlyForClosures` in node's module cache: the real module
+ * loads the first time anything is read from it. The stand-in says it is an ES module, so that
+ * TypeScript's import helpers hand it on as it is instead of copying its members (which would
+ * load it), and answers `default` with the module itself, as those helpers would.
+ */
+function loadOnFirstUse() {
+    for (const [name, requiredBy] of usedOnlyForClosures) {
+        let file;
+        try {
+            file = require.resolve(name, { paths: [path.dirname(require.resolve(requiredBy, { paths: [root] }))] });
+        } catch {
+            continue; // Not installed as this expects: left to load as it would.
+        }
+        if (require.cache[file]) continue;
+        let real;
+        const load = () => {
+            if (!real) {
+                delete require.cache[file];
+                real = require(file);
+            }
+            return real;
+        };
+        const standIn = new Module(file);
+        standIn.filename = file;
+        standIn.loaded = true;
+        standIn.exports = new Proxy(
+            {},
+            {
+                get: (_, key) => (key === "__esModule" ? true : key === "default" && !("default" in load()) ? load() : load()[key]),
+                has: (_, key) => key in load(),
+            },
+        );
+        require.cache[file] = standIn;
+    }
+}
+
 /** Rebuilds bin/ when a source changed since its last build. */
 function buildIfStale() {
     if (isStale(readStamp())) build();
@@ -92,6 +140,7 @@ function main() {
     }
     if (what === "--build") return build();
     buildIfStale();
+    loadOnFirstUse();
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
     process.argv = [process.argv[0], path.join(outDir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
@@ -99,4 +148,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale };
+module.exports = { buildIfStale, loadOnFirstUse };
