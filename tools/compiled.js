@@ -11,6 +11,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
+const { useCodeCache } = require("./code-cache");
 
 const root = path.resolve(__dirname, "..");
 const outDir = path.join(root, "bin");
@@ -141,6 +142,7 @@ function main() {
     if (what === "--build") return build();
     buildIfStale();
     loadOnFirstUse();
+    useCodeCache(path.join(outDir, "code-cache"));
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
     process.argv = [process.argv[0], path.join(outDir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
