@@ -6,7 +6,9 @@
  * read) are transpiled file by file into bin/, mirroring the sources. A source newer than its
  * copy, or a new or removed one, rebuilds them first, so the README's commands never run stale
  * code. Plain node skips tsx's loader hooks and its source-mapped stack formatting: the plan
- * makes an Error for every promise of the Pulumi SDK, and loads hundreds of modules.
+ * makes an Error for every promise of the Pulumi SDK, and loads hundreds of modules. Those
+ * modules compile from V8's cached code (tools/code-cache.js), and the two the SDK needs only
+ * for closures load at their first use (`loadOnFirstUse`).
  */
 const fs = require("node:fs");
 const path = require("node:path");
