@@ -4,9 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../tools/stack-files";
 
-/** Runs a script with plain node in the project's directory (where node_modules is); its stdout's last line as JSON. */
+/** Runs a script with plain node in the project's directory (where node_modules is); its stdout's last line as JSON. No warnings: the SDK's closure code loads deprecated modules. */
 function runScript(script: string, args: string[] = []): unknown {
-    const result = spawnSync(process.execPath, ["-e", script, "--", ...args], {
+    const result = spawnSync(process.execPath, ["--no-warnings", "-e", script, "--", ...args], {
         cwd: projectRoot,
         encoding: "utf8",
         env: { ...process.env, NODE_OPTIONS: "" },

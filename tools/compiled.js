@@ -144,7 +144,8 @@ function main() {
     if (what === "--build") return build();
     buildIfStale();
     loadOnFirstUse();
-    useCodeCache(path.join(outDir, "code-cache"));
+    // One cache a tool: each loads its own modules, and a run rewrites the cache with those it loaded.
+    useCodeCache(path.join(outDir, what.replace(/\.ts$/, ".code-cache")));
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
     process.argv = [process.argv[0], path.join(outDir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
