@@ -10,11 +10,14 @@
  * A source newer than its copy, or a new or removed one, rebuilds the target first, so the
  * README's commands never run stale code. Plain node skips tsx's loader hooks and its
  * source-mapped stack formatting: the plan makes an Error for every promise of the Pulumi SDK,
- * and loads hundreds of modules; a shop process starts in a third of the CPU time.
+ * and loads hundreds of modules; a shop process starts in a third of the CPU time. A tool's
+ * modules compile from V8's cached code (tools/code-cache.js), and the two the SDK needs only for
+ * closures load at their first use (`loadOnFirstUse`).
  */
 const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
+const { useCodeCache } = require("./code-cache");
 
 const root = path.resolve(__dirname, "..");
 /** What is compiled, each into a folder of its own (paths relative to the project's root). */
@@ -93,6 +96,54 @@ function build(target) {
     fs.renameSync(`${stampFile}.${process.pid}`, stampFile);
 }
 
+/**
+ * Modules that the Pulumi SDK requires as it loads but uses only to serialize a function's closure
+ * (a Lambda written inline), which no program here does: npm's package-tree reader and the
+ * TypeScript compiler, each named by a module of the SDK that requires it. Together they are more
+ * than half the time of loading the SDK.
+ */
+const usedOnlyForClosures = [
+    ["@npmcli/arborist", "@pulumi/pulumi/runtime/closure/codePaths.js"],
+    ["typescript", "@pulumi/pulumi/typescript-shim.js"],
+];
+
+/**
+ * Puts a stand-in for each module of `usedOnlyForClosures` in node's module cache: the real module
+ * loads the first time anything is read from it. The stand-in says it is an ES module, so that
+ * TypeScript's import helpers hand it on as it is instead of copying its members (which would
+ * load it), and answers `default` with the module itself, as those helpers would.
+ */
+function loadOnFirstUse() {
+    for (const [name, requiredBy] of usedOnlyForClosures) {
+        let file;
+        try {
+            file = require.resolve(name, { paths: [path.dirname(require.resolve(requiredBy, { paths: [root] }))] });
+        } catch {
+            continue; // Not installed as this expects: left to load as it would.
+        }
+        if (require.cache[file]) continue;
+        let real;
+        const load = () => {
+            if (!real) {
+                delete require.cache[file];
+                real = require(file);
+            }
+            return real;
+        };
+        const standIn = new Module(file);
+        standIn.filename = file;
+        standIn.loaded = true;
+        standIn.exports = new Proxy(
+            {},
+            {
+                get: (_, key) => (key === "__esModule" ? true : key === "default" && !("default" in load()) ? load() : load()[key]),
+                has: (_, key) => key in load(),
+            },
+        );
+        require.cache[file] = standIn;
+    }
+}
+
 /** Rebuilds the tools' bin/ when a source changed since its last build. */
 function buildIfStale() {
     if (isStale(toolTarget, readStamp(toolTarget))) build(toolTarget);
@@ -112,6 +163,9 @@ function main() {
     }
     if (what === "--build") return targets.forEach(build);
     buildIfStale();
+    loadOnFirstUse();
+    // One cache a tool: each loads its own modules, and a run rewrites the cache with those it loaded.
+    useCodeCache(path.join(root, toolTarget.outdir, what.replace(/\.ts$/, ".code-cache")));
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
     process.argv = [process.argv[0], path.join(root, toolTarget.outdir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
@@ -119,4 +173,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale, shopEntry };
+module.exports = { buildIfStale, shopEntry, loadOnFirstUse };

@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { projectRoot } from "../tools/stack-files";
+
+/** Runs a script with plain node in the project's directory (where node_modules is); its stdout's last line as JSON. No warnings: the SDK's closure code loads deprecated modules. */
+function runScript(script: string, args: string[] = []): unknown {
+    const result = spawnSync(process.execPath, ["--no-warnings", "-e", script, "--", ...args], {
+        cwd: projectRoot,
+        encoding: "utf8",
+        env: { ...process.env, NODE_OPTIONS: "" },
+    });
+    expect([result.status, result.stderr]).toEqual([0, ""]);
+    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+}
+
+describe("the compiled tools' runner (tools/compiled.js)", () => {
+    it("loads the SDK's closure-only modules at their first use, and the SDK still serializes a closure with them", () => {
+        const script = `
+            const { loadOnFirstUse } = require("./tools/compiled");
+            const { types } = require("node:util");
+            loadOnFirstUse();
+            const pulumi = require("@pulumi/pulumi");
+            const standIns = () => Object.keys(require.cache)
+                .filter((file) => /node_modules\\/(typescript\\/lib\\/typescript\\.js|@npmcli\\/arborist\\/lib\\/index\\.js)$/.test(file))
+                .filter((file) => types.isProxy(require.cache[file].exports)).length;
+            const atLoad = standIns();
+            (async () => {
+                const closure = await pulumi.runtime.serializeFunction(function handler() { return "served"; });
+                const codePaths = await pulumi.runtime.computeCodePaths({ extraIncludePackages: ["yaml"] });
+                console.log(JSON.stringify({ atLoad, afterUse: standIns(), closure: closure.text.includes('"served"'), yaml: [...codePaths.keys()].some((p) => p.includes("node_modules/yaml")) }));
+            })();`;
+        expect(runScript(script)).toEqual({ atLoad: 2, afterUse: 0, closure: true, yaml: true });
+    }, 120_000);
+
+    it("compiles a module from the code cache only while its source is the one cached", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "code-cache-"));
+        try {
+            const cacheFile = path.join(dir, "cache");
+            const module = path.join(dir, "answer.js");
+            const script = `
+                require("./tools/code-cache").useCodeCache(process.argv[1]);
+                console.log(JSON.stringify(require(process.argv[2])()));`;
+            const run = () => runScript(script, [cacheFile, module]);
+            fs.writeFileSync(module, 'module.exports = () => "first";');
+            expect(run()).toBe("first");
+            const written = fs.statSync(cacheFile).mtimeMs;
+            expect(run()).toBe("first");
+            // Nothing compiled afresh: the cache is not written again.
+            expect(fs.statSync(cacheFile).mtimeMs).toBe(written);
+            // The same length, another source: the new source runs, never the cached code.
+            fs.writeFileSync(module, 'module.exports = () => "other";');
+            expect(run()).toBe("other");
+            expect(fs.statSync(cacheFile).mtimeMs).not.toBe(written);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }, 60_000);
+});
