@@ -11,13 +11,12 @@
  * README's commands never run stale code. Plain node skips tsx's loader hooks and its
  * source-mapped stack formatting: the plan makes an Error for every promise of the Pulumi SDK,
  * and loads hundreds of modules; a shop process starts in a third of the CPU time. A tool's
- * modules compile from V8's cached code (tools/code-cache.js), and the two the SDK needs only for
+ * modules compile from V8's cached code (v8-compile-cache, in bin/code-cache/), and the two the SDK needs only for
  * closures load at their first use (`loadOnFirstUse`).
  */
 const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
-const { useCodeCache } = require("./code-cache");
 
 const root = path.resolve(__dirname, "..");
 /** What is compiled, each into a folder of its own (paths relative to the project's root). */
@@ -164,8 +163,10 @@ function main() {
     if (what === "--build") return targets.forEach(build);
     buildIfStale();
     loadOnFirstUse();
-    // One cache a tool: each loads its own modules, and a run rewrites the cache with those it loaded.
-    useCodeCache(path.join(root, toolTarget.outdir, what.replace(/\.ts$/, ".code-cache")));
+    // V8's compiled code of every module, kept between runs (node 20 has no compile cache of its own; a module whose
+    // source changed is compiled afresh), beside the compiled tools.
+    process.env.V8_COMPILE_CACHE_CACHE_DIR ??= path.join(root, toolTarget.outdir, "code-cache");
+    require("v8-compile-cache");
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
     process.argv = [process.argv[0], path.join(root, toolTarget.outdir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
