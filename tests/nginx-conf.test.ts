@@ -133,6 +133,12 @@ describe("nginx in front of two backends", () => {
 
             const spoofed = await fetch(`http://127.0.0.1:${nginx.port}/`, { headers: { "x-forwarded-for": "203.0.113.99" } });
             expect((await spoofed.text()).split(" ")[1]).toBe("127.0.0.1");
+
+            // The services' own routes never reach a backend from outside, however the path is spelled.
+            for (const id of ["a", "b"]) hits[id] = 0;
+            for (const path of ["/internal/users/authentication", "/%69nternal/stock/reservations/1", "//internal/users", "/internal/../internal/users"])
+                expect([path, (await get(nginx.port, path)).status]).toEqual([path, 404]);
+            expect(hits.a + hits.b).toBe(0);
         } finally {
             await nginx.stop();
         }

@@ -174,6 +174,12 @@ ${indent(upstream, 1)}
             return 200 "ok\\n";
         }
 
+        # The services' routes for each other (signed: app/src/http/internal-signature.ts) are called inside the VPC,
+        # never from the internet: refused here whatever the signature (nginx matches the decoded, merged path).
+        location ^~ /internal/ {
+            return 404;
+        }
+
         location / {
             limit_req zone=per_client${rate.burst > 0 ? ` burst=${rate.burst} nodelay` : ""};
             proxy_http_version 1.1;
