@@ -14,6 +14,11 @@ import { projectRoot } from "../tools/stack-files";
 /** Where the migration function keeps the RDS bundle it fetches: Lambda's one writable directory. */
 const lambdaCaFile = "/tmp/rds-ca.pem";
 
+/** A variable of the fleets as the migration function gets it: database URLs verify TLS against the bundle it fetched into /tmp. */
+export function forLambda(value: string): string {
+    return value.split(rdsCaPath).join(lambdaCaFile);
+}
+
 /** A digest of the shop's schema (app/src/db/migrations.ts): new migrations run the functions again, whatever the image's tag. */
 function schemaDigest(): string {
     // From the project root, not this file: the plan also runs compiled from bin/.
@@ -103,9 +108,7 @@ export function migrationFunctions(
         const environment = {
             // Lambda runs the image as it is and writes only to /tmp: the function fetches the RDS bundle there
             // before it connects (app/src/rds-ca.ts), and its URLs name that copy; TLS stays verified.
-            ...Object.fromEntries(
-                Object.entries(mergedEnvironment(own)).map(([key, value]) => [key, pulumi.output(value).apply((v) => v.split(rdsCaPath).join(lambdaCaFile))]),
-            ),
+            ...Object.fromEntries(Object.entries(mergedEnvironment(own)).map(([key, value]) => [key, pulumi.output(value).apply(forLambda)])),
             SHOP_RDS_CA_URL: rdsCaUrl,
             SHOP_RDS_CA_FILE: lambdaCaFile,
             SHOP_MODULES: modulesOf(domain).join(","),

@@ -1,3 +1,5 @@
+import { rdsCaPath } from "../components/compute/rds-certificates";
+import { forLambda } from "../stacks/migrations";
 import { DataDomain, dataDomains, domainsOn, DomainStore } from "../stacks/ownership";
 import { stages as allStages } from "../stacks/registry";
 import { appsOwning, ownedDomains, ShopApp, shopApps } from "../stacks/service-layout";
@@ -275,12 +277,15 @@ describe("master credentials and the migrations", () => {
                 const variables = inputs.environment.variables;
                 expect(variables.SHOP_RDS_CA_FILE).toBe("/tmp/rds-ca.pem");
                 expect(variables.SHOP_RDS_CA_URL).toMatch(/^https:\/\/truststore\.pki\.rds\.amazonaws\.com\//);
-                const urls = Object.entries(variables).filter(
-                    ([key, value]) => /^SHOP_(DATABASE|COMMENT_SHARD)_/.test(key) && String(value).includes("postgres://"),
-                );
-                for (const [key, value] of urls)
-                    expect([key, String(value)]).toEqual([key, expect.stringContaining("sslmode=verify-full&sslrootcert=/tmp/rds-ca.pem")]);
             }
         }
+    });
+
+    it("points the migration function's database URLs at the bundle it fetched into /tmp, keeping TLS verified (the URLs are unknown in a preview)", () => {
+        const fleetUrl = `postgres://shop_orders@db.cluster-x.us-east-1.rds.amazonaws.com:5432/shop?sslmode=verify-full&sslrootcert=${rdsCaPath}`;
+        expect(forLambda(fleetUrl)).toBe(
+            "postgres://shop_orders@db.cluster-x.us-east-1.rds.amazonaws.com:5432/shop?sslmode=verify-full&sslrootcert=/tmp/rds-ca.pem",
+        );
+        expect(forLambda("us-east-1")).toBe("us-east-1");
     });
 });
