@@ -7,6 +7,8 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import { ShopClient } from "./support/shop";
 import { labLayout } from "../../tools/lab/layout";
+import { BenchRow } from "../../tools/lab/bench";
+import { benchReport } from "../../tools/lab/bench-report";
 import { serviceUrlsByApp, startShopWithRetries } from "../../tools/lab/start-stage";
 import { LabProcess, runLab, startLab, stopLeftLabs } from "./support/lab-process";
 
@@ -114,6 +116,16 @@ describe("npm run lab -- --stage N", () => {
         } finally {
             other.close();
         }
+    });
+
+    it("names in the bench report what failed at a stage, and how often", () => {
+        const row: BenchRow = {
+            ...{ stage: 7, slug: "table-sharding", readsPerSecond: 1, readP50Ms: 1, readP99Ms: 1, journeysPerSecond: 1, journeyP50Ms: 1, journeyP99Ms: 1 },
+            ...{ errors: 3, failures: { "journey: POST /api/checkout: 409": 2, "read: 503": 1 }, processes: 1, memoryMiB: 1 },
+        };
+        const report = benchReport([{ ...row, stage: 6, errors: 0, failures: {} }, row], { duration: 1, connections: 1, shoppers: 1, load: 0 });
+        expect(report.split("\n").at(-1)).toBe("Errors at stage 7: journey: POST /api/checkout: 409 (2), read: 503 (1).");
+        expect(report).not.toMatch(/Errors at stage 6/);
     });
 
     it("runs stages 14 and 15 as 13 and says why", () => {

@@ -50,5 +50,18 @@ export function benchReport(rows: BenchRow[], run: { duration: number; connectio
             ` (session, home page, product page, sign-up, cart, checkout) through each stage's entry; every server of the stage, the load generator included, on this one machine.${loaded}`,
         "",
         benchTable(rows, "markdown"),
+        ...failureLines(rows).map((line, i) => (i === 0 ? `\n${line}` : line)),
     ].join("\n");
+}
+
+/** One line a stage that had errors: what failed, and how often. */
+export function failureLines(rows: BenchRow[]): string[] {
+    return rows
+        .filter((r) => Object.keys(r.failures).length > 0)
+        .map(
+            (r) =>
+                `Errors at stage ${r.stage}: ${Object.entries(r.failures)
+                    .map(([what, n]) => `${what} (${n})`)
+                    .join(", ")}.`,
+        );
 }

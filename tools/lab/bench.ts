@@ -25,6 +25,8 @@ export interface BenchRow {
     journeyP99Ms: number;
     /** Reads and journeys that did not succeed (a non-2xx answer or no answer). */
     errors: number;
+    /** What failed, each with how often: a journey's failing call and its answer, reads by status or by error. */
+    failures: Record<string, number>;
     /** Share of cache look-ups a cache level answered during the reads; undefined when no look-up was counted. */
     cacheHitRatio?: number;
     processes: number;
@@ -56,7 +58,8 @@ export async function benchStage(lab: Lab, opts: { duration: number; connections
         journeysPerSecond: Math.round((journeys.times.length / opts.duration) * 10) / 10,
         journeyP50Ms: percentile(journeys.times, 0.5),
         journeyP99Ms: percentile(journeys.times, 0.99),
-        errors: reads.non2xx + reads.errors + reads.timeouts + journeys.failed,
+        errors: reads.non2xx + reads.errors + reads.timeouts + journeys.failed.length,
+        failures: failuresOf(reads, journeys.failed),
         cacheHitRatio: lookups > lookupsBefore ? (hits - hitsBefore) / (lookups - lookupsBefore) : undefined,
         processes: pids.length,
         memoryMiB: Math.round(residentMiB(pids)),
@@ -75,10 +78,23 @@ async function cacheLookupsOf(metricsUrls: string[]): Promise<[number, number]> 
     return [hits, all];
 }
 
-/** `shoppers` loops of whole journeys for `seconds`; the time of each journey that succeeded, and how many failed. */
-async function shopperJourneys(entry: string, seconds: number, shoppers: number): Promise<{ times: number[]; failed: number }> {
+/** What failed, each with how often: a journey's failing call and its answer; reads by status, or without an answer. */
+function failuresOf(reads: autocannon.Result, journeysFailed: string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    const add = (what: string, n = 1) => {
+        if (n > 0) counts[what] = (counts[what] ?? 0) + n;
+    };
+    for (const reason of journeysFailed) add(`journey: ${reason}`);
+    for (const [status, { count }] of Object.entries(reads.statusCodeStats ?? {})) if (Number(status) >= 300) add(`read: ${status}`, count ?? 0);
+    add("read: no answer", reads.errors - reads.timeouts);
+    add("read: timed out", reads.timeouts);
+    return counts;
+}
+
+/** `shoppers` loops of whole journeys for `seconds`; the time of each journey that succeeded, and why each other failed. */
+async function shopperJourneys(entry: string, seconds: number, shoppers: number): Promise<{ times: number[]; failed: string[] }> {
     const times: number[] = [];
-    let failed = 0;
+    const failed: string[] = [];
     const end = Date.now() + seconds * 1000;
     let serial = 0;
     await Promise.all(
@@ -88,8 +104,8 @@ async function shopperJourneys(entry: string, seconds: number, shoppers: number)
                 try {
                     await journey(entry, `bench-${process.pid}-${Date.now()}-${serial++}`);
                     times.push(performance.now() - started);
-                } catch {
-                    failed++;
+                } catch (err) {
+                    failed.push((err as Error).message);
                 }
             }
         }),

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { BenchRow, benchStage } from "./bench";
-import { benchReport, benchTable } from "./bench-report";
+import { benchReport, benchTable, failureLines } from "./bench-report";
 import { killRole, faultRoles, probe } from "./faults";
 import { LabUsageError } from "./layout";
 import { Lab, startStage } from "./start-stage";
@@ -91,6 +91,7 @@ async function main(started: Started): Promise<void> {
         if (opts.bench) {
             const row = await benchStage(lab, benchOptions(opts.duration));
             console.log(`\n${benchTable([row], "text")}`);
+            for (const line of failureLines([row])) console.log(line);
             await started.stopAll();
             console.log("lab: stopped; nothing left running");
             return;
@@ -137,6 +138,7 @@ async function main(started: Started): Promise<void> {
         load = Math.max(load, os.loadavg()[0]);
         await lab.stop();
         console.log(`${benchTable(rows.slice(-1), "text").split("\n").at(-1)}`);
+        for (const line of failureLines(rows.slice(-1))) console.log(line);
     }
     const report = benchReport(rows, { ...benchOptions(opts.duration), load });
     console.log(`\n${report}`);
