@@ -37,7 +37,7 @@ export const capacityModel = {
  * converted into the figures above: every server of a stage shares that machine's cores, so it
  * compares the stages' paths with each other rather than measuring a fleet's capacity per vCPU.
  */
-export const labTable = { measured: "2026-11-30", stages: "1-13" };
+export const labTable = { measured: "2026-12-01", stages: "1-13" };
 
 /** The seed's rule, applied to every tier: a stack carries the least of what its tiers carry. */
 export function leastOf(tiers: number[]): number {

@@ -42,7 +42,7 @@ export function benchReport(rows: BenchRow[], run: { duration: number; connectio
     const machine = `${cpus[0]?.model.trim() ?? "unknown CPU"}, ${cpus.length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
     const loaded =
         run.load > cpus.length
-            ? ` Taken on a loaded machine: the load average reached ${run.load.toFixed(1)} on its ${cpus.length} cores during the run (other work shared them), so compare the stages with each other, not with another machine.`
+            ? ` The load average reached ${run.load.toFixed(1)} on its ${cpus.length} cores during the run (the stages' own servers and the load generator, and any other work), so compare the stages with each other, not with another machine.`
             : "";
     return [
         `Measured ${new Date().toISOString().slice(0, 10)} on ${machine} (\`npm run lab -- --stages ${rows[0]?.stage}-${rows.at(-1)?.stage} --bench --duration ${run.duration}\`):` +
