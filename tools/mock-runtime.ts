@@ -206,9 +206,10 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     const callsites = withoutSourcePositions();
     // The SDK reads `new Error().stack` for every promise it makes (debuggablePromise): formatted
     // through a test runner's source maps, that was two thirds of a plan's time. No run reports
-    // those stacks, so none is captured while the program runs.
+    // those stacks, so none is captured while the program runs; an error thrown in it keeps its
+    // message. SHOP_MOCK_STACK_TRACES=1 keeps them, to find where a component fails.
     const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    if (process.env.SHOP_MOCK_STACK_TRACES !== "1") Error.stackTraceLimit = 0;
     try {
         await pulumi.runtime.runInPulumiStack(async () => (exported = (await program()) ?? {}));
         // Children register asynchronously, after their constructors return: wait until every RPC has settled.

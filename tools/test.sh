@@ -13,6 +13,8 @@ checks_log=$(mktemp)
 trap 'rm -f "$checks_log"' EXIT
 nice -n 10 bash tools/static-checks.sh >"$checks_log" 2>&1 &
 checks=$!
+# Interrupted: stop the checks too, and report the interruption, not their half output.
+trap 'kill "$checks" 2>/dev/null; exit 130' INT TERM
 
 NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' node_modules/.bin/jest "$@"
 jest_status=$?
