@@ -44,6 +44,7 @@ import { ReplicatedDatabase } from "./db/replicated-database";
 import { registerSecurityHeaders } from "./http/security-headers";
 import { ensurePaymentPartitions } from "./db/payment-partitions";
 import { gatewayPlugin } from "./gateway/plugin";
+import { ServiceClients } from "./gateway/service-clients";
 import "./services";
 import { sharedState } from "./shared-state";
 import { nameRequestSpans, traceIds } from "./http/trace-context";
@@ -155,10 +156,12 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     const catalog = new Catalog(stores.catalog, cache);
     const stock = new Stock(stores.catalog, catalog);
     const owns = (domain: (typeof stores.domains)[number]) => stores.domains.includes(domain);
+    // Every call to another process's service: each client's breaker logged when it opens, all of them in one gauge.
+    const serviceClients = new ServiceClients(app.log);
     // Products and stock are the catalog's: in process where this process owns them, else through its service.
     const catalogAccess =
         !owns("catalog") && config.serviceUrls.catalog
-            ? new CatalogService(config.serviceUrls.catalog, config.sessionSecret)
+            ? new CatalogService(serviceClients.client("orders", "catalog", config.serviceUrls.catalog), config.sessionSecret)
             : inProcessCatalog(catalog, stock);
     const users = new Users(stores.users, sessions, cache);
     // Instances that serve the catalog or search keep the index fed from the catalog's outbox.
@@ -174,10 +177,12 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     const orders = new Orders(stores.orders, catalogAccess, carts, payments ?? new FakePaymentProvider(stores.orders));
     // The storefront's pages: each module in process, or through its service where this process does not own its data (db/ownership.ts).
     const remoteModules = storefrontRemote(config.modules, config.serviceUrls).map((m) => [m, config.serviceUrls[m]!]);
-    const storefront = withServices(inProcessStorefront({ catalog, search, comments, orders, users }), Object.fromEntries(remoteModules), {
-        secret: config.sessionSecret,
-        signCookie: (value) => app.signCookie(value),
-    });
+    const storefront = withServices(
+        inProcessStorefront({ catalog, search, comments, orders, users }),
+        Object.fromEntries(remoteModules),
+        { secret: config.sessionSecret, signCookie: (value) => app.signCookie(value) },
+        serviceClients,
+    );
     app.decorate("shop", { catalog, search, media, carts, users, comments, catalogAccess, orders, storefront });
 
     // The next months' payment partitions, made again daily by every instance that owns the orders (idempotent, under a lock);
@@ -204,6 +209,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     const registry = app.metricsRegistry;
     registerSearchMetrics(registry, search, stores.catalog);
     registerFlagMetrics(registry, flags);
+    serviceClients.registerMetrics(registry);
     if (owns("catalog")) search.start();
     app.addHook("onClose", () => search.close());
     startMetricsServer(app, registry, config.metricsPort);
@@ -230,7 +236,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     if (media.kind === "local" && config.modules.includes("web")) await app.register(localMediaPlugin(config.mediaDir));
     if (config.modules.includes("gateway")) {
         const remote = Object.fromEntries(Object.entries(config.serviceUrls).filter(([module]) => !config.modules.includes(module as Module)));
-        await app.register(gatewayPlugin, { remote });
+        await app.register(gatewayPlugin, { remote, clients: serviceClients });
     }
     return app;
 }

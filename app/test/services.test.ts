@@ -16,8 +16,13 @@ describe("the shop split into services behind a gateway", () => {
     let commerce: ShopProcess;
     let gateway: ShopProcess;
 
-    const breakerOf = async (service: string) =>
-        Number((await (await fetch(gateway.metricsUrl)).text()).match(new RegExp(`shop_service_breaker_open\\{service="${service}"\\} ([0-9.]+)`))?.[1]);
+    /** The gateway process's breaker of `service` for `caller` (its gateway's, or its storefront's pages'), from /metrics. */
+    const breakerOf = async (service: string, caller = "gateway") =>
+        Number(
+            (await (await fetch(gateway.metricsUrl)).text()).match(
+                new RegExp(`shop_service_breaker_open\\{service="${service}",caller="${caller}"\\} ([0-9.]+)`),
+            )?.[1],
+        );
 
     beforeAll(async () => {
         server = await startPostgres();
@@ -74,6 +79,23 @@ describe("the shop split into services behind a gateway", () => {
         // The commerce service is another breaker and goes on serving.
         expect((await visitor.request("GET", "/api/cart")).status).toBe(200);
         expect(await breakerOf("cart")).toBe(0);
+        // The storefront's pages call the catalog through breakers of their own: they open too, in the gauge and in the
+        // log line the stacks count, with the caller named.
+        const pages = [];
+        for (let i = 0; i < 6; i++) pages.push((await visitor.request("GET", `/products/${10 + i}`)).status);
+        expect(pages).toEqual(Array(6).fill(503));
+        expect(await breakerOf("catalog", "storefront")).toBe(1);
+        const opened = gateway
+            .output()
+            .split("\n")
+            .filter((line) => line.includes('"circuit breaker opened"'))
+            .map((line) => JSON.parse(line) as { service: string; caller: string });
+        expect(opened).toEqual(
+            expect.arrayContaining([
+                expect.objectContaining({ service: "catalog", caller: "gateway" }),
+                expect.objectContaining({ service: "catalog", caller: "storefront" }),
+            ]),
+        );
 
         catalog = await startShopProcess({ SHOP_DATABASE_URL: database, SHOP_MODULES: "catalog,search" }, port);
         // After the open period, one trial call closes the breaker again.
@@ -82,5 +104,10 @@ describe("the shop split into services behind a gateway", () => {
             await new Promise((resolve) => setTimeout(resolve, 250));
         }
         expect(await breakerOf("catalog")).toBe(0);
+        for (const deadline = Date.now() + 15_000; (await visitor.request("GET", "/products/10")).status !== 200;) {
+            if (Date.now() > deadline) throw new Error("the storefront's pages did not recover");
+            await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(await breakerOf("catalog", "storefront")).toBe(0);
     });
 });

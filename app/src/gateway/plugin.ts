@@ -8,12 +8,11 @@
  */
 import { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { Gauge } from "prom-client";
 import { Module } from "../config";
 import { Unavailable } from "../http/unavailable";
 import { moduleRoutes } from "./routes";
-import { CircuitBreaker } from "./circuit-breaker";
 import { ServiceClient } from "./service-client";
+import { ServiceClients } from "./service-clients";
 
 declare module "fastify" {
     interface FastifyInstance {
@@ -30,26 +29,26 @@ const forwardedHeaders = ["cookie", "content-type", "x-csrf-token", "idempotency
 export interface GatewayOptions {
     /** Where each module this process does not serve lives (SHOP_SERVICE_URL_<MODULE>). */
     remote: Partial<Record<Module, string>>;
+    /** The process's service clients: the gateway's join their breakers' log lines and gauge. */
+    clients: ServiceClients;
 }
 
 /**
  * The forwarded routes on the instance itself (not encapsulated): the sessions' hooks see their
- * `forwarded` mark, and the breakers' gauge joins the operations' metrics.
+ * `forwarded` mark.
  */
-export const gatewayPlugin = fp<GatewayOptions>(async (app, { remote }) => registerGateway(app, remote), {
+export const gatewayPlugin = fp<GatewayOptions>(async (app, { remote, clients }) => registerGateway(app, remote, clients), {
     name: "shop-gateway",
     fastify: "5.x",
     dependencies: ["shop-operations", "shop-sessions"],
 });
 
-function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, string>>): void {
+function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, string>>, clients: ServiceClients): void {
     const services = new Map<Module, ServiceClient>();
     for (const [module, url] of Object.entries(remote) as [Module, string][]) {
         const routes = moduleRoutes[module];
         if (!routes) continue;
-        // One line each time the breaker opens: the stacks count them in CloudWatch (the shop signals).
-        const breaker = new CircuitBreaker(undefined, undefined, () => app.log.warn({ service: module }, "circuit breaker opened"));
-        const client = new ServiceClient(module, url, { breaker });
+        const client = clients.client("gateway", module, url);
         services.set(module, client);
         for (const [methods, url] of routes) {
             // Marked, so that the gateway leaves making sessions to the service (session.ts).
@@ -57,15 +56,6 @@ function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, st
         }
     }
     app.decorate("services", services);
-    new Gauge({
-        name: "shop_service_breaker_open",
-        help: "1 while the circuit breaker of a remote module's service is open (calls fail at once), 0.5 half open, 0 closed",
-        labelNames: ["service"],
-        registers: [app.metricsRegistry],
-        collect() {
-            for (const [module, client] of services) this.set({ service: module }, { closed: 0, "half-open": 0.5, open: 1 }[client.breaker.state]);
-        },
-    });
 }
 
 async function forward(client: ServiceClient, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -33,14 +33,11 @@ export function inProcessCatalog(catalog: Catalog, stock: Stock): CatalogAccess 
 
 export class CatalogService implements CatalogAccess {
     readonly where = "service";
-    readonly client: ServiceClient;
 
     constructor(
-        baseUrl: string,
+        readonly client: ServiceClient,
         private readonly secret: string,
-    ) {
-        this.client = new ServiceClient("catalog", baseUrl);
-    }
+    ) {}
 
     async productsByIds(ids: number[]): Promise<Map<number, ProductFacts>> {
         const found = await Promise.all(

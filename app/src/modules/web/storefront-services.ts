@@ -7,9 +7,9 @@
  * any answer the call does not expect, a 5xx or no answer is an Unavailable naming the service:
  * the shop's 503 page.
  */
-import { Module } from "../../config";
 import { internalPaths } from "../../gateway/routes";
 import { ServiceClient } from "../../gateway/service-client";
+import { ServiceClients } from "../../gateway/service-clients";
 import { ClientError } from "../../http/client-error";
 import { signedHeaders } from "../../http/internal-signature";
 import { csrfTokenFor, sessionCookie } from "../../http/session";
@@ -40,15 +40,10 @@ interface CallOptions {
 
 /** One module's service as the storefront calls it: JSON in and out. */
 class ModuleService {
-    private readonly client: ServiceClient;
-
     constructor(
-        module: Module,
-        baseUrl: string,
+        private readonly client: ServiceClient,
         private readonly access: ServiceAccess,
-    ) {
-        this.client = new ServiceClient(module, baseUrl);
-    }
+    ) {}
 
     /** The service's answer when its status is one of `expected`; anything else is the service failing this call. */
     async call<T>(method: string, path: string, expected: number[], options: CallOptions = {}): Promise<{ status: number; body: T }> {
@@ -151,11 +146,16 @@ const remote: { [M in StorefrontModule]: (service: ModuleService) => Storefront[
 };
 
 /** The storefront with each of the `services`' modules answered by its service at the given URL. */
-export function withServices(local: Storefront, services: Partial<Record<StorefrontModule, string>>, access: ServiceAccess): Storefront {
+export function withServices(
+    local: Storefront,
+    services: Partial<Record<StorefrontModule, string>>,
+    access: ServiceAccess,
+    clients: ServiceClients,
+): Storefront {
     const storefront: Storefront = { ...local };
     for (const [module, url] of Object.entries(services) as [StorefrontModule, string][]) {
         // Each module its own client, whose breaker opens for that service alone.
-        (storefront as Record<StorefrontModule, unknown>)[module] = remote[module](new ModuleService(module, url, access));
+        (storefront as Record<StorefrontModule, unknown>)[module] = remote[module](new ModuleService(clients.client("storefront", module, url), access));
     }
     return storefront;
 }
