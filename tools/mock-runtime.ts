@@ -203,6 +203,7 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
     });
 
     let exported: Record<string, unknown> = {};
+    let outputs: Record<string, unknown>;
     const callsites = withoutSourcePositions();
     // The SDK reads `new Error().stack` for every promise it makes (debuggablePromise): formatted
     // through a test runner's source maps, that was two thirds of a plan's time. No run reports
@@ -214,11 +215,12 @@ export async function runUnderMocks(program: () => Promise<Record<string, unknow
         await pulumi.runtime.runInPulumiStack(async () => (exported = (await program()) ?? {}));
         // Children register asynchronously, after their constructors return: wait until every RPC has settled.
         await pulumi.runtime.disconnect();
+        outputs = (await settle(exported)) as Record<string, unknown>;
     } finally {
         sdkResource.callsites = callsites;
         Error.stackTraceLimit = stackTraceLimit;
     }
-    return { resources: registrations, outputs: (await settle(exported)) as Record<string, unknown> };
+    return { resources: registrations, outputs };
 }
 
 /** The SDK's source-position capture, which this runner turns off for a run (`withoutSourcePositions`). */

@@ -185,9 +185,6 @@ function problemsOf(err: unknown): string[] | undefined {
 }
 
 async function main(): Promise<void> {
-    // The plan prints messages, never stacks, and the Pulumi SDK makes an Error for every promise:
-    // capturing no stack trace takes most of a plan's time away.
-    Error.stackTraceLimit = 0;
     const fail = (err: unknown) => {
         const problems = problemsOf(err);
         process.stderr.write(`${(problems ?? [`plan failed: ${(err as Error)?.message ?? String(err)}`]).join("\n")}\n`);

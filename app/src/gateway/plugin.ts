@@ -15,9 +15,6 @@ import { ServiceClient } from "./service-client";
 import { ServiceClients } from "./service-clients";
 
 declare module "fastify" {
-    interface FastifyInstance {
-        services: Map<Module, ServiceClient>;
-    }
     interface FastifyContextConfig {
         forwarded?: boolean;
     }
@@ -44,18 +41,15 @@ export const gatewayPlugin = fp<GatewayOptions>(async (app, { remote, clients })
 });
 
 function registerGateway(app: FastifyInstance, remote: Partial<Record<Module, string>>, clients: ServiceClients): void {
-    const services = new Map<Module, ServiceClient>();
     for (const [module, url] of Object.entries(remote) as [Module, string][]) {
         const routes = moduleRoutes[module];
         if (!routes) continue;
         const client = clients.client("gateway", module, url);
-        services.set(module, client);
         for (const [methods, url] of routes) {
             // Marked, so that the gateway leaves making sessions to the service (session.ts).
             app.route({ method: methods, url, config: { forwarded: true }, handler: (request, reply) => forward(client, request, reply) });
         }
     }
-    app.decorate("services", services);
 }
 
 async function forward(client: ServiceClient, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
