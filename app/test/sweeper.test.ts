@@ -84,8 +84,32 @@ describe("the checkout sweeper", () => {
     it("sweeps on one instance at a time: the others find the lease taken", async () => {
         await abandonedCheckout("sweep-leased", 33, 1);
         age("sweep-leased");
-        const sweepers = Array.from({ length: 4 }, () => new CheckoutSweeper(shop.stores.orders, shop.app.shop.orders));
-        const results = await Promise.all(sweepers.map((s) => s.sweep()));
+        // A sweep releases its lease when it ends, so a sweeper scheduled after the winner has
+        // finished may rightly take it again. The winner's work waits until every sweeper has
+        // either entered its own work (only if the lease failed) or returned, so each tries for
+        // the lease while it is held.
+        const orders = shop.app.shop.orders;
+        let entered = 0;
+        let settled = 0;
+        let open: () => void = () => {};
+        const allTried = new Promise<void>((resolve) => (open = resolve));
+        const tried = () => entered + settled === sweepers.length && open();
+        const gated: typeof orders = Object.create(orders);
+        gated.resume = async (id) => {
+            entered++;
+            tried();
+            await allTried;
+            return orders.resume(id);
+        };
+        const sweepers = Array.from({ length: 4 }, () => new CheckoutSweeper(shop.stores.orders, gated));
+        const results = await Promise.all(
+            sweepers.map((s) =>
+                s.sweep().finally(() => {
+                    settled++;
+                    tried();
+                }),
+            ),
+        );
         expect(results.filter((r) => r !== undefined)).toHaveLength(1);
         expect(results.find((r) => r !== undefined)).toHaveLength(1);
         expect(statusOf("sweep-leased")).toBe("paid");
