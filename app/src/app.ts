@@ -24,7 +24,7 @@ import { Orders } from "./modules/orders/orders";
 import { FakePaymentProvider, PaymentProvider } from "./modules/orders/payments";
 import { ordersPlugin } from "./modules/orders/plugin";
 import { CheckoutSweeper } from "./modules/orders/sweeper";
-import { ProductSearch } from "./modules/search/search";
+import { openSearchClients, ProductSearch } from "./modules/search/search";
 import { registerSearchMetrics } from "./modules/search/metrics";
 import { localMediaStore, s3MediaStore } from "./modules/catalog/media-store";
 import { localMediaPlugin } from "./modules/catalog/media-plugin";
@@ -166,8 +166,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
     const users = new Users(stores.users, sessions, cache);
     // Instances that serve the catalog or search keep the index fed from the catalog's outbox.
     const search = new ProductSearch(stores.catalog, app.log, {
-        searchUrl: config.searchUrl,
-        searchPassword: config.searchPassword,
+        clients: config.searchUrl ? await openSearchClients(config.searchUrl, config.searchPassword) : undefined,
         relay: owns("catalog") && (config.modules.includes("catalog") || config.modules.includes("search")),
         enabled: () => flags.enabled("opensearch"),
     });

@@ -3,7 +3,6 @@
  * into the process's environment before the configuration is, so that no value sits in the
  * function's configuration. A secret may be a string, or JSON of which `jsonKey` is taken.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { readSecretRefs } from "./config";
 
 /** Resolves every reference into `env`; throws one error naming each variable that could not be read. */
@@ -11,6 +10,8 @@ export async function resolveSecretRefs(env: Record<string, string | undefined> 
     const refs = readSecretRefs(env);
     const names = Object.keys(refs);
     if (names.length === 0) return [];
+    // Loaded only where there are references to read (the migration function): no other start pays for it.
+    const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
     const client = new SecretsManagerClient({});
     const problems: string[] = [];
     try {

@@ -4,8 +4,6 @@
  * two hours from the start of the current hour, so that a picture's URL is the same for an
  * hour and browsers cache it. The shop never proxies the bytes.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 
@@ -24,6 +22,11 @@ export interface MediaStore {
 export const mediaKey = /^products\/[A-Za-z0-9._-]{1,80}$/;
 
 export async function s3MediaStore(bucket: string, region: string): Promise<MediaStore> {
+    // Loaded here: only a shop with a bucket pays for the S3 client's modules at its start.
+    const [{ GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client }, { getSignedUrl }] = await Promise.all([
+        import("@aws-sdk/client-s3"),
+        import("@aws-sdk/s3-request-presigner"),
+    ]);
     // A test server or another S3-compatible endpoint (AWS_ENDPOINT_URL_S3, read by the SDK itself) takes path-style addresses.
     const client = new S3Client({ region, forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined });
     const url = (key: string) => {

@@ -7,7 +7,7 @@
  * and puts the others off with a growing, jittered delay. Nothing is lost while OpenSearch is
  * down: the rows wait.
  */
-import { Client } from "@opensearch-project/opensearch";
+import type { Client } from "@opensearch-project/opensearch";
 import { FastifyBaseLogger } from "fastify";
 import { Database } from "../../db/database";
 import { bulkIndex, readIndexedProducts } from "../search/product-index";

@@ -19,9 +19,3 @@ export function openSearchClient(searchUrl: string, password: string | undefined
         compression: "gzip",
     });
 }
-
-/** The HTTP status of a failed OpenSearch call, when it got one. */
-export function statusOf(err: unknown): number | undefined {
-    const meta = (err as { meta?: { statusCode?: number } } | undefined)?.meta;
-    return typeof meta?.statusCode === "number" ? meta.statusCode : undefined;
-}

@@ -4,7 +4,7 @@
  * (fuzziness AUTO: one edit in words of 3-5 letters, two beyond). Filters apply after the
  * facets are counted (post_filter), as on PostgreSQL.
  */
-import { Client } from "@opensearch-project/opensearch";
+import type { Client } from "@opensearch-project/opensearch";
 import { productsAlias } from "./product-index";
 import { escapeHtml } from "../../http/html";
 import { markEnd, markedToHtml, markStart, priceRanges, queryWords, SearchHit, SearchQuery, SearchResult } from "./query";

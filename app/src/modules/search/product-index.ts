@@ -5,11 +5,11 @@
  * swaps the alias in one atomic step, so searches never see a half-built index. Every document
  * carries its product's version as an external version: an older write never replaces a newer.
  */
-import { Client } from "@opensearch-project/opensearch";
+import type { Client } from "@opensearch-project/opensearch";
 import { FastifyBaseLogger } from "fastify";
 import { Database } from "../../db/database";
 import { Product } from "../catalog/catalog";
-import { statusOf } from "./opensearch-client";
+import { statusOf } from "./opensearch-status";
 
 export const productsAlias = "shop-products";
 /** Key of the advisory lock under which one instance at a time (re)builds the index. */

@@ -5,12 +5,12 @@
  * OpenSearch for a moment after repeated failures. The catalog's outbox relay keeps the index
  * in step with the database, and catches up when OpenSearch returns.
  */
-import { Client } from "@opensearch-project/opensearch";
+import type { Client } from "@opensearch-project/opensearch";
 import { FastifyBaseLogger } from "fastify";
 import { Database } from "../../db/database";
 import { CircuitBreaker } from "../../gateway/circuit-breaker";
 import { OutboxRelay, pruneOutbox } from "../catalog/search-outbox";
-import { openSearchClient, statusOf } from "./opensearch-client";
+import { statusOf } from "./opensearch-status";
 import { OpenSearchSearch } from "./opensearch-search";
 import { PostgresSearch } from "./postgres-search";
 import { ensureProductIndex } from "./product-index";
@@ -19,9 +19,21 @@ import { SearchQuery, SearchResult } from "./query";
 /** How long a search waits for OpenSearch before PostgreSQL answers. */
 export const searchTimeoutMs = 1000;
 
+/** The clients of SHOP_SEARCH_URL: searches wait a second at most; index writes may take longer. */
+export interface SearchClients {
+    search: Client;
+    writer: Client;
+}
+
+/** Loads the OpenSearch client package only in a shop that has a domain: a third of a second of every other start. */
+export async function openSearchClients(searchUrl: string, password: string | undefined): Promise<SearchClients> {
+    const { openSearchClient } = await import("./opensearch-client");
+    return { search: openSearchClient(searchUrl, password, searchTimeoutMs), writer: openSearchClient(searchUrl, password, 30_000) };
+}
+
 export interface SearchOptions {
-    searchUrl?: string;
-    searchPassword?: string;
+    /** Without, searches go to PostgreSQL. */
+    clients?: SearchClients;
     /** Whether this instance relays the catalog's outbox (it serves the catalog or search). */
     relay: boolean;
     /** Whether searches may go to OpenSearch now (the opensearch feature flag); the relay keeps the index current either way. @default always */
@@ -49,10 +61,10 @@ export class ProductSearch {
     ) {
         this.postgres = new PostgresSearch(db);
         this.enabled = options.enabled ?? (() => true);
-        if (options.searchUrl) {
-            this.client = openSearchClient(options.searchUrl, options.searchPassword, searchTimeoutMs);
+        if (options.clients) {
+            this.client = options.clients.search;
             this.opensearch = new OpenSearchSearch(this.client);
-            this.writer = openSearchClient(options.searchUrl, options.searchPassword, 30_000);
+            this.writer = options.clients.writer;
             if (options.relay) this.relay = new OutboxRelay(db, this.writer, log);
         }
     }
