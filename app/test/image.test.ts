@@ -8,11 +8,21 @@ import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
 import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
+import { LayerCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const isRoot = process.getuid?.() === 0;
+/**
+ * The machine's layer cache, as a Docker engine keeps one between builds: a step whose inputs did
+ * not change since a build on this machine is copied back. SHOP_IMAGE_CACHE=off runs every step.
+ */
+const layerCache =
+    process.env.SHOP_IMAGE_CACHE === "off"
+        ? undefined
+        : new LayerCache(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "shop-evolution", "image-layers"));
 
 describe("the shop's image", () => {
     let stages: Stage[];
@@ -20,7 +30,7 @@ describe("the shop's image", () => {
     const inImage = (p: string) => path.join(image.root, path.posix.resolve(image.workdir, p));
 
     beforeAll(() => {
-        stages = buildDockerfile(path.join(repoRoot, "app", "Dockerfile"), repoRoot);
+        stages = buildDockerfile(path.join(repoRoot, "app", "Dockerfile"), repoRoot, { cache: layerCache });
         image = stages[stages.length - 1];
     }, 600_000);
     afterAll(() => {
@@ -117,3 +127,50 @@ function installedPackages(dir: string): string[] {
         .flatMap((name) => (name.startsWith("@") ? fs.readdirSync(path.join(dir, name)).map((inner) => path.join(dir, name, inner)) : [path.join(dir, name)]))
         .filter((pkg) => fs.existsSync(path.join(pkg, "package.json")));
 }
+
+describe("the image build's layer cache", () => {
+    let dir: string;
+    const built: Stage[] = [];
+    beforeAll(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-layer-cache-"));
+        fs.mkdirSync(path.join(dir, "context", "files"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "context", ".dockerignore"), "files/notes.txt\n");
+        // The step appends to a file outside the image each time it really runs.
+        fs.writeFileSync(
+            path.join(dir, "context", "Dockerfile"),
+            [
+                "FROM node:22-bookworm-slim",
+                `ENV RUNS=${path.join(dir, "runs")}`,
+                "WORKDIR /work",
+                "COPY files ./",
+                'RUN cat input.txt >> "$RUNS" && tr a-z A-Z < input.txt > output.txt',
+                "",
+            ].join("\n"),
+        );
+    });
+    afterAll(() => {
+        for (const stage of built) fs.rmSync(stage.root, { recursive: true, force: true });
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    function build(input: string, notes: string): { output: string; cached: string[]; runs: string } {
+        fs.writeFileSync(path.join(dir, "context", "files", "input.txt"), input);
+        fs.writeFileSync(path.join(dir, "context", "files", "notes.txt"), notes);
+        const [stage] = buildDockerfile(path.join(dir, "context", "Dockerfile"), path.join(dir, "context"), { cache: new LayerCache(path.join(dir, "cache")) });
+        built.push(stage);
+        return {
+            output: fs.readFileSync(path.join(stage.root, "work", "output.txt"), "utf8"),
+            cached: stage.cached,
+            runs: fs.readFileSync(path.join(dir, "runs"), "utf8"),
+        };
+    }
+
+    it("runs a step once for the same inputs, gives its result back after, and runs it again when a copied file changes", () => {
+        expect(build("one\n", "a")).toEqual({ output: "ONE\n", cached: [], runs: "one\n" });
+        // A file the context ignores is not an input.
+        const step = 'cat input.txt >> "$RUNS" && tr a-z A-Z < input.txt > output.txt';
+        expect(build("one\n", "b")).toEqual({ output: "ONE\n", cached: [step], runs: "one\n" });
+        expect(build("two\n", "b")).toEqual({ output: "TWO\n", cached: [], runs: "one\ntwo\n" });
+        expect(build("one\n", "c")).toEqual({ output: "ONE\n", cached: [step], runs: "one\ntwo\n" });
+    });
+});

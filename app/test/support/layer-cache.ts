@@ -1,0 +1,87 @@
+/**
+ * A build cache for support/dockerfile.ts, as Docker keeps one: a RUN step's result (the whole
+ * stage's filesystem after it) is kept under a key that chains everything the step stands on:
+ * the base image, every instruction before it with its arguments, and the content of every file
+ * COPY brought in. The same key means the same inputs, so the step is not run again: its kept
+ * tree is used instead (support/dockerfile.ts copies it only where it is needed). Any change to the lockfile, a manifest, the sources or the Dockerfile changes the key
+ * of every step from there on, which then runs for real.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The key after one more input: `previous` chained with `parts`. */
+export function chainKey(previous: string, ...parts: string[]): string {
+    const hash = createHash("sha256").update(previous);
+    for (const part of parts) hash.update("\0").update(part);
+    return hash.digest("hex");
+}
+
+/** The content of `source` as COPY takes it (paths, modes, bytes, symbolic links' targets), files that `skip` names left out. */
+export function treeDigest(source: string, skip: (file: string) => boolean = () => false): string {
+    const hash = createHash("sha256");
+    const visit = (file: string, relative: string) => {
+        if (skip(file)) return;
+        const stat = fs.lstatSync(file);
+        hash.update(`${relative}\0${stat.mode}\0`);
+        if (stat.isSymbolicLink()) hash.update(fs.readlinkSync(file));
+        else if (stat.isFile()) hash.update(fs.readFileSync(file));
+        else if (stat.isDirectory()) for (const name of fs.readdirSync(file).sort()) visit(path.join(file, name), `${relative}/${name}`);
+        hash.update("\0");
+    };
+    visit(source, ".");
+    return hash.digest("hex");
+}
+
+export class LayerCache {
+    /** The keys this build used or made: the newest the pruning keeps. */
+    private readonly used = new Set<string>();
+
+    constructor(readonly dir: string) {
+        fs.mkdirSync(dir, { recursive: true });
+    }
+
+    /** Where the tree kept for `key` is, or undefined when none is kept. */
+    lookup(key: string): string | undefined {
+        const kept = path.join(this.dir, key);
+        if (!fs.existsSync(kept)) return undefined;
+        const now = new Date();
+        fs.utimesSync(kept, now, now);
+        this.used.add(key);
+        return kept;
+    }
+
+    /**
+     * Keeps `root` as the tree of `key`: copied aside, then renamed into place whole, so that no build
+     * restores half of one. With `link`, as hard links (a hundredth of the time): only for a tree that
+     * nothing will write into again, since a write into a linked file would change the kept one.
+     */
+    save(key: string, root: string, options: { link?: boolean } = {}): void {
+        const partial = path.join(this.dir, `.partial-${key}-${process.pid}`);
+        fs.rmSync(partial, { recursive: true, force: true });
+        execFileSync("cp", [options.link ? "-al" : "-a", root, partial]);
+        try {
+            fs.renameSync(partial, path.join(this.dir, key));
+        } catch {
+            // Another build kept the same step first: theirs is as good.
+            fs.rmSync(partial, { recursive: true, force: true });
+        }
+        this.used.add(key);
+    }
+
+    /**
+     * Drops what no recent build used: every tree but this build's and the `keep` newest others, so
+     * that a tree made for sources that changed since does not stay. One used within the last
+     * hour stays: another build may be copying it now.
+     */
+    prune(keep = 4): void {
+        const others = fs
+            .readdirSync(this.dir)
+            .filter((name) => !this.used.has(name))
+            .map((name) => ({ name, mtime: fs.statSync(path.join(this.dir, name)).mtimeMs }))
+            .sort((a, b) => b.mtime - a.mtime);
+        for (const { name, mtime } of others.slice(keep))
+            if (Date.now() - mtime > 3600_000) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
+    }
+}
