@@ -2,7 +2,8 @@
  * A rolled-back image must work on the database the newer one migrated (docs/decisions.md:
  * expand/contract). The previous release is the parent of the latest commit (on the main line)
  * that changed a migration: checked out into a git worktree of its own, installed with its own
- * lockfile (`npm ci`, from npm's cache when it can), and started against a database the current
+ * lockfile (`npm ci` once on a machine: what it installed is kept for the next run by the
+ * manifests' and lockfile's content, support/layer-cache.ts), and started against a database the current
  * release migrated first. It must start (its own migrations a no-op: the newer schema has them
  * all) and serve a customer's whole path: browse, register, cart, checkout, orders.
  */
@@ -10,6 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { chainKey, LayerCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
 import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { ShopClient, startShop } from "./support/shop";
@@ -19,6 +21,37 @@ const migrationsFile = "app/src/db/migrations.ts";
 /** What decides the installed dependencies. */
 const dependencyFiles = ["package.json", "package-lock.json", "app/package.json"];
 const git = (...args: string[]) => execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8" }).trim();
+/** Where npm installs, in the checkout and in a release's worktree. */
+const installDirs = ["node_modules", "app/node_modules"];
+
+/**
+ * `commit`'s dependencies installed from its own lockfile into `worktree`: linked to the machine's
+ * copy of the same install (the same manifests and lockfile, Node.js and npm) when there is one;
+ * else installed there, and a copy kept (as hard links: nothing writes into an installed tree).
+ */
+function installRelease(commit: string, worktree: string): void {
+    const cache = new LayerCache(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "shop-evolution", "previous-release"));
+    const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
+    const key = chainKey("", process.version, npmVersion, ...dependencyFiles.map((file) => git("rev-parse", `${commit}:${file}`)));
+    const kept = cache.lookup(key);
+    if (kept) {
+        for (const dir of installDirs) if (fs.existsSync(path.join(kept, dir))) fs.symlinkSync(path.join(kept, dir), path.join(worktree, dir));
+    } else {
+        execFileSync("npm", ["ci", "--workspace", "app", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
+            cwd: worktree,
+            stdio: ["ignore", "pipe", "pipe"],
+            timeout: 900_000,
+        });
+        const installed = fs.mkdtempSync(path.join(os.tmpdir(), "shop-previous-install-"));
+        fs.mkdirSync(path.join(installed, "app"));
+        // npm makes app/node_modules only for what it cannot hoist.
+        for (const dir of installDirs)
+            if (fs.existsSync(path.join(worktree, dir))) execFileSync("cp", ["-al", path.join(worktree, dir), path.join(installed, dir)]);
+        cache.save(key, installed, { link: true });
+        fs.rmSync(installed, { recursive: true, force: true });
+    }
+    cache.prune();
+}
 
 /** The commit before the latest one (on the main line) that changed a migration; throws when none did. */
 function previousRelease(): { commit: string; changed: string } {
@@ -40,13 +73,8 @@ describe("the previous release on the current schema", () => {
         // Its own dependencies, from its own lockfile (npm's cache spares the downloads); where its manifests and lockfile
         // are this checkout's, its dependencies are the installed ones, so they are used as they are.
         const sameDependencies = dependencyFiles.every((file) => git("rev-parse", `${release.commit}:${file}`) === git("hash-object", file));
-        if (sameDependencies) for (const dir of ["node_modules", "app/node_modules"]) fs.symlinkSync(path.join(repoRoot, dir), path.join(worktree, dir));
-        else
-            execFileSync("npm", ["ci", "--workspace", "app", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
-                cwd: worktree,
-                stdio: ["ignore", "pipe", "pipe"],
-                timeout: 900_000,
-            });
+        if (sameDependencies) for (const dir of installDirs) fs.symlinkSync(path.join(repoRoot, dir), path.join(worktree, dir));
+        else installRelease(release.commit, worktree);
         postgres = await startPostgres();
     }, 1_000_000);
     afterAll(async () => {

@@ -1,10 +1,10 @@
 /**
- * A build cache for support/dockerfile.ts, as Docker keeps one: a RUN step's result (the whole
- * stage's filesystem after it) is kept under a key that chains everything the step stands on:
- * the base image, every instruction before it with its arguments, and the content of every file
- * COPY brought in. The same key means the same inputs, so the step is not run again: its kept
- * tree is used instead (support/dockerfile.ts copies it only where it is needed). Any change to the lockfile, a manifest, the sources or the Dockerfile changes the key
- * of every step from there on, which then runs for real.
+ * Directory trees kept on the machine under a key that chains everything they were made from, so
+ * that the same inputs are not built twice. The image build (support/dockerfile.ts) keeps each
+ * RUN step's result, as a Docker engine does: its key chains the base image, every instruction
+ * before it with its arguments, and the content of every file COPY brought in, so any change to
+ * the lockfile, a manifest, the sources or the Dockerfile makes every step from there on run for
+ * real. The previous release's test keeps that release's install, by its manifests and lockfile.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
