@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { drawnCategories, drawProduct } from "../src/modules/catalog/product-drawings";
 import { startS3, S3Server } from "./support/s3";
+import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
 
 /** Polls `read` until it returns `expected` (the pictures are stored in the background at start). */
@@ -68,19 +69,26 @@ describe("pictures on the embedded default, in a local directory", () => {
 
 describe("pictures in S3 (moto's server), through presigned URLs", () => {
     let s3: S3Server;
+    let postgres: PostgresServer;
     let shop: RunningShop;
     const saved = { ...process.env };
     beforeAll(async () => {
-        s3 = await startS3();
+        // On PostgreSQL, as stage 10 runs it.
+        [s3, postgres] = await Promise.all([startS3(), startPostgres()]);
         // The AWS SDK reads its endpoint and credentials from the environment, in process here.
         Object.assign(process.env, s3.env);
         const client = new S3Client({ region: s3.env.AWS_REGION, forcePathStyle: true });
         await client.send(new CreateBucketCommand({ Bucket: "shop-media-eu-west-1", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
         client.destroy();
-        shop = await startShop({ SHOP_MEDIA_BUCKET: "shop-media-eu-west-1", SHOP_MEDIA_REGION: "eu-west-1" });
+        shop = await startShop({
+            SHOP_DATABASE_URL: await postgres.createDatabase("shop"),
+            SHOP_MEDIA_BUCKET: "shop-media-eu-west-1",
+            SHOP_MEDIA_REGION: "eu-west-1",
+        });
     }, 120_000);
     afterAll(async () => {
         await shop?.close();
+        await postgres?.stop();
         await s3?.stop();
         process.env = saved;
     });
