@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as os from "node:os";
+import { isBuiltin } from "node:module";
 import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
 import { LayerCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
@@ -28,10 +29,21 @@ describe("the shop's image", () => {
     let stages: Stage[];
     let image: Stage;
     const inImage = (p: string) => path.join(image.root, path.posix.resolve(image.workdir, p));
+    /** Where the shop's packages are installed: its own (what npm could not hoist) and the hoisted ones, as in the build. */
+    const nodeModules: string[] = [];
+    /** Whether the compiled shop finds `name` in the image (not on this machine). */
+    const resolvesInImage = (name: string) => {
+        try {
+            return require.resolve(name, { paths: [inImage("dist")] }).startsWith(`${image.root}${path.sep}`);
+        } catch {
+            return false;
+        }
+    };
 
     beforeAll(() => {
         stages = buildDockerfile(path.join(repoRoot, "app", "Dockerfile"), repoRoot, { cache: layerCache });
         image = stages[stages.length - 1];
+        nodeModules.push(inImage("node_modules"), path.join(image.root, "node_modules"));
     }, 600_000);
     afterAll(() => {
         for (const stage of stages ?? []) fs.rmSync(stage.root, { recursive: true, force: true });
@@ -51,21 +63,32 @@ describe("the shop's image", () => {
         expect(fs.existsSync(inImage("dist/migrate.js"))).toBe(true);
         expect(fs.existsSync(inImage("src"))).toBe(false);
         for (const needed of ["fastify", "pg", "@electric-sql/pglite", "prom-client", "@aws-sdk/client-secrets-manager"])
-            expect([needed, fs.existsSync(inImage(`node_modules/${needed}`))]).toEqual([needed, true]);
+            expect([needed, resolvesInImage(needed)]).toEqual([needed, true]);
         const app = JSON.parse(fs.readFileSync(path.join(repoRoot, "app", "package.json"), "utf8"));
         const root = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
         const unwanted = [...Object.keys(app.devDependencies), ...Object.keys(root.devDependencies), ...Object.keys(root.dependencies)];
         // A package the shop does not run may still be in the image because a production dependency declares it (the
         // OpenTelemetry PostgreSQL instrumentation depends on @types/pg, which brings @types/node): only those are allowed.
         const declaredInImage = new Set(
-            installedPackages(inImage("node_modules")).flatMap((dir) =>
-                Object.keys(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).dependencies ?? {}),
-            ),
+            nodeModules
+                .flatMap(installedPackages)
+                .flatMap((dir) => Object.keys(JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).dependencies ?? {})),
         );
-        expect(unwanted.filter((name) => fs.existsSync(inImage(`node_modules/${name}`)) && !declaredInImage.has(name))).toEqual([]);
+        expect(unwanted.filter((name) => nodeModules.some((dir) => fs.existsSync(path.join(dir, name))) && !declaredInImage.has(name))).toEqual([]);
         // The shop's own files and dependencies; the base image adds its own. About 126 MiB since the AWS SDK's Secrets
         // Manager and SSM clients (the migration entry, the flags) and OpenTelemetry (traces) joined S3's.
         expect(treeSize(image.root)).toBeLessThan(160 * 1024 * 1024);
+    });
+
+    it("holds every package the compiled shop loads, those it loads only where configured (SSM, S3, OpenSearch) too", () => {
+        // A package loaded at first use is missed by no start here: without it, the SSM flags would read as "every feature on".
+        const files = fs.readdirSync(inImage("dist"), { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".js"));
+        const loaded = new Set(
+            files.flatMap((file) => [...fs.readFileSync(inImage(`dist/${file}`), "utf8").matchAll(/\brequire\("([^".][^"]*)"\)/g)].map(([, name]) => name)),
+        );
+        const packages = [...loaded].filter((name) => !isBuiltin(name));
+        expect(packages).toEqual(expect.arrayContaining(["@aws-sdk/client-ssm", "@aws-sdk/client-s3", "@opensearch-project/opensearch"]));
+        expect(packages.filter((name) => !resolvesInImage(name))).toEqual([]);
     });
 
     it("has the migration entry as its second command: one line naming what is wrong, and a non-zero exit", () => {

@@ -45,9 +45,12 @@ export class LayerCache {
     /** Where the tree kept for `key` is, or undefined when none is kept. */
     lookup(key: string): string | undefined {
         const kept = path.join(this.dir, key);
-        if (!fs.existsSync(kept)) return undefined;
         const now = new Date();
-        fs.utimesSync(kept, now, now);
+        try {
+            fs.utimesSync(kept, now, now);
+        } catch {
+            return undefined; // None kept, or another build pruned it since.
+        }
         this.used.add(key);
         return kept;
     }
@@ -72,16 +75,36 @@ export class LayerCache {
 
     /**
      * Drops what no recent build used: every tree but this build's and the `keep` newest others, so
-     * that a tree made for sources that changed since does not stay. One used within the last
-     * hour stays: another build may be copying it now.
+     * that a tree made for sources that changed since does not stay, and what a build that stopped
+     * part-way left (a tree half copied or half deleted). One used within the last hour stays:
+     * another build may be copying it, or writing it, now.
      */
     prune(keep = 4): void {
-        const others = fs
+        const entries = fs
             .readdirSync(this.dir)
             .filter((name) => !this.used.has(name))
-            .map((name) => ({ name, mtime: fs.statSync(path.join(this.dir, name)).mtimeMs }))
+            // Another build may be pruning too: what it removed meanwhile is no longer there.
+            .flatMap((name) => {
+                const stat = fs.statSync(path.join(this.dir, name), { throwIfNoEntry: false });
+                return stat ? [{ name, mtime: stat.mtimeMs }] : [];
+            })
             .sort((a, b) => b.mtime - a.mtime);
-        for (const { name, mtime } of others.slice(keep))
-            if (Date.now() - mtime > 3600_000) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
+        const leftovers = entries.filter(({ name }) => name.startsWith("."));
+        const unused = [...leftovers, ...entries.filter(({ name }) => !name.startsWith(".")).slice(keep)];
+        for (const { name, mtime } of unused) {
+            if (Date.now() - mtime <= 3600_000) continue;
+            // Out of the keys' names first, in one step: a build stopped while deleting leaves no half tree under a key.
+            const doomed = name.startsWith(".") ? name : `.pruned-${name}-${process.pid}`;
+            try {
+                if (doomed !== name) fs.renameSync(path.join(this.dir, name), path.join(this.dir, doomed));
+            } catch {
+                continue; // Another build pruned it first.
+            }
+            try {
+                fs.rmSync(path.join(this.dir, doomed), { recursive: true, force: true });
+            } catch {
+                // Another build is deleting it too (a leftover): the next pruning finds what remains.
+            }
+        }
     }
 }
