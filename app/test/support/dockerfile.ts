@@ -246,8 +246,10 @@ export function buildDockerfile(dockerfilePath: string, contextDir: string, opti
 
 /** This machine's environment without what the test runner set for itself. */
 export function hostEnv(): Record<string, string | undefined> {
+    // npm's own variables too (`npm test` sets npm_config_*): a RUN step's `npm ci` would read them, which no image build
+    // sees, and which the layer cache's key does not hold.
     const { NODE_OPTIONS: _runnerOptions, ...env } = process.env;
-    return env;
+    return Object.fromEntries(Object.entries(env).filter(([name]) => !name.toLowerCase().startsWith("npm_")));
 }
 
 /** The size of a directory tree in bytes (symbolic links not followed). */
