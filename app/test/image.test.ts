@@ -11,7 +11,7 @@ import * as path from "node:path";
 import * as os from "node:os";
 import { isBuiltin } from "node:module";
 import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
-import { LayerCache } from "./support/layer-cache";
+import { LayerCache, machineCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
@@ -20,10 +20,7 @@ const isRoot = process.getuid?.() === 0;
  * The machine's layer cache, as a Docker engine keeps one between builds: a step whose inputs did
  * not change since a build on this machine is copied back. SHOP_IMAGE_CACHE=off runs every step.
  */
-const layerCache =
-    process.env.SHOP_IMAGE_CACHE === "off"
-        ? undefined
-        : new LayerCache(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "shop-evolution", "image-layers"));
+const layerCache = process.env.SHOP_IMAGE_CACHE === "off" ? undefined : machineCache("image-layers");
 
 describe("the shop's image", () => {
     let stages: Stage[];

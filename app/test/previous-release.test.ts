@@ -11,7 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chainKey, LayerCache } from "./support/layer-cache";
+import { chainKey, hostToolchain, machineCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
 import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { ShopClient, startShop } from "./support/shop";
@@ -30,9 +30,8 @@ const installDirs = ["node_modules", "app/node_modules"];
  * else installed there, and a copy kept (as hard links: nothing writes into an installed tree).
  */
 function installRelease(commit: string, worktree: string): void {
-    const cache = new LayerCache(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "shop-evolution", "previous-release"));
-    const npmVersion = execFileSync("npm", ["--version"], { encoding: "utf8" }).trim();
-    const key = chainKey("", process.version, npmVersion, ...dependencyFiles.map((file) => git("rev-parse", `${commit}:${file}`)));
+    const cache = machineCache("previous-release");
+    const key = chainKey("", hostToolchain(), ...dependencyFiles.map((file) => git("rev-parse", `${commit}:${file}`)));
     const kept = cache.lookup(key);
     if (kept) {
         for (const dir of installDirs) if (fs.existsSync(path.join(kept, dir))) fs.symlinkSync(path.join(kept, dir), path.join(worktree, dir));

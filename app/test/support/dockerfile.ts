@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { chainKey, LayerCache, treeDigest } from "./layer-cache";
+import { chainKey, hostToolchain, LayerCache, treeDigest } from "./layer-cache";
 
 export interface Stage {
     name: string;
@@ -106,7 +106,7 @@ function jsonArray(text: string, what: string): string[] {
 export function buildDockerfile(dockerfilePath: string, contextDir: string, options: { cache?: LayerCache; log?: (line: string) => void } = {}): Stage[] {
     const { cache, log = () => undefined } = options;
     // The host's Node.js and npm stand in for the base image's: a step they ran is theirs.
-    const host = cache ? `${process.version} npm ${execFileSync("npm", ["--version"], { encoding: "utf8", env: hostEnv() }).trim()}` : "";
+    const host = cache ? hostToolchain() : "";
     const args: Record<string, string> = {};
     const stages: Stage[] = [];
     const ignored = ignoreFilter(contextDir);

@@ -9,7 +9,18 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+
+/** The machine's cache named `name`, in the user's cache folder (~/.cache/shop-evolution/<name>): kept between runs and checkouts. */
+export function machineCache(name: string): LayerCache {
+    return new LayerCache(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "shop-evolution", name));
+}
+
+/** This machine's Node.js and npm, which an install made here depends on: a part of every key of what they made. */
+export function hostToolchain(): string {
+    return `${process.version} npm ${execFileSync("npm", ["--version"], { encoding: "utf8" }).trim()}`;
+}
 
 /** The key after one more input: `previous` chained with `parts`. */
 export function chainKey(previous: string, ...parts: string[]): string {
