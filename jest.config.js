@@ -17,6 +17,8 @@ module.exports = {
         }),
         common("shop", "<rootDir>/app/tsconfig.jest.json", ["<rootDir>/app/test"]),
     ],
+    // Slowest first, from the last runs on this machine, in a fresh clone too.
+    testSequencer: "<rootDir>/tests/support/test-order.js",
     // Two cores on CI machines: one worker per core.
     maxWorkers: 2,
     testTimeout: 60000,
