@@ -5,8 +5,14 @@ import { readStackConfigFile } from "../tools/stack-files";
 import { Registered, run } from "./harness";
 import { promotedDigest } from "./support/fixtures";
 
-/** A stage of prod under the mocks, and the ignoreChanges each resource was declared with. */
-async function deploy(stage: number): Promise<{ registered: Registered; ignored: Map<string, string[]> }> {
+const deployments = new Map<number, Promise<{ registered: Registered; ignored: Map<string, string[]> }>>();
+/** A stage of prod under the mocks, and the ignoreChanges each resource was declared with; run once a file (the tests only read it). */
+function deploy(stage: number): Promise<{ registered: Registered; ignored: Map<string, string[]> }> {
+    if (!deployments.has(stage)) deployments.set(stage, deployOnce(stage));
+    return deployments.get(stage)!;
+}
+
+async function deployOnce(stage: number): Promise<{ registered: Registered; ignored: Map<string, string[]> }> {
     const raw = { ...readStackConfigFile("prod"), [`${project}:stage`]: String(stage), [`${project}:image`]: promotedDigest };
     const ignored = new Map<string, string[]>();
     const registered = await run(

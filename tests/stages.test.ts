@@ -16,10 +16,20 @@ import { sharedPlan } from "./support/shared-plans";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
 import { promotedDigest } from "./support/fixtures";
 
-/** The stack `stack` at `stage`, run as an update (computed values get mock ids, so user data renders); prod runs a promoted fixture digest. */
+const deployments = new Map<string, Promise<Registered>>();
+/**
+ * The stack `stack` at `stage`, run as an update (computed values get mock ids, so user data renders); prod runs a promoted fixture digest.
+ * Run once a file: the tests only read what it registered.
+ */
 function deploy(stack: "dev" | "prod", stage: string): Promise<Registered> {
     const raw = { ...readStackConfigFile(stack), [`${project}:stage`]: stage, ...(stack === "prod" && { [`${project}:image`]: promotedDigest }) };
-    return run(() => composeStack(parseStackConfig(raw)), { stack, config: raw });
+    const key = `${stack}-${stage}`;
+    if (!deployments.has(key))
+        deployments.set(
+            key,
+            run(() => composeStack(parseStackConfig(raw)), { stack, config: raw }),
+        );
+    return deployments.get(key)!;
 }
 
 const stacks = ["dev", "prod"] as const;

@@ -4,6 +4,7 @@
  * the server runs as the `postgres` system user, since PostgreSQL refuses to run as root.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -99,7 +100,8 @@ export async function startServer(binDir: string, dataDir: string, port: number,
     };
 }
 
-const initdbArgs = ["-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"];
+// WAL in 1 MiB segments instead of 16: the cluster's copy, made for every server a run starts, is 23 MiB instead of 39.
+const initdbArgs = ["-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"];
 
 /**
  * Fills the empty `dataDir` with a fresh cluster: a copy of one that initdb made once on this machine
@@ -108,7 +110,9 @@ const initdbArgs = ["-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C
  */
 function initializeCluster(binDir: string, dataDir: string): void {
     const major = path.basename(path.dirname(binDir));
-    const template = path.join(os.tmpdir(), `shop-pg-template-${major}-${process.getuid?.() ?? "user"}`);
+    // Named by what made it too: a change to initdb's arguments makes a new one.
+    const made = createHash("sha256").update(initdbArgs.join("\0")).digest("hex").slice(0, 8);
+    const template = path.join(os.tmpdir(), `shop-pg-template-${major}-${made}-${process.getuid?.() ?? "user"}`);
     if (!fs.existsSync(path.join(template, "global", "pg_control"))) {
         // Whatever is there is not a whole cluster (a cleaner of /tmp took part of it): made again.
         fs.rmSync(template, { recursive: true, force: true });
