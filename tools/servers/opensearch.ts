@@ -59,21 +59,36 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
     let child: ChildProcess | undefined;
     let output = "";
 
+    const env = { PATH: process.env.PATH ?? "", OPENSEARCH_PATH_CONF: `${dir}/config`, OPENSEARCH_TMPDIR: `${dir}/tmp`, JAVA_HOME: javaHome() };
+    // The node's java command as the distribution's bin/opensearch builds it. That script first starts four
+    // other JVMs (a CDS check, Java's version checker, the keystore's password check and the parser of
+    // jvm.options), a fifth of the CPU time of a test node's start; only the parser's answer is needed.
+    const java = path.join(javaHome(), "bin", "java");
+    const classpath = path.join(home, "lib", "*");
+    const jvmOptions = execFileSync(java, ["-Xshare:auto", "-cp", classpath, "org.opensearch.tools.launchers.JvmOptionsParser", `${dir}/config`], {
+        env,
+        encoding: "utf8",
+    })
+        .trim()
+        .split(/\s+/);
+    const command = [
+        ...[java, "-Xshare:auto", ...jvmOptions, `-Dopensearch.path.home=${home}`, `-Dopensearch.path.conf=${dir}/config`],
+        ...["-Dopensearch.distribution.type=zip", "-Dopensearch.bundled_jdk=false", "-cp", classpath, "org.opensearch.bootstrap.OpenSearch"],
+        ...["-E", `path.data=${dir}/data`, "-E", `path.logs=${dir}/logs`, "-E", "network.host=127.0.0.1"],
+        ...["-E", `http.port=${port}`, "-E", `transport.port=${transportPort}`, "-E", "discovery.type=single-node"],
+        // A test node on a shared disk: no read-only switch when the disk fills past the watermarks.
+        ...["-E", "cluster.routing.allocation.disk.threshold_enabled=false", "-E", "action.auto_create_index=false"],
+    ];
+
     const start = async () => {
-        const command = path.join(home, "bin", "opensearch");
-        const args = [
-            ...["-E", `path.data=${dir}/data`, "-E", `path.logs=${dir}/logs`, "-E", "network.host=127.0.0.1"],
-            ...["-E", `http.port=${port}`, "-E", `transport.port=${transportPort}`, "-E", "discovery.type=single-node"],
-            // A test node on a shared disk: no read-only switch when the disk fills past the watermarks.
-            ...["-E", "cluster.routing.allocation.disk.threshold_enabled=false", "-E", "action.auto_create_index=false"],
-        ];
-        const env = { PATH: process.env.PATH ?? "", OPENSEARCH_PATH_CONF: `${dir}/config`, OPENSEARCH_TMPDIR: `${dir}/tmp`, JAVA_HOME: javaHome() };
+        // As bin/opensearch runs it: from the distribution's folder, an empty keystore password on standard input.
         child = isRoot
-            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), command, ...args], {
-                  cwd: dir,
-                  stdio: ["ignore", "pipe", "pipe"],
+            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command], {
+                  cwd: home,
+                  stdio: ["pipe", "pipe", "pipe"],
               })
-            : spawn(command, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+            : spawn(command[0], command.slice(1), { cwd: home, env, stdio: ["pipe", "pipe", "pipe"] });
+        child.stdin!.end("\n");
         child.stdout!.on("data", (chunk) => (output += chunk));
         child.stderr!.on("data", (chunk) => (output += chunk));
         const started = child;
