@@ -63,7 +63,7 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
     // The node's java command as the distribution's bin/opensearch builds it. That script first starts four
     // other JVMs (a CDS check, Java's version checker, the keystore's password check and the parser of
     // jvm.options), a fifth of the CPU time of a test node's start; only the parser's answer is needed.
-    const java = path.join(javaHome(), "bin", "java");
+    const java = path.join(env.JAVA_HOME, "bin", "java");
     const classpath = path.join(home, "lib", "*");
     const jvmOptions = execFileSync(java, ["-Xshare:auto", "-cp", classpath, "org.opensearch.tools.launchers.JvmOptionsParser", `${dir}/config`], {
         env,

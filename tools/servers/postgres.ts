@@ -100,7 +100,7 @@ export async function startServer(binDir: string, dataDir: string, port: number,
     };
 }
 
-// WAL in 1 MiB segments instead of 16: the cluster's copy, made for every server a run starts, is 23 MiB instead of 39.
+// WAL in 1 MiB segments instead of 16: the cluster's copy, made for every server a run starts, is 28 MiB instead of 39.
 const initdbArgs = ["-U", "shop", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--wal-segsize=1"];
 
 /**
