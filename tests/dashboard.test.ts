@@ -1,21 +1,6 @@
-import { project } from "../stacks/config";
 import { tiers } from "../stacks/observability";
-import { PlannedResource, runUnderMocks } from "../tools/mock-runtime";
-import { readStackConfigFile } from "../tools/stack-files";
-import program = require("../index");
-
-/**
- * The dashboard's body holds the names AWS gives (ids, ARN suffixes), known only after apply:
- * these runs are deployments under the mock runtime, whose resources get the mock provider's
- * ids, so that each metric of each widget can be traced to the resource it reads.
- */
-async function deployed(stack: "dev" | "prod", stage: number) {
-    const config = readStackConfigFile(stack);
-    config[`${project}:stage`] = String(stage);
-    // Prod runs only an image promoted to it: a digest stands in for the promotion.
-    if (stack === "prod") config[`${project}:image`] = `123456789012.dkr.ecr.us-east-1.amazonaws.com/shop@sha256:${"a".repeat(64)}`;
-    return (await runUnderMocks(program, { project, stack, config, preview: false })).resources;
-}
+import type { PlannedResource } from "../tools/mock-runtime";
+import { sharedDeployment } from "./support/shared-deployments";
 
 const mockId = (r: PlannedResource) => `${r.name}-id`;
 const of = (resources: PlannedResource[], type: string) => resources.filter((r) => r.type === type);
@@ -80,11 +65,16 @@ const cases = [
     ["prod", 15, ["Entry", "Cache", "Databases", "Search", "Cluster"]],
 ] as const;
 
+/**
+ * The dashboard's body holds the names AWS gives (ids, ARN suffixes), known only after apply:
+ * it is read from deployments under the mock runtime, whose resources get the mock provider's
+ * ids, so that each metric of each widget can be traced to the resource it reads.
+ */
 describe.each(cases)("the %s dashboard at stage %d", (stack, stage, rows) => {
     let resources: PlannedResource[];
     let widgets: Widget[];
     beforeAll(async () => {
-        resources = await deployed(stack, stage);
+        resources = (await sharedDeployment(stack, stage)).resources;
         const dashboards = of(resources, "aws:cloudwatch/dashboard:Dashboard");
         expect(dashboards.map((d) => d.inputs.dashboardName)).toEqual([`shop-${stack}`]);
         widgets = JSON.parse(String(dashboards[0].inputs.dashboardBody)).widgets;

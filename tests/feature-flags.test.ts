@@ -1,32 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
-import { composeStack } from "../stacks";
-import { parseStackConfig, project } from "../stacks/config";
-import { readStackConfigFile } from "../tools/stack-files";
-import { Registered, run } from "./harness";
-import { promotedDigest } from "./support/fixtures";
-
-const deployments = new Map<number, Promise<{ registered: Registered; ignored: Map<string, string[]> }>>();
-/** A stage of prod under the mocks, and the ignoreChanges each resource was declared with; run once a file (the tests only read it). */
-function deploy(stage: number): Promise<{ registered: Registered; ignored: Map<string, string[]> }> {
-    if (!deployments.has(stage)) deployments.set(stage, deployOnce(stage));
-    return deployments.get(stage)!;
-}
-
-async function deployOnce(stage: number): Promise<{ registered: Registered; ignored: Map<string, string[]> }> {
-    const raw = { ...readStackConfigFile("prod"), [`${project}:stage`]: String(stage), [`${project}:image`]: promotedDigest };
-    const ignored = new Map<string, string[]>();
-    const registered = await run(
-        () => {
-            pulumi.runtime.registerStackTransformation((args) => {
-                if (args.opts.ignoreChanges) ignored.set(`${args.type}::${args.name}`, args.opts.ignoreChanges);
-                return undefined;
-            });
-            return composeStack(parseStackConfig(raw));
-        },
-        { stack: "prod", config: raw },
-    );
-    return { registered, ignored };
-}
+import { sharedDeployment } from "./support/shared-deployments";
 
 /** The flags parameter's own ARN (under the mocks, an ARN made of its type and name). */
 const flagsArn = (region: string) => `arn:aws:mock::123456789012:aws:ssm/parameter:Parameter/shop-flags-${region}`;
@@ -35,12 +7,12 @@ const ssmStatements = (policy: Policy) => policy.Statement.filter((s) => [s.Acti
 
 describe("the feature flags' parameter (stage 11 on)", () => {
     it("is one String parameter a region, outside the shared configuration's path, whose value pulumi up leaves to the operators", async () => {
-        const { registered, ignored } = await deploy(11);
+        const registered = await sharedDeployment("prod", 11);
         for (const region of ["us-east-1", "eu-west-1"]) {
             const parameter = registered.one("aws:ssm/parameter:Parameter", `shop-flags-${region}`);
             expect(parameter.inputs).toMatchObject({ name: "/shop-evolution/prod/flags", type: "String" });
             expect(parameter.region).toBe(region);
-            expect(ignored.get(`aws:ssm/parameter:Parameter::shop-flags-${region}`)).toEqual(["value"]);
+            expect(registered.ignoreChanges[`aws:ssm/parameter:Parameter::shop-flags-${region}`]).toEqual(["value"]);
             // The shared configuration (read by path, its values digested into the fleets) names the parameter but does not hold it:
             // flipping a flag changes no digest and rolls nothing.
             const sharedPath = `/shop-evolution/prod/${region}/`;
@@ -49,11 +21,11 @@ describe("the feature flags' parameter (stage 11 on)", () => {
             );
             expect((parameter.inputs.name as string).startsWith(sharedPath)).toBe(false);
         }
-        expect((await deploy(10)).registered.ofType("aws:ssm/parameter:Parameter").filter((p) => p.name.startsWith("shop-flags-"))).toEqual([]);
+        expect((await sharedDeployment("prod", 10)).ofType("aws:ssm/parameter:Parameter").filter((p) => p.name.startsWith("shop-flags-"))).toEqual([]);
     });
 
     it("is readable by every fleet of the region, with ssm:GetParameter on its ARN and nothing more", async () => {
-        const { registered } = await deploy(11);
+        const registered = await sharedDeployment("prod", 11);
         const fleetPolicies = registered.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => /^shop-\w+-fleet-/.test(p.name));
         expect(fleetPolicies.map((p) => p.name).sort()).toEqual(
             ["shop-app-fleet-eu-west-1", "shop-app-fleet-us-east-1", "shop-trade-fleet-eu-west-1", "shop-trade-fleet-us-east-1"].sort(),
@@ -69,7 +41,7 @@ describe("the feature flags' parameter (stage 11 on)", () => {
     });
 
     it("is readable by the pods through Pod Identity, and named in their environment (stage 14)", async () => {
-        const { registered } = await deploy(14);
+        const registered = await sharedDeployment("prod", 14);
         const podPolicies = registered.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => (p.inputs.policy as string).includes("ssm:GetParameter"));
         expect(podPolicies.length).toBeGreaterThanOrEqual(2);
         for (const policy of podPolicies) {

@@ -1,18 +1,10 @@
 import { parseStackConfig, project } from "../stacks/config";
-import { composeStack } from "../stacks";
 import { stages } from "../stacks/registry";
 import { connectionLimit, databasePoolMax, processesAtMost } from "../stacks/shop-runtime";
 import { readStackConfigFile } from "../tools/stack-files";
-import { Registered, run } from "./harness";
-import { promotedDigest } from "./support/fixtures";
+import { sharedDeployment } from "./support/shared-deployments";
 
 const configOf = (stack: "dev" | "prod", stage: number) => parseStackConfig({ ...readStackConfigFile(stack), [`${project}:stage`]: String(stage) });
-
-function deploy(stack: "dev" | "prod", stage: number): Promise<Registered> {
-    // An update of prod runs only a promoted image: the tests' stand-in digest.
-    const raw = { ...readStackConfigFile(stack), [`${project}:stage`]: String(stage), ...(stack === "prod" && { [`${project}:image`]: promotedDigest }) };
-    return run(() => composeStack(parseStackConfig(raw)), { stack, config: raw });
-}
 
 describe("the shop's database pools", () => {
     it("start from Aurora PostgreSQL's default limit, LEAST(memory / 9531392, 5000)", () => {
@@ -44,7 +36,7 @@ describe("the shop's database pools", () => {
 
 describe("what every shop process is told about where it runs", () => {
     it("gives the fleets the VPC's range as trusted proxies, the metrics port and the pool size (stage 4)", async () => {
-        const registered = await deploy("dev", 4);
+        const registered = await sharedDeployment("dev", 4);
         const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!;
         const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
         expect(userData).toContain("SHOP_TRUSTED_PROXIES=10.0.0.0/16");
@@ -53,7 +45,7 @@ describe("what every shop process is told about where it runs", () => {
     });
 
     it("gives the Kubernetes workloads the same, and annotates their pods for Prometheus on the metrics port (stage 14)", async () => {
-        const registered = await deploy("prod", 14);
+        const registered = await sharedDeployment("prod", 14);
         const config = (registered.one("kubernetes:core/v1:ConfigMap", "shop-us-east-1").inputs as { data: Record<string, string> }).data;
         expect(config).toMatchObject({ SHOP_METRICS_PORT: "9464", SHOP_DATABASE_POOL_MAX: "11", SHOP_TRUSTED_PROXIES: "10.0.0.0/16" });
         const deployment = registered.one("kubernetes:apps/v1:Deployment", "shop-us-east-1").inputs as {

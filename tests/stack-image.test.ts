@@ -6,13 +6,8 @@ import { PlannedResource } from "../tools/mock-runtime";
 import { readStackConfigFile } from "../tools/stack-files";
 import { refusal, Registered, run } from "./harness";
 import { promotedDigest } from "./support/fixtures";
+import { sharedDeployment } from "./support/shared-deployments";
 import { sharedPlan } from "./support/shared-plans";
-
-/** The stack at a stage run as an update, so that user data renders; `image` as prod's stack file would hold it. */
-function deploy(stack: "dev" | "prod", stage: number, image?: string): Promise<Registered> {
-    const raw = { ...readStackConfigFile(stack), [`${project}:stage`]: String(stage), ...(image && { [`${project}:image`]: image }) };
-    return run(() => composeStack(parseStackConfig(raw)), { stack, config: raw });
-}
 
 /** The script every server and fleet instance boots with, decoded. */
 function bootScripts(r: Registered): { name: string; region: string | null; script: string }[] {
@@ -36,7 +31,7 @@ describe("the shop, built once and run by digest", () => {
     it("dev builds app/Dockerfile into its ECR repository, which prod's account may pull, and runs what it pushed by digest on the server, the fleets and the pods", async () => {
         const prodAccount = JSON.parse(readStackConfigFile("dev")[`${project}:pullAccountIds`])[0];
         for (const stage of [1, 4, 14]) {
-            const r = await deploy("dev", stage);
+            const r = await sharedDeployment("dev", stage);
             const build = r.one("docker:index/image:Image", "shop").inputs as any;
             expect(build.build.dockerfile).toMatch(/\/app\/Dockerfile$/);
             expect(build.imageName).toMatch(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/shop:src-[a-f0-9]{16}$/);
@@ -56,7 +51,7 @@ describe("the shop, built once and run by digest", () => {
     }, 120_000);
 
     it("prod builds nothing and runs the promoted digest in every region, the far one logging in to the home registry", async () => {
-        const r = await deploy("prod", 9, promotedDigest);
+        const r = await sharedDeployment("prod", 9);
         expect(r.ofType("docker:index/image:Image")).toEqual([]);
         expect(r.ofType("aws:ecr/repository:Repository")).toEqual([]);
         expect(r.outputs.image).toBe(promotedDigest);
@@ -67,7 +62,7 @@ describe("the shop, built once and run by digest", () => {
             // A token is good only in the region that issued it: the registry's, not the instance's.
             expect([name, script]).toEqual([name, expect.stringContaining("aws ecr get-login-password --region 'us-east-1' | docker login")]);
         }
-        const pods = await deploy("prod", 14, promotedDigest);
+        const pods = await sharedDeployment("prod", 14);
         for (const container of shopContainers(pods.resources)) expect(container.image).toBe(promotedDigest);
     }, 120_000);
 

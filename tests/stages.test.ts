@@ -2,35 +2,16 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseStackConfig, project } from "../stacks/config";
-import { composeStack } from "../stacks";
 import { stages as allStages } from "../stacks/registry";
-import { Plan } from "../tools/plan";
+import type { Plan } from "../tools/plan";
 import { diffPlans } from "../tools/plan-diff";
 import { statefulTypes } from "../policy/stateful-types";
 import { evaluate } from "../policy/rules";
 import { costOf } from "../tools/cost";
-import { readStackConfigFile } from "../tools/stack-files";
-import { Registered, run } from "./harness";
+import { Registered } from "./harness";
 import { sharedPlan } from "./support/shared-plans";
+import { sharedDeployment } from "./support/shared-deployments";
 import { kubernetesObjects, schemaProblems } from "./support/kubernetes-schema";
-import { promotedDigest } from "./support/fixtures";
-
-const deployments = new Map<string, Promise<Registered>>();
-/**
- * The stack `stack` at `stage`, run as an update (computed values get mock ids, so user data renders); prod runs a promoted fixture digest.
- * Run once a file: the tests only read what it registered.
- */
-function deploy(stack: "dev" | "prod", stage: string): Promise<Registered> {
-    const raw = { ...readStackConfigFile(stack), [`${project}:stage`]: stage, ...(stack === "prod" && { [`${project}:image`]: promotedDigest }) };
-    const key = `${stack}-${stage}`;
-    if (!deployments.has(key))
-        deployments.set(
-            key,
-            run(() => composeStack(parseStackConfig(raw)), { stack, config: raw }),
-        );
-    return deployments.get(key)!;
-}
 
 const stacks = ["dev", "prod"] as const;
 const stages = allStages.map((s) => s.number);
@@ -165,7 +146,7 @@ describe("stage 2: the database on Aurora", () => {
     });
 
     it("runs the shop on the writer over verified TLS as each domain's role, the roles' passwords read from their secrets at boot", async () => {
-        const registered = await deploy("dev", "2");
+        const registered = await sharedDeployment("dev", "2");
         const userData = (registered.one("aws:ec2/instance:Instance", "shop-server").inputs as { userData: string }).userData;
         for (const domain of ["catalog", "orders", "users"]) {
             expect(userData).toMatch(
@@ -218,7 +199,7 @@ describe("stage 3: a shared cache", () => {
     });
 
     it("hands the shop the cache over TLS with its AUTH token from Secrets Manager, beside the database", async () => {
-        const registered = await deploy("prod", "3");
+        const registered = await sharedDeployment("prod", "3");
         const userData = (registered.one("aws:ec2/instance:Instance", "shop-server").inputs as { userData: string }).userData;
         expect(userData).toMatch(/SHOP_REDIS_URL=rediss:\/\/[^ ']+:6379/);
         expect(userData).toMatch(
@@ -260,7 +241,7 @@ describe("stage 4: Nginx and application fleets behind load balancers", () => {
     });
 
     it("runs the shop on the fleet with the whole contract: the writer over verified TLS, the cache, their secrets; Nginx resolves the internal ALB", async () => {
-        const registered = await deploy("prod", "4");
+        const registered = await sharedDeployment("prod", "4");
         const templates = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate");
         const userDataOf = (name: string) =>
             Buffer.from((templates.find((t) => t.name.startsWith(name))!.inputs as { userData: string }).userData, "base64").toString("utf8");
@@ -300,7 +281,7 @@ describe("stage 5: read replicas", () => {
     });
 
     it("hands the shop the reader endpoint beside the writer, over the same verified TLS", async () => {
-        const registered = await deploy("dev", "5");
+        const registered = await sharedDeployment("dev", "5");
         const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!;
         const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
         expect(userData).toMatch(
@@ -312,7 +293,7 @@ describe("stage 5: read replicas", () => {
 
 /** The application fleet's first-boot script at a stage, decoded. */
 async function appUserData(stack: "dev" | "prod", stage: string): Promise<string> {
-    const registered = await deploy(stack, stage);
+    const registered = await sharedDeployment(stack, stage);
     const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-us-east-1"))!;
     return Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
 }
@@ -410,7 +391,7 @@ describe("stage 8: a layer-4 balancer before the Nginx fleet", () => {
     });
 
     it("renders Nginx for proxy protocol, trusting the client address only from the VPC", async () => {
-        const registered = await deploy("dev", "8");
+        const registered = await sharedDeployment("dev", "8");
         const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-nginx-us-east-1"))!;
         const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
         expect(userData).toContain("listen 80 proxy_protocol");
@@ -512,7 +493,7 @@ describe("stage 9: DNS across regions", () => {
     });
 
     it("points the other region's shop at the home writers and primary cache, and at its own region's readers", async () => {
-        const registered = await deploy("prod", "9");
+        const registered = await sharedDeployment("prod", "9");
         const template = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").find((t) => t.name.startsWith("shop-app-fleet-eu-west-1"))!;
         const userData = Buffer.from((template.inputs as { userData: string }).userData, "base64").toString("utf8");
         expect(userData).toMatch(/SHOP_DATABASE_URL_ORDERS=postgres:\/\/shop_orders@shop-db-us-east-1\.cluster-mock\.us-east-1\./);
@@ -575,7 +556,7 @@ describe("stage 10: search and media", () => {
     });
 
     it("hands the shop the media bucket, and its instances' and pods' roles exactly the rights on the product pictures", async () => {
-        const registered = await deploy("dev", "10");
+        const registered = await sharedDeployment("dev", "10");
         const userData = fleetUserData(registered, "shop-app-fleet-us-east-1");
         expect(userData).toMatch(/'SHOP_MEDIA_BUCKET=shop-media-us-east-1[^']*'/);
         expect(userData).toContain("'SHOP_MEDIA_REGION=us-east-1'");
@@ -597,7 +578,7 @@ describe("stage 10: search and media", () => {
         const fleetPolicy = JSON.parse(registered.one("aws:iam/rolePolicy:RolePolicy", "shop-app-fleet-us-east-1").inputs.policy as string);
         expect(fleetPolicy.Statement.filter((s: { Action: string | string[] }) => JSON.stringify(s.Action).includes("s3:"))).toEqual(media);
 
-        const kubernetes = await deploy("dev", "14");
+        const kubernetes = await sharedDeployment("dev", "14");
         // On Kubernetes the media are the catalog's: only its pods get the rights, and the storefront's the reading of the pictures
         // its pages link to; every pod reads the flags.
         const podPolicy = JSON.parse(kubernetes.one("aws:iam/rolePolicy:RolePolicy", "shop-catalog-us-east-1-pods").inputs.policy as string);
@@ -658,7 +639,7 @@ describe("stage 11: applications per business line, configuration in SSM", () =>
     });
 
     it("keeps the shared topology in SSM Parameter Store, which every fleet reads at boot; each fleet's own script names only its modules", async () => {
-        const registered = await deploy("dev", "11");
+        const registered = await sharedDeployment("dev", "11");
         const parameters = registered.ofType("aws:ssm/parameter:Parameter").map((p) => (p.inputs as { name: string }).name);
         expect(parameters).toEqual(
             expect.arrayContaining([
@@ -729,7 +710,7 @@ describe("stages 12-13: services, then one gateway", () => {
         expect(fleets).toEqual(
             expect.arrayContaining(["shop-app-fleet-us-east-1", "shop-users-fleet-us-east-1", "shop-orders-fleet-us-east-1", "shop-cart-fleet-us-east-1"]),
         );
-        const registered = await deploy("dev", "12");
+        const registered = await sharedDeployment("dev", "12");
         const entry = fleetUserData(registered, "shop-app-fleet-us-east-1");
         expect(entry).toContain("'SHOP_MODULES=gateway,web,catalog,search,comments'");
         for (const module of ["USERS", "ORDERS", "CART"])
@@ -780,7 +761,7 @@ describe("stage 14: containers", () => {
     });
 
     it("gives each shop pod its app's group through a security group policy, not its nodes, and lets the NLB reach Nginx's two ports only", async () => {
-        const registered = await deploy("dev", "14");
+        const registered = await sharedDeployment("dev", "14");
         const template = registered.one("aws:ec2/launchTemplate:LaunchTemplate", "shop-us-east-1-general").inputs as { vpcSecurityGroupIds?: string[] };
         expect(template.vpcSecurityGroupIds).toBeUndefined();
         const policy = registered.one("kubernetes:vpcresources.k8s.aws/v1beta1:SecurityGroupPolicy", "shop-orders-us-east-1").inputs as {
@@ -801,7 +782,7 @@ describe("stage 14: containers", () => {
     });
 
     it("hands each workload the contract: the topology in its ConfigMap, the secrets from Secrets Manager in its Secret, services by in-cluster name", async () => {
-        const registered = await deploy("dev", "14");
+        const registered = await sharedDeployment("dev", "14");
         const kubernetes = kubernetesObjects(registered.resources);
         expect(kubernetes.flatMap(schemaProblems)).toEqual([]);
         const configOf = (name: string) => (registered.one("kubernetes:core/v1:ConfigMap", name).inputs as { data: Record<string, string> }).data;
@@ -846,7 +827,7 @@ describe("stage 14: containers", () => {
 
 describe("stage 15: cloud elasticity", () => {
     it("runs the Cluster Autoscaler on every cluster, allowed to change only the groups tagged for it", async () => {
-        const registered = await deploy("dev", "15");
+        const registered = await sharedDeployment("dev", "15");
         expect(kubernetesObjects(registered.resources).flatMap(schemaProblems)).toEqual([]);
         const container = (
             registered.one("kubernetes:apps/v1:Deployment", "shop-us-east-1-autoscaler").inputs as {
@@ -870,7 +851,7 @@ describe("stage 15: cloud elasticity", () => {
     });
 
     it("raises every region's node floor for each planned peak and lowers it after", async () => {
-        const registered = await deploy("prod", "15");
+        const registered = await sharedDeployment("prod", "15");
         const schedules = registered
             .ofType("aws:autoscaling/schedule:Schedule")
             .map((r) => [r.region, r.inputs.scheduledActionName, r.inputs.startTime, r.inputs.minSize, r.inputs.autoscalingGroupName]);

@@ -1,9 +1,10 @@
 /**
  * Ends a Jest run with the plain line CI reads: "N passed, N failed" (", N skipped" when some were),
- * after a line saying how many offline plans the run computed (each (stack, stage) plan once, shared
- * by the suites: tests/support/global-setup.js).
+ * after a line saying how many offline plans and mock deployments the run computed (each once,
+ * shared by the suites: tests/support/global-setup.js).
  */
 const fs = require("node:fs");
+const path = require("node:path");
 
 class SummaryReporter {
     onRunComplete(_contexts, results) {
@@ -20,8 +21,10 @@ class SummaryReporter {
         if (walls.length > 0) process.stderr.write(`\nwall time: ${walls.join(", ")}, all ${Math.round((Date.now() - results.startTime) / 1000)} s\n`);
         const dir = process.env.SHOP_PLAN_DIR;
         if (dir && fs.existsSync(dir)) {
-            const plans = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).length;
-            process.stderr.write(`\n${plans} offline plans computed for this run, each shared by every suite that reads it\n`);
+            const computed = (folder) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith(".json")).length : 0);
+            const plans = computed(dir);
+            const deployments = computed(path.join(dir, "deployments"));
+            process.stderr.write(`\n${plans} offline plans and ${deployments} deployments computed for this run, each shared by every suite that reads it\n`);
         }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
     }

@@ -2,20 +2,13 @@ import { spawnSync } from "node:child_process";
 import * as yaml from "yaml";
 import { renderAppUserData } from "../components/compute/app-user-data";
 import { traceCollectorConfig, traceCollectorImage } from "../components/trace-collector";
-import { composeStack } from "../stacks";
 import { parseStackConfig, project } from "../stacks/config";
 import { tracingWiring } from "../stacks/tracing";
 import { readStackConfigFile } from "../tools/stack-files";
-import { Registered, run } from "./harness";
-import { promotedDigest } from "./support/fixtures";
+import { Registered } from "./harness";
+import { sharedDeployment } from "./support/shared-deployments";
 
 const configOf = (stack: "dev" | "prod", stage: number) => parseStackConfig({ ...readStackConfigFile(stack), [`${project}:stage`]: String(stage) });
-
-function deploy(stack: "dev" | "prod", stage: number): Promise<Registered> {
-    // An update of prod runs only a promoted image: the tests' stand-in digest.
-    const raw = { ...readStackConfigFile(stack), [`${project}:stage`]: String(stage), ...(stack === "prod" && { [`${project}:image`]: promotedDigest }) };
-    return run(() => composeStack(parseStackConfig(raw)), { stack, config: raw });
-}
 
 const userDataOf = (r: Registered, name: string) =>
     Buffer.from(r.one("aws:ec2/launchTemplate:LaunchTemplate", name).inputs.userData as string, "base64").toString("utf8");
@@ -48,7 +41,7 @@ describe("the trace collector's configuration", () => {
 
 describe("tracing in the stacks", () => {
     it("has no collector and no endpoint before stage 12", async () => {
-        const registered = await deploy("dev", 11);
+        const registered = await sharedDeployment("dev", 11);
         expect(registered.resources.filter((r) => r.type === "aws:ssm/parameter:Parameter" && r.name.includes("SHOP_OTLP_ENDPOINT"))).toEqual([]);
         for (const template of registered.ofType("aws:ec2/launchTemplate:LaunchTemplate"))
             expect(userDataOf(registered, template.name)).not.toContain("otel-collector");
@@ -57,7 +50,7 @@ describe("tracing in the stacks", () => {
     it.each([12, 13])(
         "stage %i: every application fleet runs the collector, may write to X-Ray, and its shop is told where the collector is",
         async (stage) => {
-            const registered = await deploy("prod", stage);
+            const registered = await sharedDeployment("prod", stage);
             const fleets = registered.ofType("aws:ec2/launchTemplate:LaunchTemplate").filter((t) => !t.name.startsWith("shop-nginx-"));
             expect(fleets.length).toBeGreaterThan(2);
             for (const { name } of fleets) {
@@ -77,7 +70,7 @@ describe("tracing in the stacks", () => {
     );
 
     it.each([14])("stage %i: every shop pod has the collector beside it on its loopback, and the pods may write to X-Ray", async (stage) => {
-        const registered = await deploy("prod", stage);
+        const registered = await sharedDeployment("prod", stage);
         const deployments = registered.ofType("kubernetes:apps/v1:Deployment").filter((d) => d.name.startsWith("shop"));
         expect(deployments.length).toBeGreaterThan(2);
         for (const { name, inputs } of deployments) {

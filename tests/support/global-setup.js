@@ -1,8 +1,9 @@
 /**
  * The infra project's global setup: starts one process that computes every (stack, stage)
- * offline plan once for this run, into a fresh temporary directory (nothing is kept between
- * runs, so no plan can be stale). It does not wait: the suites start at once, and a test
- * waits only for the plans it reads (tests/support/shared-plans.ts). The worker, like
+ * offline plan once for this run, and each mock deployment a suite asks for, into a fresh
+ * temporary directory (nothing is kept between runs, so nothing can be stale). It does not
+ * wait: the suites start at once, and a test waits only for what it reads
+ * (tests/support/shared-plans.ts, shared-deployments.ts). The worker, like
  * `npm run plan`, runs compiled JavaScript (tools/compiled.js), rebuilt here first if a source
  * changed, so that the suites that start the plan command find it built too.
  */

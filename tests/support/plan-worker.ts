@@ -1,25 +1,65 @@
 /**
- * Computes every (stack, stage) offline plan once for a test run, into the directory named by
- * its one argument: `<stack>-<stage>.json` each, written whole (a temporary name, then a rename),
- * or `failed` with the error when one cannot be planned. Started by the infra project's global
- * setup; the tests read the plans through `sharedPlan`.
+ * Computes, once for a test run, what the infra suites read, into the directory named by its one
+ * argument (each file written whole: a temporary name, then a rename):
+ * - every (stack, stage) offline plan: `<stack>-<stage>.json`, or `failed` with the error;
+ * - the deployments the suites ask for (`sharedDeployment`): a request `deployments/<stack>-<stage>.request`
+ *   is answered by `deployments/<stack>-<stage>.json`, or `.json.failed` with the error. A request
+ *   is served before the next plan: the suite that asked is waiting for it.
+ * Started by the infra project's global setup and stopped by its teardown; it also stops when
+ * the directory is removed or the process that started it is gone.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stages } from "../../stacks/registry";
 import { planStack } from "../../tools/plan";
+import { deployStage } from "./deploy-stage";
+import { deploymentsFolder } from "./shared-deployments";
 
 export const planStacks = ["dev", "prod"] as const;
+
+/** `contents` into `file`, whole. */
+function writeWhole(file: string, contents: string): void {
+    fs.writeFileSync(`${file}.partial`, contents);
+    fs.renameSync(`${file}.partial`, file);
+}
+
+/** Deploys what was asked for and not yet answered, in the order asked. */
+async function serveDeployments(dir: string): Promise<void> {
+    const folder = path.join(dir, deploymentsFolder);
+    let names: string[];
+    try {
+        names = fs.readdirSync(folder);
+    } catch {
+        return; // Nothing asked yet.
+    }
+    const asked = names
+        .filter((name) => name.endsWith(".request") && !names.includes(name.replace(/\.request$/, ".json")))
+        .map((name) => ({ name, at: fs.statSync(path.join(folder, name)).mtimeMs }))
+        .sort((a, b) => a.at - b.at);
+    for (const { name } of asked) {
+        const match = name.match(/^(dev|prod)-(\d+)\.request$/);
+        const file = path.join(folder, name.replace(/\.request$/, ".json"));
+        try {
+            if (!match) throw new Error(`no such deployment: ${name}`);
+            writeWhole(file, JSON.stringify(await deployStage(match[1] as "dev" | "prod", Number(match[2]))));
+        } catch (err) {
+            writeWhole(`${file}.failed`, String((err as Error)?.message ?? err));
+        }
+    }
+}
 
 async function main(dir: string): Promise<void> {
     // Stage by stage, both stacks: a suite that reads the early stages waits least.
     for (const { number } of stages) {
         for (const stack of planStacks) {
-            const plan = await planStack(stack, String(number));
-            const file = path.join(dir, `${stack}-${number}.json`);
-            fs.writeFileSync(`${file}.partial`, JSON.stringify(plan));
-            fs.renameSync(`${file}.partial`, file);
+            await serveDeployments(dir);
+            writeWhole(path.join(dir, `${stack}-${number}.json`), JSON.stringify(await planStack(stack, String(number))));
         }
+    }
+    const parent = process.ppid;
+    while (fs.existsSync(dir) && process.ppid === parent) {
+        await serveDeployments(dir);
+        await new Promise((resolve) => setTimeout(resolve, 50));
     }
 }
 

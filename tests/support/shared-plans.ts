@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { findStage } from "../../stacks/registry";
-import { Plan, planStack } from "../../tools/plan";
+import type { Plan } from "../../tools/plan";
 
 /**
  * The offline plan of `stack` at `stage`, computed once for the whole test run by the plan
@@ -9,15 +9,30 @@ import { Plan, planStack } from "../../tools/plan";
  * written. Outside such a run (no SHOP_PLAN_DIR), plans it here.
  */
 export async function sharedPlan(stack: string, stage: number | string): Promise<Plan> {
+    const number = stageNumber(stage);
     const dir = process.env.SHOP_PLAN_DIR;
+    // Loaded only here: a suite the worker serves never loads the components and the provider SDKs for it.
+    if (!dir) return (await import("../../tools/plan")).planStack(stack, String(number));
+    return readWhenWritten<Plan>(dir, `${stack}-${number}.json`, `plan of ${stack} stage ${number}`);
+}
+
+/** A stage's number from its number or slug; throws for no such stage. */
+export function stageNumber(stage: number | string): number {
     const number = findStage(stage)?.number;
     if (number === undefined) throw new Error(`no stage ${stage}`);
-    if (!dir) return planStack(stack, String(number));
-    const file = path.join(dir, `${stack}-${number}.json`);
-    for (const started = Date.now(); !fs.existsSync(file); await new Promise((resolve) => setTimeout(resolve, 100))) {
-        const failed = path.join(dir, "failed");
-        if (fs.existsSync(failed)) throw new Error(`the shared plans failed: ${fs.readFileSync(failed, "utf8")}`);
-        if (Date.now() - started > 600_000) throw new Error(`no plan of ${stack} stage ${number} in ${dir} after 10 minutes`);
+    return number;
+}
+
+/**
+ * The JSON the plan worker writes to `file` in `dir`, once it is there (the worker writes each
+ * file whole). Fails with the worker's message when it failed, and after ten minutes.
+ */
+export async function readWhenWritten<T>(dir: string, file: string, what: string): Promise<T> {
+    const target = path.join(dir, file);
+    const failed = [path.join(dir, "failed"), `${target}.failed`];
+    for (const started = Date.now(); !fs.existsSync(target); await new Promise((resolve) => setTimeout(resolve, 100))) {
+        for (const f of failed) if (fs.existsSync(f)) throw new Error(`the shared ${what} failed: ${fs.readFileSync(f, "utf8")}`);
+        if (Date.now() - started > 600_000) throw new Error(`no ${what} in ${dir} after 10 minutes`);
     }
-    return JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+    return JSON.parse(fs.readFileSync(target, "utf8")) as T;
 }
