@@ -9,7 +9,7 @@ import { StackConfig } from "./config";
 import { DataDomain, dataDomains, modulesOf } from "./ownership";
 import { ServingCell } from "./region-cell";
 import { mergedEnvironment, secretRefs, ServerWiring } from "./server-wiring";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 /** Where the migration function keeps the RDS bundle it fetches: Lambda's one writable directory. */
 const lambdaCaFile = "/tmp/rds-ca.pem";

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ShopImage } from "../components/containers/shop-image";
 import { ConfigError, project, StackConfig } from "./config";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 /** What a stack not promoted to yet shows as its image in the offline plan and the preview. */
 export const pendingImage = "pending";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 /** Runs a script with plain node in the project's directory (where node_modules is); its stdout's last line as JSON. No warnings: the SDK's closure code loads deprecated modules. */
 function runScript(script: string, args: string[] = []): unknown {

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 /** The files git tracks, as a clean clone has them. */
 const tracked = execFileSync("git", ["ls-files"], { cwd: projectRoot, encoding: "utf8" })

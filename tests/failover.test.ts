@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { failover, FailoverEnvironment, FailoverTargets } from "../tools/failover";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 const arn = (region: string, name: string) => `arn:aws:rds:${region}:123456789012:cluster:${name}`;
 const targets: FailoverTargets = {

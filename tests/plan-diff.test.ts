@@ -8,7 +8,7 @@ import { Plan, planJson } from "../tools/plan";
 import { diffPlans, redact, renderDiff } from "../tools/plan-diff";
 import { run as runProgram } from "./harness";
 import { sharedPlan } from "./support/shared-plans";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 const resource = (type: string, name: string, inputs: Record<string, unknown> = {}): Plan["resources"][number] => ({
     urn: `urn:pulumi:prod::shop-evolution::${type}::${name}`,

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Plan, planJson, renderTree } from "../tools/plan";
 import { diffPlans } from "../tools/plan-diff";
 import { sharedPlan } from "./support/shared-plans";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 function cli(args: string[], viaNpm = false) {
     const [command, prefix] = viaNpm ? ["npm", ["run", "plan", "--"]] : [process.execPath, ["tools/compiled.js", "tools/plan.ts"]];

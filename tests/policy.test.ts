@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate, ResourceView, rules } from "../policy/rules";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 const view = (type: string, inputs: Record<string, unknown>, protect = true, name = "r"): ResourceView => ({ type, name, inputs, protect });
 const problemsOf = (rule: string, resources: ResourceView[], environment: "dev" | "prod" = "prod") =>

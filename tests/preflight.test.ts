@@ -20,7 +20,7 @@ import {
     tagRule,
     argumentRules,
 } from "../tools/preflight-rules";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 import { sharedPlan } from "./support/shared-plans";
 
 const resource = (type: string, inputs: Record<string, unknown>, extra: Partial<PlanResource> = {}): PlanResource => {

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { execFileSync } from "node:child_process";
 import { pulumiCli } from "../tools/deployed-state";
 import { promote, rollback, stepBack } from "../tools/promote";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 /** The project's two stack files in a scratch folder, with their stages set. */
 function stacksAt(devStage: string, prodStage: string, prodExtra: Record<string, string> = {}): string {

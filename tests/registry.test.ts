@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { allowedStages, Capability, findStage, stages, stageSwitchingOn, switchedOn } from "../stacks/registry";
 import { readmePath, switchesOnCell } from "../tools/readme";
-import { projectRoot } from "../tools/stack-files";
+import { projectRoot } from "../tools/project-root";
 
 // The stage numbers and slugs are a contract (docs/contracts.md): config, plans and the README rely on them.
 const contract = [

@@ -16,7 +16,8 @@ import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 import { parseDocument } from "yaml";
 import { project } from "../stacks/config";
-import { projectRoot, stackFilePath } from "./stack-files";
+import { projectRoot } from "./project-root";
+import { stackFilePath } from "./stack-files";
 
 export interface FailoverTargets {
     home: string;

@@ -29,7 +29,8 @@ import { diffPlans, renderDiff } from "./plan-diff";
 import { statefulSteps } from "./stateful-steps";
 import { deployedImages, previousImageInGit } from "./image-history";
 import { stepBackNotes } from "./step-back";
-import { projectRoot, readStackConfigFile, stackFilePath } from "./stack-files";
+import { projectRoot } from "./project-root";
+import { readStackConfigFile, stackFilePath } from "./stack-files";
 
 export interface PromotionResult {
     /** 0 written; 2 refused input; 3 data at risk; 4 a mandatory policy violation. */

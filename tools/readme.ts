@@ -12,7 +12,7 @@ import { costLabel, costOf, usersAt } from "./cost";
 import { priceDate, regionPrices } from "./prices";
 import { defaultScenario, describeScenario, mixCost } from "./scenario";
 import { Plan, planStack } from "./plan";
-import { projectRoot } from "./stack-files";
+import { projectRoot } from "./project-root";
 
 export const readmePath = path.join(projectRoot, "README.md");
 

@@ -2,14 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { project } from "../stacks/config";
-
-/** The project's root: where Pulumi.yaml and the stack files live (looked up, so that the compiled copy in bin/ finds it too). */
-export const projectRoot = ((): string => {
-    for (let dir = __dirname; ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-        if (dir === path.dirname(dir)) throw new Error(`no Pulumi.yaml above ${__dirname}`);
-    }
-})();
+import { projectRoot } from "./project-root";
 
 export function stackFilePath(stack: string, dir = projectRoot): string {
     return path.join(dir, `Pulumi.${stack}.yaml`);

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { findStage, Stage } from "../stacks/registry";
 import { costOf } from "./cost";
 import { Plan, planStack } from "./plan";
-import { projectRoot } from "./stack-files";
+import { projectRoot } from "./project-root";
 import type { JourneyResult } from "./shopper-journey";
 
 const weekdays = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] as const;
