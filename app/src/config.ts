@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { domainsOf, schemaDomains } from "./db/ownership";
+import { defaultFlagsRefreshMs } from "./flags/feature-flags";
 
 export const modules = ["catalog", "cart", "orders", "users", "payments", "comments", "search", "web", "gateway"] as const;
 export type Module = (typeof modules)[number];
@@ -74,6 +75,11 @@ export interface ShopConfig {
     otlpEndpoint?: string;
     /** Where the feature flags are read (app/src/flags): an SSM parameter (stage 11 on), a local file, or nowhere (every feature on). */
     flags?: { parameter: string; region: string } | { file: string };
+    /**
+     * How often the flags' source is read again. Every process of a fleet reads the parameter on its own, and SSM
+     * allows an account and region about 40 reads a second: a large fleet reads less often. @default 5000
+     */
+    flagsRefreshMs: number;
 }
 
 export class ShopConfigError extends Error {
@@ -205,6 +211,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     if (flagsParameter !== undefined && flagsFile !== undefined) problems.push("SHOP_FLAGS_FILE: give SHOP_FLAGS_PARAMETER or SHOP_FLAGS_FILE, not both");
     if (flagsParameter !== undefined && flagsRegion === undefined)
         problems.push("SHOP_FLAGS_PARAMETER: needs the parameter's region in AWS_REGION or SHOP_REGION");
+    const flagsRefreshText = get("SHOP_FLAGS_REFRESH_SECONDS") ?? String(defaultFlagsRefreshMs / 1000);
+    const flagsRefreshSeconds = Number(flagsRefreshText);
+    if (!/^\d+$/.test(flagsRefreshText) || flagsRefreshSeconds < 1 || flagsRefreshSeconds > 3600)
+        problems.push(`SHOP_FLAGS_REFRESH_SECONDS: expected a whole number of seconds 1-3600 (got ${JSON.stringify(flagsRefreshText)})`);
 
     if (problems.length > 0) throw new ShopConfigError(problems);
     return {
@@ -241,6 +251,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         mediaDir: get("SHOP_MEDIA_DIR") ?? path.join(os.tmpdir(), "shop-evolution-media"),
         otlpEndpoint: otlpEndpoint?.replace(/\/+$/, ""),
         flags: flagsParameter ? { parameter: flagsParameter, region: flagsRegion! } : flagsFile ? { file: flagsFile } : undefined,
+        flagsRefreshMs: flagsRefreshSeconds * 1000,
     };
 }
 

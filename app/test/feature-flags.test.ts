@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { readConfig, ShopConfigError } from "../src/config";
-import { flagsRefreshMs, parseFlags } from "../src/flags/feature-flags";
+import { defaultFlagsRefreshMs, parseFlags } from "../src/flags/feature-flags";
 import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
@@ -21,8 +21,12 @@ function metric(text: string, name: string, labels = ""): number | undefined {
     return line === undefined ? undefined : Number(line.split(" ").pop());
 }
 
-/** Polls `check` until it holds; the deadline is generous (three refreshes and more), not a timing claim. */
-async function within(check: () => Promise<boolean>, what: string, timeoutMs = 6 * flagsRefreshMs): Promise<void> {
+/** The shops here read their flags every second (SHOP_FLAGS_REFRESH_SECONDS), not every five: the same code, less waiting. */
+const refresh = { SHOP_FLAGS_REFRESH_SECONDS: "1" };
+const flagsRefreshMs = 1_000;
+
+/** Polls `check` until it holds; the deadline is generous (many refreshes), not a timing claim. */
+async function within(check: () => Promise<boolean>, what: string, timeoutMs = 20 * flagsRefreshMs): Promise<void> {
     for (const deadline = Date.now() + timeoutMs; !(await check());) {
         if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -60,6 +64,21 @@ describe("the flags document and the contract", () => {
             "SHOP_FLAGS_PARAMETER: needs the parameter's region in AWS_REGION or SHOP_REGION",
         ]);
     });
+
+    it("reads the flags again every 5 seconds, or every SHOP_FLAGS_REFRESH_SECONDS (1-3600), and names a bad value", () => {
+        expect(readConfig({}).flagsRefreshMs).toBe(defaultFlagsRefreshMs);
+        expect(defaultFlagsRefreshMs).toBe(5_000);
+        expect(readConfig({ SHOP_FLAGS_REFRESH_SECONDS: "30" }).flagsRefreshMs).toBe(30_000);
+        for (const bad of ["0", "1.5", "-1", "3601", "5s"]) {
+            let error: ShopConfigError | undefined;
+            try {
+                readConfig({ SHOP_FLAGS_REFRESH_SECONDS: bad });
+            } catch (err) {
+                error = err as ShopConfigError;
+            }
+            expect(error?.problems).toEqual([`SHOP_FLAGS_REFRESH_SECONDS: expected a whole number of seconds 1-3600 (got ${JSON.stringify(bad)})`]);
+        }
+    });
 });
 
 describe("flags in the SSM parameter, flipped under a running shop process", () => {
@@ -78,6 +97,7 @@ describe("flags in the SSM parameter, flipped under a running shop process", () 
             SHOP_DATABASE_URL: await postgres.createDatabase("shop"),
             SHOP_REDIS_URL: redis.url,
             SHOP_FLAGS_PARAMETER: parameter,
+            ...refresh,
             SHOP_LOG_LEVEL: "info",
             // OpenSearch configured but never there: each search falls back to PostgreSQL, and says why.
             SHOP_SEARCH_URL: "http://127.0.0.1:9",
@@ -157,8 +177,8 @@ describe("flags in the SSM parameter, flipped under a running shop process", () 
         await within(async () => metric(await metrics(), "shop_feature_enabled", 'feature="reviews"') === 0, "reviews off");
         await ssm.stop();
         await within(async () => metric(await metrics(), "shop_feature_flags_source_up") === 0, "the source reported down");
-        // Three more refreshes against a source still down.
-        await new Promise((resolve) => setTimeout(resolve, 3 * flagsRefreshMs));
+        // Five more refreshes against a source still down.
+        await new Promise((resolve) => setTimeout(resolve, 5 * flagsRefreshMs));
         expect(metric(await metrics(), "shop_feature_enabled", 'feature="reviews"')).toBe(0);
         expect((await new ShopClient(shop.url).request("GET", "/products/1")).status).toBe(200);
         expect(shop.output().match(/feature flags: source unreadable/g)).toHaveLength(1);
@@ -175,7 +195,7 @@ describe("flags in a local file (the embedded default's source), and a source ne
     beforeAll(async () => {
         postgres = await startPostgres();
         fs.writeFileSync(file, JSON.stringify({ signups: false }));
-        shop = await startShop({ SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_FLAGS_FILE: file });
+        shop = await startShop({ SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_FLAGS_FILE: file, ...refresh });
     }, 120_000);
     afterAll(async () => {
         await shop?.close();

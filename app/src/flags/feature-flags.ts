@@ -24,8 +24,8 @@ export const switchedOffNotices = {
 } as const;
 export const flagNames = Object.keys(featureFlags) as FeatureFlag[];
 
-/** How often the source is read again. */
-export const flagsRefreshMs = 5_000;
+/** How often the source is read again unless SHOP_FLAGS_REFRESH_SECONDS says otherwise. */
+export const defaultFlagsRefreshMs = 5_000;
 
 /** Reads the flags document's text; throws when it cannot. */
 export type FlagsSource = { describe: string; read: () => Promise<string> };
@@ -84,7 +84,7 @@ export class FeatureFlags {
     }
 
     /** Reads the source now, then every `everyMs`. Resolves after the first read, whatever its outcome. */
-    async start(everyMs = flagsRefreshMs): Promise<void> {
+    async start(everyMs = defaultFlagsRefreshMs): Promise<void> {
         if (!this.source || this.timer) return;
         await this.refresh();
         const tick = () => {
