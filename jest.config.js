@@ -14,6 +14,7 @@ module.exports = {
         common("infra", "<rootDir>/tsconfig.jest.json", ["<rootDir>/tests"], {
             globalSetup: "<rootDir>/tests/support/global-setup.js",
             globalTeardown: "<rootDir>/tests/support/global-teardown.js",
+            setupFiles: ["<rootDir>/tests/support/defer-closure-modules.js"],
         }),
         common("shop", "<rootDir>/app/tsconfig.jest.json", ["<rootDir>/app/test"]),
     ],

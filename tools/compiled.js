@@ -107,11 +107,24 @@ const usedOnlyForClosures = [
 ];
 
 /**
- * Puts a stand-in for each module of `usedOnlyForClosures` in node's module cache: the real module
- * loads the first time anything is read from it. The stand-in says it is an ES module, so that
- * TypeScript's import helpers hand it on as it is instead of copying its members (which would
- * load it), and answers `default` with the module itself, as those helpers would.
+ * A stand-in for a module's exports that loads the real module (`load`) the first time anything is
+ * read from it. It says it is an ES module, so that TypeScript's import helpers hand it on as it is
+ * instead of copying its members (which would load it), and answers `default` with the module
+ * itself, as those helpers would.
  */
+function exportsOnFirstUse(load) {
+    let real;
+    const loaded = () => (real ??= load());
+    return new Proxy(
+        {},
+        {
+            get: (_, key) => (key === "__esModule" ? true : key === "default" && !("default" in loaded()) ? loaded() : loaded()[key]),
+            has: (_, key) => key in loaded(),
+        },
+    );
+}
+
+/** Puts a stand-in (`exportsOnFirstUse`) for each module of `usedOnlyForClosures` in node's module cache. */
 function loadOnFirstUse() {
     for (const [name, requiredBy] of usedOnlyForClosures) {
         let file;
@@ -121,24 +134,13 @@ function loadOnFirstUse() {
             continue; // Not installed as this expects: left to load as it would.
         }
         if (require.cache[file]) continue;
-        let real;
-        const load = () => {
-            if (!real) {
-                delete require.cache[file];
-                real = require(file);
-            }
-            return real;
-        };
         const standIn = new Module(file);
         standIn.filename = file;
         standIn.loaded = true;
-        standIn.exports = new Proxy(
-            {},
-            {
-                get: (_, key) => (key === "__esModule" ? true : key === "default" && !("default" in load()) ? load() : load()[key]),
-                has: (_, key) => key in load(),
-            },
-        );
+        standIn.exports = exportsOnFirstUse(() => {
+            delete require.cache[file];
+            return require(file);
+        });
         require.cache[file] = standIn;
     }
 }
@@ -174,4 +176,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale, shopEntry, loadOnFirstUse };
+module.exports = { buildIfStale, shopEntry, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
