@@ -1,8 +1,8 @@
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { acceptsConnections, freePort } from "./ports";
+import { scratchDir } from "./scratch";
 import { childrenOf } from "./process-tree";
 import { NginxConfArgs, renderNginxConf } from "../../components/edge/nginx-conf";
 
@@ -11,7 +11,7 @@ export const nginxBinary = "/usr/sbin/nginx";
 
 /** A scratch directory for one nginx: its config, pid file, logs and temp files. */
 export function nginxSandbox(): { dir: string; paths: NonNullable<NginxConfArgs["paths"]>; write(conf: string): string } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-nginx-"));
+    const dir = fs.mkdtempSync(path.join(scratchDir, "shop-nginx-"));
     fs.mkdirSync(path.join(dir, "temp"));
     const paths = { pidFile: `${dir}/nginx.pid`, errorLog: `${dir}/error.log`, accessLog: `${dir}/access.log`, tempDir: `${dir}/temp` };
     return {

@@ -8,10 +8,10 @@
  */
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { MasterUser, secureConfig } from "./opensearch-security";
 import { freePort } from "./ports";
+import { scratchDir } from "./scratch";
 import { testServer } from "./test-servers";
 
 export interface OpenSearchServer {
@@ -31,7 +31,7 @@ const isRoot = process.getuid?.() === 0;
 
 export async function startOpenSearch(options: { security?: boolean } = {}): Promise<OpenSearchServer> {
     const home = testServer(options.security ? "OPENSEARCH_SECURITY_HOME" : "OPENSEARCH_HOME");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-opensearch-"));
+    const dir = fs.mkdtempSync(path.join(scratchDir, "shop-opensearch-"));
     fs.cpSync(path.join(home, "config"), path.join(dir, "config"), { recursive: true });
     for (const sub of ["data", "logs", "tmp"]) fs.mkdirSync(path.join(dir, sub));
     // The distribution's jvm.options writes GC logs and heap dumps relative to the working directory, and asks 1 GiB.

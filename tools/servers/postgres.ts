@@ -6,9 +6,9 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { freePort } from "./ports";
+import { scratchDir } from "./scratch";
 
 export interface PostgresServer {
     port: number;
@@ -44,7 +44,7 @@ export function asServerUser(command: string, args: string[]): string[] {
 }
 
 export function makeServerDir(prefix: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const dir = fs.mkdtempSync(path.join(scratchDir, prefix));
     fs.chmodSync(dir, 0o700);
     if (isRoot) execFileSync("chown", ["-R", "postgres:postgres", dir]);
     return dir;
@@ -112,7 +112,7 @@ function initializeCluster(binDir: string, dataDir: string): void {
     const major = path.basename(path.dirname(binDir));
     // Named by what made it too: a change to initdb's arguments makes a new one.
     const made = createHash("sha256").update(initdbArgs.join("\0")).digest("hex").slice(0, 8);
-    const template = path.join(os.tmpdir(), `shop-pg-template-${major}-${made}-${process.getuid?.() ?? "user"}`);
+    const template = path.join(scratchDir, `shop-pg-template-${major}-${made}-${process.getuid?.() ?? "user"}`);
     if (!fs.existsSync(path.join(template, "global", "pg_control"))) {
         // Whatever is there is not a whole cluster (a cleaner of /tmp took part of it): made again.
         fs.rmSync(template, { recursive: true, force: true });
