@@ -68,8 +68,12 @@ export class RedisAttemptCounter implements AttemptCounter {
 
 export const signInLimit = { failures: 10, windowMs: 60_000 };
 
-/** Route options for a sign-in route: refuse an address past the limit, count each failed attempt (401). */
-export function guardSignIn(counter: AttemptCounter): Pick<RouteShorthandOptions, "preHandler" | "onResponse"> {
+/**
+ * Route options for a sign-in route: refuse an address past the limit, count each failed attempt (401).
+ * Counted before the answer leaves (onSend), not after (onResponse): a client that guesses again as soon
+ * as it reads a 401 must find that guess counted, or the eleventh guess in a row would pass.
+ */
+export function guardSignIn(counter: AttemptCounter): Pick<RouteShorthandOptions, "preHandler" | "onSend"> {
     const key = (request: FastifyRequest) => `sign-in:${request.ip}`;
     return {
         preHandler: async (request: FastifyRequest) => {
@@ -78,8 +82,9 @@ export function guardSignIn(counter: AttemptCounter): Pick<RouteShorthandOptions
             const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
             throw new ClientError(429, `too many failed sign-ins from this address; try again in ${seconds} s`, { "retry-after": String(seconds) });
         },
-        onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+        onSend: async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
             if (reply.statusCode === 401) await counter.add(key(request), signInLimit.windowMs);
+            return payload;
         },
     };
 }
