@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Writable } from "node:stream";
 import { readConfig, ShopConfigError } from "../src/config";
-import { defaultFlagsRefreshMs, parseFlags } from "../src/flags/feature-flags";
+import { defaultFlagsRefreshMs, FeatureFlags, parseFlags } from "../src/flags/feature-flags";
 import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { RedisServer, startRedis } from "../../tools/servers/redis";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
@@ -23,7 +23,7 @@ function metric(text: string, name: string, labels = ""): number | undefined {
 
 /** The shops here read their flags every second (SHOP_FLAGS_REFRESH_SECONDS), not every five: the same code, less waiting. */
 const refresh = { SHOP_FLAGS_REFRESH_SECONDS: "1" };
-const flagsRefreshMs = 1_000;
+const flagsRefreshMs = Number(refresh.SHOP_FLAGS_REFRESH_SECONDS) * 1000;
 
 /** Polls `check` until it holds; the deadline is generous (many refreshes), not a timing claim. */
 async function within(check: () => Promise<boolean>, what: string, timeoutMs = 20 * flagsRefreshMs): Promise<void> {
@@ -189,13 +189,21 @@ describe("flags in the SSM parameter, flipped under a running shop process", () 
 describe("flags in a local file (the embedded default's source), and a source never read", () => {
     let postgres: PostgresServer;
     let shop: RunningShop;
+    /** The interval each FeatureFlags of this shop was started with. */
+    let startedEvery: unknown[] = [];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-flags-"));
     const file = path.join(dir, "flags.json");
 
     beforeAll(async () => {
         postgres = await startPostgres();
         fs.writeFileSync(file, JSON.stringify({ signups: false }));
-        shop = await startShop({ SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_FLAGS_FILE: file, ...refresh });
+        const start = jest.spyOn(FeatureFlags.prototype, "start");
+        try {
+            shop = await startShop({ SHOP_DATABASE_URL: await postgres.createDatabase("shop"), SHOP_FLAGS_FILE: file, ...refresh });
+            startedEvery = start.mock.calls.map(([everyMs]) => everyMs);
+        } finally {
+            start.mockRestore();
+        }
     }, 120_000);
     afterAll(async () => {
         await shop?.close();
@@ -204,6 +212,7 @@ describe("flags in a local file (the embedded default's source), and a source ne
     });
 
     it("reads the file at start and again after an edit, with no restart", async () => {
+        expect(startedEvery).toEqual([flagsRefreshMs]);
         const client = new ShopClient(shop.url);
         expect((await client.request("GET", "/register")).data).toContain("New accounts are paused");
         fs.writeFileSync(file, JSON.stringify({ signups: true }));
