@@ -9,6 +9,7 @@
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { classArchive } from "./opensearch-class-archive";
 import { MasterUser, secureConfig } from "./opensearch-security";
 import { freePort } from "./ports";
 import { scratchDir } from "./scratch";
@@ -36,7 +37,8 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
     for (const sub of ["data", "logs", "tmp"]) fs.mkdirSync(path.join(dir, sub));
     // The distribution's jvm.options writes GC logs and heap dumps relative to the working directory, and asks 1 GiB.
     // A test node lives a minute: the serial collector and the quick compiler only (C1) start it on half the CPU time
-    // of G1 and both compilers, on a machine whose two cores run other suites beside it.
+    // of G1 and both compilers, on a machine whose two cores run other suites beside it. Nor does it touch every page
+    // of its heap as it starts (the distribution's AlwaysPreTouch), which only a long-lived server gains from.
     fs.writeFileSync(
         path.join(dir, "config", "jvm.options"),
         [
@@ -44,6 +46,7 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
             "-Xmx512m",
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
+            "-XX:-AlwaysPreTouch",
             "-Djava.io.tmpdir=${OPENSEARCH_TMPDIR}",
             `-XX:ErrorFile=${dir}/logs/hs_err_pid%p.log`,
             "-Djava.util.concurrent.ForkJoinPool.common.threadFactory=org.opensearch.secure_sm.SecuredForkJoinWorkerThreadFactory",
@@ -71,8 +74,9 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
     })
         .trim()
         .split(/\s+/);
-    const command = [
-        ...[java, "-Xshare:auto", ...jvmOptions, `-Dopensearch.path.home=${home}`, `-Dopensearch.path.conf=${dir}/config`],
+    let archive = classArchive(home, env.JAVA_HOME, dir);
+    const command = () => [
+        ...[java, "-Xshare:auto", ...jvmOptions, ...archive.flags, `-Dopensearch.path.home=${home}`, `-Dopensearch.path.conf=${dir}/config`],
         ...["-Dopensearch.distribution.type=zip", "-Dopensearch.bundled_jdk=false", "-cp", classpath, "org.opensearch.bootstrap.OpenSearch"],
         ...["-E", `path.data=${dir}/data`, "-E", `path.logs=${dir}/logs`, "-E", "network.host=127.0.0.1"],
         ...["-E", `http.port=${port}`, "-E", `transport.port=${transportPort}`, "-E", "discovery.type=single-node"],
@@ -82,12 +86,13 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
 
     const start = async () => {
         // As bin/opensearch runs it: from the distribution's folder, an empty keystore password on standard input.
+        const argv = command();
         child = isRoot
-            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command], {
+            ? spawn("runuser", ["-u", "nobody", "--", "env", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv], {
                   cwd: home,
                   stdio: ["pipe", "pipe", "pipe"],
               })
-            : spawn(command[0], command.slice(1), { cwd: home, env, stdio: ["pipe", "pipe", "pipe"] });
+            : spawn(argv[0], argv.slice(1), { cwd: home, env, stdio: ["pipe", "pipe", "pipe"] });
         child.stdin!.end("\n");
         child.stdout!.on("data", (chunk) => (output += chunk));
         child.stderr!.on("data", (chunk) => (output += chunk));
@@ -112,7 +117,28 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
         await exited;
         for (const deadline = Date.now() + 10_000; jvmPids(dir).length > 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 50));
     };
-    await start();
+    try {
+        await start();
+    } catch (err) {
+        if (archive.making) archive.abandon();
+        throw err;
+    }
+    if (archive.making) {
+        // The JVM writes the archive as it exits: stopped (SIGTERM) now that it loaded what a node loads, then
+        // started again from the archive, the way every later node starts.
+        const making = archive;
+        const running = child!;
+        const exited = new Promise((resolve) => running.once("exit", resolve));
+        for (const pid of jvmPids(dir)) process.kill(pid, "SIGTERM");
+        let timer: NodeJS.Timeout | undefined;
+        const written = await Promise.race([exited.then(() => true), new Promise((resolve) => (timer = setTimeout(resolve, 180_000, false)))]);
+        clearTimeout(timer);
+        await kill(); // when it did not end: the archive is not kept
+        if (written) making.publish();
+        else making.abandon();
+        archive = classArchive(home, env.JAVA_HOME, dir, { make: false });
+        await start();
+    }
     return {
         url,
         port,
@@ -139,7 +165,10 @@ function jvmPids(dir: string): number[] {
         if (!/^\d+$/.test(entry)) continue;
         try {
             const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-            if (cmdline.includes("org.opensearch.bootstrap.OpenSearch") && cmdline.includes(`${dir}/data`)) pids.push(Number(entry));
+            // The JVM itself, not runuser above it (whose arguments hold the same command): runuser ends its child
+            // two seconds after a SIGTERM of its own, before a JVM writing its class archive is done.
+            const isJvm = cmdline.split("\0")[0].endsWith(`${path.sep}java`);
+            if (isJvm && cmdline.includes("org.opensearch.bootstrap.OpenSearch") && cmdline.includes(`${dir}/data`)) pids.push(Number(entry));
         } catch {
             // the process ended meanwhile
         }
