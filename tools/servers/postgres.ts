@@ -80,15 +80,19 @@ export async function startServer(binDir: string, dataDir: string, port: number,
         ],
         { stdio: ["ignore", "ignore", "pipe"] },
     );
+    // Ready when it says so in its log ("ready to accept connections", "... read-only connections" for a standby),
+    // which it writes once it accepts them: no pg_isready every 100 ms, each a fork of this (often large) process.
     let log = "";
-    child.stderr?.on("data", (chunk) => (log += chunk));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-        const ready = spawnSync(path.join(binDir, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], { encoding: "utf8" });
-        if (ready.status === 0) break;
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`postgres did not start: ${log}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve, reject) => {
+        const failed = () => reject(new Error(`postgres did not start: ${log}`));
+        child.stderr!.on("data", (chunk) => {
+            log += chunk;
+            if (/database system is ready to accept (read-only )?connections/.test(log)) resolve();
+        });
+        child.once("exit", failed);
+        timer = setTimeout(failed, 30_000);
+    }).finally(() => clearTimeout(timer));
     return async () => {
         if (child.exitCode !== null) return;
         const exited = new Promise((resolve) => child.once("exit", resolve));
