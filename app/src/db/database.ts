@@ -7,6 +7,7 @@ import { PGlite, Transaction } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { Pool, PoolClient } from "pg";
 import { Unavailable } from "../http/unavailable";
+import { createInMemory } from "./pglite-fresh-cluster";
 
 export interface QueryResult<T> {
     rows: T[];
@@ -148,7 +149,8 @@ export function postgresDatabase(options: PostgresOptions): Database {
 
 /** The embedded default: PGlite in memory, or in `dataDir` so that the shop keeps its data across restarts. */
 export async function pgliteDatabase(dataDir?: string): Promise<Database> {
-    const db = await PGlite.create(dataDir, { extensions: { pg_trgm } });
+    // In memory, from the fresh cluster an earlier start kept (a data directory keeps its own cluster).
+    const db = dataDir === undefined ? await createInMemory({ extensions: { pg_trgm } }) : await PGlite.create(dataDir, { extensions: { pg_trgm } });
     const wrap = (target: PGlite | Transaction): Queryable => ({
         async query<T>(sql: string, params: unknown[] = []) {
             const result = await target.query<T>(sql, params);

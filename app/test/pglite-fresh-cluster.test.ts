@@ -1,0 +1,66 @@
+/**
+ * The embedded default's fresh cluster (src/db/pglite-fresh-cluster.ts): the first in-memory start
+ * keeps what initdb made, the next ones start from it, each with a database of its own; a copy
+ * someone else could have written, or a damaged one, is never loaded.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pgliteDatabase } from "../src/db/database";
+
+describe("the embedded default's fresh cluster, kept in the user's cache", () => {
+    let cache: string;
+    let saved: string | undefined;
+    const kept = () => {
+        const dir = path.join(cache, "shop-evolution");
+        const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+        return files.map((f) => path.join(dir, f));
+    };
+
+    beforeEach(() => {
+        saved = process.env.XDG_CACHE_HOME;
+        cache = fs.mkdtempSync(path.join(os.tmpdir(), "pglite-cache-"));
+        process.env.XDG_CACHE_HOME = cache;
+    });
+    afterEach(() => {
+        if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+        else process.env.XDG_CACHE_HOME = saved;
+        fs.rmSync(cache, { recursive: true, force: true });
+    });
+
+    it("is kept by the first start, readable by this user only, and each later start has a database of its own", async () => {
+        const first = await pgliteDatabase();
+        await first.query("CREATE TABLE left_by_the_first (id int)");
+        const [file] = kept();
+        expect(path.basename(file)).toMatch(/^pglite-\d+\.\d+\.\d+-fresh-cluster\.tar$/);
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        const madeAt = fs.statSync(file).mtimeMs;
+        const second = await pgliteDatabase();
+        // From the fresh cluster: none of the first's tables, and the cluster kept as it was.
+        expect((await second.query("SELECT to_regclass('left_by_the_first') AS t")).rows).toEqual([{ t: null }]);
+        await second.query("CREATE EXTENSION IF NOT EXISTS pg_trgm");
+        expect((await second.query<{ s: number }>("SELECT similarity('kettle', 'kettles') > 0.5 AS s")).rows).toEqual([{ s: true }]);
+        expect(fs.statSync(file).mtimeMs).toBe(madeAt);
+        await Promise.all([first.close(), second.close()]);
+    }, 60_000);
+
+    it("is not loaded when another user could have written it, nor when it is damaged: initdb, and kept anew", async () => {
+        const dir = path.join(cache, "shop-evolution");
+        fs.mkdirSync(dir, { recursive: true });
+        const first = await pgliteDatabase();
+        await first.close();
+        const [file] = kept();
+        for (const [garbage, mode] of [
+            ["written by anyone", 0o666],
+            ["a damaged copy", 0o600],
+        ] as const) {
+            fs.writeFileSync(file, garbage);
+            fs.chmodSync(file, mode);
+            const db = await pgliteDatabase();
+            expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+            await db.close();
+            expect(fs.statSync(file).size).toBeGreaterThan(1024 * 1024);
+            expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        }
+    }, 60_000);
+});
