@@ -44,6 +44,15 @@ describe("the embedded default's fresh cluster, kept in the user's cache", () =>
         await Promise.all([first.close(), second.close()]);
     }, 60_000);
 
+    it("is not kept where it cannot be (a cache that is not a folder, or not this user's), and the shop starts all the same", async () => {
+        const notAFolder = path.join(cache, "a-file");
+        fs.writeFileSync(notAFolder, "");
+        process.env.XDG_CACHE_HOME = notAFolder;
+        const db = await pgliteDatabase();
+        expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+        await db.close();
+    }, 60_000);
+
     it("is not loaded when another user could have written it, nor when it is damaged: initdb, and kept anew", async () => {
         const dir = path.join(cache, "shop-evolution");
         fs.mkdirSync(dir, { recursive: true });

@@ -70,6 +70,11 @@ async function keepFreshCluster(db: PGlite): Promise<void> {
         fs.writeFileSync(partial, dump, { mode: 0o600 });
         fs.renameSync(partial, file);
     } catch {
-        fs.rmSync(partial, { force: true });
+        // Not kept (a cache this user may not write): the next start runs initdb too.
+        try {
+            fs.rmSync(partial, { force: true });
+        } catch {
+            // Nor anything of it there to remove.
+        }
     }
 }
