@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import { pgliteDatabase } from "../src/db/database";
 
 describe("the embedded default's fresh cluster, kept in the user's cache", () => {
@@ -51,6 +52,26 @@ describe("the embedded default's fresh cluster, kept in the user's cache", () =>
         const db = await pgliteDatabase();
         expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
         await db.close();
+    }, 60_000);
+
+    it("is not loaded, whole and valid as it may be, when another user wrote it or could have", async () => {
+        await (await pgliteDatabase()).close();
+        const [file] = kept();
+        // A valid cluster with a table of its own in the copy's place: a start that loaded it would see the table.
+        const planted = await PGlite.create();
+        await planted.query("CREATE TABLE planted (id int)");
+        const cluster = Buffer.from(await (await planted.dumpDataDir("none")).arrayBuffer());
+        await planted.close();
+        const someoneElses: [string, (file: string) => void][] = [["writable by anyone", (f) => fs.chmodSync(f, 0o666)]];
+        // Only root may give a file away: as another user, the owner's check is left to the mode's.
+        if (process.getuid?.() === 0) someoneElses.push(["owned by nobody", (f) => fs.chownSync(f, 65534, 65534)]);
+        for (const [whose, make] of someoneElses) {
+            fs.writeFileSync(file, cluster, { mode: 0o600 });
+            make(file);
+            const db = await pgliteDatabase();
+            expect([whose, (await db.query("SELECT to_regclass('planted') AS t")).rows]).toEqual([whose, [{ t: null }]]);
+            await db.close();
+        }
     }, 60_000);
 
     it("is not loaded when another user could have written it, nor when it is damaged: initdb, and kept anew", async () => {

@@ -86,9 +86,14 @@ export async function startServer(binDir: string, dataDir: string, port: number,
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve, reject) => {
         const failed = () => reject(new Error(`postgres did not start: ${log}`));
+        let ready = false;
         child.stderr!.on("data", (chunk) => {
             log += chunk;
-            if (/database system is ready to accept (read-only )?connections/.test(log)) resolve();
+            // Searched until found only: the log keeps growing for as long as the server runs.
+            if (!ready && /database system is ready to accept (read-only )?connections/.test(log)) {
+                ready = true;
+                resolve();
+            }
         });
         child.once("exit", failed);
         timer = setTimeout(failed, 30_000);

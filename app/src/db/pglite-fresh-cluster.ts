@@ -14,7 +14,8 @@ import { PGlite, PGliteOptions } from "@electric-sql/pglite";
 
 /** A new in-memory PGlite with `options`: from the kept fresh cluster when there is one, else by initdb (and kept). */
 export async function createInMemory(options: PGliteOptions): Promise<PGlite> {
-    const fresh = readFreshCluster();
+    const file = clusterFile();
+    const fresh = file && readFreshCluster(file);
     if (fresh) {
         try {
             return await PGlite.create({ ...options, loadDataDir: fresh });
@@ -23,7 +24,7 @@ export async function createInMemory(options: PGliteOptions): Promise<PGlite> {
         }
     }
     const db = await PGlite.create(options);
-    await keepFreshCluster(db);
+    if (file) await keepFreshCluster(db, file);
     return db;
 }
 
@@ -40,10 +41,8 @@ function clusterFile(): string | undefined {
     }
 }
 
-/** The kept fresh cluster, when there is one that only this user could have written. */
-function readFreshCluster(): Blob | undefined {
-    const file = clusterFile();
-    if (!file) return undefined;
+/** The fresh cluster kept in `file`, when there is one that only this user could have written. */
+function readFreshCluster(file: string): Blob | undefined {
     try {
         const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
         try {
@@ -58,10 +57,8 @@ function readFreshCluster(): Blob | undefined {
     }
 }
 
-/** Keeps `db`'s cluster for the next start: to be called before anything is written to it. */
-async function keepFreshCluster(db: PGlite): Promise<void> {
-    const file = clusterFile();
-    if (!file) return;
+/** Keeps `db`'s cluster in `file` for the next start: to be called before anything is written to it. */
+async function keepFreshCluster(db: PGlite, file: string): Promise<void> {
     const partial = `${file}.${process.pid}`;
     try {
         const dump = Buffer.from(await (await db.dumpDataDir("none")).arrayBuffer());
