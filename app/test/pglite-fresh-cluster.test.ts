@@ -56,7 +56,7 @@ describe("the embedded default's fresh cluster, kept in the user's cache", () =>
 
     /** The name a start keeps its fresh cluster under, and that cluster, from one first start made for the tests that plant their own. */
     let keptName: string;
-    let freshCluster: Buffer;
+    let freshCluster: Buffer<ArrayBuffer>;
     beforeAll(async () => {
         const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "pglite-cache-"));
         const saved = process.env.XDG_CACHE_HOME;
