@@ -148,11 +148,13 @@ describe("nginx in front of two backends", () => {
         const nginx = await startNginx({
             upstream: { servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) },
             rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-            workerConnections: 64,
+            // Room for all of this test's connections in one worker (40 slow, 10 clients, their 10 upstream ones): on a busy
+            // machine the kernel may hand most of them to one, and a worker short of connections closes idle kept-alive ones.
+            workerConnections: 128,
         });
         const slow: net.Socket[] = [];
         try {
-            // More slow clients than a worker has connections: each sends a header line every second and never ends.
+            // Slow clients: each sends a header line every second and never ends.
             const closed = Array.from({ length: 40 }, () => {
                 const socket = net.connect(nginx.port, "127.0.0.1", () => socket.write("GET / HTTP/1.1\r\nHost: shop\r\n"));
                 slow.push(socket);
