@@ -22,10 +22,12 @@ module.exports = {
     ],
     // Slowest first, from the last runs on this machine, in a fresh clone too.
     testSequencer: "<rootDir>/tests/support/test-order.js",
-    // A worker and a half a core (three on the two cores of CI machines): a suite spends part of its time waiting on
-    // its servers, sockets and timers, which a third worker fills (Jest 179-188 s instead of 205 s, measured back to
-    // back; a fourth gained 2 s more). Worked out here: Jest reads "150%" as 150 workers.
-    maxWorkers: Math.max(1, Math.floor(os.availableParallelism() * 1.5)),
+    // A worker and a half a core, three at most: a suite spends part of its time waiting on its servers, sockets and
+    // timers, which a third worker on two cores fills (Jest 179-188 s instead of 205 s, measured back to back; a fourth
+    // gained 2 s more). At most three because each worker starts servers of its own (PostgreSQL copies in /dev/shm,
+    // OpenSearch heaps, Chromium) and node 20 counts a container's CPUs without its quota; `npm test -- --maxWorkers=N`
+    // sets another number. Worked out here: Jest reads "150%" as 150 workers.
+    maxWorkers: Math.min(3, Math.max(1, Math.floor(os.availableParallelism() * 1.5))),
     testTimeout: 60000,
     reporters: ["default", "<rootDir>/tests/summary-reporter.js"],
 };

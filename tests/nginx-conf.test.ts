@@ -148,8 +148,9 @@ describe("nginx in front of two backends", () => {
         const nginx = await startNginx({
             upstream: { servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) },
             rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-            // Room for all of this test's connections in one worker (40 slow, 10 clients, their 10 upstream ones): on a busy
-            // machine the kernel may hand most of them to one, and a worker short of connections closes idle kept-alive ones.
+            // Room for all of this test's connections in one worker (40 slow, 10 clients, their 10 upstream ones, and the two
+            // nginx holds itself): on a busy machine the kernel may hand most of them to one, and a worker with less than a
+            // sixteenth of its connections free closes reusable ones (accepted and not yet read, or kept alive): ECONNRESET.
             workerConnections: 128,
         });
         const slow: net.Socket[] = [];

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: the type check and the lint (tools/static-checks.sh) beside every Jest test, not
-# before them. Jest leaves a fifth of two cores idle while its suites wait on servers and
-# sockets; the checks, at a lower priority, fill that time instead of holding the tests back a
-# minute. Their output follows Jest's, and a failing check fails the run.
+# before them, at a lower priority: they take the CPU the suites leave while they wait on servers
+# and sockets (with Jest's third worker on two cores) instead of holding the tests back a minute.
+# Their output follows Jest's, and a failing check fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

@@ -54,68 +54,71 @@ describe("the embedded default's fresh cluster, kept in the user's cache", () =>
         await db.close();
     }, 60_000);
 
-    /** The name a start keeps its fresh cluster under, and that cluster, from one first start made for the tests that plant their own. */
-    let keptName: string;
-    let freshCluster: Buffer<ArrayBuffer>;
-    beforeAll(async () => {
-        const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "pglite-cache-"));
-        const saved = process.env.XDG_CACHE_HOME;
-        process.env.XDG_CACHE_HOME = elsewhere;
-        try {
-            await (await pgliteDatabase()).close();
-            const dir = path.join(elsewhere, "shop-evolution");
-            [keptName] = fs.readdirSync(dir);
-            freshCluster = fs.readFileSync(path.join(dir, keptName));
-        } finally {
-            process.env.XDG_CACHE_HOME = saved;
-            fs.rmSync(elsewhere, { recursive: true, force: true });
-        }
-    }, 60_000);
-    /** `contents` where a start looks for its fresh cluster, mode 0600 unless `mode` says otherwise. */
-    const plant = (contents: Buffer | string, mode = 0o600) => {
-        const file = path.join(cache, "shop-evolution", keptName);
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, contents);
-        fs.chmodSync(file, mode);
-        return file;
-    };
-    /** A start after a copy was refused: it ran initdb and kept a whole cluster anew, for this user only. */
-    const expectKeptAnew = (file: string) => {
-        const stat = fs.statSync(file);
-        expect([stat.size > 1024 * 1024, stat.mode & 0o777, stat.uid]).toEqual([true, 0o600, process.getuid?.()]);
-    };
-
-    it("is not loaded, whole and valid as it may be, when another user wrote it or could have: initdb, and kept anew", async () => {
-        // A valid cluster with a table of its own in the copy's place: a start that loaded it would see the table.
-        const planted = await PGlite.create({ loadDataDir: new Blob([freshCluster]) });
-        await planted.query("CREATE TABLE planted (id int)");
-        const cluster = Buffer.from(await (await planted.dumpDataDir("none")).arrayBuffer());
-        await planted.close();
-        const seesPlanted = async () => {
-            const db = await pgliteDatabase();
-            const { rows } = await db.query("SELECT to_regclass('planted') IS NOT NULL AS seen");
-            await db.close();
-            return rows;
+    describe("a copy planted in its place", () => {
+        /** The name a start keeps its fresh cluster under, and that cluster, from one first start made for the tests that plant their own. */
+        let keptName: string;
+        let freshCluster: Buffer<ArrayBuffer>;
+        beforeAll(async () => {
+            const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "pglite-cache-"));
+            const saved = process.env.XDG_CACHE_HOME;
+            process.env.XDG_CACHE_HOME = elsewhere;
+            try {
+                await (await pgliteDatabase()).close();
+                const dir = path.join(elsewhere, "shop-evolution");
+                [keptName] = fs.readdirSync(dir);
+                freshCluster = fs.readFileSync(path.join(dir, keptName));
+            } finally {
+                if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+                else process.env.XDG_CACHE_HOME = saved;
+                fs.rmSync(elsewhere, { recursive: true, force: true });
+            }
+        }, 60_000);
+        /** `contents` where a start looks for its fresh cluster, mode 0600 unless `mode` says otherwise. */
+        const plant = (contents: Buffer | string, mode = 0o600) => {
+            const file = path.join(cache, "shop-evolution", keptName);
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, contents);
+            fs.chmodSync(file, mode);
+            return file;
         };
-        // Planted as this user's own, it is loaded: the place is the one a start reads.
-        plant(cluster);
-        expect(await seesPlanted()).toEqual([{ seen: true }]);
-        const someoneElses: [string, (file: string) => void][] = [["writable by anyone", (f) => fs.chmodSync(f, 0o666)]];
-        // Only root may give a file away: as another user, the owner's check is left to the mode's.
-        if (process.getuid?.() === 0) someoneElses.push(["owned by nobody", (f) => fs.chownSync(f, 65534, 65534)]);
-        for (const [whose, make] of someoneElses) {
-            const file = plant(cluster);
-            make(file);
-            expect([whose, await seesPlanted()]).toEqual([whose, [{ seen: false }]]);
-            expectKeptAnew(file);
-        }
-    }, 60_000);
+        /** A start after a copy was refused: it ran initdb and kept a whole cluster anew, for this user only. */
+        const expectKeptAnew = (file: string) => {
+            const stat = fs.statSync(file);
+            expect([stat.size > 1024 * 1024, stat.mode & 0o777, stat.uid]).toEqual([true, 0o600, process.getuid?.()]);
+        };
 
-    it("is not loaded when it is damaged: initdb, and kept anew", async () => {
-        const file = plant("a damaged copy");
-        const db = await pgliteDatabase();
-        expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
-        await db.close();
-        expectKeptAnew(file);
-    }, 60_000);
+        it("is not loaded, whole and valid as it may be, when another user wrote it or could have: initdb, and kept anew", async () => {
+            // A valid cluster with a table of its own in the copy's place: a start that loaded it would see the table.
+            const planted = await PGlite.create({ loadDataDir: new Blob([freshCluster]) });
+            await planted.query("CREATE TABLE planted (id int)");
+            const cluster = Buffer.from(await (await planted.dumpDataDir("none")).arrayBuffer());
+            await planted.close();
+            const seesPlanted = async () => {
+                const db = await pgliteDatabase();
+                const { rows } = await db.query("SELECT to_regclass('planted') IS NOT NULL AS seen");
+                await db.close();
+                return rows;
+            };
+            // Planted as this user's own, it is loaded: the place is the one a start reads.
+            plant(cluster);
+            expect(await seesPlanted()).toEqual([{ seen: true }]);
+            const someoneElses: [string, (file: string) => void][] = [["writable by anyone", (f) => fs.chmodSync(f, 0o666)]];
+            // Only root may give a file away: as another user, the owner's check is left to the mode's.
+            if (process.getuid?.() === 0) someoneElses.push(["owned by nobody", (f) => fs.chownSync(f, 65534, 65534)]);
+            for (const [whose, make] of someoneElses) {
+                const file = plant(cluster);
+                make(file);
+                expect([whose, await seesPlanted()]).toEqual([whose, [{ seen: false }]]);
+                expectKeptAnew(file);
+            }
+        }, 60_000);
+
+        it("is not loaded when it is damaged: initdb, and kept anew", async () => {
+            const file = plant("a damaged copy");
+            const db = await pgliteDatabase();
+            expect((await db.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+            await db.close();
+            expectKeptAnew(file);
+        }, 60_000);
+    });
 });
