@@ -3,3 +3,5 @@
 export function buildIfStale(): void;
 /** A compiled entry point of the shop (`main`: app/bin/src/main.js, `migrate`: the migration function's), rebuilt first when a source changed. */
 export function shopEntry(name: "main" | "migrate"): string;
+/** Where the shop processes of the tests, the lab and the benchmark keep their routes' compiled schemas (SHOP_COMPILED_SCHEMAS_DIR). */
+export const shopCompiledSchemasDir: string;

@@ -150,6 +150,12 @@ function buildIfStale() {
     if (isStale(toolTarget, readStamp(toolTarget))) build(toolTarget);
 }
 
+/**
+ * Where the shop processes of the tests, the lab and the benchmark keep their routes' compiled schemas
+ * (SHOP_COMPILED_SCHEMAS_DIR, app/src/http/kept-schemas.ts), beside the compiled shop.
+ */
+const shopCompiledSchemasDir = path.join(root, shopTarget.outdir, "compiled-schemas");
+
 /** A compiled entry point of the shop (`main`: app/bin/src/main.js, `migrate`), rebuilt first when a source changed. */
 function shopEntry(name) {
     if (isStale(shopTarget, readStamp(shopTarget))) build(shopTarget);
@@ -176,4 +182,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale, shopEntry, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
+module.exports = { buildIfStale, shopEntry, shopCompiledSchemasDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };

@@ -37,7 +37,8 @@ import { inProcessStorefront } from "./modules/web/storefront";
 import { withServices } from "./modules/web/storefront-services";
 import { storefrontRemote } from "./db/ownership";
 import { registerErrorHandler } from "./http/error-handler";
-import { registerInputRules, textKeyword } from "./http/input-rules";
+import { controlCharacters, registerInputRules, textKeyword } from "./http/input-rules";
+import { keptSchemaCompilers } from "./http/kept-schemas";
 import { startMetricsServer } from "./http/metrics-server";
 import { registerReadConsistency } from "./db/read-consistency";
 import { ReplicatedDatabase } from "./db/replicated-database";
@@ -101,6 +102,7 @@ export async function buildApp({ config, stores, payments, logStream }: BuildOpt
         logController: new LogController({ disableRequestLogging: true }),
         // Strict types (input-rules.ts reads decimal numbers from URLs and forms); every text without control characters.
         ajv: { customOptions: { allErrors: false, coerceTypes: false }, plugins: [textKeyword] },
+        schemaController: { compilersFactory: keptSchemaCompilers(config.compiledSchemasDir, { textRules: controlCharacters }) },
         // Headers must arrive within seconds, checked every second; a whole request within 30 s.
         http: { headersTimeout: headersTimeoutMs, connectionsCheckingInterval: 1_000 },
         requestTimeout: 30_000,

@@ -57,6 +57,8 @@ export interface ShopConfig {
     mediaDir: string;
     /** `off` turns the cache off (for benchmarks and diagnosis). @default "on" */
     cache: "on" | "off";
+    /** Where the routes' compiled schemas are kept between starts (http/kept-schemas.ts); absent: compiled at every start. */
+    compiledSchemasDir?: string;
     /**
      * Addresses and CIDR ranges of the proxies in front (Nginx, load balancers) whose
      * X-Forwarded-For is believed. Empty: nothing is trusted, the peer is the client.
@@ -157,6 +159,10 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const sessionSecret = get("SHOP_SESSION_SECRET");
     if (sessionSecret !== undefined && sessionSecret.length < 32) problems.push("SHOP_SESSION_SECRET: expected at least 32 characters");
 
+    const compiledSchemasDir = get("SHOP_COMPILED_SCHEMAS_DIR");
+    if (compiledSchemasDir !== undefined && !path.isAbsolute(compiledSchemasDir))
+        problems.push(`SHOP_COMPILED_SCHEMAS_DIR: expected an absolute path (got ${JSON.stringify(compiledSchemasDir)})`);
+
     const cache = get("SHOP_CACHE") ?? "on";
     if (cache !== "on" && cache !== "off") problems.push(`SHOP_CACHE: expected on or off (got ${JSON.stringify(cache)})`);
     const redis = url("SHOP_REDIS_URL", redisUrl, "a redis:// or rediss:// URL");
@@ -243,6 +249,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
         pgliteDir: get("SHOP_PGLITE_DIR"),
         logLevel,
         cache: cache as "on" | "off",
+        compiledSchemasDir,
         trustedProxies,
         metricsPort,
         databasePoolMax,

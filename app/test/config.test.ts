@@ -152,6 +152,16 @@ describe("the shop's configuration", () => {
     });
 });
 
+describe("compiled schemas kept between starts", () => {
+    it("compiles them at every start unless given an absolute directory to keep them in", () => {
+        expect(readConfig({}).compiledSchemasDir).toBeUndefined();
+        expect(readConfig({ SHOP_COMPILED_SCHEMAS_DIR: "/var/cache/shop/schemas" }).compiledSchemasDir).toBe("/var/cache/shop/schemas");
+        expect(problemsOf({ SHOP_COMPILED_SCHEMAS_DIR: "cache/schemas" })).toEqual([
+            'SHOP_COMPILED_SCHEMAS_DIR: expected an absolute path (got "cache/schemas")',
+        ]);
+    });
+});
+
 describe("product media (stage 10)", () => {
     it("keeps pictures in a local directory unless a bucket is named, and needs the bucket's region", () => {
         const local = readConfig({});

@@ -5,12 +5,13 @@
  * migrations and the seed run on it as on a cluster initdb just made.
  *
  * It is only read when it is this user's own file that nobody else may write (the cache holds a
- * database the shop loads), and any failure to read or keep it means initdb, as without it.
+ * database the shop loads: kept-file.ts), and any failure to read or keep it means initdb, as without it.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PGlite, PGliteOptions } from "@electric-sql/pglite";
+import { readKeptFile, writeKeptFile } from "../kept-file";
 
 /** A new in-memory PGlite with `options`: from the kept fresh cluster when there is one, else by initdb (and kept). */
 export async function createInMemory(options: PGliteOptions): Promise<PGlite> {
@@ -43,35 +44,15 @@ function clusterFile(): string | undefined {
 
 /** The fresh cluster kept in `file`, when there is one that only this user could have written. */
 function readFreshCluster(file: string): Blob | undefined {
-    try {
-        const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-        try {
-            const stat = fs.fstatSync(fd);
-            if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
-            return new Blob([fs.readFileSync(fd)]);
-        } finally {
-            fs.closeSync(fd);
-        }
-    } catch {
-        return undefined;
-    }
+    const kept = readKeptFile(file);
+    return kept && new Blob([kept]);
 }
 
 /** Keeps `db`'s cluster in `file` for the next start: to be called before anything is written to it. */
 async function keepFreshCluster(db: PGlite, file: string): Promise<void> {
-    const partial = `${file}.${process.pid}`;
     try {
-        const dump = Buffer.from(await (await db.dumpDataDir("none")).arrayBuffer());
-        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        // Written aside, then renamed: a shop starting meanwhile reads a whole cluster or none.
-        fs.writeFileSync(partial, dump, { mode: 0o600 });
-        fs.renameSync(partial, file);
+        writeKeptFile(file, Buffer.from(await (await db.dumpDataDir("none")).arrayBuffer()));
     } catch {
-        // Not kept (a cache this user may not write): the next start runs initdb too.
-        try {
-            fs.rmSync(partial, { force: true });
-        } catch {
-            // Nor anything of it there to remove.
-        }
+        // Not dumped: the next start runs initdb too.
     }
 }

@@ -1,0 +1,44 @@
+/**
+ * Files the shop keeps between its starts to start faster (a fresh PGlite cluster, compiled
+ * schemas), which a later start loads and runs. One is only read when it is this user's own
+ * regular file that nobody else may write, and is written aside then renamed, so that a process
+ * starting meanwhile reads a whole file or none. Keeping is best effort: a file that cannot be
+ * read or written is made again, as without it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/** The content of `file`, when there is one that only this user could have written. */
+// Typed by inference: the Buffer readFileSync gives, which a Blob takes as it is.
+export function readKeptFile(file: string) {
+    try {
+        const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+        try {
+            const stat = fs.fstatSync(fd);
+            if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) return undefined;
+            return fs.readFileSync(fd);
+        } finally {
+            fs.closeSync(fd);
+        }
+    } catch {
+        return undefined;
+    }
+}
+
+/** Writes `data` to `file` (readable by this user alone); false when it could not be kept. */
+export function writeKeptFile(file: string, data: string | Uint8Array): boolean {
+    const partial = `${file}.${process.pid}`;
+    try {
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+        fs.writeFileSync(partial, data, { mode: 0o600 });
+        fs.renameSync(partial, file);
+        return true;
+    } catch {
+        try {
+            fs.rmSync(partial, { force: true });
+        } catch {
+            // Nor anything of it there to remove.
+        }
+        return false;
+    }
+}
