@@ -5,3 +5,5 @@ export function buildIfStale(): void;
 export function shopEntry(name: "main" | "migrate"): string;
 /** Where the shop processes of the tests, the lab and the benchmark keep their routes' compiled schemas (SHOP_COMPILED_SCHEMAS_DIR). */
 export const shopCompiledSchemasDir: string;
+/** Where they keep V8's compiled code of the shop's modules (tools/servers/shop-code-cache.js). */
+export const shopCodeCacheDir: string;

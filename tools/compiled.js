@@ -89,6 +89,8 @@ function build(target) {
         fs.writeFileSync(`${file}.${process.pid}`, contents);
         fs.renameSync(`${file}.${process.pid}`, file);
     }
+    // What the shop's processes kept of the code before this build goes with it, so that it does not grow with every edit.
+    if (target === shopTarget) for (const dir of [shopCodeCacheDir, shopCompiledSchemasDir]) fs.rmSync(dir, { recursive: true, force: true });
     // Written last, whole: a run that reads it finds every file it names already built.
     const stampFile = stampFileOf(target);
     fs.writeFileSync(`${stampFile}.${process.pid}`, JSON.stringify(stamp));
@@ -155,6 +157,8 @@ function buildIfStale() {
  * (SHOP_COMPILED_SCHEMAS_DIR, app/src/http/kept-schemas.ts), beside the compiled shop.
  */
 const shopCompiledSchemasDir = path.join(root, shopTarget.outdir, "compiled-schemas");
+/** Where those processes keep V8's compiled code of the shop's modules (tools/servers/shop-code-cache.js), beside it too. */
+const shopCodeCacheDir = path.join(root, shopTarget.outdir, "code-cache");
 
 /** A compiled entry point of the shop (`main`: app/bin/src/main.js, `migrate`), rebuilt first when a source changed. */
 function shopEntry(name) {
@@ -182,4 +186,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale, shopEntry, shopCompiledSchemasDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
+module.exports = { buildIfStale, shopEntry, shopCompiledSchemasDir, shopCodeCacheDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
