@@ -3,24 +3,26 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { shopCodeCacheDir } from "../tools/compiled";
 
 const hook = path.join(__dirname, "..", "tools", "servers", "shop-code-cache.js");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-code-cache-"));
+/** Where the hook keeps the code here: a directory of this test's own, not the shop processes'. */
+const cacheDir = path.join(dir, "kept");
 
 /** Runs `main` with plain node and the hook, as the shop processes run; its status, output and errors. */
 function run(main: string): { status: number | null; stdout: string; stderr: string } {
-    const { status, stdout, stderr } = spawnSync(process.execPath, ["--require", hook, main], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    const env = { PATH: process.env.PATH, SHOP_CODE_CACHE_DIR: cacheDir };
+    const { status, stdout, stderr } = spawnSync(process.execPath, ["--require", hook, main], { encoding: "utf8", env });
     return { status, stdout, stderr };
 }
 
 /** Where the hook keeps a module's compiled code: by its path and source. */
 function keptFor(file: string): string {
     const hash = createHash("sha256").update(file).update("\0").update(fs.readFileSync(file, "utf8")).digest("hex");
-    return path.join(shopCodeCacheDir, `${hash.slice(0, 32)}.bin`);
+    return path.join(cacheDir, `${hash.slice(0, 32)}.bin`);
 }
 
 describe("the shop processes' kept compiled code (tools/servers/shop-code-cache.js)", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-code-cache-"));
     const main = path.join(dir, "main.js");
     const helper = path.join(dir, "helper.js");
     const importing = path.join(dir, "importing.js");
@@ -51,6 +53,25 @@ describe("the shop processes' kept compiled code (tools/servers/shop-code-cache.
     it("compiles a module that imports (`import(`) as node does: node 20 would lose its import callback with kept code", () => {
         expect(JSON.parse(run(main).stdout).kind).toBe("function");
         expect(fs.existsSync(keptFor(importing))).toBe(false);
+    });
+
+    it("leaves ES modules, which node 20 requires too, and a module that does not parse, to node", () => {
+        const esm = path.join(dir, "esm.mjs");
+        const detected = path.join(dir, "detected.js");
+        const broken = path.join(dir, "broken.js");
+        fs.writeFileSync(esm, "export const answer = 42;\n");
+        fs.writeFileSync(detected, "export const detected = true;\n");
+        fs.writeFileSync(broken, "exports.broken = (;\n");
+        const requires = path.join(dir, "requires-esm.js");
+        fs.writeFileSync(requires, "console.log(JSON.stringify({ ...require('./esm.mjs'), ...require('./detected.js') }));\n");
+        const plain = spawnSync(process.execPath, [requires], { encoding: "utf8" });
+        expect(JSON.parse(run(requires).stdout)).toEqual(JSON.parse(plain.stdout));
+        const failing = path.join(dir, "requires-broken.js");
+        fs.writeFileSync(failing, "require('./broken.js');\n");
+        const { status, stderr } = run(failing);
+        expect(status).toBe(1);
+        expect(stderr).toContain(`${broken}:1`);
+        expect(stderr).toContain("SyntaxError");
     });
 
     it("compiles from source where the kept code is damaged, and keeps it anew", () => {

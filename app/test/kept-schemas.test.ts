@@ -54,7 +54,13 @@ function signUpValidator(dir: string): string {
     return path.join(dir, file);
 }
 
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "shop-kept-schemas-"));
+const tempDirs: string[] = [];
+const tempDir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-kept-schemas-"));
+    tempDirs.push(dir);
+    return dir;
+};
+afterAll(() => tempDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 describe("the routes' compiled schemas, kept between starts", () => {
     let server: PostgresServer;
@@ -95,31 +101,58 @@ describe("the routes' compiled schemas, kept between starts", () => {
         for (const file of Object.keys(kept)) expect(fs.statSync(path.join(dir, file)).mode & 0o777).toBe(0o600);
     });
 
-    it("run only a file that is this user's own and nobody else may write; one that does not load is compiled anew", async () => {
+    it("run only a whole file that is this user's own, in a directory of this user's own, that nobody else may write; any other is compiled anew", async () => {
         const dir = tempDir();
         await start(dir);
         const file = signUpValidator(dir);
         const original = fs.readFileSync(file, "utf8");
-        // A validator that refuses every sign-up, planted in its place: a start that runs it says so.
-        const planted =
-            'module.exports = function v() { v.errors = [{ instancePath: "/name", keyword: "text", params: {}, message: "planted" }]; return false; };';
+        const [head, tail] = [original.slice(0, original.indexOf("\n") + 1), original.slice(original.lastIndexOf("\n", original.length - 2))];
         let signUps = 0;
-        const signUp = async (shop: RunningShop) => {
-            const client = await new ShopClient(shop.url).open();
+        const signUp = async () => {
+            const client = await new ShopClient((await start(dir)).url).open();
             return client.request("POST", "/api/users", { json: { email: `ann${++signUps}@example.com`, name: "Ann", password: "correct horse battery" } });
         };
-
+        /** The route checks sign-ups again, and its validator is kept anew in place of what was there. */
+        const compiledAnew = async () => {
+            const there = fs.readFileSync(file, "utf8");
+            expect((await signUp()).status).toBe(201);
+            const kept = fs.readFileSync(file, "utf8");
+            expect([kept !== there, kept.startsWith(head), kept.endsWith(tail), kept.includes('"password"')]).toEqual([true, true, true, true]);
+            expect(fs.lstatSync(file).isFile()).toBe(true);
+            expect(fs.lstatSync(file).mode & 0o777).toBe(0o600);
+        };
+        // A validator that refuses every sign-up, whole and planted in its place: a start that runs it says so.
+        const planted = `${head}module.exports = function v() { v.errors = [{ instancePath: "/name", keyword: "text", params: {}, message: "planted" }]; return false; };${tail}`;
         fs.writeFileSync(file, planted, { mode: 0o600 });
-        expect((await signUp(await start(dir))).data).toEqual({ error: "name planted" });
+        expect((await signUp()).data).toEqual({ error: "name planted" });
 
         fs.chmodSync(file, 0o666);
-        expect((await signUp(await start(dir))).status).toBe(201);
-        expect(fs.readFileSync(file, "utf8")).toBe(original);
-        expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        await compiledAnew();
 
-        fs.writeFileSync(file, "module.exports = function (", { mode: 0o600 });
-        expect((await signUp(await start(dir))).status).toBe(201);
-        expect(fs.readFileSync(file, "utf8")).toBe(original);
+        fs.writeFileSync(file, planted, { mode: 0o600 });
+        fs.chmodSync(dir, 0o777);
+        try {
+            await compiledAnew();
+        } finally {
+            fs.chmodSync(dir, 0o700);
+        }
+
+        const elsewhere = path.join(tempDir(), "planted.js");
+        fs.writeFileSync(elsewhere, planted, { mode: 0o600 });
+        fs.rmSync(file);
+        fs.symlinkSync(elsewhere, file);
+        await compiledAnew();
+
+        // Another route's validator, kept whole, renamed over it (by someone who could write the directory).
+        const other = fs.readdirSync(dir).find((name) => name.startsWith("validator-") && path.join(dir, name) !== file)!;
+        fs.copyFileSync(path.join(dir, other), file);
+        await compiledAnew();
+
+        // Torn, empty, or whole but exporting no function: each would leave the route unchecked.
+        for (const damaged of [original.slice(0, original.length / 2), "", `${head}module.exports = 1;${tail}`, `${head}${tail}`]) {
+            fs.writeFileSync(file, damaged, { mode: 0o600 });
+            await compiledAnew();
+        }
     });
 
     it("are compiled anew when what the caller says they are made from changes (a custom keyword's rules)", async () => {
@@ -137,6 +170,25 @@ describe("the routes' compiled schemas, kept between starts", () => {
         expect(await filesWith({ rule: /[a-z]/ })).toHaveLength(2);
     });
 
+    it("are compiled anew when the options or the shared schemas change", async () => {
+        const dir = tempDir();
+        const filesWith = async (options: { coerce: boolean; shared?: object }) => {
+            const app = Fastify({
+                ajv: { customOptions: { coerceTypes: options.coerce } },
+                schemaController: { compilersFactory: keptSchemaCompilers(dir, {}) },
+            });
+            if (options.shared) app.addSchema(options.shared);
+            app.get("/:id", { schema: { params: { type: "object", properties: { id: { type: "integer" } } } } }, async () => ({}));
+            await app.ready();
+            await app.close();
+            return fs.readdirSync(dir).length;
+        };
+        expect(await filesWith({ coerce: false })).toBe(1);
+        expect(await filesWith({ coerce: false })).toBe(1);
+        expect(await filesWith({ coerce: true })).toBe(2);
+        expect(await filesWith({ coerce: true, shared: { $id: "other", type: "string" } })).toBe(3);
+    });
+
     it("refuse a headers schema that names a header otherwise than in lower case, as headers arrive", async () => {
         const app = Fastify({ schemaController: { compilersFactory: keptSchemaCompilers(tempDir(), {}) } });
         app.post(
@@ -144,6 +196,10 @@ describe("the routes' compiled schemas, kept between starts", () => {
             { schema: { headers: { type: "object", properties: { "Idempotency-Key": { type: "string" } }, required: ["Idempotency-Key"] } } },
             async () => ({}),
         );
-        await expect(app.ready()).rejects.toThrow("a headers schema names headers in lower case, as they arrive (got Idempotency-Key, Idempotency-Key)");
+        await expect(app.ready()).rejects.toThrow("a headers schema names headers in lower case, as they arrive (got Idempotency-Key)");
+        // Anywhere Fastify's own compilers would lower it.
+        const nested = Fastify({ schemaController: { compilersFactory: keptSchemaCompilers(tempDir(), {}) } });
+        nested.post("/", { schema: { headers: { type: "object", anyOf: [{ required: ["X-Api-Key"] }, { required: ["authorization"] }] } } }, async () => ({}));
+        await expect(nested.ready()).rejects.toThrow("(got X-Api-Key)");
     });
 });

@@ -8,8 +8,8 @@
  *     ("0x10", "1e1" and " 3" are refused, not read as 16, 10 and 3).
  */
 import type { Ajv, KeywordCxt } from "ajv";
-import { createRequire } from "node:module";
 import { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+import { validatorRequire } from "./fastify-libraries";
 
 /* eslint-disable no-control-regex -- control characters are what these find */
 export const controlCharacters = {
@@ -18,16 +18,14 @@ export const controlCharacters = {
 } as const;
 /* eslint-enable no-control-regex */
 
-const requireHere = createRequire(__filename);
-
 /**
  * The Ajv keyword `text` ("line" or "text"), for Fastify's `ajv.plugins`. It generates its check as
- * code, as Ajv's own keywords do, so that a validator can be kept as source (compiled-schemas.ts).
+ * code, as Ajv's own keywords do, so that a validator can be kept as source (kept-schemas.ts).
  */
 export function textKeyword(ajv: Ajv): Ajv {
-    // Loaded here, with the Ajv that calls this, not with the shop: a start that finds every schema kept loads no Ajv.
-    const { _ } = requireHere("ajv") as typeof import("ajv");
-    const { usePattern } = requireHere("ajv/dist/vocabularies/code") as typeof import("ajv/dist/vocabularies/code");
+    // Fastify's Ajv, which calls this, loaded here and not with the shop: a start that finds every schema kept loads no Ajv.
+    const { _ } = validatorRequire("ajv") as typeof import("ajv");
+    const { usePattern } = validatorRequire("ajv/dist/vocabularies/code") as typeof import("ajv/dist/vocabularies/code");
     ajv.addKeyword({
         keyword: "text",
         type: "string",

@@ -5,7 +5,6 @@ import { buildApp } from "../../src/app";
 import { readConfig } from "../../src/config";
 import { openStores, Stores } from "../../src/db/stores";
 import { PaymentProvider } from "../../src/modules/orders/payments";
-import { shopCompiledSchemasDir } from "../../../tools/compiled";
 
 export interface RunningShop {
     url: string;
@@ -20,14 +19,7 @@ export async function startShop(
     env: Record<string, string> = {},
     options: { payments?: PaymentProvider; logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningShop> {
-    const config = readConfig({
-        SHOP_LOG_LEVEL: "warn",
-        SHOP_SESSION_SECRET: "test-secret-test-secret-test-secret-1234",
-        SHOP_METRICS_PORT: "0",
-        // Compiled once for every test's shop, as for the shop processes (tools/servers/shop-process.ts).
-        SHOP_COMPILED_SCHEMAS_DIR: shopCompiledSchemasDir,
-        ...env,
-    });
+    const config = readConfig({ SHOP_LOG_LEVEL: "warn", SHOP_SESSION_SECRET: "test-secret-test-secret-test-secret-1234", SHOP_METRICS_PORT: "0", ...env });
     const stores = await openStores(config);
     const app = await buildApp({ config, stores, payments: options.payments, logStream: options.logStream });
     await app.listen({ port: 0, host: "127.0.0.1" });
