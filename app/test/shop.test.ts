@@ -239,6 +239,29 @@ describe.each(backends)("the shop on %s", (_, multiInstance, backend) => {
         });
     });
 
+    describe("a checkout's duplicate", () => {
+        it("that finds the cart emptied by its twin, paid, answers with the twin's order, not an empty cart", async () => {
+            const c = await client();
+            await c.register(email());
+            await c.request("POST", "/api/cart/items", { json: { productId: 9, quantity: 1 } });
+            const checkout = () => c.request("POST", "/api/checkout", { headers: { "idempotency-key": "twin-finishes-first" } });
+            // The first request reads the cart only once its twin, sent meanwhile, has paid and emptied it.
+            const lines = shop.app.shop.carts.lines.bind(shop.app.shop.carts);
+            let twin: Awaited<ReturnType<typeof checkout>> | undefined;
+            const spy = jest.spyOn(shop.app.shop.carts, "lines").mockImplementationOnce(async (sessionId) => {
+                twin = await checkout();
+                return lines(sessionId);
+            });
+            try {
+                const first = await checkout();
+                expect([twin?.status, first.status]).toEqual([200, 200]);
+                expect(first.data.id).toBe(twin!.data.id);
+            } finally {
+                spy.mockRestore();
+            }
+        });
+    });
+
     describe("comments", () => {
         it("lists a product's comments and lets a signed-in user add one", async () => {
             const c = await client();
