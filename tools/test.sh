@@ -16,9 +16,7 @@ checks=$!
 # Interrupted: stop the checks too, and report the interruption, not their half output.
 trap 'kill "$checks" 2>/dev/null; exit 130' INT TERM
 
-# A larger young generation (semi-spaces of up to 128 MiB): the suites allocate much that dies young (the SDK's
-# promises, each file's modules), which V8 then collects less often (the infra suites: 4% less CPU).
-NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning --max-semi-space-size=128' node_modules/.bin/jest "$@"
+NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' node_modules/.bin/jest "$@"
 jest_status=$?
 
 wait "$checks"
