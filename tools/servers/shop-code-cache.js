@@ -5,9 +5,10 @@
  * NODE_COMPILE_CACHE; node 20 cannot). v8-compile-cache, which the tools use, cannot serve the shop:
  * node 20 loses the dynamic-import callback of a script compiled from cached data, and PGlite imports
  * modules (`import()`). So a module whose source holds `import(` (or starts with `#!`), an ES module
- * (which node 20 may require too) and one that does not parse are compiled as node compiles them. Each module's code is kept by a hash of its path and source, taken when the
- * process exits (it then holds the functions compiled since the start too, not only the outer ones),
- * and written whole: a temporary name, then a rename, as several processes exit at once.
+ * (which node 20 may require too) and one that does not parse are compiled as node compiles them.
+ * Each module's code is kept by a hash of its path and source, taken when the process exits (it then
+ * holds the functions compiled since the start too, not only the outer ones), and written whole: a
+ * temporary name, then a rename, as several processes exit at once.
  */
 "use strict";
 const crypto = require("node:crypto");

@@ -26,8 +26,13 @@ type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions["schemaCont
 type Route = { schema?: unknown; httpPart?: string; method?: string; url?: string };
 type Compiler = (route: Route) => unknown;
 
-/** What the generated code depends on besides its inputs: the packages installed, as npm recorded them, and the libraries' versions. */
-const installed = (() => {
+/**
+ * What the generated code depends on besides its inputs: the packages installed, as npm recorded them, and the
+ * libraries' versions. Read once, at the first schema kept: a shop without the directory reads none of it.
+ */
+let installedHash: string | undefined;
+function installed(): string {
+    if (installedHash) return installedHash;
     const manifest = (require: NodeJS.Require, name: string) => `${name}@${(require(`${name}/package.json`) as { version: string }).version}`;
     let lock = "";
     try {
@@ -40,8 +45,9 @@ const installed = (() => {
         ...["ajv", "ajv-formats"].map((name) => manifest(validatorRequire, name)),
         manifest(serializerRequire, "fast-json-stringify"),
     ];
-    return createHash("sha256").update(lock).update(versions.join("\n")).digest("hex");
-})();
+    installedHash = createHash("sha256").update(lock).update(versions.join("\n")).digest("hex");
+    return installedHash;
+}
 
 /** JSON of `value` with functions as their source and regular expressions as their text, so that a change to either changes a key. */
 function keyText(value: unknown): string {
@@ -58,8 +64,8 @@ function headerNames(schema: unknown, inPropertyNames = false): string[] {
     return Object.entries(schema).flatMap(([keyword, value]) => [
         ...(headerNameKeywords.has(keyword) && value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value) : []),
         ...(keyword === "required" && Array.isArray(value) ? value.filter((name) => typeof name === "string") : []),
-        ...(keyword === "dependencies" || keyword === "dependentRequired"
-            ? Object.values(value as object).flatMap((names) => (Array.isArray(names) ? names.filter((name) => typeof name === "string") : []))
+        ...((keyword === "dependencies" || keyword === "dependentRequired") && value && typeof value === "object"
+            ? Object.values(value).flatMap((names) => (Array.isArray(names) ? names.filter((name) => typeof name === "string") : []))
             : []),
         ...(inPropertyNames && (keyword === "enum" || keyword === "const") ? [value].flat().filter((name) => typeof name === "string") : []),
         ...headerNames(value, inPropertyNames || keyword === "propertyNames"),
@@ -79,7 +85,7 @@ function checkHeaderNames(route: Route): void {
 
 /** The code kept for `inputs` in `dir`: its file, named by their hash, and the lines it begins and ends with. */
 function keptCode(dir: string, kind: "validator" | "serializer", inputs: unknown) {
-    const hash = createHash("sha256").update(installed).update(keyText(inputs)).digest("hex").slice(0, 32);
+    const hash = createHash("sha256").update(installed()).update(keyText(inputs)).digest("hex").slice(0, 32);
     const file = path.join(dir, `${kind}-${hash}.js`);
     const [head, tail] = [`// ${kind} ${hash}\n`, `\n// end ${hash}\n`];
     return {

@@ -56,10 +56,12 @@ export class Orders {
         let order = await this.byKey(userId, idempotencyKey);
         if (!order) {
             const lines = await this.carts.lines(sessionId);
-            // An empty cart may be one a duplicate of this request emptied meanwhile, paid: its order is the answer.
-            if (lines.length === 0) order = await this.byKey(userId, idempotencyKey);
-            if (!order && lines.length === 0) throw new CheckoutError("the cart is empty", 400);
-            order ??= await this.record(userId, idempotencyKey, lines, address);
+            if (lines.length > 0) order = await this.record(userId, idempotencyKey, lines, address);
+            else {
+                // An empty cart may be one a duplicate of this request emptied meanwhile, paid: its order is the answer.
+                order = await this.byKey(userId, idempotencyKey);
+                if (!order) throw new CheckoutError("the cart is empty", 400);
+            }
         }
         if (order.status === "reserving") order = await this.complete(order);
         // A retry of a checkout that failed gets the same answer as the first attempt.
