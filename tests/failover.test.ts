@@ -77,11 +77,15 @@ function fakeAws(options: { datastoreStatus?: string; lag?: number } = {}) {
     return { env, calls, writer: () => ({ ...writer, cache: cachePrimary }) };
 }
 
+const stackDirs: string[] = [];
+/** A copy of the prod stack's settings for the runbook to rewrite, removed after the suite. */
 function stackDir(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failover-"));
+    stackDirs.push(dir);
     fs.copyFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), path.join(dir, "Pulumi.prod.yaml"));
     return dir;
 }
+afterAll(() => stackDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 describe("regional failover runbook", () => {
     it("moves every global database, then the datastore, checking each took before the next, then makes the target the home region", async () => {

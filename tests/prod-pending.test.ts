@@ -4,9 +4,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { prodPending } from "../tools/prod-pending";
 
+const fixtureDirs: string[] = [];
+afterAll(() => fixtureDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A repository with a stack file changed over three commits, and a `pulumi` that answers a given history. */
 function fixture(history: (commits: string[]) => unknown[]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prod-pending-"));
+    fixtureDirs.push(dir);
     const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8" }).trim();
     git("init", "-q");
     git("config", "user.email", "ci@example.com");

@@ -22,7 +22,8 @@ describe("the RDS certificate bundle for the migration function", () => {
     afterAll(() => new Promise((resolve) => server.close(resolve)));
 
     it("fetches the bundle into its file once, and names a bad answer", async () => {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rds-ca-")), "rds-ca.pem");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rds-ca-"));
+        const file = path.join(dir, "rds-ca.pem");
         await ensureRdsCertificates({ SHOP_RDS_CA_URL: `${url}/bundle.pem`, SHOP_RDS_CA_FILE: file });
         expect(fs.readFileSync(file, "utf8")).toContain("BEGIN CERTIFICATE");
         await ensureRdsCertificates({ SHOP_RDS_CA_URL: `${url}/bundle.pem`, SHOP_RDS_CA_FILE: file });
@@ -32,5 +33,6 @@ describe("the RDS certificate bundle for the migration function", () => {
             `SHOP_RDS_CA_URL: ${url}/missing.pem answered 404, not a certificate bundle`,
         );
         expect(fs.existsSync(other)).toBe(false);
+        fs.rmSync(dir, { recursive: true, force: true });
     });
 });

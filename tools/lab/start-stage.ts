@@ -48,11 +48,9 @@ export async function startStage(ref: number | string, options: StartOptions = {
     const layout = labLayout(ref);
     const started = options.started ?? new Started();
     const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "shop-lab-"));
-    const ownsDataDir = !options.dataDir;
-    const stop = async () => {
-        await started.stopAll();
-        if (ownsDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    };
+    // Removed when the lab stops, by `stop` or by a signal to the lab's command, which stops everything started.
+    if (!options.dataDir) started.afterStopping(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const stop = () => started.stopAll();
     try {
         const data = await startDataTier(layout, started, dataDir, options.keep);
         await options.beforeApps?.(data, layout);

@@ -19,6 +19,7 @@ export interface Part {
 
 export class Started {
     readonly parts: Part[] = [];
+    private readonly cleanups: (() => void)[] = [];
 
     /** `onAdd` hears of each part as it comes up (a stage with OpenSearch takes a minute). */
     constructor(private readonly onAdd?: (part: Part) => void) {}
@@ -29,13 +30,25 @@ export class Started {
         return part;
     }
 
-    /** Stops every part, the last started first; a part that fails to stop does not keep the others running. */
+    /** `cleanup` runs once every part has stopped (a data directory goes once no server writes it). */
+    afterStopping(cleanup: () => void): void {
+        this.cleanups.push(cleanup);
+    }
+
+    /** Stops every part, the last started first, then cleans up; a part that fails to stop does not keep the others running. */
     async stopAll(): Promise<void> {
         const problems: string[] = [];
         for (const part of [...this.parts].reverse()) {
             await part.stop().catch((err: Error) => problems.push(`${part.name}: ${err.message}`));
         }
         this.parts.length = 0;
+        for (const cleanup of this.cleanups.splice(0)) {
+            try {
+                cleanup();
+            } catch (err) {
+                problems.push((err as Error).message);
+            }
+        }
         if (problems.length > 0) throw new Error(`some parts did not stop cleanly: ${problems.join("; ")}`);
     }
 
