@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: the type check and the lint (tools/static-checks.sh) beside every Jest test, not
+# `npm test`: the type check and the lint (tools/static-checks.ts) beside every Jest test, not
 # before them, at a lower priority: they take the CPU the suites leave while they wait on servers
 # and sockets (with Jest's third worker on two cores) instead of holding the tests back a minute.
 # Their output follows Jest's, and a failing check fails the run.
@@ -11,7 +11,9 @@ bash tools/ensure-test-servers.sh >/dev/null || exit 1
 
 checks_log=$(mktemp)
 trap 'rm -f "$checks_log"' EXIT
-nice -n 10 bash tools/static-checks.sh >"$checks_log" 2>&1 &
+# ESLint's type-aware rules allocate much that dies young: with a larger young generation (semi-spaces of up to
+# 128 MiB) V8 collects it less often, for about a tenth less of their CPU.
+NODE_OPTIONS=--max-semi-space-size=128 nice -n 10 node_modules/.bin/tsx tools/static-checks.ts >"$checks_log" 2>&1 &
 checks=$!
 # Interrupted: stop the checks too, and report the interruption, not their half output.
 trap 'kill "$checks" 2>/dev/null; exit 130' INT TERM
