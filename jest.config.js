@@ -7,6 +7,8 @@ const common = (name, tsconfig, roots, extra = {}) => ({
     roots,
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", { tsconfig }] },
+    // V8's code of each module kept for the worker's later test files (7% of the infra suites' CPU).
+    runtime: "<rootDir>/tests/support/code-cached-runtime.js",
     ...extra,
 });
 
