@@ -112,16 +112,25 @@ const usedOnlyForClosures = [
  * A stand-in for a module's exports that loads the real module (`load`) the first time anything is
  * read from it. It says it is an ES module, so that TypeScript's import helpers hand it on as it is
  * instead of copying its members (which would load it), and answers `default` with the module
- * itself, as those helpers would.
+ * itself, as those helpers would. esbuild's helpers do copy the members of an ES module (the tests'
+ * and the tools' own imports): listing them loads the module, and lists its members with `default`.
  */
 function exportsOnFirstUse(load) {
     let real;
     const loaded = () => (real ??= load());
+    let listed;
+    const members = () => (listed ??= { ...loaded(), default: "default" in loaded() ? loaded().default : loaded() });
     return new Proxy(
         {},
         {
             get: (_, key) => (key === "__esModule" ? true : key === "default" && !("default" in loaded()) ? loaded() : loaded()[key]),
             has: (_, key) => key in loaded(),
+            ownKeys: () => Reflect.ownKeys(members()),
+            // Reported configurable, as a proxy must for a member its empty target lacks.
+            getOwnPropertyDescriptor: (_, key) => {
+                const found = Object.getOwnPropertyDescriptor(members(), key);
+                return found && { ...found, configurable: true };
+            },
         },
     );
 }
