@@ -5,7 +5,8 @@
  * suite's CPU. The code V8 made of a module's source the first time is handed to the next compile of
  * that same source (its text compared whole), which V8 checks against the source and its own version
  * and flags, and compiles afresh when they differ. It only skips parsing: every file still runs its
- * modules, in a context of its own, as before.
+ * modules, in a context of its own, as before. A module that calls `import()` is always compiled
+ * afresh (below).
  */
 const vm = require("node:vm");
 const Runtime = require("jest-runtime").default;
@@ -15,7 +16,9 @@ const compileFunction = vm.compileFunction;
 const compiled = new Map();
 
 vm.compileFunction = function compileWithKeptCode(code, params, options) {
-    if (!options?.filename || options.cachedData !== undefined || options.produceCachedData !== undefined) return compileFunction(code, params, options);
+    // A function made from kept code loses the module's callback for `import()` (node 20): such a module is compiled afresh.
+    if (!options?.filename || options.cachedData !== undefined || options.produceCachedData !== undefined || /\bimport\s*\(/.test(code))
+        return compileFunction(code, params, options);
     const kept = compiled.get(options.filename);
     if (kept?.code === code) {
         const fn = compileFunction(code, params, { ...options, cachedData: kept.data });
