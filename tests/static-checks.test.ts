@@ -109,6 +109,19 @@ describe("static checks", () => {
         expect((await check()).failed).toBe(false);
     }, 60_000);
 
+    it("keep no file's lint while the types do not check, and lint every file again when the project reaches a new package", async () => {
+        expect((await check()).failed).toBe(false);
+        // A type error: a type-aware rule could pass a file on an error type, so nothing linted now is kept.
+        write("src/count.ts", 'export const count: number = "two";\n');
+        for (let run = 0; run < 2; run++) expect((await check({ typecheck: false, lint: true })).summary[0]).toBe("fixture: 2 files linted, 1 unchanged");
+        write("src/count.ts", "export const count: number = 2;\n");
+        expect((await check()).failed).toBe(false);
+        // A package's declarations (module augmentations, globals) reach every file once any file imports it.
+        write("src/config.ts", 'import type { Linter } from "eslint";\nexport const rules: Linter.RulesRecord = {};\n');
+        expect((await check({ typecheck: false, lint: true })).summary[0]).toBe("fixture: 4 files linted, 0 unchanged");
+        fs.rmSync(path.join(root, "src/config.ts"));
+    }, 60_000);
+
     it("fail a misformatted file every time, and a TypeScript file outside the project's files", async () => {
         write("src/ugly.ts", "export const ugly  =  1\n");
         for (let run = 0; run < 2; run++) {
@@ -120,6 +133,14 @@ describe("static checks", () => {
         const stray = await check({ typecheck: false, lint: true });
         expect([stray.failed, stray.printed]).toEqual([true, expect.stringContaining("scripts/stray.ts: not among tsconfig.json's files")]);
         fs.rmSync(path.join(root, "scripts"), { recursive: true });
+        write("tools/tsconfig.json", '{ "include": ["*.ts"] }\n');
+        write("tools/tool.ts", "export const tool: number = 1;\n");
+        const elsewhere = await check({ typecheck: false, lint: true });
+        expect([elsewhere.failed, elsewhere.printed]).toEqual([
+            true,
+            expect.stringContaining("tools/tool.ts: under tools/tsconfig.json, which is not a project"),
+        ]);
+        fs.rmSync(path.join(root, "tools"), { recursive: true });
     }, 60_000);
 
     it("find every local file the program loads and every import it resolves, and name those it did not", () => {
@@ -136,6 +157,19 @@ describe("static checks", () => {
             "src/types.ts (loaded by tsc)",
             "src/dynamic.ts (loaded by tsc)",
         ]);
+        // A file edited between the graph's reading and tsc's.
+        const before = importGraph(files, program.getCompilerOptions());
+        write("src/types.ts", "export type Count = bigint;\n");
+        const edited = ts.createProgram(files, { types: [], lib: ["lib.es2022.d.ts"], module: ts.ModuleKind.CommonJS });
+        expect(graphMisses(before, edited).map((miss) => path.relative(root, miss))).toEqual(["src/types.ts (changed during the check)"]);
+        // A script whose text looks like a module's to the graph (a line of a template begins with export): tsc says its declarations are global.
+        write("src/script.ts", "const page = `\nexport ${1}`;\n");
+        const withScript = [...files, path.join(root, "src/script.ts")];
+        const scriptProgram = ts.createProgram(withScript, { types: [], lib: ["lib.es2022.d.ts"], module: ts.ModuleKind.CommonJS });
+        expect(graphMisses(importGraph(withScript, scriptProgram.getCompilerOptions()), scriptProgram).map((miss) => path.relative(root, miss))).toEqual([
+            "src/script.ts (declares beyond itself)",
+        ]);
+        fs.rmSync(path.join(root, "src/script.ts"));
         fs.rmSync(path.join(root, "src/types.ts"));
         fs.rmSync(path.join(root, "src/dynamic.ts"));
     });

@@ -10,14 +10,13 @@
  * content; each also by the installed packages and the configuration. A fresh clone of a commit
  * checked here before is checked in seconds; an edit re-checks what it can change.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ESLint, Linter } from "eslint";
 import ts from "typescript";
-import { filesKey, graphMisses, ImportGraph, importGraph } from "./checks/import-graph";
+import { contentHash, filesKey, graphMisses, ImportGraph, importGraph } from "./checks/import-graph";
 import { PassedChecks } from "./checks/passed-checks";
 import { projectRoot } from "./project-root";
 
@@ -41,9 +40,13 @@ export interface Outcome {
     summary: string[];
 }
 
-/** Besides the projects' tsconfig.json, the files every result depends on; the version changes when what a key covers changes. */
-const settingsFiles = ["node_modules/.package-lock.json", "package-lock.json", "eslint.config.mjs", ".prettierrc.json"];
-const keyVersion = "static-checks 1";
+/**
+ * Besides every ESLint configuration in the checkout and each project's options, the files every
+ * result depends on; the version changes when what a key covers changes.
+ */
+const settingsFiles = ["node_modules/.package-lock.json", "package-lock.json", ".prettierrc.json"];
+const eslintConfig = /(^|\/)eslint\.config\.[cm]?[jt]s$/;
+const keyVersion = "static-checks 2";
 
 const typeScriptFile = /\.[cm]?tsx?$/;
 const sha256 = (...parts: (string | Buffer)[]) => parts.reduce((hash, part) => hash.update(part).update("\0"), createHash("sha256")).digest("hex");
@@ -51,12 +54,23 @@ const sha256 = (...parts: (string | Buffer)[]) => parts.reduce((hash, part) => h
 export async function staticChecks(which: { typecheck: boolean; lint: boolean }, checkout: Checkout): Promise<Outcome> {
     const { root, projects, passed } = checkout;
     const outcome: Outcome = { failed: false, summary: [] };
-    const settings = sha256(keyVersion, ...[...settingsFiles, ...projects.map((p) => p.config)].map((file) => readOr(path.join(root, file), "missing")));
     const files = checkoutFiles(root);
+    const configs = files.filter((file) => eslintConfig.test(path.relative(root, file))).sort();
+    const settingsInputs = [...settingsFiles.map((file) => path.join(root, file)), ...configs];
+    const settings = sha256(keyVersion, ...settingsInputs.flatMap((file) => [path.relative(root, file), readOr(file, "missing")]));
     const linted = which.lint ? await lintedFiles(root, files) : [];
     const typeScript = linted.filter((file) => typeScriptFile.test(file));
+    const configsOf = new Map(typeScript.map((file) => [file, nearestConfig(root, file)]));
+    // A file no project here covers would go unchecked: ESLint's project service refuses it too.
+    for (const [file, config] of configsOf) {
+        if (projects.some((p) => p.config === config)) continue;
+        console.error(
+            `${path.relative(root, file)}: under ${config}, which is not a project these checks run; neither the type check nor the type-aware lint sees it`,
+        );
+        outcome.failed = true;
+    }
     for (const project of projects) {
-        const mine = typeScript.filter((file) => nearestConfig(root, file) === project.config);
+        const mine = typeScript.filter((file) => configsOf.get(file) === project.config);
         await checkProject(checkout, project, which, mine, settings, outcome);
     }
     // Any other file ESLint lints (JavaScript its configuration does not ignore): linted as ESLint would, every time.
@@ -73,14 +87,21 @@ async function checkProject(
     project: Project,
     { typecheck, lint }: { typecheck: boolean; lint: boolean },
     linted: string[],
-    settings: string,
+    projectSettings: string,
     outcome: Outcome,
 ): Promise<void> {
+    let settings = projectSettings;
     const { root, passed } = checkout;
     const relative = (file: string) => path.relative(root, file);
     const parsed = parseConfig(path.join(root, project.config));
     const roots = parsed.fileNames.map((f) => path.resolve(f));
     const graph = importGraph(roots, parsed.options);
+    // The project's options as tsc reads them (paths inside the checkout relative to it, as a clone elsewhere has them), with every file its tsconfig extends.
+    const options = JSON.stringify(parsed.options, (key, value: unknown) =>
+        key === "configFile" ? undefined : typeof value === "string" && value.startsWith(root) ? path.relative(root, value) : value,
+    );
+    const extended = ((parsed.options.configFile as { extendedSourceFiles?: string[] } | undefined)?.extendedSourceFiles ?? []).map((f) => readOr(f, f));
+    settings = sha256(settings, options, ...extended);
     const rootSet = new Set(roots);
     // ESLint's project service refuses such a file; tsc would not see it either.
     for (const file of linted.filter((f) => !rootSet.has(f))) {
@@ -110,17 +131,24 @@ async function checkProject(
     const keep = (key: string) => {
         if (misses.length === 0) passed.add(key);
     };
-    if (typeCheckNow) {
+    // Where the types do not check, a type-aware rule may pass a file on an error type: its lint is kept only over clean types.
+    let typesClean = passed.has(typecheckKey);
+    if (!typesClean) {
         const diagnostics = typeDiagnostics(root, builder, project.name);
-        if (diagnostics.length === 0) keep(typecheckKey);
-        else {
+        typesClean = diagnostics.length === 0;
+        if (typesClean) keep(typecheckKey);
+        else if (typecheck) {
             outcome.failed = true;
             printDiagnostics(root, diagnostics);
         }
     }
     if (toLint.length > 0) {
         const results = await runESLint(root, toLint, { languageOptions: { parserOptions: { projectService: false, programs: [program] } } }, outcome);
-        for (const result of results) if (result.messages.length === 0) keep(lintKeys.get(result.filePath)!);
+        for (const result of results) {
+            // As linted: not edited since the graph read it.
+            const unchanged = graph.hashes.get(result.filePath) === contentHash(result.filePath);
+            if (result.messages.length === 0 && typesClean && unchanged) keep(lintKeys.get(result.filePath)!);
+        }
     }
 }
 
@@ -137,7 +165,7 @@ async function runESLint(root: string, files: string[], overrideConfig: Linter.C
 
 /** A file's lint depends on its path (the configuration's `files`), its content, and those of the local files its types come from. */
 function lintKey(graph: ImportGraph, root: string, file: string, settings: string): string {
-    return sha256(settings, "lint", path.relative(root, file), filesKey(graph, graph.dependencies(file), root));
+    return sha256(settings, "lint", path.relative(root, file), filesKey(graph, graph.dependencies(file), root), graph.packages.join("\n"));
 }
 
 /** The files `eslint .` lints: those its configuration matches and does not ignore. */
@@ -157,7 +185,7 @@ async function checkFormat(root: string, files: string[], settings: string, pass
     let checked = 0;
     const misformatted: string[] = [];
     for (const file of files) {
-        const info = await prettier.getFileInfo(file, { ignorePath });
+        const info = await prettier.getFileInfo(file, { ignorePath, resolveConfig: true });
         if (info.ignored || !info.inferredParser) continue;
         const text = fs.readFileSync(file, "utf8");
         const options = await prettier.resolveConfig(file, { editorconfig: true });
@@ -186,27 +214,21 @@ function readOr(file: string, otherwise: string): string | Buffer {
     }
 }
 
-/** The checkout's files as git sees them, untracked ones too, without the ignored (every file, outside a git checkout). */
+/** Every file of the checkout but those in node_modules and version control's own folders, as `eslint .` and `prettier --check .` walk it. */
 function checkoutFiles(root: string): string[] {
-    try {
-        const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
-            cwd: root,
-            encoding: "utf8",
-            maxBuffer: 64 << 20,
-        });
-        return listed
-            .split("\0")
-            .filter(Boolean)
-            .map((f) => path.join(root, f))
-            .filter((f) => fs.existsSync(f));
-    } catch {
-        return fs
-            .readdirSync(root, { recursive: true, encoding: "utf8" })
-            .filter((f) => !f.split(path.sep).some((part) => part === "node_modules" || part === ".git"))
-            .map((f) => path.join(root, f))
-            .filter((f) => fs.statSync(f).isFile());
-    }
+    const files: string[] = [];
+    const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const file = path.join(dir, entry.name);
+            if (entry.isDirectory()) {
+                if (!skippedFolders.has(entry.name)) walk(file);
+            } else if (entry.isFile()) files.push(file);
+        }
+    };
+    walk(root);
+    return files.sort();
 }
+const skippedFolders = new Set(["node_modules", ".git", ".hg", ".svn", ".sl", ".jj"]);
 
 function nearestConfig(root: string, file: string): string {
     for (let dir = path.dirname(file); dir.startsWith(root); dir = path.dirname(dir)) {

@@ -12,7 +12,7 @@ const vm = require("node:vm");
 const Runtime = require("jest-runtime").default;
 
 const compileFunction = vm.compileFunction;
-/** By file: the source compiled, and V8's code for it. */
+/** By file: the source compiled, with its parameters, and V8's code for it. */
 const compiled = new Map();
 
 vm.compileFunction = function compileWithKeptCode(code, params, options) {
@@ -20,12 +20,12 @@ vm.compileFunction = function compileWithKeptCode(code, params, options) {
     if (!options?.filename || options.cachedData !== undefined || options.produceCachedData !== undefined || /\bimport\s*\(/.test(code))
         return compileFunction(code, params, options);
     const kept = compiled.get(options.filename);
-    if (kept?.code === code) {
+    if (kept?.code === code && kept.params === String(params)) {
         const fn = compileFunction(code, params, { ...options, cachedData: kept.data });
         if (!fn.cachedDataRejected) return fn;
     }
     const fn = compileFunction(code, params, { ...options, produceCachedData: true });
-    if (fn.cachedData) compiled.set(options.filename, { code, data: fn.cachedData });
+    if (fn.cachedData) compiled.set(options.filename, { code, params: String(params), data: fn.cachedData });
     return fn;
 };
 

@@ -20,8 +20,12 @@ const options = {
 const version = `esbuild ${require("esbuild/package.json").version} ${JSON.stringify(options)}`;
 
 module.exports = {
-    getCacheKey(source, filename) {
-        return createHash("sha256").update(version).update("\0").update(filename).update("\0").update(source).digest("hex");
+    // Jest keeps what `process` gave under this key, instrumented for coverage or not: the key says which.
+    getCacheKey(source, filename, { instrument }) {
+        return createHash("sha256")
+            .update(`${version} ${instrument ? "instrumented" : ""}\0${filename}\0`)
+            .update(source)
+            .digest("hex");
     },
     process(source, filename) {
         // The map names the source by its base name, beside the file it maps, so stack traces point at it from any checkout.

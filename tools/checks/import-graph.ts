@@ -17,6 +17,12 @@ import ts from "typescript";
 export interface ImportGraph {
     /** The content hash of every local file reached from the roots. */
     readonly hashes: ReadonlyMap<string, string>;
+    /**
+     * Every package file and library the project's files name, sorted: what the installed packages'
+     * record does not say, which of them the program loads (a package's module augmentations or
+     * global declarations reach every file once any file imports it).
+     */
+    readonly packages: readonly string[];
     /** The files whose declarations reach every file of the program. */
     readonly global: readonly string[];
     /** `file` and every local file it imports, directly or not, with the global files: sorted. */
@@ -24,6 +30,14 @@ export interface ImportGraph {
 }
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+/** A file's hash as the graph takes it, or "missing". */
+export function contentHash(file: string): string {
+    try {
+        return sha256(fs.readFileSync(file, "utf8"));
+    } catch {
+        return "missing";
+    }
+}
 const isLocal = (file: string) => !file.split(path.sep).includes("node_modules");
 /** Declarations that change types beyond the file that holds them. */
 const globalDeclaration = /\bdeclare\s+(global|module)\b/;
@@ -35,6 +49,7 @@ export function importGraph(roots: readonly string[], options: ts.CompilerOption
     const cache = ts.createModuleResolutionCache(process.cwd(), (name) => name, options);
     const hashes = new Map<string, string>();
     const imports = new Map<string, string[]>();
+    const packages = new Set<string>();
     const global: string[] = [];
     const pending = [...roots];
     while (pending.length > 0) {
@@ -50,7 +65,7 @@ export function importGraph(roots: readonly string[], options: ts.CompilerOption
             continue;
         }
         hashes.set(file, sha256(text));
-        const found = typeScript.test(file) ? importsOf(file, text, options, cache) : [];
+        const found = typeScript.test(file) ? importsOf(file, text, options, cache, packages) : [];
         imports.set(file, found);
         pending.push(...found);
         if (file.endsWith(".d.ts") || (typeScript.test(file) && (globalDeclaration.test(text) || !moduleSyntax.test(text)))) global.push(file);
@@ -69,22 +84,27 @@ export function importGraph(roots: readonly string[], options: ts.CompilerOption
         }
         return [...seen].sort();
     };
-    return { hashes, global, dependencies };
+    return { hashes, packages: [...packages].sort(), global, dependencies };
 }
 
-/** The local files `file` names: imports, re-exports, `require`s, `import()`s (types too) and `/// <reference>`s. */
-function importsOf(file: string, text: string, options: ts.CompilerOptions, cache: ts.ModuleResolutionCache): string[] {
+/**
+ * The local files `file` names (imports, re-exports, `require`s, `import()`s, types too, and
+ * `/// <reference>`s); the package files and libraries it names go to `packages`.
+ */
+function importsOf(file: string, text: string, options: ts.CompilerOptions, cache: ts.ModuleResolutionCache, packages: Set<string>): string[] {
     const info = ts.preProcessFile(text, true, true);
     const found: string[] = [];
-    for (const { fileName } of info.importedFiles) {
-        const resolved = ts.resolveModuleName(fileName, file, options, ts.sys, cache).resolvedModule;
-        if (resolved && !resolved.isExternalLibraryImport && isLocal(resolved.resolvedFileName)) found.push(path.resolve(resolved.resolvedFileName));
-    }
+    const reached = (resolved: string | undefined, name: string) => {
+        if (resolved && isLocal(resolved)) found.push(path.resolve(resolved));
+        else packages.add(resolved ? resolved.slice(resolved.lastIndexOf(`node_modules${path.sep}`)) : `unresolved:${name}`);
+    };
+    for (const { fileName } of info.importedFiles)
+        reached(ts.resolveModuleName(fileName, file, options, ts.sys, cache).resolvedModule?.resolvedFileName, fileName);
     for (const { fileName } of info.referencedFiles) found.push(path.resolve(path.dirname(file), fileName));
     for (const { fileName } of info.typeReferenceDirectives) {
-        const resolved = ts.resolveTypeReferenceDirective(fileName, file, options, ts.sys).resolvedTypeReferenceDirective?.resolvedFileName;
-        if (resolved && isLocal(resolved)) found.push(path.resolve(resolved));
+        reached(ts.resolveTypeReferenceDirective(fileName, file, options, ts.sys).resolvedTypeReferenceDirective?.resolvedFileName, fileName);
     }
+    for (const { fileName } of info.libReferenceDirectives) packages.add(`lib:${fileName}`);
     return found;
 }
 
@@ -102,12 +122,24 @@ export function graphMisses(graph: ImportGraph, program: ts.Program): string[] {
             misses.push(`${file} (loaded by tsc)`);
             continue;
         }
+        // Changed since the graph read it (an edit during the check): the result would be kept under the old content's key.
+        if (graph.hashes.get(file) !== sha256(source.text)) misses.push(`${file} (changed during the check)`);
+        if (!file.endsWith(".json") && declaresBeyondItself(source) && !graph.global.includes(file)) misses.push(`${file} (declares beyond itself)`);
         const dependencies = new Set(graph.dependencies(file));
         for (const target of importedFiles(source, checker)) {
             if (isLocal(target) && !dependencies.has(target)) misses.push(`${target} (imported by ${file})`);
         }
     }
     return misses;
+}
+
+/** A script (its declarations are global), a `.d.ts`, or a module with `declare global` or a module augmentation. */
+function declaresBeyondItself(source: ts.SourceFile): boolean {
+    return (
+        source.isDeclarationFile ||
+        !ts.isExternalModule(source) ||
+        source.statements.some((s) => ts.isModuleDeclaration(s) && (ts.isStringLiteral(s.name) || (s.flags & ts.NodeFlags.GlobalAugmentation) !== 0))
+    );
 }
 
 /** The files a source file's module names lead to, as tsc resolved them: imports, re-exports, `import()`s and import types. */
