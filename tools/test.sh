@@ -7,7 +7,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash tools/ensure-system-packages.sh || exit 1
-bash tools/ensure-test-servers.sh >/dev/null || exit 1
+# Where those servers are, for every suite and process of the run (tools/servers/test-servers.ts).
+SHOP_TEST_SERVERS=$(bash tools/ensure-test-servers.sh) || exit 1
+export SHOP_TEST_SERVERS
 
 checks_log=$(mktemp)
 trap 'rm -f "$checks_log"' EXIT
