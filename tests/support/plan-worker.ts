@@ -1,7 +1,8 @@
 /**
  * Computes, once for a test run, what the infra suites read, into the directory named by its one
  * argument (each file written whole: a temporary name, then a rename):
- * - every (stack, stage) offline plan: `<stack>-<stage>.json`, or `failed` with the error;
+ * - every (stack, stage) offline plan: `<stack>-<stage>.json`, or `failed` with the error; the plans
+ *   of an earlier run whose every input answers as it did are used instead (./kept-plans.ts);
  * - the deployments the suites ask for (`sharedDeployment`): a request `deployments/<stack>-<stage>.request`
  *   is answered by `deployments/<stack>-<stage>.json`, or `.json.failed` with the error. A request
  *   is served before the next plan: the suite that asked is waiting for it.
@@ -10,9 +11,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stages } from "../../stacks/registry";
-import { planStack } from "../../tools/plan";
-import { deployStage } from "./deploy-stage";
+import { keepPlans, keptPlans, recordInputs } from "./kept-plans";
+// The stacks and the components load once the recording of inputs has begun; what is loaded before it is recorded as loaded.
 import { deploymentsFolder } from "./shared-deployments";
 
 export const planStacks = ["dev", "prod"] as const;
@@ -41,6 +41,7 @@ async function serveDeployments(dir: string): Promise<void> {
         const file = path.join(folder, name.replace(/\.request$/, ".json"));
         try {
             if (!match) throw new Error(`no such deployment: ${name}`);
+            const { deployStage } = await import("./deploy-stage");
             writeWhole(file, JSON.stringify(await deployStage(match[1] as "dev" | "prod", Number(match[2]))));
         } catch (err) {
             writeWhole(`${file}.failed`, String((err as Error)?.message ?? err));
@@ -48,14 +49,28 @@ async function serveDeployments(dir: string): Promise<void> {
     }
 }
 
-async function main(dir: string): Promise<void> {
+/** Every plan, kept under what it was computed from. */
+async function computePlans(dir: string): Promise<void> {
+    const recording = recordInputs([dir]);
+    const { stages } = await import("../../stacks/registry");
+    const { planStack } = await import("../../tools/plan");
+    const plans: Record<string, string> = {};
     // Stage by stage, both stacks: a suite that reads the early stages waits least.
     for (const { number } of stages) {
         for (const stack of planStacks) {
             await serveDeployments(dir);
-            writeWhole(path.join(dir, `${stack}-${number}.json`), JSON.stringify(await planStack(stack, String(number))));
+            const name = `${stack}-${number}.json`;
+            plans[name] = JSON.stringify(await planStack(stack, String(number)));
+            writeWhole(path.join(dir, name), plans[name]);
         }
     }
+    keepPlans(recording.stop(), plans);
+}
+
+async function main(dir: string): Promise<void> {
+    const kept = keptPlans();
+    if (kept) for (const [name, plan] of Object.entries(kept)) writeWhole(path.join(dir, name), plan);
+    else await computePlans(dir);
     const parent = process.ppid;
     while (fs.existsSync(dir) && process.ppid === parent) {
         await serveDeployments(dir);
