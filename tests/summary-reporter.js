@@ -1,7 +1,7 @@
 /**
  * Ends a Jest run with the plain line CI reads: "N passed, N failed" (", N skipped" when some were),
- * after a line saying how many offline plans and mock deployments the run computed (each once,
- * shared by the suites: tests/support/global-setup.js).
+ * after a line saying how many offline plans and mock deployments the run computed, or found kept
+ * (each once, shared by the suites: tests/support/global-setup.js).
  */
 const fs = require("node:fs");
 const path = require("node:path");
@@ -24,7 +24,11 @@ class SummaryReporter {
             const computed = (folder) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith(".json")).length : 0);
             const plans = computed(dir);
             const deployments = computed(path.join(dir, "deployments"));
-            process.stderr.write(`\n${plans} offline plans and ${deployments} deployments computed for this run, each shared by every suite that reads it\n`);
+            // The plan worker's mark (tests/support/plan-worker.ts): its plans are an earlier run's, kept by their inputs.
+            const planned = fs.existsSync(path.join(dir, "plans.kept"))
+                ? `${plans} offline plans kept from an earlier run (every input as it was) and ${deployments} deployments computed`
+                : `${plans} offline plans and ${deployments} deployments computed`;
+            process.stderr.write(`\n${planned} for this run, each shared by every suite that reads it\n`);
         }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
     }

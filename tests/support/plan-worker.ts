@@ -16,6 +16,8 @@ import { keepPlans, keptPlans, recordInputs } from "./kept-plans";
 import { deploymentsFolder } from "./shared-deployments";
 
 export const planStacks = ["dev", "prod"] as const;
+/** Written beside the plans when they are an earlier run's, kept. */
+export const keptMark = "plans.kept";
 
 /** `contents` into `file`, whole. */
 function writeWhole(file: string, contents: string): void {
@@ -69,8 +71,11 @@ async function computePlans(dir: string): Promise<void> {
 
 async function main(dir: string): Promise<void> {
     const kept = keptPlans();
-    if (kept) for (const [name, plan] of Object.entries(kept)) writeWhole(path.join(dir, name), plan);
-    else await computePlans(dir);
+    if (kept) {
+        for (const [name, plan] of Object.entries(kept)) writeWhole(path.join(dir, name), plan);
+        // For the run's summary (tests/summary-reporter.js).
+        writeWhole(path.join(dir, keptMark), "");
+    } else await computePlans(dir);
     const parent = process.ppid;
     while (fs.existsSync(dir) && process.ppid === parent) {
         await serveDeployments(dir);
