@@ -2,12 +2,12 @@
  * The plan worker's kept plans (tests/support/kept-plans.ts): used only while everything they were
  * computed from answers as it did, and, in this run, the same as plans computed now.
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../tools/project-root";
-import { keepPlans, keptPlans, recordInputs, withRootFilledIn, withRootMarked } from "./support/kept-plans";
+import { keepPlans, keptPlans, keptPlansDir, recordInputs, withRootFilledIn, withRootMarked } from "./support/kept-plans";
 import { sharedPlan } from "./support/shared-plans";
 
 describe("kept plans", () => {
@@ -21,6 +21,7 @@ describe("kept plans", () => {
         fs.mkdirSync(path.join(work, "stacks"));
         fs.writeFileSync(path.join(work, "stacks", "one.ts"), "one");
         fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {}\n");
+        execFileSync("git", ["init", "-q", work]);
     });
     afterEach(() => {
         fs.rmSync(work, { recursive: true, force: true });
@@ -28,16 +29,17 @@ describe("kept plans", () => {
         else process.env.SHOP_KEPT_PLANS_TEST = saved;
     });
 
-    /** Reads what a plan would: a file, a folder, a path that is not there, a command's answer; and keeps `plans` under it. */
+    const gitArgs = () => ["-C", work, "hash-object", "stacks/one.ts"];
+    /** Reads what a plan would: a file, a folder, a path that is not there, git's answer; and keeps `plans` under it. */
     const computeAndKeep = () => {
         const recording = recordInputs([path.join(work, "run")]);
         fs.readFileSync(path.join(work, "Pulumi.dev.yaml"));
         fs.readdirSync(path.join(work, "stacks"));
         fs.existsSync(path.join(work, "Pulumi.staging.yaml"));
-        spawnSync("cat", [path.join(work, "stacks", "one.ts")]);
+        spawnSync("git", gitArgs(), { encoding: "utf8" });
         fs.mkdirSync(path.join(work, "run"));
         fs.readdirSync(path.join(work, "run"));
-        const inputs = recording.stop();
+        const inputs = recording.stop()!;
         keepPlans(inputs, plans, store);
         return inputs;
     };
@@ -49,7 +51,7 @@ describe("kept plans", () => {
                 ["file", path.join(work, "Pulumi.dev.yaml")],
                 ["folder", path.join(work, "stacks")],
                 ["exists", path.join(work, "Pulumi.staging.yaml")],
-                ["command", JSON.stringify({ command: "cat", args: [path.join(work, "stacks", "one.ts")] })],
+                ["command", JSON.stringify({ command: "git", args: gitArgs() })],
                 ["environment", ""],
             ]),
         );
@@ -93,20 +95,59 @@ describe("kept plans", () => {
         expect(keptPlans(store)).toEqual(plans);
     });
 
+    it("are kept only when the recording saw every read and nothing changed while they were computed", () => {
+        const stopAfter = (read: () => void) => {
+            const recording = recordInputs([]);
+            read();
+            return recording.stop();
+        };
+        expect(stopAfter(() => fs.readFileSync(path.join(work, "Pulumi.dev.yaml")))).toBeDefined();
+        const fd = fs.openSync(path.join(work, "Pulumi.dev.yaml"), "r");
+        expect(stopAfter(() => fs.readFileSync(fd))).toBeUndefined();
+        fs.closeSync(fd);
+        expect(stopAfter(() => execFileSync("git", gitArgs()))).toBeUndefined();
+        expect(stopAfter(() => spawnSync("cat", [path.join(work, "stacks", "one.ts")]))).toBeUndefined();
+        expect(stopAfter(() => fs.readdirSync(work, { recursive: true }))).toBeUndefined();
+        expect(
+            stopAfter(() => {
+                fs.readFileSync(path.join(work, "Pulumi.dev.yaml"));
+                fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {edited: meanwhile}\n");
+            }),
+        ).toBeUndefined();
+    });
+
     it("keep the checkout's path as a mark, so that a clone elsewhere reads them with its own", () => {
-        const plan = JSON.stringify({ context: path.join(projectRoot, "app"), other: `${projectRoot}-old/app`, root: projectRoot });
-        const marked = withRootMarked(plan);
-        expect(marked).not.toContain(path.join(projectRoot, "app"));
-        expect(marked).toContain(`${projectRoot}-old/app`);
-        expect(JSON.parse(withRootFilledIn(marked, { json: true, root: "/elsewhere/clone" }))).toEqual({
-            context: "/elsewhere/clone/app",
-            other: `${projectRoot}-old/app`,
-            root: "/elsewhere/clone",
+        const plan = JSON.stringify({ context: projectRoot, dockerfile: path.join(projectRoot, "app", "Dockerfile"), image: "shop:latest" });
+        const marked = withRootMarked(plan)!;
+        expect(marked).not.toContain(projectRoot);
+        expect(JSON.parse(withRootFilledIn(marked, "/elsewhere/clone"))).toEqual({
+            context: "/elsewhere/clone",
+            dockerfile: "/elsewhere/clone/app/Dockerfile",
+            image: "shop:latest",
         });
+        // A fixed path that only begins with the checkout's (a checkout at /srv/shop, a file at /srv/shop/certs), or any other
+        // mention of it: not marked, and the plans are kept for this checkout's path only.
+        for (const other of [path.join(projectRoot, "no-such-file"), `${projectRoot}-old/app`, `cd ${projectRoot}`]) {
+            const unmarkable = JSON.stringify({ context: projectRoot, other });
+            expect([other, withRootMarked(unmarkable)]).toEqual([other, undefined]);
+            keepPlans([["environment", "", "x"]], { "dev-1.json": unmarkable }, store);
+        }
+        const kept = fs.readdirSync(store).filter((name) => name.endsWith(".inputs.json"));
+        expect(kept.map((name) => JSON.parse(fs.readFileSync(path.join(store, name), "utf8")).some(([kind]: [string]) => kind === "checkout"))).toEqual(
+            kept.map(() => true),
+        );
     });
 
     it("are, in this run, the plans computed now (dev with its image's build, prod at the last stage)", async () => {
         const { planStack } = await import("../tools/plan");
-        for (const stack of ["dev", "prod"]) expect(await sharedPlan(stack, 15)).toEqual(await planStack(stack, "15"));
+        for (const stack of ["dev", "prod"]) {
+            const [shared, now] = [await sharedPlan(stack, 15), await planStack(stack, "15")];
+            if (JSON.stringify(shared) !== JSON.stringify(now)) {
+                // Kept plans that something they were computed from no longer makes: none is used again.
+                fs.rmSync(keptPlansDir(), { recursive: true, force: true });
+                throw new Error(`the run's ${stack} plan of stage 15 is not the plan computed now: the kept plans (${keptPlansDir()}) are removed; run again`);
+            }
+            expect(shared).toEqual(now);
+        }
     }, 120_000);
 });

@@ -30,151 +30,271 @@ const childProcess = nodeRequire("node:child_process") as typeof import("node:ch
 
 /** Stands for the checkout's path in what is kept. */
 const rootMark = "\u0000root\u0000";
-const escapeForRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** `text` with the checkout's path (as it is written raw, or inside a JSON string) where it is a whole path or a path's beginning, marked. */
-export function withRootMarked(text: string, root = projectRoot): string {
-    for (const form of new Set([root, JSON.stringify(root).slice(1, -1)])) {
-        text = text.replace(new RegExp(`${escapeForRegExp(form)}(?=$|[/"\\\\])`, "g"), rootMark);
-    }
-    return text;
+/**
+ * `json` (a plan) with the checkout's path marked where a string is that path or a path in it that
+ * exists in the checkout (the image's build context and Dockerfile); undefined when the path shows
+ * anywhere else (a fixed path such as /srv/shop/certs under a checkout at /srv/shop), which only
+ * a run from the same path may then use.
+ */
+export function withRootMarked(json: string, root = projectRoot): string | undefined {
+    const inJson = JSON.stringify(root).slice(1, -1);
+    let unmarked = false;
+    const marked = json.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) => {
+        if (!inner.includes(inJson)) return whole;
+        const value = JSON.parse(whole) as string;
+        const rest = value === root ? "" : value.startsWith(root + path.sep) ? value.slice(root.length) : undefined;
+        if (rest === undefined || !fs.existsSync(root + rest)) {
+            unmarked = true;
+            return whole;
+        }
+        return JSON.stringify(rootMark + rest);
+    });
+    return unmarked ? undefined : marked;
 }
 
-/** `text` with the mark of `withRootMarked` made the checkout's path again (in JSON text: `json`). */
-export function withRootFilledIn(text: string, { json = false, root = projectRoot } = {}): string {
-    return text.split(rootMark).join(json ? JSON.stringify(root).slice(1, -1) : root);
+/** `json` with the mark of `withRootMarked` made the checkout's path again. */
+export function withRootFilledIn(json: string, root = projectRoot): string {
+    return json.split(JSON.stringify(rootMark).slice(1, -1)).join(JSON.stringify(root).slice(1, -1));
 }
 
 /** One thing a computation read, and what it found: [kind, what, digest of the answer]. */
-export type Input = [kind: "file" | "folder" | "exists" | "command" | "environment", what: string, digest: string];
+export type Input = [kind: "file" | "folder" | "exists" | "link" | "command" | "environment" | "checkout", what: string, digest: string];
 
-/** How many computations are kept, the most recent: a few branches' worth. */
+/** How many computations are kept, the most recently used: a few branches' worth. */
 const keptRecords = 3;
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
-/** What `kind` of `what` answers now. */
+/** A command's answer, as `answer` and the recording digest it. */
+const commandDigest = (result: { status: number | null; stdout?: unknown; stderr?: unknown }) =>
+    sha256(JSON.stringify([result.status, String(result.stdout ?? ""), String(result.stderr ?? "")]));
+
+/** While an answer is read: the reads it makes are the recording's own, not the computation's. */
+let answering = 0;
+
+/** What `kind` of `what` answers now (`what` as recorded: with the checkout's path, not its mark). */
 function answer(kind: Input[0], what: string): string {
+    answering++;
     try {
-        if (kind === "file") return sha256(fs.readFileSync(what));
+        if (kind === "file") {
+            // Only a regular file is read: a FIFO or a device named in a record would never end.
+            return fs.statSync(what).isFile() ? sha256(fs.readFileSync(what)) : "not a file";
+        }
         if (kind === "folder") return sha256(fs.readdirSync(what).sort().join("\0"));
         if (kind === "exists") return String(fs.existsSync(what));
+        // Where a link leads: a link pointed elsewhere finds other files.
+        if (kind === "link") return fs.realpathSync(what);
         if (kind === "environment") return environment();
+        if (kind === "checkout") return sha256(projectRoot);
         const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
-        const result = childProcess.spawnSync(command, args, { cwd, encoding: "utf8" });
-        return sha256(JSON.stringify([result.status, result.stdout, result.stderr]));
+        // Only git's answers are recorded (the image's revision); a record naming any other program is not run.
+        if (command !== "git") return "not run";
+        return commandDigest(childProcess.spawnSync(command, args, { cwd, encoding: "utf8" }));
     } catch {
         return "missing";
+    } finally {
+        answering--;
     }
 }
 
 /** The environment a plan can read, and the node that runs it (SHOP_PLAN_DIR, a run's own folder, left out). */
 function environment(): string {
     const read = Object.entries(process.env)
-        .filter(([name]) => /^(PULUMI|AWS|SHOP)_/.test(name) && name !== "SHOP_PLAN_DIR")
-        .sort(([a], [b]) => a.localeCompare(b));
+        .filter(([name]) => (/^(PULUMI|AWS|SHOP)_/.test(name) || name === "NODE_PATH") && name !== "SHOP_PLAN_DIR")
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return sha256(JSON.stringify([process.version, process.arch, read]));
 }
 
 export interface Recording {
-    /** Stops recording; what was read, each once. */
-    stop(): Input[];
+    /**
+     * Stops recording; what was read, each once, with what it answered when first read. Undefined when
+     * the computation read in a way this does not record (a descriptor, another way to start a program),
+     * or something answers otherwise now than when it was read (changed during the computation).
+     */
+    stop(): Input[] | undefined;
 }
 
 /**
- * Records what this process reads from now on (and the modules it has loaded already), leaving out
- * what is under `outside` (the run's own folder, which it writes and polls).
+ * Records what this process reads from now on (and the modules it has loaded already, and npm's
+ * record of the installed packages, which decides how a module is found), leaving out what is under
+ * `outside` (the run's own folder, which it writes and polls).
  */
 export function recordInputs(outside: string[]): Recording {
-    const seen = new Map<string, Input>([["environment", ["environment", "", ""]]]);
+    const seen = new Map<string, Input>([["environment\0", ["environment", "", environment()]]]);
+    let complete = true;
     const skipped = (file: string) => outside.some((dir) => file === dir || file.startsWith(dir + path.sep));
-    const note = (kind: Input[0], what: unknown) => {
-        if (typeof what !== "string" && !(what instanceof URL)) return; // a descriptor: a file opened otherwise
-        const where = kind === "command" ? String(what) : path.resolve(what instanceof URL ? what.pathname : what);
-        if (kind !== "command" && skipped(where)) return;
-        if (!seen.has(`${kind}\0${where}`)) seen.set(`${kind}\0${where}`, [kind, where, ""]);
+    const note = (kind: Input[0], what: unknown, options?: unknown) => {
+        if (answering > 0) return;
+        if (typeof what !== "string" && !(what instanceof URL)) {
+            complete = false; // a descriptor or a Buffer: a file this cannot name
+            return;
+        }
+        // A listing of a whole tree is answered by its first level only.
+        if (kind === "folder" && (options as { recursive?: boolean } | undefined)?.recursive) complete = false;
+        const where = path.resolve(what instanceof URL ? what.pathname : what);
+        if (skipped(where) || seen.has(`${kind}\0${where}`)) return;
+        // Its answer as it is read: a file changed later in the computation is then a change (see `stop`).
+        seen.set(`${kind}\0${where}`, [kind, where, answer(kind, where)]);
     };
     for (const file of Object.keys(require.cache)) note("file", file);
+    for (const lock of ["package-lock.json", path.join("node_modules", ".package-lock.json")]) note("file", path.join(projectRoot, lock));
     const patched: [object, string, unknown][] = [];
-    const patch = <T extends object>(target: T, name: keyof T & string, kind: Input[0]) => {
+    const replace = <T extends object>(
+        target: T,
+        name: keyof T & string,
+        by: (original: (...args: unknown[]) => unknown) => (...args: unknown[]) => unknown,
+    ) => {
         const original = target[name] as (...args: unknown[]) => unknown;
         patched.push([target, name, original]);
-        (target as Record<string, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
-            note(kind, args[0]);
+        (target as Record<string, unknown>)[name] = by(original);
+    };
+    const noting = (kind: Input[0]) => (original: (...args: unknown[]) => unknown) =>
+        function (this: unknown, ...args: unknown[]) {
+            note(kind, args[0], args[1]);
             return original.apply(this, args);
         };
-    };
-    patch(fs, "readFileSync", "file");
-    patch(fs, "readFile", "file");
-    patch(fs.promises, "readFile", "file");
-    patch(fs, "readdirSync", "folder");
-    patch(fs, "existsSync", "exists");
-    patch(fs, "statSync", "exists");
-    const spawnSync = childProcess.spawnSync;
-    patched.push([childProcess, "spawnSync", spawnSync]);
-    (childProcess as { spawnSync: unknown }).spawnSync = function (command: string, args?: readonly string[], options?: { cwd?: string }) {
-        note("command", JSON.stringify({ command, args: args ?? [], cwd: options?.cwd }));
-        // eslint-disable-next-line prefer-rest-params
-        return spawnSync.apply(this, arguments as unknown as Parameters<typeof spawnSync>);
-    };
+    for (const name of ["readFileSync", "readFile", "openSync", "open", "createReadStream"] as const) replace(fs, name, noting("file"));
+    replace(fs.promises, "readFile", noting("file"));
+    replace(fs.promises, "open", noting("file"));
+    for (const name of ["readdirSync", "readdir", "opendirSync", "opendir"] as const) replace(fs, name, noting("folder"));
+    replace(fs.promises, "readdir", noting("folder"));
+    for (const name of ["existsSync", "statSync", "lstatSync", "accessSync", "stat", "lstat", "access"] as const) replace(fs, name, noting("exists"));
+    for (const name of ["stat", "lstat", "access"] as const) replace(fs.promises, name, noting("exists"));
+    // node's loader finds every module's real path so.
+    for (const name of ["realpathSync", "realpath"] as const) {
+        const native = (fs[name] as { native?: unknown }).native;
+        replace(fs, name, noting("link"));
+        if (native) (fs[name] as { native?: unknown }).native = native; // kept as it was (its own reads are the loader's)
+    }
+    replace(fs.promises, "realpath", noting("link"));
+    // git, run with spawnSync and no options but where and how to read its answer: recorded with that answer.
+    replace(
+        childProcess,
+        "spawnSync",
+        (original) =>
+            function (this: unknown, ...args: unknown[]) {
+                const [command, commandArgs, options] = args as [string, string[] | undefined, { cwd?: string; encoding?: string } | undefined];
+                const result = original.apply(this, args) as { status: number | null; stdout?: unknown; stderr?: unknown };
+                const plain = Object.keys(options ?? {}).every((key) => key === "cwd" || key === "encoding");
+                if (answering > 0) return result;
+                if (command !== "git" || !plain || !Array.isArray(commandArgs)) complete = false;
+                else {
+                    const what = JSON.stringify({ command, args: commandArgs, cwd: options?.cwd });
+                    if (!seen.has(`command\0${what}`)) seen.set(`command\0${what}`, ["command", what, commandDigest(result)]);
+                }
+                return result;
+            },
+    );
+    // Programs started any other way: their reads are not seen.
+    for (const name of ["spawn", "exec", "execFile", "execSync", "execFileSync", "fork"] as const)
+        replace(
+            childProcess,
+            name,
+            (original) =>
+                function (this: unknown, ...args: unknown[]) {
+                    if (answering === 0) complete = false;
+                    return original.apply(this, args);
+                },
+        );
     return {
         stop() {
             for (const [target, name, original] of patched.reverse()) (target as Record<string, unknown>)[name] = original;
-            // What each answers now: read after the computation, so that a file changed during it is a change next time.
-            return [...seen.values()].map(([kind, what]): Input => [kind, withRootMarked(what), answer(kind, what)]);
+            const inputs = [...seen.values()];
+            if (!complete || inputs.some(([kind, what, digest]) => answer(kind, what) !== digest)) return undefined;
+            // Paths in the checkout are kept with its mark; the commands' too (git -C <checkout>).
+            const mark = (what: string) => (what === projectRoot || what.startsWith(projectRoot + path.sep) ? rootMark + what.slice(projectRoot.length) : what);
+            return inputs.map(([kind, what, digest]): Input => {
+                if (kind !== "command") return [kind, mark(what), digest];
+                const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
+                return [kind, JSON.stringify({ command, args: args.map(mark), cwd: cwd && mark(cwd) }), digest];
+            });
         },
     };
 }
 
+/** `what` of a kept input, with the checkout's path where its mark is. */
+function filledIn(kind: Input[0], what: string): string {
+    if (kind !== "command") return what.split(rootMark).join(projectRoot);
+    const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
+    const fill = (text: string) => text.split(rootMark).join(projectRoot);
+    return JSON.stringify({ command, args: args.map(fill), cwd: cwd && fill(cwd) });
+}
+
 /** Where the records are: `<n>.inputs.json` and `<n>.plans.json`, beside the project's other kept files. */
 export function keptPlansDir(): string {
-    const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+    // A relative XDG_CACHE_HOME is ignored, as the XDG specification says.
+    const xdg = process.env.XDG_CACHE_HOME;
+    const cache = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
     return path.join(cache, "shop-evolution", "kept-plans");
 }
 
-/** The plans (file name to JSON) of a kept computation whose every input answers as it did, or undefined. */
+/** A plan's file name as the worker writes it: a record names no other file. */
+const planName = /^(dev|prod)-\d+\.json$/;
+
+/**
+ * The plans (file name to JSON) of a kept computation whose every input answers as it did, or
+ * undefined. Best effort: a store that cannot be read is none.
+ */
 export function keptPlans(dir = keptPlansDir()): Record<string, string> | undefined {
-    let names: string[];
-    try {
-        names = records(dir);
-    } catch {
-        return undefined;
-    }
-    for (const name of names) {
+    for (const name of records(dir)) {
         try {
             const inputs = JSON.parse(readKeptFile(path.join(dir, name))?.toString("utf8") ?? "null") as Input[] | null;
             if (!Array.isArray(inputs)) continue;
-            if (!inputs.every(([kind, what, digest]) => answer(kind, withRootFilledIn(what, { json: kind === "command" })) === digest)) continue;
-            const plans = JSON.parse(readKeptFile(path.join(dir, name.replace(/\.inputs\.json$/, ".plans.json")))?.toString("utf8") ?? "null");
-            if (plans && typeof plans === "object")
-                return Object.fromEntries(
-                    Object.entries(plans as Record<string, string>).map(([name, plan]) => [name, withRootFilledIn(plan, { json: true })]),
-                );
+            if (!inputs.every(([kind, what, digest]) => answer(kind, filledIn(kind, what)) === digest)) continue;
+            const plans = JSON.parse(readKeptFile(path.join(dir, name.replace(/\.inputs\.json$/, ".plans.json")))?.toString("utf8") ?? "null") as Record<
+                string,
+                unknown
+            > | null;
+            if (!plans || typeof plans !== "object" || !Object.entries(plans).every(([file, plan]) => planName.test(file) && typeof plan === "string"))
+                continue;
+            // Used now: the last to go when records are pruned.
+            const now = new Date();
+            fs.utimesSync(path.join(dir, name), now, now);
+            return Object.fromEntries(Object.entries(plans as Record<string, string>).map(([file, plan]) => [file, withRootFilledIn(plan)]));
         } catch {
-            // A damaged record: not used.
+            // A damaged record, or one pruned meanwhile: not used.
         }
     }
     return undefined;
 }
 
-/** Keeps `plans` (file name to JSON) under what they were computed from; the oldest records beyond a few go. */
+/**
+ * Keeps `plans` (file name to JSON) under what they were computed from; the least recently used
+ * records beyond a few go. Best effort: a store that cannot be written keeps nothing, and fails nothing.
+ */
 export function keepPlans(inputs: Input[], plans: Record<string, string>, dir = keptPlansDir()): void {
-    const id = sha256(JSON.stringify(inputs)).slice(0, 32);
-    // The plans first: a record is found by its inputs, which then always have their plans.
-    const marked = Object.fromEntries(Object.entries(plans).map(([name, plan]) => [name, withRootMarked(plan)]));
-    if (!writeKeptFile(path.join(dir, `${id}.plans.json`), JSON.stringify(marked))) return;
-    writeKeptFile(path.join(dir, `${id}.inputs.json`), JSON.stringify(inputs));
-    for (const name of records(dir).slice(keptRecords)) {
-        for (const file of [name, name.replace(/\.inputs\.json$/, ".plans.json")]) fs.rmSync(path.join(dir, file), { force: true });
+    try {
+        const marked: Record<string, string> = {};
+        for (const [name, plan] of Object.entries(plans)) {
+            const portable = withRootMarked(plan);
+            // A plan that names the checkout's path otherwise than as a path in it is only for a run from the same path.
+            if (portable === undefined) inputs = [...inputs.filter(([kind]) => kind !== "checkout"), ["checkout", "", answer("checkout", "")]];
+            marked[name] = portable ?? plan;
+        }
+        const id = sha256(JSON.stringify(inputs)).slice(0, 32);
+        // The plans first: a record is found by its inputs, which then always have their plans.
+        if (!writeKeptFile(path.join(dir, `${id}.plans.json`), JSON.stringify(marked))) return;
+        writeKeptFile(path.join(dir, `${id}.inputs.json`), JSON.stringify(inputs));
+        for (const name of records(dir).slice(keptRecords)) {
+            for (const file of [name, name.replace(/\.inputs\.json$/, ".plans.json")]) fs.rmSync(path.join(dir, file), { force: true });
+        }
+    } catch {
+        // Nothing kept, or an old record left: the next run computes its plans, or prunes it.
     }
 }
 
-/** The records' input files in `dir`, the most recently kept first. */
+/** The records' input files in `dir`, the most recently used first; none when there is no store. */
 function records(dir: string): string[] {
-    return fs
-        .readdirSync(dir)
-        .filter((name) => name.endsWith(".inputs.json"))
-        .map((name) => ({ name, at: fs.statSync(path.join(dir, name)).mtimeMs }))
-        .sort((a, b) => b.at - a.at)
-        .map(({ name }) => name);
+    try {
+        return fs
+            .readdirSync(dir)
+            .filter((name) => name.endsWith(".inputs.json"))
+            .map((name) => ({ name, at: fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.mtimeMs }))
+            .filter((record): record is { name: string; at: number } => record.at !== undefined)
+            .sort((a, b) => b.at - a.at)
+            .map(({ name }) => name);
+    } catch {
+        return [];
+    }
 }

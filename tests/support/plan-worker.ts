@@ -66,7 +66,9 @@ async function computePlans(dir: string): Promise<void> {
             writeWhole(path.join(dir, name), plans[name]);
         }
     }
-    keepPlans(recording.stop(), plans);
+    // Kept only when the recording saw every read, and nothing changed while the plans were computed.
+    const inputs = recording.stop();
+    if (inputs) keepPlans(inputs, plans);
 }
 
 async function main(dir: string): Promise<void> {
