@@ -39,9 +39,10 @@ describe("kept plans", () => {
         spawnSync("git", gitArgs(), { encoding: "utf8" });
         fs.mkdirSync(path.join(work, "run"));
         fs.readdirSync(path.join(work, "run"));
-        const inputs = recording.stop()!;
-        keepPlans(inputs, plans, store);
-        return inputs;
+        const recorded = recording.stop();
+        if (!("inputs" in recorded)) throw new Error(recorded.unkept);
+        keepPlans(recorded.inputs, plans, store);
+        return recorded.inputs;
     };
 
     it("are used while every file, folder, path, command and variable a computation read answers as it did", () => {
@@ -55,9 +56,8 @@ describe("kept plans", () => {
                 ["environment", ""],
             ]),
         );
-        // The run's own folder, which the worker writes and polls, is none of them; nor is anything read after the recording stopped.
+        // The run's own folder, which the worker writes and polls, is none of them.
         expect(inputs.some(([, what]) => what.includes(path.join(work, "run")))).toBe(false);
-        fs.readFileSync(path.join(work, "stacks", "one.ts"));
         expect(keptPlans(store)).toEqual(plans);
 
         const changes: [string, () => void, () => void][] = [
@@ -98,22 +98,65 @@ describe("kept plans", () => {
     it("are kept only when the recording saw every read and nothing changed while they were computed", () => {
         const stopAfter = (read: () => void) => {
             const recording = recordInputs([]);
-            read();
-            return recording.stop();
+            try {
+                read();
+            } finally {
+                // eslint-disable-next-line no-unsafe-finally
+                return recording.stop();
+            }
         };
-        expect(stopAfter(() => fs.readFileSync(path.join(work, "Pulumi.dev.yaml")))).toBeDefined();
+        expect(stopAfter(() => fs.readFileSync(path.join(work, "Pulumi.dev.yaml")))).toHaveProperty("inputs");
+        // A file written is not read.
+        expect(stopAfter(() => fs.writeFileSync(path.join(work, "written.txt"), "x"))).toHaveProperty("inputs");
         const fd = fs.openSync(path.join(work, "Pulumi.dev.yaml"), "r");
-        expect(stopAfter(() => fs.readFileSync(fd))).toBeUndefined();
+        expect(stopAfter(() => fs.readFileSync(fd))).toEqual({ unkept: "the plans read what is not recorded: a file read by a descriptor or a Buffer" });
         fs.closeSync(fd);
-        expect(stopAfter(() => execFileSync("git", gitArgs()))).toBeUndefined();
-        expect(stopAfter(() => spawnSync("cat", [path.join(work, "stacks", "one.ts")]))).toBeUndefined();
-        expect(stopAfter(() => fs.readdirSync(work, { recursive: true }))).toBeUndefined();
+        expect(stopAfter(() => execFileSync("git", gitArgs()))).toEqual({ unkept: "the plans read what is not recorded: git run through execFileSync" });
+        expect(stopAfter(() => spawnSync("cat", [path.join(work, "stacks", "one.ts")]))).toEqual({
+            unkept: "the plans read what is not recorded: cat run through spawnSync",
+        });
+        expect(stopAfter(() => fs.readdirSync(work, { recursive: true }))).toEqual({
+            unkept: "the plans read what is not recorded: a folder listed with all below it",
+        });
         expect(
             stopAfter(() => {
                 fs.readFileSync(path.join(work, "Pulumi.dev.yaml"));
                 fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {edited: meanwhile}\n");
             }),
-        ).toBeUndefined();
+        ).toEqual({ unkept: `${path.join(work, "Pulumi.dev.yaml")} changed while the plans were computed` });
+    });
+
+    it("record the modules node loads meanwhile, and where their links lead, and leave node's functions as they were", () => {
+        fs.mkdirSync(path.join(work, "real"));
+        fs.writeFileSync(path.join(work, "real", "module.js"), "module.exports = 42;");
+        fs.symlinkSync(path.join(work, "real"), path.join(work, "linked"));
+        // In a process of its own, as the plan worker runs: node's loader, not Jest's.
+        const script = `
+            const fs = require("node:fs");
+            const childProcess = require("node:child_process");
+            const { promisify } = require("node:util");
+            const { recordInputs } = require(${JSON.stringify(path.join(__dirname, "support", "kept-plans.ts"))});
+            const originals = [fs.readFileSync, fs.realpathSync, fs.realpathSync.native, childProcess.spawnSync, childProcess.exec];
+            const recording = recordInputs([]);
+            const shapes = [typeof childProcess.exec[promisify.custom], typeof fs.realpathSync.native];
+            const loaded = require(${JSON.stringify(path.join(work, "linked", "module.js"))});
+            const recorded = recording.stop();
+            const now = [fs.readFileSync, fs.realpathSync, fs.realpathSync.native, childProcess.spawnSync, childProcess.exec];
+            console.log(JSON.stringify({ loaded, shapes, restored: now.every((f, i) => f === originals[i]), recorded }));`;
+        const { loaded, shapes, restored, recorded } = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8" })) as {
+            loaded: number;
+            shapes: string[];
+            restored: boolean;
+            recorded: { inputs: [string, string, string][] };
+        };
+        expect([loaded, shapes, restored]).toEqual([42, ["function", "function"], true]);
+        const about = recorded.inputs.filter(([, what]) => what.startsWith(work)).map(([kind, what, digest]) => [kind, what, kind === "link" ? digest : ""]);
+        expect(about).toEqual(
+            expect.arrayContaining([
+                ["link", path.join(work, "linked", "module.js"), fs.realpathSync(path.join(work, "real", "module.js"))],
+                ["file", fs.realpathSync(path.join(work, "real", "module.js")), ""],
+            ]),
+        );
     });
 
     it("keep the checkout's path as a mark, so that a clone elsewhere reads them with its own", () => {
@@ -130,9 +173,10 @@ describe("kept plans", () => {
         for (const other of [path.join(projectRoot, "no-such-file"), `${projectRoot}-old/app`, `cd ${projectRoot}`]) {
             const unmarkable = JSON.stringify({ context: projectRoot, other });
             expect([other, withRootMarked(unmarkable)]).toEqual([other, undefined]);
-            keepPlans([["environment", "", "x"]], { "dev-1.json": unmarkable }, store);
+            keepPlans([["environment", "", other]], { "dev-1.json": unmarkable }, store);
         }
         const kept = fs.readdirSync(store).filter((name) => name.endsWith(".inputs.json"));
+        expect(kept).toHaveLength(3);
         expect(kept.map((name) => JSON.parse(fs.readFileSync(path.join(store, name), "utf8")).some(([kind]: [string]) => kind === "checkout"))).toEqual(
             kept.map(() => true),
         );

@@ -24,10 +24,11 @@ class SummaryReporter {
             const computed = (folder) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith(".json")).length : 0);
             const plans = computed(dir);
             const deployments = computed(path.join(dir, "deployments"));
-            // The plan worker's mark (tests/support/plan-worker.ts): its plans are an earlier run's, kept by their inputs.
+            // The plan worker's marks (tests/support/plan-worker.ts): its plans are an earlier run's, kept by their inputs, or why they were not kept.
+            const unkept = path.join(dir, "plans.unkept");
             const planned = fs.existsSync(path.join(dir, "plans.kept"))
                 ? `${plans} offline plans kept from an earlier run (every input as it was) and ${deployments} deployments computed`
-                : `${plans} offline plans and ${deployments} deployments computed`;
+                : `${plans} offline plans and ${deployments} deployments computed${fs.existsSync(unkept) ? ` (the plans not kept: ${fs.readFileSync(unkept, "utf8")})` : ""}`;
             process.stderr.write(`\n${planned} for this run, each shared by every suite that reads it\n`);
         }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);

@@ -18,6 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import Module from "node:module";
+import { fileURLToPath } from "node:url";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readKeptFile, writeKeptFile } from "../../app/src/kept-file";
@@ -58,6 +59,9 @@ export function withRootFilledIn(json: string, root = projectRoot): string {
     return json.split(JSON.stringify(rootMark).slice(1, -1)).join(JSON.stringify(root).slice(1, -1));
 }
 
+/** `file` from the checkout's mark when it is in the checkout. */
+const marked = (file: string) => (file === projectRoot || file.startsWith(projectRoot + path.sep) ? rootMark + file.slice(projectRoot.length) : file);
+
 /** One thing a computation read, and what it found: [kind, what, digest of the answer]. */
 export type Input = [kind: "file" | "folder" | "exists" | "link" | "command" | "environment" | "checkout", what: string, digest: string];
 
@@ -83,8 +87,9 @@ function answer(kind: Input[0], what: string): string {
         }
         if (kind === "folder") return sha256(fs.readdirSync(what).sort().join("\0"));
         if (kind === "exists") return String(fs.existsSync(what));
-        // Where a link leads: a link pointed elsewhere finds other files.
-        if (kind === "link") return fs.realpathSync(what);
+        // Where a link leads (in the checkout: from its root, so that a clone elsewhere answers alike): a link pointed
+        // elsewhere finds other files.
+        if (kind === "link") return marked(fs.realpathSync(what));
         if (kind === "environment") return environment();
         if (kind === "checkout") return sha256(projectRoot);
         const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
@@ -101,18 +106,20 @@ function answer(kind: Input[0], what: string): string {
 /** The environment a plan can read, and the node that runs it (SHOP_PLAN_DIR, a run's own folder, left out). */
 function environment(): string {
     const read = Object.entries(process.env)
-        .filter(([name]) => (/^(PULUMI|AWS|SHOP)_/.test(name) || name === "NODE_PATH") && name !== "SHOP_PLAN_DIR")
+        .filter(([name]) => (/^(PULUMI|AWS|SHOP|GIT)_/.test(name) || name === "NODE_PATH") && name !== "SHOP_PLAN_DIR")
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return sha256(JSON.stringify([process.version, process.arch, read]));
 }
 
 export interface Recording {
     /**
-     * Stops recording; what was read, each once, with what it answered when first read. Undefined when
-     * the computation read in a way this does not record (a descriptor, another way to start a program),
-     * or something answers otherwise now than when it was read (changed during the computation).
+     * Stops recording (for good: a copy of a replaced function that a module kept records nothing
+     * after); what was read, each once, with what it answered when first read. `unkept` says why
+     * nothing may be kept instead: the computation read in a way this does not record (a
+     * descriptor, another way to start a program), or something answers otherwise now than when it
+     * was read (changed during the computation).
      */
-    stop(): Input[] | undefined;
+    stop(): { inputs: Input[] } | { unkept: string };
 }
 
 /**
@@ -122,17 +129,22 @@ export interface Recording {
  */
 export function recordInputs(outside: string[]): Recording {
     const seen = new Map<string, Input>([["environment\0", ["environment", "", environment()]]]);
-    let complete = true;
+    /** Why what was read cannot all be named, when it cannot. */
+    let incomplete: string | undefined;
+    let stopped = false;
     const skipped = (file: string) => outside.some((dir) => file === dir || file.startsWith(dir + path.sep));
     const note = (kind: Input[0], what: unknown, options?: unknown) => {
-        if (answering > 0) return;
+        if (answering > 0 || stopped) return;
         if (typeof what !== "string" && !(what instanceof URL)) {
-            complete = false; // a descriptor or a Buffer: a file this cannot name
+            incomplete ??= `a ${kind} read by a descriptor or a Buffer`;
             return;
         }
         // A listing of a whole tree is answered by its first level only.
-        if (kind === "folder" && (options as { recursive?: boolean } | undefined)?.recursive) complete = false;
-        const where = path.resolve(what instanceof URL ? what.pathname : what);
+        if (kind === "folder" && (options as { recursive?: boolean } | undefined)?.recursive) incomplete ??= "a folder listed with all below it";
+        // A file opened to be written is not read.
+        if (kind === "file" && /^[wax]/.test(typeof options === "string" ? options : "")) return;
+        if (kind === "file" && typeof options === "number" && (options & fs.constants.O_WRONLY) !== 0) return;
+        const where = path.resolve(what instanceof URL ? fileURLToPath(what) : what);
         if (skipped(where) || seen.has(`${kind}\0${where}`)) return;
         // Its answer as it is read: a file changed later in the computation is then a change (see `stop`).
         seen.set(`${kind}\0${where}`, [kind, where, answer(kind, where)]);
@@ -147,7 +159,13 @@ export function recordInputs(outside: string[]): Recording {
     ) => {
         const original = target[name] as (...args: unknown[]) => unknown;
         patched.push([target, name, original]);
-        (target as Record<string, unknown>)[name] = by(original);
+        const replacement = by(original);
+        // With the original's own members (util.promisify.custom of exec, realpathSync.native), as a module that copies it expects.
+        for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(original)))
+            if (!["length", "name", "prototype"].includes(key)) Object.defineProperty(replacement, key, descriptor);
+        for (const symbol of Object.getOwnPropertySymbols(original))
+            Object.defineProperty(replacement, symbol, Object.getOwnPropertyDescriptor(original, symbol)!);
+        (target as Record<string, unknown>)[name] = replacement;
     };
     const noting = (kind: Input[0]) => (original: (...args: unknown[]) => unknown) =>
         function (this: unknown, ...args: unknown[]) {
@@ -163,9 +181,8 @@ export function recordInputs(outside: string[]): Recording {
     for (const name of ["stat", "lstat", "access"] as const) replace(fs.promises, name, noting("exists"));
     // node's loader finds every module's real path so.
     for (const name of ["realpathSync", "realpath"] as const) {
-        const native = (fs[name] as { native?: unknown }).native;
         replace(fs, name, noting("link"));
-        if (native) (fs[name] as { native?: unknown }).native = native; // kept as it was (its own reads are the loader's)
+        replace(fs[name] as unknown as { native: unknown }, "native", noting("link"));
     }
     replace(fs.promises, "realpath", noting("link"));
     // git, run with spawnSync and no options but where and how to read its answer: recorded with that answer.
@@ -177,8 +194,8 @@ export function recordInputs(outside: string[]): Recording {
                 const [command, commandArgs, options] = args as [string, string[] | undefined, { cwd?: string; encoding?: string } | undefined];
                 const result = original.apply(this, args) as { status: number | null; stdout?: unknown; stderr?: unknown };
                 const plain = Object.keys(options ?? {}).every((key) => key === "cwd" || key === "encoding");
-                if (answering > 0) return result;
-                if (command !== "git" || !plain || !Array.isArray(commandArgs)) complete = false;
+                if (answering > 0 || stopped) return result;
+                if (command !== "git" || !plain || !Array.isArray(commandArgs)) incomplete ??= `${command} run through spawnSync`;
                 else {
                     const what = JSON.stringify({ command, args: commandArgs, cwd: options?.cwd });
                     if (!seen.has(`command\0${what}`)) seen.set(`command\0${what}`, ["command", what, commandDigest(result)]);
@@ -193,22 +210,26 @@ export function recordInputs(outside: string[]): Recording {
             name,
             (original) =>
                 function (this: unknown, ...args: unknown[]) {
-                    if (answering === 0) complete = false;
+                    if (answering === 0 && !stopped) incomplete ??= `${String(args[0])} run through ${name}`;
                     return original.apply(this, args);
                 },
         );
     return {
         stop() {
-            for (const [target, name, original] of patched.reverse()) (target as Record<string, unknown>)[name] = original;
+            if (!stopped) for (const [target, name, original] of patched.reverse()) (target as Record<string, unknown>)[name] = original;
+            stopped = true;
             const inputs = [...seen.values()];
-            if (!complete || inputs.some(([kind, what, digest]) => answer(kind, what) !== digest)) return undefined;
+            if (incomplete) return { unkept: `the plans read what is not recorded: ${incomplete}` };
+            const changed = inputs.find(([kind, what, digest]) => answer(kind, what) !== digest);
+            if (changed) return { unkept: `${changed[1] || changed[0]} changed while the plans were computed` };
             // Paths in the checkout are kept with its mark; the commands' too (git -C <checkout>).
-            const mark = (what: string) => (what === projectRoot || what.startsWith(projectRoot + path.sep) ? rootMark + what.slice(projectRoot.length) : what);
-            return inputs.map(([kind, what, digest]): Input => {
-                if (kind !== "command") return [kind, mark(what), digest];
-                const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
-                return [kind, JSON.stringify({ command, args: args.map(mark), cwd: cwd && mark(cwd) }), digest];
-            });
+            return {
+                inputs: inputs.map(([kind, what, digest]): Input => {
+                    if (kind !== "command") return [kind, marked(what), digest];
+                    const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
+                    return [kind, JSON.stringify({ command, args: args.map(marked), cwd: cwd && marked(cwd) }), digest];
+                }),
+            };
         },
     };
 }
@@ -236,7 +257,13 @@ const planName = /^(dev|prod)-\d+\.json$/;
  * The plans (file name to JSON) of a kept computation whose every input answers as it did, or
  * undefined. Best effort: a store that cannot be read is none.
  */
-export function keptPlans(dir = keptPlansDir()): Record<string, string> | undefined {
+export function keptPlans(store?: string): Record<string, string> | undefined {
+    let dir: string;
+    try {
+        dir = store ?? keptPlansDir();
+    } catch {
+        return undefined; // No home to keep them in.
+    }
     for (const name of records(dir)) {
         try {
             const inputs = JSON.parse(readKeptFile(path.join(dir, name))?.toString("utf8") ?? "null") as Input[] | null;
@@ -263,8 +290,9 @@ export function keptPlans(dir = keptPlansDir()): Record<string, string> | undefi
  * Keeps `plans` (file name to JSON) under what they were computed from; the least recently used
  * records beyond a few go. Best effort: a store that cannot be written keeps nothing, and fails nothing.
  */
-export function keepPlans(inputs: Input[], plans: Record<string, string>, dir = keptPlansDir()): void {
+export function keepPlans(inputs: Input[], plans: Record<string, string>, store?: string): void {
     try {
+        const dir = store ?? keptPlansDir();
         const marked: Record<string, string> = {};
         for (const [name, plan] of Object.entries(plans)) {
             const portable = withRootMarked(plan);

@@ -18,6 +18,8 @@ import { deploymentsFolder } from "./shared-deployments";
 export const planStacks = ["dev", "prod"] as const;
 /** Written beside the plans when they are an earlier run's, kept. */
 export const keptMark = "plans.kept";
+/** Written beside the plans when they could not be kept, saying why. */
+export const unkeptMark = "plans.unkept";
 
 /** `contents` into `file`, whole. */
 function writeWhole(file: string, contents: string): void {
@@ -51,28 +53,45 @@ async function serveDeployments(dir: string): Promise<void> {
     }
 }
 
-/** Every plan, kept under what it was computed from. */
+/** Every plan, kept under what it was computed from (or, written beside them, why not). */
 async function computePlans(dir: string): Promise<void> {
     const recording = recordInputs([dir]);
-    const { stages } = await import("../../stacks/registry");
-    const { planStack } = await import("../../tools/plan");
     const plans: Record<string, string> = {};
-    // Stage by stage, both stacks: a suite that reads the early stages waits least.
-    for (const { number } of stages) {
-        for (const stack of planStacks) {
-            await serveDeployments(dir);
-            const name = `${stack}-${number}.json`;
-            plans[name] = JSON.stringify(await planStack(stack, String(number)));
-            writeWhole(path.join(dir, name), plans[name]);
+    let computed = false;
+    try {
+        const { stages } = await import("../../stacks/registry");
+        const { planStack } = await import("../../tools/plan");
+        // Stage by stage, both stacks: a suite that reads the early stages waits least.
+        for (const { number } of stages) {
+            for (const stack of planStacks) {
+                await serveDeployments(dir);
+                const name = `${stack}-${number}.json`;
+                plans[name] = JSON.stringify(await planStack(stack, String(number)));
+                writeWhole(path.join(dir, name), plans[name]);
+            }
         }
+        computed = true;
+    } finally {
+        // Stopped however the computation ends; kept only when every plan was computed, the recording saw every
+        // read, and nothing changed while they were computed.
+        const recorded = recording.stop();
+        if (!computed) {
+            // The error reaches the suites (main's `failed`).
+        } else if ("inputs" in recorded) keepPlans(recorded.inputs, plans);
+        else writeWhole(path.join(dir, unkeptMark), recorded.unkept);
     }
-    // Kept only when the recording saw every read, and nothing changed while the plans were computed.
-    const inputs = recording.stop();
-    if (inputs) keepPlans(inputs, plans);
+}
+
+/** An earlier run's plans of every stage of both stacks, when they are kept. */
+async function keptPlansOfEveryStage(): Promise<Record<string, string> | undefined> {
+    const kept = keptPlans();
+    if (!kept) return undefined;
+    const { stages } = await import("../../stacks/registry");
+    return stages.every(({ number }) => planStacks.every((stack) => `${stack}-${number}.json` in kept)) ? kept : undefined;
 }
 
 async function main(dir: string): Promise<void> {
-    const kept = keptPlans();
+    const kept = await keptPlansOfEveryStage();
     if (kept) {
         for (const [name, plan] of Object.entries(kept)) writeWhole(path.join(dir, name), plan);
         // For the run's summary (tests/summary-reporter.js).
