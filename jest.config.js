@@ -25,12 +25,13 @@ module.exports = {
     ],
     // Slowest first, from the last runs on this machine, in a fresh clone too.
     testSequencer: "<rootDir>/tests/support/test-order.js",
-    // Two workers a core, four at most: a suite spends much of its time waiting on its servers, sockets and timers
-    // (a drill's slow client, a lab's processes starting), which more workers on two cores fill. Measured on clean
-    // clones of one commit the same hour: three workers 203 s, four 194 s and 188 s, five 188 s. At most four because
-    // each worker starts servers of its own (PostgreSQL copies in /dev/shm, OpenSearch heaps, Chromium) and node 20
-    // counts a container's CPUs without its quota; `npm test -- --maxWorkers=N` sets another number.
-    maxWorkers: Math.min(4, Math.max(1, os.availableParallelism() * 2)),
+    // A worker and a half a core, three at most: a suite spends part of its time waiting on its servers, sockets and
+    // timers, which a third worker on two cores fills (Jest 179-188 s instead of 205 s, measured back to back; a fourth
+    // gained 2 s more then, and nothing later: `npm test` 193 s and 165 s against three's 174 s and 163 s, alternated on
+    // clean clones of one commit). At most three because each worker starts servers of its own (PostgreSQL copies in /dev/shm,
+    // OpenSearch heaps, Chromium) and node 20 counts a container's CPUs without its quota; `npm test -- --maxWorkers=N`
+    // sets another number. Worked out here: Jest reads "150%" as 150 workers.
+    maxWorkers: Math.min(3, Math.max(1, Math.floor(os.availableParallelism() * 1.5))),
     testTimeout: 60000,
     reporters: ["default", "<rootDir>/tests/summary-reporter.js"],
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: the type check and the lint (tools/static-checks.ts) beside every Jest test, not
 # before them, at a lower priority: they take the CPU the suites leave while they wait on servers
-# and sockets (with Jest's four workers on two cores) instead of holding the tests back a minute.
+# and sockets (with Jest's third worker on two cores) instead of holding the tests back a minute.
 # Their output follows Jest's, and a failing check fails the run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
