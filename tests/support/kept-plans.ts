@@ -4,11 +4,11 @@
  * to the shop's code that no stage reads) does not compute the thirty plans again.
  *
  * What a computation read is recorded as it runs, as a build's dependency file is: every module
- * already loaded when it starts (the worker itself), and, while it runs, every file read, folder
- * listed or path tested for existence through node's fs, every command run with spawnSync (git, for
- * the image's revision: its output is compared, so a commit with the same files is a change), the
- * environment variables Pulumi, the provider and the project read (PULUMI_*, AWS_*, SHOP_*), and
- * node's version. Kept plans are used only when every one of those answers as it did; otherwise the
+ * already loaded when it starts (the worker itself) and npm's record of the installed packages, and,
+ * while it runs, every file read, folder listed, path tested for existence or link followed through
+ * node's fs, git run with spawnSync (for the image's revision: its output is compared, so a commit
+ * with the same files is a change), the environment variables Pulumi, the provider, git and the
+ * project read (PULUMI_*, AWS_*, GIT_*, SHOP_*, NODE_PATH), and node's version. Kept plans are used only when every one of those answers as it did; otherwise the
  * plans are computed and kept anew. The record is kept only when every plan was computed. The
  * checkout's own path is kept as a mark, in the inputs and in the plans (a dev plan names its image's
  * build context), so that a fresh clone elsewhere finds what a clone of the same commit kept.
@@ -62,6 +62,12 @@ export function withRootFilledIn(json: string, root = projectRoot): string {
 /** `file` from the checkout's mark when it is in the checkout. */
 const marked = (file: string) => (file === projectRoot || file.startsWith(projectRoot + path.sep) ? rootMark + file.slice(projectRoot.length) : file);
 
+/** A command input (`what`, JSON) with `change` applied to its paths: its arguments and where it runs. */
+function withCommandPaths(what: string, change: (text: string) => string): string {
+    const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
+    return JSON.stringify({ command, args: args.map(change), cwd: cwd && change(cwd) });
+}
+
 /** One thing a computation read, and what it found: [kind, what, digest of the answer]. */
 export type Input = [kind: "file" | "folder" | "exists" | "link" | "command" | "environment" | "checkout", what: string, digest: string];
 
@@ -103,10 +109,13 @@ function answer(kind: Input[0], what: string): string {
     }
 }
 
-/** The environment a plan can read, and the node that runs it (SHOP_PLAN_DIR, a run's own folder, left out). */
+/** Variables of the test run's own, which no plan reads: a run's folder, where its test servers are. */
+const runVariables = ["SHOP_PLAN_DIR", "SHOP_TEST_SERVERS"];
+
+/** The environment a plan can read, and the node that runs it. */
 function environment(): string {
     const read = Object.entries(process.env)
-        .filter(([name]) => (/^(PULUMI|AWS|SHOP|GIT)_/.test(name) || name === "NODE_PATH") && name !== "SHOP_PLAN_DIR")
+        .filter(([name]) => (/^(PULUMI|AWS|SHOP|GIT)_/.test(name) || name === "NODE_PATH") && !runVariables.includes(name))
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return sha256(JSON.stringify([process.version, process.arch, read]));
 }
@@ -223,23 +232,15 @@ export function recordInputs(outside: string[]): Recording {
             const changed = inputs.find(([kind, what, digest]) => answer(kind, what) !== digest);
             if (changed) return { unkept: `${changed[1] || changed[0]} changed while the plans were computed` };
             // Paths in the checkout are kept with its mark; the commands' too (git -C <checkout>).
-            return {
-                inputs: inputs.map(([kind, what, digest]): Input => {
-                    if (kind !== "command") return [kind, marked(what), digest];
-                    const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
-                    return [kind, JSON.stringify({ command, args: args.map(marked), cwd: cwd && marked(cwd) }), digest];
-                }),
-            };
+            return { inputs: inputs.map(([kind, what, digest]): Input => [kind, kind === "command" ? withCommandPaths(what, marked) : marked(what), digest]) };
         },
     };
 }
 
 /** `what` of a kept input, with the checkout's path where its mark is. */
 function filledIn(kind: Input[0], what: string): string {
-    if (kind !== "command") return what.split(rootMark).join(projectRoot);
-    const { command, args, cwd } = JSON.parse(what) as { command: string; args: string[]; cwd?: string };
     const fill = (text: string) => text.split(rootMark).join(projectRoot);
-    return JSON.stringify({ command, args: args.map(fill), cwd: cwd && fill(cwd) });
+    return kind === "command" ? withCommandPaths(what, fill) : fill(what);
 }
 
 /** Where the records are: `<n>.inputs.json` and `<n>.plans.json`, beside the project's other kept files. */
@@ -293,16 +294,16 @@ export function keptPlans(store?: string): Record<string, string> | undefined {
 export function keepPlans(inputs: Input[], plans: Record<string, string>, store?: string): void {
     try {
         const dir = store ?? keptPlansDir();
-        const marked: Record<string, string> = {};
+        const portablePlans: Record<string, string> = {};
         for (const [name, plan] of Object.entries(plans)) {
             const portable = withRootMarked(plan);
             // A plan that names the checkout's path otherwise than as a path in it is only for a run from the same path.
             if (portable === undefined) inputs = [...inputs.filter(([kind]) => kind !== "checkout"), ["checkout", "", answer("checkout", "")]];
-            marked[name] = portable ?? plan;
+            portablePlans[name] = portable ?? plan;
         }
         const id = sha256(JSON.stringify(inputs)).slice(0, 32);
         // The plans first: a record is found by its inputs, which then always have their plans.
-        if (!writeKeptFile(path.join(dir, `${id}.plans.json`), JSON.stringify(marked))) return;
+        if (!writeKeptFile(path.join(dir, `${id}.plans.json`), JSON.stringify(portablePlans))) return;
         writeKeptFile(path.join(dir, `${id}.inputs.json`), JSON.stringify(inputs));
         for (const name of records(dir).slice(keptRecords)) {
             for (const file of [name, name.replace(/\.inputs\.json$/, ".plans.json")]) fs.rmSync(path.join(dir, file), { force: true });
