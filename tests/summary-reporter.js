@@ -21,15 +21,24 @@ class SummaryReporter {
         if (walls.length > 0) process.stderr.write(`\nwall time: ${walls.join(", ")}, all ${Math.round((Date.now() - results.startTime) / 1000)} s\n`);
         const dir = process.env.SHOP_PLAN_DIR;
         if (dir && fs.existsSync(dir)) {
-            const computed = (folder) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith(".json")).length : 0);
-            const plans = computed(dir);
-            const deployments = computed(path.join(dir, "deployments"));
-            // The plan worker's marks (tests/support/plan-worker.ts): its plans are an earlier run's, kept by their inputs, or why they were not kept.
+            const named = (folder, ending) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith(ending)) : []);
+            const plans = named(dir, ".json").length;
+            const deploymentsDir = path.join(dir, "deployments");
+            const deployments = named(deploymentsDir, ".json").length;
+            // The plan worker's marks (tests/support/plan-worker.ts): its plans, and each deployment, are an earlier run's,
+            // kept by their inputs, or why they were not kept.
             const unkept = path.join(dir, "plans.unkept");
-            const planned = fs.existsSync(path.join(dir, "plans.kept"))
-                ? `${plans} offline plans kept from an earlier run (every input as it was) and ${deployments} deployments computed`
-                : `${plans} offline plans and ${deployments} deployments computed${fs.existsSync(unkept) ? ` (the plans not kept: ${fs.readFileSync(unkept, "utf8")})` : ""}`;
-            process.stderr.write(`\n${planned} for this run, each shared by every suite that reads it\n`);
+            const plansPart = fs.existsSync(path.join(dir, "plans.kept"))
+                ? `${plans} offline plans kept from an earlier run (every input as it was)`
+                : `${plans} offline plans computed${fs.existsSync(unkept) ? ` (the plans not kept: ${fs.readFileSync(unkept, "utf8")})` : ""}`;
+            const keptDeployments = named(deploymentsDir, ".json.kept").length;
+            const [unkeptDeployment] = named(deploymentsDir, ".json.unkept");
+            const deploymentsPart =
+                `${deployments} deployments, ${keptDeployments} of them kept` +
+                (unkeptDeployment
+                    ? ` (${unkeptDeployment.replace(/\.json\.unkept$/, "")} not kept: ${fs.readFileSync(path.join(deploymentsDir, unkeptDeployment), "utf8")})`
+                    : "");
+            process.stderr.write(`\n${plansPart}; ${deploymentsPart}. Each is shared by every suite that reads it.\n`);
         }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
     }

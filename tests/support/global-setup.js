@@ -1,9 +1,9 @@
 /**
  * The infra project's global setup: starts one process that computes every (stack, stage)
  * offline plan once for this run, and each mock deployment a suite asks for, into a fresh
- * temporary directory. The plans of an earlier run are used instead only while everything they
- * were computed from answers as it did (tests/support/kept-plans.ts); deployments are computed
- * every run. It does not wait: the suites start at once, and a test waits only for what it reads
+ * temporary directory. The plans and deployments of an earlier run are used instead only while
+ * everything they were computed from answers as it did (tests/support/kept-results.ts). It does
+ * not wait: the suites start at once, and a test waits only for what it reads
  * (tests/support/shared-plans.ts, shared-deployments.ts). The worker, like
  * `npm run plan`, runs compiled JavaScript (tools/compiled.js), rebuilt here first if a source
  * changed, so that the suites that start the plan command find it built too.

@@ -1,25 +1,29 @@
 /**
  * Computes, once for a test run, what the infra suites read, into the directory named by its one
  * argument (each file written whole: a temporary name, then a rename):
- * - every (stack, stage) offline plan: `<stack>-<stage>.json`, or `failed` with the error; the plans
- *   of an earlier run whose every input answers as it did are used instead (./kept-plans.ts);
+ * - every (stack, stage) offline plan: `<stack>-<stage>.json`, or `failed` with the error;
  * - the deployments the suites ask for (`sharedDeployment`): a request `deployments/<stack>-<stage>.request`
  *   is answered by `deployments/<stack>-<stage>.json`, or `.json.failed` with the error. A request
  *   is served before the next plan: the suite that asked is waiting for it.
+ * The plans, and each deployment, of an earlier run whose every input answers as it did are used
+ * instead of computing them (./kept-results.ts).
  * Started by the infra project's global setup and stopped by its teardown; it also stops when
  * the directory is removed or the process that started it is gone.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { keepPlans, keptPlans, recordInputs } from "./kept-plans";
+import { keepResults, keptResults, recordInputs } from "./kept-results";
 // The stacks and the components load once the recording of inputs has begun; what is loaded before it is recorded as loaded.
 import { deploymentsFolder } from "./shared-deployments";
 
 export const planStacks = ["dev", "prod"] as const;
-/** Written beside the plans when they are an earlier run's, kept. */
+/** Written beside the plans, or a deployment (`<name>.kept`), when they are an earlier run's, kept. */
 export const keptMark = "plans.kept";
-/** Written beside the plans when they could not be kept, saying why. */
+/** Written beside the plans, or a deployment (`<name>.unkept`), when they could not be kept, saying why. */
 export const unkeptMark = "plans.unkept";
+
+/** What each kept input answered when this worker first asked (tests/support/kept-results.ts: `answers`). */
+const answers = new Map<string, string>();
 
 /** `contents` into `file`, whole. */
 function writeWhole(file: string, contents: string): void {
@@ -45,11 +49,36 @@ async function serveDeployments(dir: string): Promise<void> {
         const file = path.join(folder, name.replace(/\.request$/, ".json"));
         try {
             if (!match) throw new Error(`no such deployment: ${name}`);
-            const { deployStage } = await import("./deploy-stage");
-            writeWhole(file, JSON.stringify(await deployStage(match[1] as "dev" | "prod", Number(match[2]))));
+            writeWhole(file, await deployment(match[1] as "dev" | "prod", Number(match[2]), dir));
         } catch (err) {
             writeWhole(`${file}.failed`, String((err as Error)?.message ?? err));
         }
+    }
+}
+
+/** `stack` deployed at `stage` (JSON): an earlier run's, kept, or computed now and kept (beside it: which, and why not kept). */
+async function deployment(stack: "dev" | "prod", stage: number, dir: string): Promise<string> {
+    const name = `${stack}-${stage}.json`;
+    const computation = path.join(deploymentsFolder, `${stack}-${stage}`);
+    const mark = path.join(dir, deploymentsFolder, name);
+    const kept = keptResults(computation, { answers })?.[name];
+    if (kept !== undefined) {
+        writeWhole(`${mark}.kept`, "");
+        return kept;
+    }
+    // Recorded on its own, within the plans' recording when they are being computed (their reads are then the plans' too).
+    const recording = recordInputs([dir]);
+    let deployed: string | undefined;
+    try {
+        const { deployStage } = await import("./deploy-stage");
+        deployed = JSON.stringify(await deployStage(stack, stage));
+        return deployed;
+    } finally {
+        const recorded = recording.stop();
+        if (deployed === undefined) {
+            // The error reaches the suite that asked.
+        } else if ("inputs" in recorded) keepResults(computation, recorded.inputs, { [name]: deployed });
+        else writeWhole(`${mark}.unkept`, recorded.unkept);
     }
 }
 
@@ -77,14 +106,14 @@ async function computePlans(dir: string): Promise<void> {
         const recorded = recording.stop();
         if (!computed) {
             // The error reaches the suites (main's `failed`).
-        } else if ("inputs" in recorded) keepPlans(recorded.inputs, plans);
+        } else if ("inputs" in recorded) keepResults("plans", recorded.inputs, plans);
         else writeWhole(path.join(dir, unkeptMark), recorded.unkept);
     }
 }
 
 /** An earlier run's plans of every stage of both stacks, when they are kept. */
 async function keptPlansOfEveryStage(): Promise<Record<string, string> | undefined> {
-    const kept = keptPlans();
+    const kept = keptResults("plans", { answers });
     if (!kept) return undefined;
     const { stages } = await import("../../stacks/registry");
     return stages.every(({ number }) => planStacks.every((stack) => `${stack}-${number}.json` in kept)) ? kept : undefined;

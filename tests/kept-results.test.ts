@@ -1,13 +1,14 @@
 /**
- * The plan worker's kept plans (tests/support/kept-plans.ts): used only while everything they were
- * computed from answers as it did, and, in this run, the same as plans computed now.
+ * The plan worker's kept plans and deployments (tests/support/kept-results.ts): used only while
+ * everything they were computed from answers as it did, and, in this run, the same as computed now.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../tools/project-root";
-import { keepPlans, keptPlans, keptPlansDir, recordInputs, withRootFilledIn, withRootMarked } from "./support/kept-plans";
+import { keepResults, keptResults, keptResultsDir, recordInputs, withRootFilledIn, withRootMarked } from "./support/kept-results";
+import { DeployedStage, sharedDeployment } from "./support/shared-deployments";
 import { sharedPlan } from "./support/shared-plans";
 
 describe("kept plans", () => {
@@ -16,7 +17,7 @@ describe("kept plans", () => {
     const plans = { "dev-1.json": '{"stack":"dev"}', "prod-1.json": '{"stack":"prod"}' };
     const saved = process.env.SHOP_KEPT_PLANS_TEST;
     beforeEach(() => {
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "kept-plans-"));
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "kept-results-"));
         store = path.join(work, "store");
         fs.mkdirSync(path.join(work, "stacks"));
         fs.writeFileSync(path.join(work, "stacks", "one.ts"), "one");
@@ -41,7 +42,7 @@ describe("kept plans", () => {
         fs.readdirSync(path.join(work, "run"));
         const recorded = recording.stop();
         if (!("inputs" in recorded)) throw new Error(recorded.unkept);
-        keepPlans(recorded.inputs, plans, store);
+        keepResults("plans", recorded.inputs, plans, { store });
         return recorded.inputs;
     };
 
@@ -58,7 +59,7 @@ describe("kept plans", () => {
         );
         // The run's own folder, which the worker writes and polls, is none of them.
         expect(inputs.some(([, what]) => what.includes(path.join(work, "run")))).toBe(false);
-        expect(keptPlans(store)).toEqual(plans);
+        expect(keptResults("plans", { store })).toEqual(plans);
 
         const changes: [string, () => void, () => void][] = [
             [
@@ -81,18 +82,18 @@ describe("kept plans", () => {
         ];
         for (const [what, change, undo] of changes) {
             change();
-            expect([what, keptPlans(store)]).toEqual([what, undefined]);
+            expect([what, keptResults("plans", { store })]).toEqual([what, undefined]);
             undo();
-            expect([what, keptPlans(store)]).toEqual([what, plans]);
+            expect([what, keptResults("plans", { store })]).toEqual([what, plans]);
         }
     });
 
     it("are not read from a store that someone else could have written", () => {
         computeAndKeep();
-        fs.chmodSync(store, 0o777);
-        expect(keptPlans(store)).toBeUndefined();
-        fs.chmodSync(store, 0o700);
-        expect(keptPlans(store)).toEqual(plans);
+        fs.chmodSync(path.join(store, "plans"), 0o777);
+        expect(keptResults("plans", { store })).toBeUndefined();
+        fs.chmodSync(path.join(store, "plans"), 0o700);
+        expect(keptResults("plans", { store })).toEqual(plans);
     });
 
     it("are kept only when the recording saw every read and nothing changed while they were computed", () => {
@@ -109,21 +110,21 @@ describe("kept plans", () => {
         // A file written is not read.
         expect(stopAfter(() => fs.writeFileSync(path.join(work, "written.txt"), "x"))).toHaveProperty("inputs");
         const fd = fs.openSync(path.join(work, "Pulumi.dev.yaml"), "r");
-        expect(stopAfter(() => fs.readFileSync(fd))).toEqual({ unkept: "the plans read what is not recorded: a file read by a descriptor or a Buffer" });
+        expect(stopAfter(() => fs.readFileSync(fd))).toEqual({ unkept: "the computation read what is not recorded: a file read by a descriptor or a Buffer" });
         fs.closeSync(fd);
-        expect(stopAfter(() => execFileSync("git", gitArgs()))).toEqual({ unkept: "the plans read what is not recorded: git run through execFileSync" });
+        expect(stopAfter(() => execFileSync("git", gitArgs()))).toEqual({ unkept: "the computation read what is not recorded: git run through execFileSync" });
         expect(stopAfter(() => spawnSync("cat", [path.join(work, "stacks", "one.ts")]))).toEqual({
-            unkept: "the plans read what is not recorded: cat run through spawnSync",
+            unkept: "the computation read what is not recorded: cat run through spawnSync",
         });
         expect(stopAfter(() => fs.readdirSync(work, { recursive: true }))).toEqual({
-            unkept: "the plans read what is not recorded: a folder listed with all below it",
+            unkept: "the computation read what is not recorded: a folder listed with all below it",
         });
         expect(
             stopAfter(() => {
                 fs.readFileSync(path.join(work, "Pulumi.dev.yaml"));
                 fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {edited: meanwhile}\n");
             }),
-        ).toEqual({ unkept: `${path.join(work, "Pulumi.dev.yaml")} changed while the plans were computed` });
+        ).toEqual({ unkept: `${path.join(work, "Pulumi.dev.yaml")} changed during the computation` });
     });
 
     it("record the modules node loads meanwhile, and where their links lead, and leave node's functions as they were", () => {
@@ -135,7 +136,7 @@ describe("kept plans", () => {
             const fs = require("node:fs");
             const childProcess = require("node:child_process");
             const { promisify } = require("node:util");
-            const { recordInputs } = require(${JSON.stringify(path.join(__dirname, "support", "kept-plans.ts"))});
+            const { recordInputs } = require(${JSON.stringify(path.join(__dirname, "support", "kept-results.ts"))});
             const originals = [fs.readFileSync, fs.realpathSync, fs.realpathSync.native, childProcess.spawnSync, childProcess.exec];
             const recording = recordInputs([]);
             const shapes = [typeof childProcess.exec[promisify.custom], typeof fs.realpathSync.native];
@@ -173,25 +174,44 @@ describe("kept plans", () => {
         for (const other of [path.join(projectRoot, "no-such-file"), `${projectRoot}-old/app`, `cd ${projectRoot}`]) {
             const unmarkable = JSON.stringify({ context: projectRoot, other });
             expect([other, withRootMarked(unmarkable)]).toEqual([other, undefined]);
-            keepPlans([["environment", "", other]], { "dev-1.json": unmarkable }, store);
+            keepResults("plans", [["environment", "", other]], { "dev-1.json": unmarkable }, { store });
         }
-        const kept = fs.readdirSync(store).filter((name) => name.endsWith(".inputs.json"));
+        const kept = fs.readdirSync(path.join(store, "plans")).filter((name) => name.endsWith(".inputs.json"));
         expect(kept).toHaveLength(3);
-        expect(kept.map((name) => JSON.parse(fs.readFileSync(path.join(store, name), "utf8")).some(([kind]: [string]) => kind === "checkout"))).toEqual(
-            kept.map(() => true),
-        );
+        expect(
+            kept.map((name) => JSON.parse(fs.readFileSync(path.join(store, "plans", name), "utf8")).some(([kind]: [string]) => kind === "checkout")),
+        ).toEqual(kept.map(() => true));
     });
+
+    it("are looked up, in a run, against what each input answered when first asked, and by computation", () => {
+        computeAndKeep();
+        const answers = new Map<string, string>();
+        expect(keptResults("plans", { store, answers })).toEqual(plans);
+        // The worker's later lookups in the same run: the inputs as they were at its first, each hashed once.
+        fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {edited: meanwhile}\n");
+        expect(keptResults("plans", { store, answers })).toEqual(plans);
+        expect(keptResults("plans", { store })).toBeUndefined();
+        // Another computation's records are its own.
+        expect(keptResults("deployments/dev-1", { store, answers })).toBeUndefined();
+    });
+
+    /** Removes every kept result and fails, when a result of this run is not what is computed now. */
+    const expectComputedNow = (what: string, shared: unknown, now: unknown) => {
+        if (JSON.stringify(shared) !== JSON.stringify(now)) {
+            // Kept results that something they were computed from no longer makes: none is used again.
+            fs.rmSync(keptResultsDir(), { recursive: true, force: true });
+            throw new Error(`the run's ${what} is not the one computed now: the kept results (${keptResultsDir()}) are removed; run again`);
+        }
+        expect(shared).toEqual(now);
+    };
 
     it("are, in this run, the plans computed now (dev with its image's build, prod at the last stage)", async () => {
         const { planStack } = await import("../tools/plan");
-        for (const stack of ["dev", "prod"]) {
-            const [shared, now] = [await sharedPlan(stack, 15), await planStack(stack, "15")];
-            if (JSON.stringify(shared) !== JSON.stringify(now)) {
-                // Kept plans that something they were computed from no longer makes: none is used again.
-                fs.rmSync(keptPlansDir(), { recursive: true, force: true });
-                throw new Error(`the run's ${stack} plan of stage 15 is not the plan computed now: the kept plans (${keptPlansDir()}) are removed; run again`);
-            }
-            expect(shared).toEqual(now);
-        }
+        for (const stack of ["dev", "prod"]) expectComputedNow(`${stack} plan of stage 15`, await sharedPlan(stack, 15), await planStack(stack, "15"));
+    }, 120_000);
+
+    it("are, in this run, the deployments computed now (prod at the last stage)", async () => {
+        const { deployStage } = await import("./support/deploy-stage");
+        expectComputedNow("prod deployment of stage 15", await sharedDeployment("prod", 15), new DeployedStage(await deployStage("prod", 15)));
     }, 120_000);
 });

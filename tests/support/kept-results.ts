@@ -1,17 +1,19 @@
 /**
- * The plan worker's plans, kept in the user's cache by everything they were computed from, so that
- * a run whose inputs are all as they were (a fresh clone of a commit tested here before, or a change
- * to the shop's code that no stage reads) does not compute the thirty plans again.
+ * What the plan worker computes (the thirty offline plans, and each mock deployment a suite asks
+ * for), kept in the user's cache by everything it was computed from, so that a run whose inputs are
+ * all as they were (a fresh clone of a commit tested here before, or a change to the shop's code that
+ * no stage reads) does not compute it again.
  *
  * What a computation read is recorded as it runs, as a build's dependency file is: every module
  * already loaded when it starts (the worker itself) and npm's record of the installed packages, and,
  * while it runs, every file read, folder listed, path tested for existence or link followed through
  * node's fs, git run with spawnSync (for the image's revision: its output is compared, so a commit
  * with the same files is a change), the environment variables Pulumi, the provider, git and the
- * project read (PULUMI_*, AWS_*, GIT_*, SHOP_*, NODE_PATH), and node's version. Kept plans are used only when every one of those answers as it did; otherwise the
- * plans are computed and kept anew. The record is kept only when every plan was computed. The
- * checkout's own path is kept as a mark, in the inputs and in the plans (a dev plan names its image's
- * build context), so that a fresh clone elsewhere finds what a clone of the same commit kept.
+ * project read (PULUMI_*, AWS_*, GIT_*, SHOP_*, NODE_PATH), and node's version. Kept results are used
+ * only when every one of those answers as it did; otherwise they are computed and kept anew. A record
+ * is kept only when its computation ended well. The checkout's own path is kept as a mark, in the
+ * inputs and in the results (a dev plan names its image's build context), so that a fresh clone
+ * elsewhere finds what a clone of the same commit kept.
  *
  * The files are read only when they are this user's own, which nobody else could have written
  * (app/src/kept-file.ts): a planted plan would pass a stage's tests unplanned.
@@ -71,7 +73,7 @@ function withCommandPaths(what: string, change: (text: string) => string): strin
 /** One thing a computation read, and what it found: [kind, what, digest of the answer]. */
 export type Input = [kind: "file" | "folder" | "exists" | "link" | "command" | "environment" | "checkout", what: string, digest: string];
 
-/** How many computations are kept, the most recently used: a few branches' worth. */
+/** How many records of a computation are kept, the most recently used: a few branches' worth. */
 const keptRecords = 3;
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
@@ -228,9 +230,9 @@ export function recordInputs(outside: string[]): Recording {
             if (!stopped) for (const [target, name, original] of patched.reverse()) (target as Record<string, unknown>)[name] = original;
             stopped = true;
             const inputs = [...seen.values()];
-            if (incomplete) return { unkept: `the plans read what is not recorded: ${incomplete}` };
+            if (incomplete) return { unkept: `the computation read what is not recorded: ${incomplete}` };
             const changed = inputs.find(([kind, what, digest]) => answer(kind, what) !== digest);
-            if (changed) return { unkept: `${changed[1] || changed[0]} changed while the plans were computed` };
+            if (changed) return { unkept: `${changed[1] || changed[0]} changed during the computation` };
             // Paths in the checkout are kept with its mark; the commands' too (git -C <checkout>).
             return { inputs: inputs.map(([kind, what, digest]): Input => [kind, kind === "command" ? withCommandPaths(what, marked) : marked(what), digest]) };
         },
@@ -243,75 +245,112 @@ function filledIn(kind: Input[0], what: string): string {
     return kind === "command" ? withCommandPaths(what, fill) : fill(what);
 }
 
-/** Where the records are: `<n>.inputs.json` and `<n>.plans.json`, beside the project's other kept files. */
-export function keptPlansDir(): string {
+/**
+ * Where the records are kept, beside the project's other kept files: a folder for each computation
+ * (`plans`, `deployments/<stack>-<stage>`), with `<id>.inputs.json` and `<id>.results.json` in it.
+ */
+export function keptResultsDir(): string {
     // A relative XDG_CACHE_HOME is ignored, as the XDG specification says.
     const xdg = process.env.XDG_CACHE_HOME;
     const cache = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
-    return path.join(cache, "shop-evolution", "kept-plans");
+    return path.join(cache, "shop-evolution", "kept-results");
 }
 
-/** A plan's file name as the worker writes it: a record names no other file. */
-const planName = /^(dev|prod)-\d+\.json$/;
+/** A result's file name as the worker writes it (a plan's, a deployment's): a record names no other file. */
+const resultName = /^(dev|prod)-\d+\.json$/;
+
+/** Where a store looks: `computation`'s folder in the store (by default the user's cache). */
+export interface StoreOptions {
+    store?: string;
+    /**
+     * What each input answered when first asked, kept by the caller for the lookups of one run: the records of
+     * one commit read the same modules, which are then hashed once, not once a record.
+     */
+    answers?: Map<string, string>;
+}
+
+/** `compute` with the reads it makes left out of any recording: the store's own, not a computation's. */
+function unrecorded<T>(compute: () => T): T {
+    answering++;
+    try {
+        return compute();
+    } finally {
+        answering--;
+    }
+}
 
 /**
- * The plans (file name to JSON) of a kept computation whose every input answers as it did, or
- * undefined. Best effort: a store that cannot be read is none.
+ * The results (file name to JSON) of `computation` kept by an earlier run whose every input answers
+ * as it did, or undefined. Best effort: a store that cannot be read is none.
  */
-export function keptPlans(store?: string): Record<string, string> | undefined {
-    let dir: string;
-    try {
-        dir = store ?? keptPlansDir();
-    } catch {
-        return undefined; // No home to keep them in.
-    }
-    for (const name of records(dir)) {
+export function keptResults(computation: string, { store, answers = new Map() }: StoreOptions = {}): Record<string, string> | undefined {
+    return unrecorded(() => {
+        let dir: string;
         try {
-            const inputs = JSON.parse(readKeptFile(path.join(dir, name))?.toString("utf8") ?? "null") as Input[] | null;
-            if (!Array.isArray(inputs)) continue;
-            if (!inputs.every(([kind, what, digest]) => answer(kind, filledIn(kind, what)) === digest)) continue;
-            const plans = JSON.parse(readKeptFile(path.join(dir, name.replace(/\.inputs\.json$/, ".plans.json")))?.toString("utf8") ?? "null") as Record<
-                string,
-                unknown
-            > | null;
-            if (!plans || typeof plans !== "object" || !Object.entries(plans).every(([file, plan]) => planName.test(file) && typeof plan === "string"))
-                continue;
-            // Used now: the last to go when records are pruned.
-            const now = new Date();
-            fs.utimesSync(path.join(dir, name), now, now);
-            return Object.fromEntries(Object.entries(plans as Record<string, string>).map(([file, plan]) => [file, withRootFilledIn(plan)]));
+            dir = path.join(store ?? keptResultsDir(), computation);
         } catch {
-            // A damaged record, or one pruned meanwhile: not used.
+            return undefined; // No home to keep them in.
         }
-    }
-    return undefined;
+        const answersAsBefore = ([kind, what, digest]: Input) => {
+            const where = filledIn(kind, what);
+            const key = `${kind}\0${where}`;
+            if (!answers.has(key)) answers.set(key, answer(kind, where));
+            return answers.get(key) === digest;
+        };
+        for (const name of records(dir)) {
+            try {
+                const inputs = JSON.parse(readKeptFile(path.join(dir, name))?.toString("utf8") ?? "null") as Input[] | null;
+                if (!Array.isArray(inputs) || !inputs.every(answersAsBefore)) continue;
+                const results = JSON.parse(readKeptFile(path.join(dir, resultsOf(name)))?.toString("utf8") ?? "null") as Record<string, unknown> | null;
+                if (
+                    !results ||
+                    typeof results !== "object" ||
+                    !Object.entries(results).every(([file, result]) => resultName.test(file) && typeof result === "string")
+                )
+                    continue;
+                // Used now: the last to go when records are pruned.
+                const now = new Date();
+                fs.utimesSync(path.join(dir, name), now, now);
+                return Object.fromEntries(Object.entries(results as Record<string, string>).map(([file, result]) => [file, withRootFilledIn(result)]));
+            } catch {
+                // A damaged record, or one pruned meanwhile: not used.
+            }
+        }
+        return undefined;
+    });
 }
 
 /**
- * Keeps `plans` (file name to JSON) under what they were computed from; the least recently used
- * records beyond a few go. Best effort: a store that cannot be written keeps nothing, and fails nothing.
+ * Keeps `results` (file name to JSON) of `computation` under what they were computed from; the least
+ * recently used records of that computation beyond a few go. Best effort: a store that cannot be
+ * written keeps nothing, and fails nothing.
  */
-export function keepPlans(inputs: Input[], plans: Record<string, string>, store?: string): void {
-    try {
-        const dir = store ?? keptPlansDir();
-        const portablePlans: Record<string, string> = {};
-        for (const [name, plan] of Object.entries(plans)) {
-            const portable = withRootMarked(plan);
-            // A plan that names the checkout's path otherwise than as a path in it is only for a run from the same path.
-            if (portable === undefined) inputs = [...inputs.filter(([kind]) => kind !== "checkout"), ["checkout", "", answer("checkout", "")]];
-            portablePlans[name] = portable ?? plan;
+export function keepResults(computation: string, inputs: Input[], results: Record<string, string>, { store }: StoreOptions = {}): void {
+    unrecorded(() => {
+        try {
+            const dir = path.join(store ?? keptResultsDir(), computation);
+            const portableResults: Record<string, string> = {};
+            for (const [name, result] of Object.entries(results)) {
+                const portable = withRootMarked(result);
+                // A result that names the checkout's path otherwise than as a path in it is only for a run from the same path.
+                if (portable === undefined) inputs = [...inputs.filter(([kind]) => kind !== "checkout"), ["checkout", "", answer("checkout", "")]];
+                portableResults[name] = portable ?? result;
+            }
+            const id = sha256(JSON.stringify(inputs)).slice(0, 32);
+            // The results first: a record is found by its inputs, which then always have their results.
+            if (!writeKeptFile(path.join(dir, `${id}.results.json`), JSON.stringify(portableResults))) return;
+            writeKeptFile(path.join(dir, `${id}.inputs.json`), JSON.stringify(inputs));
+            for (const name of records(dir).slice(keptRecords)) {
+                for (const file of [name, resultsOf(name)]) fs.rmSync(path.join(dir, file), { force: true });
+            }
+        } catch {
+            // Nothing kept, or an old record left: the next run computes its results, or prunes it.
         }
-        const id = sha256(JSON.stringify(inputs)).slice(0, 32);
-        // The plans first: a record is found by its inputs, which then always have their plans.
-        if (!writeKeptFile(path.join(dir, `${id}.plans.json`), JSON.stringify(portablePlans))) return;
-        writeKeptFile(path.join(dir, `${id}.inputs.json`), JSON.stringify(inputs));
-        for (const name of records(dir).slice(keptRecords)) {
-            for (const file of [name, name.replace(/\.inputs\.json$/, ".plans.json")]) fs.rmSync(path.join(dir, file), { force: true });
-        }
-    } catch {
-        // Nothing kept, or an old record left: the next run computes its plans, or prunes it.
-    }
+    });
 }
+
+/** The results' file of a record's inputs file. */
+const resultsOf = (inputsFile: string) => inputsFile.replace(/\.inputs\.json$/, ".results.json");
 
 /** The records' input files in `dir`, the most recently used first; none when there is no store. */
 function records(dir: string): string[] {
