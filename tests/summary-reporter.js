@@ -34,7 +34,7 @@ class SummaryReporter {
             const keptDeployments = named(deploymentsDir, ".json.kept").length;
             const [unkeptDeployment] = named(deploymentsDir, ".json.unkept");
             const deploymentsPart =
-                `${deployments} deployments, ${keptDeployments} of them kept` +
+                `${deployments} deployment${deployments === 1 ? "" : "s"}, ${keptDeployments} of them kept` +
                 (unkeptDeployment
                     ? ` (${unkeptDeployment.replace(/\.json\.unkept$/, "")} not kept: ${fs.readFileSync(path.join(deploymentsDir, unkeptDeployment), "utf8")})`
                     : "");
