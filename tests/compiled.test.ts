@@ -54,4 +54,22 @@ describe("the compiled tools' runner (tools/compiled.js)", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     }, 60_000);
+
+    it("removes the modules a build no longer writes (a source renamed or removed), and keeps what runs keep beside them", () => {
+        const { removeUnbuilt } = jest.requireActual<typeof import("../tools/compiled")>("../tools/compiled");
+        const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "compiled-out-"));
+        try {
+            const files = ["x.js", "x/index.js", "old.js", "sub/gone.js", "code-cache/kept.js", "compiled-schemas/serializer-1.js", "notes.txt"];
+            for (const file of files) {
+                fs.mkdirSync(path.dirname(path.join(outdir, file)), { recursive: true });
+                fs.writeFileSync(path.join(outdir, file), "");
+            }
+            // x.ts renamed to x/index.ts: this build wrote x/index.js, not x.js, which node would otherwise still load for "./x".
+            removeUnbuilt(outdir, [path.join(outdir, "x", "index.js")]);
+            const left = files.filter((file) => fs.existsSync(path.join(outdir, file)));
+            expect(left).toEqual(["x/index.js", "code-cache/kept.js", "compiled-schemas/serializer-1.js", "notes.txt"]);
+        } finally {
+            fs.rmSync(outdir, { recursive: true, force: true });
+        }
+    });
 });

@@ -29,6 +29,23 @@ const shopTarget = targets[1];
 
 const stampFileOf = (target) => path.join(root, target.outdir, "sources.json");
 
+/** Folders of an output folder that hold what runs keep, not what a build writes. */
+const keptFolders = ["code-cache", "compiled-schemas"];
+
+/**
+ * Removes the modules in `outdir` that this build did not write: a source renamed or removed left its
+ * module behind, which node would still find (after renaming x.ts to x/index.ts, require("./x") loads
+ * the old x.js).
+ */
+function removeUnbuilt(outdir, written) {
+    const built = new Set(written);
+    for (const entry of fs.readdirSync(outdir, { recursive: true, withFileTypes: true })) {
+        const file = path.join(entry.parentPath ?? entry.path, entry.name);
+        const inKept = keptFolders.some((folder) => file.startsWith(path.join(outdir, folder) + path.sep));
+        if (entry.isFile() && file.endsWith(".js") && !inKept && !built.has(file)) fs.rmSync(file, { force: true });
+    }
+}
+
 /** Each source of the target's last build with its size and modification time, or undefined when none. */
 function readStamp(target) {
     try {
@@ -89,6 +106,10 @@ function build(target) {
         fs.writeFileSync(`${file}.${process.pid}`, contents);
         fs.renameSync(`${file}.${process.pid}`, file);
     }
+    removeUnbuilt(
+        outdir,
+        outputFiles.map((output) => output.path),
+    );
     // What the shop's processes kept of the code before this build goes with it, so that it does not grow with every edit.
     if (target === shopTarget) for (const dir of [shopCodeCacheDir, shopCompiledSchemasDir]) fs.rmSync(dir, { recursive: true, force: true });
     // Written last, whole: a run that reads it finds every file it names already built.
@@ -195,4 +216,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { buildIfStale, shopEntry, shopCompiledSchemasDir, shopCodeCacheDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
+module.exports = { buildIfStale, removeUnbuilt, shopEntry, shopCompiledSchemasDir, shopCodeCacheDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
