@@ -8,14 +8,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { projectRoot } from "../tools/project-root";
 import { keepResults, keptResults, keptResultsDir, recordInputs, withRootFilledIn, withRootMarked } from "./support/kept-results";
-import { DeployedStage, sharedDeployment } from "./support/shared-deployments";
+import { deploymentMarks } from "./support/plan-worker";
+import { DeployedStage, deploymentsFolder, sharedDeployment } from "./support/shared-deployments";
 import { sharedPlan } from "./support/shared-plans";
 
-describe("kept plans", () => {
+describe("kept results", () => {
     let work: string;
     let store: string;
     const plans = { "dev-1.json": '{"stack":"dev"}', "prod-1.json": '{"stack":"prod"}' };
-    const saved = process.env.SHOP_KEPT_PLANS_TEST;
+    const saved = process.env.SHOP_KEPT_RESULTS_TEST;
     beforeEach(() => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "kept-results-"));
         store = path.join(work, "store");
@@ -26,8 +27,8 @@ describe("kept plans", () => {
     });
     afterEach(() => {
         fs.rmSync(work, { recursive: true, force: true });
-        if (saved === undefined) delete process.env.SHOP_KEPT_PLANS_TEST;
-        else process.env.SHOP_KEPT_PLANS_TEST = saved;
+        if (saved === undefined) delete process.env.SHOP_KEPT_RESULTS_TEST;
+        else process.env.SHOP_KEPT_RESULTS_TEST = saved;
     });
 
     const gitArgs = () => ["-C", work, "hash-object", "stacks/one.ts"];
@@ -78,7 +79,7 @@ describe("kept plans", () => {
                 () => fs.writeFileSync(path.join(work, "stacks", "one.ts"), "two"),
                 () => fs.writeFileSync(path.join(work, "stacks", "one.ts"), "one"),
             ],
-            ["a variable of the environment", () => (process.env.SHOP_KEPT_PLANS_TEST = "1"), () => delete process.env.SHOP_KEPT_PLANS_TEST],
+            ["a variable of the environment", () => (process.env.SHOP_KEPT_RESULTS_TEST = "1"), () => delete process.env.SHOP_KEPT_RESULTS_TEST],
         ];
         for (const [what, change, undo] of changes) {
             change();
@@ -160,6 +161,26 @@ describe("kept plans", () => {
         );
     });
 
+    it("record a module loaded before the recording began as node loaded it: a file rebuilt since is a change", () => {
+        fs.writeFileSync(path.join(work, "loaded.js"), "module.exports = 1;");
+        // In a process of its own, as the plan worker runs: node's loader, not Jest's.
+        const script = `
+            const fs = require("node:fs");
+            const { recordInputs, watchModuleLoads } = require(${JSON.stringify(path.join(__dirname, "support", "kept-results.ts"))});
+            watchModuleLoads();
+            const file = ${JSON.stringify(path.join(work, "loaded.js"))};
+            require(file);
+            const asLoaded = recordInputs([]).stop();
+            fs.writeFileSync(file, "module.exports = 2;");
+            const rebuilt = recordInputs([]).stop();
+            console.log(JSON.stringify({ asLoaded: "inputs" in asLoaded, rebuilt }));`;
+        const { asLoaded, rebuilt } = JSON.parse(execFileSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8" })) as {
+            asLoaded: boolean;
+            rebuilt: unknown;
+        };
+        expect([asLoaded, rebuilt]).toEqual([true, { unkept: `${path.join(work, "loaded.js")} changed during the computation` }]);
+    });
+
     it("keep the checkout's path as a mark, so that a clone elsewhere reads them with its own", () => {
         const plan = JSON.stringify({ context: projectRoot, dockerfile: path.join(projectRoot, "app", "Dockerfile"), image: "shop:latest" });
         const marked = withRootMarked(plan)!;
@@ -210,8 +231,21 @@ describe("kept plans", () => {
         for (const stack of ["dev", "prod"]) expectComputedNow(`${stack} plan of stage 15`, await sharedPlan(stack, 15), await planStack(stack, "15"));
     }, 120_000);
 
-    it("are, in this run, the deployments computed now (prod at the last stage)", async () => {
+    it("are, in this run, the deployments computed now (prod at the last stage, and one kept when that one was not)", async () => {
         const { deployStage } = await import("./support/deploy-stage");
-        expectComputedNow("prod deployment of stage 15", await sharedDeployment("prod", 15), new DeployedStage(await deployStage("prod", 15)));
+        const shared = await sharedDeployment("prod", 15);
+        expectComputedNow("prod deployment of stage 15", shared, new DeployedStage(await deployStage("prod", 15)));
+        // Computed in this run, it compared the computation with itself: then one the run found kept, if any.
+        const folder = path.join(process.env.SHOP_PLAN_DIR ?? "", deploymentsFolder);
+        const marks = fs.existsSync(folder) ? fs.readdirSync(folder) : [];
+        const kept = marks.filter((name) => name.endsWith(`.json${deploymentMarks.kept}`)).sort();
+        if (!marks.includes(`prod-15.json${deploymentMarks.kept}`) && kept.length > 0) {
+            const [, stack, stage] = kept[0].match(/^(dev|prod)-(\d+)\./)!;
+            expectComputedNow(
+                `${stack} deployment of stage ${stage}`,
+                await sharedDeployment(stack as "dev" | "prod", Number(stage)),
+                new DeployedStage(await deployStage(stack as "dev" | "prod", Number(stage))),
+            );
+        }
     }, 120_000);
 });

@@ -32,12 +32,14 @@ class SummaryReporter {
                 ? `${plans} offline plans kept from an earlier run (every input as it was)`
                 : `${plans} offline plans computed${fs.existsSync(unkept) ? ` (the plans not kept: ${fs.readFileSync(unkept, "utf8")})` : ""}`;
             const keptDeployments = named(deploymentsDir, ".json.kept").length;
-            const [unkeptDeployment] = named(deploymentsDir, ".json.unkept");
+            const unkeptDeployments = named(deploymentsDir, ".json.unkept").sort();
             const deploymentsPart =
-                `${deployments} deployment${deployments === 1 ? "" : "s"}, ${keptDeployments} of them kept` +
-                (unkeptDeployment
-                    ? ` (${unkeptDeployment.replace(/\.json\.unkept$/, "")} not kept: ${fs.readFileSync(path.join(deploymentsDir, unkeptDeployment), "utf8")})`
-                    : "");
+                deployments === 0
+                    ? "no deployments"
+                    : `${deployments} deployment${deployments === 1 ? "" : "s"}, ${keptDeployments} of them kept` +
+                      (unkeptDeployments.length > 0
+                          ? ` (${unkeptDeployments.length} not kept; ${unkeptDeployments[0].replace(/\.json\.unkept$/, "")}: ${fs.readFileSync(path.join(deploymentsDir, unkeptDeployments[0]), "utf8")})`
+                          : "");
             process.stderr.write(`\n${plansPart}; ${deploymentsPart}. Each is shared by every suite that reads it.\n`);
         }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);

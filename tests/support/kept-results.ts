@@ -5,15 +5,17 @@
  * no stage reads) does not compute it again.
  *
  * What a computation read is recorded as it runs, as a build's dependency file is: every module
- * already loaded when it starts (the worker itself) and npm's record of the installed packages, and,
- * while it runs, every file read, folder listed, path tested for existence or link followed through
+ * already loaded when it starts (as its file was when node loaded it: `watchModuleLoads`) and npm's
+ * record of the installed packages, and, while it runs, every file read, folder listed, path tested for existence or link followed through
  * node's fs, git run with spawnSync (for the image's revision: its output is compared, so a commit
  * with the same files is a change), the environment variables Pulumi, the provider, git and the
  * project read (PULUMI_*, AWS_*, GIT_*, SHOP_*, NODE_PATH), and node's version. Kept results are used
  * only when every one of those answers as it did; otherwise they are computed and kept anew. A record
  * is kept only when its computation ended well. The checkout's own path is kept as a mark, in the
  * inputs and in the results (a dev plan names its image's build context), so that a fresh clone
- * elsewhere finds what a clone of the same commit kept.
+ * elsewhere finds what a clone of the same commit kept. One worker's lookups share what each input
+ * answered when first asked (`answers`): a run uses the results kept for its inputs as they were at
+ * its start, as it uses the plans found then.
  *
  * The files are read only when they are this user's own, which nobody else could have written
  * (app/src/kept-file.ts): a planted plan would pass a stage's tests unplanned.
@@ -122,6 +124,27 @@ function environment(): string {
     return sha256(JSON.stringify([process.version, process.arch, read]));
 }
 
+/** What each module's file held when node loaded it, by path (`watchModuleLoads`). */
+const loadedDigests = new Map<string, string>();
+
+/**
+ * From now on, takes the digest of each module's file as node loads it (and of those loaded already,
+ * now), so that a recording begun later records a module by the code that runs, not by what its file
+ * holds by then. The plan worker watches from its start: its deployments are recorded minutes later,
+ * with the stacks and the SDK loaded long before.
+ */
+export function watchModuleLoads(): void {
+    for (const file of Object.keys(require.cache)) if (!loadedDigests.has(file)) loadedDigests.set(file, answer("file", file));
+    const extensions = (Module as unknown as { _extensions: Record<string, (module: unknown, filename: string) => unknown> })._extensions;
+    for (const extension of [".js", ".json"]) {
+        const load = extensions[extension];
+        extensions[extension] = function (this: unknown, module: unknown, filename: string) {
+            if (!loadedDigests.has(filename)) loadedDigests.set(filename, answer("file", filename));
+            return load.call(this, module, filename);
+        };
+    }
+}
+
 export interface Recording {
     /**
      * Stops recording (for good: a copy of a replaced function that a module kept records nothing
@@ -160,7 +183,12 @@ export function recordInputs(outside: string[]): Recording {
         // Its answer as it is read: a file changed later in the computation is then a change (see `stop`).
         seen.set(`${kind}\0${where}`, [kind, where, answer(kind, where)]);
     };
-    for (const file of Object.keys(require.cache)) note("file", file);
+    // The modules loaded already, as they were when loaded (`watchModuleLoads`): a file rebuilt since (tools/compiled.js
+    // after an edit, mid-run) is then a change, not the code that ran.
+    for (const file of Object.keys(require.cache)) {
+        const where = path.resolve(file);
+        if (!skipped(where) && !seen.has(`file\0${where}`)) seen.set(`file\0${where}`, ["file", where, loadedDigests.get(where) ?? answer("file", where)]);
+    }
     for (const lock of ["package-lock.json", path.join("node_modules", ".package-lock.json")]) note("file", path.join(projectRoot, lock));
     const patched: [object, string, unknown][] = [];
     const replace = <T extends object>(

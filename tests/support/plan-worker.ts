@@ -12,15 +12,17 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { keepResults, keptResults, recordInputs } from "./kept-results";
+import { keepResults, keptResults, recordInputs, watchModuleLoads } from "./kept-results";
 // The stacks and the components load once the recording of inputs has begun; what is loaded before it is recorded as loaded.
 import { deploymentsFolder } from "./shared-deployments";
 
 export const planStacks = ["dev", "prod"] as const;
-/** Written beside the plans, or a deployment (`<name>.kept`), when they are an earlier run's, kept. */
+/** Written beside the plans when they are an earlier run's, kept. */
 export const keptMark = "plans.kept";
-/** Written beside the plans, or a deployment (`<name>.unkept`), when they could not be kept, saying why. */
+/** Written beside the plans when they could not be kept, saying why. */
 export const unkeptMark = "plans.unkept";
+/** Written beside a deployment (`<stack>-<stage>.json.kept`, `.unkept` saying why), as those two beside the plans. */
+export const deploymentMarks = { kept: ".kept", unkept: ".unkept" } as const;
 
 /** What each kept input answered when this worker first asked (tests/support/kept-results.ts: `answers`). */
 const answers = new Map<string, string>();
@@ -60,10 +62,12 @@ async function serveDeployments(dir: string): Promise<void> {
 async function deployment(stack: "dev" | "prod", stage: number, dir: string): Promise<string> {
     const name = `${stack}-${stage}.json`;
     const computation = path.join(deploymentsFolder, `${stack}-${stage}`);
-    const mark = path.join(dir, deploymentsFolder, name);
-    const kept = keptResults(computation, { answers })?.[name];
+    const folder = path.join(dir, deploymentsFolder);
+    const record = keptResults(computation, { answers });
+    // A record of this deployment alone: another computation's folder moved in its place is not it.
+    const kept = record && Object.keys(record).length === 1 ? record[name] : undefined;
     if (kept !== undefined) {
-        writeWhole(`${mark}.kept`, "");
+        writeWhole(path.join(folder, name + deploymentMarks.kept), "");
         return kept;
     }
     // Recorded on its own, within the plans' recording when they are being computed (their reads are then the plans' too).
@@ -78,7 +82,7 @@ async function deployment(stack: "dev" | "prod", stage: number, dir: string): Pr
         if (deployed === undefined) {
             // The error reaches the suite that asked.
         } else if ("inputs" in recorded) keepResults(computation, recorded.inputs, { [name]: deployed });
-        else writeWhole(`${mark}.unkept`, recorded.unkept);
+        else writeWhole(path.join(folder, name + deploymentMarks.unkept), recorded.unkept);
     }
 }
 
@@ -120,6 +124,8 @@ async function keptPlansOfEveryStage(): Promise<Record<string, string> | undefin
 }
 
 async function main(dir: string): Promise<void> {
+    // Before the stacks load: a deployment recorded later records their modules as they were loaded.
+    watchModuleLoads();
     const kept = await keptPlansOfEveryStage();
     if (kept) {
         for (const [name, plan] of Object.entries(kept)) writeWhole(path.join(dir, name), plan);
