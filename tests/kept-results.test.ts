@@ -212,8 +212,11 @@ describe("kept results", () => {
         fs.writeFileSync(path.join(work, "Pulumi.dev.yaml"), "config: {edited: meanwhile}\n");
         expect(keptResults("plans", { store, answers })).toEqual(plans);
         expect(keptResults("plans", { store })).toBeUndefined();
-        // Another computation's records are its own.
+        // Another computation's records are its own: none until it keeps one, and then that one, beside the plans.
         expect(keptResults("deployments/dev-1", { store, answers })).toBeUndefined();
+        const deployment = { "dev-1.json": '{"resources":[]}' };
+        keepResults("deployments/dev-1", [], deployment, { store });
+        expect([keptResults("deployments/dev-1", { store, answers }), keptResults("plans", { store, answers })]).toEqual([deployment, plans]);
     });
 
     /** Removes every kept result and fails, when a result of this run is not what is computed now. */
