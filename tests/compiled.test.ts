@@ -72,4 +72,18 @@ describe("the compiled tools' runner (tools/compiled.js)", () => {
             fs.rmSync(outdir, { recursive: true, force: true });
         }
     });
+    it("runs a tool that imports the runner itself as one module with it, and leaves an ES module a package requires to node", () => {
+        // The lab imports tools/compiled.js (for the shop's entry) while the runner is its main module; the build puts a
+        // module in bin/ that requires the source. autocannon's dependencies hand require() an .mjs file.
+        const script = `
+            const path = require("node:path");
+            const runner = require("./tools/compiled");
+            runner.buildIfStale();
+            const forwarded = require("./bin/tools/compiled");
+            console.log(JSON.stringify({ same: forwarded === runner, source: require.resolve("./bin/tools/compiled") !== require.resolve("./tools/compiled") }));`;
+        expect(runScript(script)).toEqual({ same: true, source: true });
+        const lab = spawnSync(process.execPath, ["tools/compiled.js", "tools/lab/lab.ts", "--stage", "16"], { cwd: projectRoot, encoding: "utf8" });
+        // Past loading every module of the lab (autocannon's among them) to its own check of the arguments.
+        expect([lab.status, lab.stderr.trim()]).toEqual([2, expect.stringMatching(/^lab: --stage must be a number 1-15 .*\(got "16"\)$/)]);
+    }, 120_000);
 });

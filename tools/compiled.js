@@ -21,7 +21,7 @@ const Module = require("node:module");
 const root = path.resolve(__dirname, "..");
 /** What is compiled, each into a folder of its own (paths relative to the project's root). */
 const targets = [
-    { outbase: ".", outdir: "bin", entryPoints: ["tools/plan.ts", "tools/preflight.ts", "tests/support/plan-worker.ts"] },
+    { outbase: ".", outdir: "bin", entryPoints: ["tools/plan.ts", "tools/preflight.ts", "tools/lab/lab.ts", "tools/move-data.ts", "tests/support/plan-worker.ts"] },
     { outbase: "app", outdir: "app/bin", entryPoints: ["app/src/main.ts", "app/src/migrate.ts"] },
 ];
 const toolTarget = targets[0];
@@ -100,15 +100,24 @@ function build(target) {
         write: false,
         logLevel: "error",
     });
+    // A JavaScript module of the project that they import (the lab's shop processes need this one) is not transpiled:
+    // its place in the output requires the source, so that both are one module.
+    const forwarders = Object.keys(metafile.inputs)
+        .filter((file) => file.endsWith(".js") && !file.startsWith("node_modules/") && !file.includes("/node_modules/"))
+        .map((file) => {
+            const place = path.join(outdir, path.relative(path.join(root, target.outbase), path.join(root, file)));
+            const source = path.relative(path.dirname(place), path.join(root, file)).split(path.sep).join("/");
+            return { path: place, contents: `module.exports = require(${JSON.stringify(source.startsWith(".") ? source : `./${source}`)});\n` };
+        });
     // Each file written whole (a temporary name, then a rename): a process started meanwhile never reads half a file.
-    for (const { path: file, contents } of outputFiles) {
+    for (const { path: file, contents } of [...outputFiles, ...forwarders]) {
         fs.mkdirSync(path.dirname(file), { recursive: true });
         fs.writeFileSync(`${file}.${process.pid}`, contents);
         fs.renameSync(`${file}.${process.pid}`, file);
     }
     removeUnbuilt(
         outdir,
-        outputFiles.map((output) => output.path),
+        [...outputFiles, ...forwarders].map((output) => output.path),
     );
     // What the shop's processes kept of the code before this build goes with it, so that it does not grow with every edit.
     if (target === shopTarget) for (const dir of [shopCodeCacheDir, shopCompiledSchemasDir]) fs.rmSync(dir, { recursive: true, force: true });
@@ -208,12 +217,20 @@ function main() {
     // V8's compiled code of every module, kept between runs (node 20 has no compile cache of its own; a module whose
     // source changed is compiled afresh), beside the compiled tools.
     process.env.V8_COMPILE_CACHE_CACHE_DIR ??= path.join(root, toolTarget.outdir, "code-cache");
+    const nodeCompile = Module.prototype._compile;
     require("v8-compile-cache");
+    // An ES module a package hands to require() (node 20.19 and later load them: the lab's autocannon reaches
+    // async-function/require.mjs) is node's to load: the cache compiles every file as CommonJS.
+    const cachedCompile = Module.prototype._compile;
+    Module.prototype._compile = function (content, filename, ...rest) {
+        return (filename.endsWith(".mjs") ? nodeCompile : cachedCompile).call(this, content, filename, ...rest);
+    };
     // The compiled tool runs as the main module, with its own arguments, as `node bin/<tool>.js` would.
     process.argv = [process.argv[0], path.join(root, toolTarget.outdir, what.replace(/\.ts$/, ".js")), ...args];
     Module.runMain();
 }
 
-if (require.main === module) main();
-
+// Exported before a tool runs: the lab, run from here, requires this module (for `shopEntry`) while it is still the main one.
 module.exports = { buildIfStale, removeUnbuilt, shopEntry, shopCompiledSchemasDir, shopCodeCacheDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
+
+if (require.main === module) main();

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { findStage, allowedStages, Stage } from "../../stacks/registry";
 import { ShopApp, shopApps } from "../../stacks/service-layout";
+import { projectRoot } from "../project-root";
 
 /** The database clusters by domain; `orders` is stage 2's cluster, which keeps the main URL (SHOP_DATABASE_URL). */
 export type Domain = "orders" | "catalog" | "users";
@@ -67,7 +68,7 @@ export class LabUsageError extends Error {}
 
 /** The regions of the prod stack (Pulumi.prod.yaml), home first. */
 function prodRegions(): string[] {
-    const file = path.resolve(__dirname, "..", "..", "Pulumi.prod.yaml");
+    const file = path.join(projectRoot, "Pulumi.prod.yaml");
     const regions = parse(fs.readFileSync(file, "utf8"))?.config?.["shop-evolution:regions"];
     if (!Array.isArray(regions) || regions.length < 2) throw new Error(`${file} names fewer than two shop-evolution:regions`);
     return regions.map(String);

@@ -6,14 +6,12 @@
  * every order, account, review and stock level is compared with what stage N held.
  */
 import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { Step } from "../move-data";
+import { projectRoot } from "../project-root";
 import { Cluster, DataTier } from "./data-tier";
 import { LabUsageError } from "./layout";
 import { Lab, startStage } from "./start-stage";
 import { Started } from "./started";
-
-const root = path.resolve(__dirname, "..", "..");
 
 /** What must survive a move, each as sorted rows of text. */
 export interface Holdings {
@@ -90,7 +88,7 @@ function moveArgs(step: Step, old: DataTier, next: DataTier): string[] {
 /** `npm run move-data -- <args>`, as a process of its own, as a platform team runs it. */
 function runMoveCommand(args: string[]): Promise<string[]> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "tools/move-data.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["tools/compiled.js", "tools/move-data.ts", ...args], { cwd: projectRoot, stdio: ["ignore", "pipe", "pipe"] });
         let out = "";
         let err = "";
         child.stdout.on("data", (chunk) => (out += chunk));

@@ -5,11 +5,13 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import * as path from "node:path";
+import { projectRoot } from "../project-root";
 import { shopCompiledSchemasDir, shopEntry } from "../compiled";
 import { freePort } from "./ports";
 
-const appDir = path.resolve(__dirname, "..", "..", "app");
-const codeCache = path.join(__dirname, "shop-code-cache.js");
+// From the project's root, which the lab's compiled copy in bin/ finds too.
+const appDir = path.join(projectRoot, "app");
+const codeCache = path.join(projectRoot, "tools", "servers", "shop-code-cache.js");
 
 export interface ShopProcess {
     url: string;

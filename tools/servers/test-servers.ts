@@ -6,6 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { projectRoot } from "../project-root";
 
 export const testServersVariable = "SHOP_TEST_SERVERS";
 
@@ -21,7 +22,7 @@ function parse(output: string): Record<string, string> {
 
 export function testServer(name: "OPENSEARCH_HOME" | "OPENSEARCH_SECURITY_HOME" | "MOTO_SERVER"): string {
     // Inherited by every process started from here (the lab, the suites' own processes), which then skip the script too.
-    process.env[testServersVariable] ||= execFileSync("bash", [path.resolve(__dirname, "..", "ensure-test-servers.sh")], {
+    process.env[testServersVariable] ||= execFileSync("bash", [path.join(projectRoot, "tools", "ensure-test-servers.sh")], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
     });

@@ -30,7 +30,7 @@ export async function stopLeftLabs(): Promise<void> {
 }
 
 export function runLab(args: string[]): { child: ChildProcess; output(): string; exited: Promise<number | null> } {
-    const child = spawn(process.execPath, ["--import", "tsx", "tools/lab/lab.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["tools/compiled.js", "tools/lab/lab.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout!.on("data", (chunk) => (output += chunk));
     child.stderr!.on("data", (chunk) => (output += chunk));
