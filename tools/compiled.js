@@ -21,7 +21,11 @@ const Module = require("node:module");
 const root = path.resolve(__dirname, "..");
 /** What is compiled, each into a folder of its own (paths relative to the project's root). */
 const targets = [
-    { outbase: ".", outdir: "bin", entryPoints: ["tools/plan.ts", "tools/preflight.ts", "tools/lab/lab.ts", "tools/move-data.ts", "tests/support/plan-worker.ts"] },
+    {
+        outbase: ".",
+        outdir: "bin",
+        entryPoints: ["tools/plan.ts", "tools/preflight.ts", "tools/lab/lab.ts", "tools/move-data.ts", "tests/support/plan-worker.ts"],
+    },
     { outbase: "app", outdir: "app/bin", entryPoints: ["app/src/main.ts", "app/src/migrate.ts"] },
 ];
 const toolTarget = targets[0];
