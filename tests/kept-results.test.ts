@@ -1,5 +1,5 @@
 /**
- * The plan worker's kept plans and deployments (tests/support/kept-results.ts): used only while
+ * The plan worker's kept plans, deployments and plans of stack files (tests/support/kept-results.ts): used only while
  * everything they were computed from answers as it did, and, in this run, the same as computed now.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -10,7 +10,8 @@ import { projectRoot } from "../tools/project-root";
 import { keepResults, keptResults, keptResultsDir, recordInputs, withRootFilledIn, withRootMarked } from "./support/kept-results";
 import { deploymentMarks } from "./support/plan-worker";
 import { DeployedStage, deploymentsFolder, sharedDeployment } from "./support/shared-deployments";
-import { sharedPlan } from "./support/shared-plans";
+import { sharedConfigPlan, sharedPlan } from "./support/shared-plans";
+import { readStackConfigFile } from "../tools/stack-files";
 
 describe("kept results", () => {
     let work: string;
@@ -250,5 +251,10 @@ describe("kept results", () => {
                 new DeployedStage(await deployStage(stack as "dev" | "prod", Number(stage))),
             );
         }
+    }, 120_000);
+    it("are, in this run, the plans of stack files computed now (prod's at stage 2, as a promotion plans it)", async () => {
+        const { planConfig } = await import("../tools/plan");
+        const config = { ...readStackConfigFile("prod"), "shop-evolution:stage": "separate-db" };
+        expectComputedNow("plan of prod's stack file at stage 2", await sharedConfigPlan("prod", config), await planConfig("prod", config));
     }, 120_000);
 });

@@ -4,8 +4,12 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { execFileSync } from "node:child_process";
 import { pulumiCli } from "../tools/deployed-state";
-import { promote, rollback, stepBack } from "../tools/promote";
+import { planning, promote, rollback, stepBack } from "../tools/promote";
 import { projectRoot } from "../tools/project-root";
+import { sharedConfigPlan } from "./support/shared-plans";
+
+// Each plan of a stack file once a run, by the plan worker, and kept as its plans are: promotion plans the same files again and again.
+planning.planConfig = sharedConfigPlan;
 
 /** The project's two stack files in a scratch folder, with their stages set. */
 function stacksAt(devStage: string, prodStage: string, prodExtra: Record<string, string> = {}): string {

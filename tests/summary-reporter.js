@@ -23,24 +23,31 @@ class SummaryReporter {
         if (dir && fs.existsSync(dir)) {
             const named = (folder, ending) => (fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith(ending)) : []);
             const plans = named(dir, ".json").length;
-            const deploymentsDir = path.join(dir, "deployments");
-            const deployments = named(deploymentsDir, ".json").length;
-            // The plan worker's marks (tests/support/plan-worker.ts): its plans, and each deployment, are an earlier run's,
-            // kept by their inputs, or why they were not kept.
+            // The plan worker's marks (tests/support/plan-worker.ts): its plans, and each deployment and plan of a stack
+            // file, are an earlier run's, kept by their inputs, or why they were not kept.
             const unkept = path.join(dir, "plans.unkept");
             const plansPart = fs.existsSync(path.join(dir, "plans.kept"))
                 ? `${plans} offline plans kept from an earlier run (every input as it was)`
                 : `${plans} offline plans computed${fs.existsSync(unkept) ? ` (the plans not kept: ${fs.readFileSync(unkept, "utf8")})` : ""}`;
-            const keptDeployments = named(deploymentsDir, ".json.kept").length;
-            const unkeptDeployments = named(deploymentsDir, ".json.unkept").sort();
-            const deploymentsPart =
-                deployments === 0
-                    ? "no deployments"
-                    : `${deployments} deployment${deployments === 1 ? "" : "s"}, ${keptDeployments} of them kept` +
-                      (unkeptDeployments.length > 0
-                          ? ` (${unkeptDeployments.length} not kept; ${unkeptDeployments[0].replace(/\.json\.unkept$/, "")}: ${fs.readFileSync(path.join(deploymentsDir, unkeptDeployments[0]), "utf8")})`
-                          : "");
-            process.stderr.write(`\n${plansPart}; ${deploymentsPart}. Each is shared by every suite that reads it.\n`);
+            /** "N <many>, K of them kept", with the first reason one was not, for the answers to requests in `folder`. */
+            const answered = (folder, one, many) => {
+                const where = path.join(dir, folder);
+                const count = named(where, ".json").length;
+                const unkeptOnes = named(where, ".json.unkept").sort();
+                if (count === 0) return `no ${many}`;
+                return (
+                    `${count} ${count === 1 ? one : many}, ${named(where, ".json.kept").length} of them kept` +
+                    (unkeptOnes.length > 0
+                        ? ` (${unkeptOnes.length} not kept; ${unkeptOnes[0].replace(/\.json\.unkept$/, "")}: ${fs.readFileSync(path.join(where, unkeptOnes[0]), "utf8")})`
+                        : "")
+                );
+            };
+            const parts = [
+                plansPart,
+                answered("deployments", "deployment", "deployments"),
+                answered("config-plans", "plan of a stack file", "plans of stack files"),
+            ];
+            process.stderr.write(`\n${parts.join("; ")}. Each is shared by every suite that reads it.\n`);
         }
         process.stderr.write(`\n${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
     }

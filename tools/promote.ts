@@ -23,7 +23,7 @@ import { parseDocument } from "yaml";
 import { evaluate } from "../policy/rules";
 import { parseStackConfig, project } from "../stacks/config";
 import { findStage, Stage } from "../stacks/registry";
-import { planConfig } from "./plan";
+import { Plan, planConfig } from "./plan";
 import { DeployedState, lastUpdate, pulumiCli, UpdateEntry } from "./deployed-state";
 import { diffPlans, renderDiff } from "./plan-diff";
 import { statefulSteps } from "./stateful-steps";
@@ -39,6 +39,9 @@ export interface PromotionResult {
 }
 
 const digestRef = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
+
+/** How a stack's config is planned offline: `planConfig` (the tests put their run's shared, kept plans in its place). */
+export const planning: { planConfig: (stack: string, config: Record<string, string>) => Promise<Plan> } = { planConfig };
 
 /** Where the image comes from: given on the command line, or read from the deployed `from` stack's outputs. */
 export type ImageSource = { image: string } | { readDeployed: (stack: string) => string | undefined };
@@ -97,8 +100,8 @@ async function propose(
     state: DeployedState = pulumiCli("pulumi", dir),
 ): Promise<PromotionResult> {
     const next = { ...target, [`${project}:stage`]: change.stage.slug, ...(change.image !== undefined && { [`${project}:image`]: change.image }) };
-    const before = await planConfig(to, target);
-    const after = await planConfig(to, next);
+    const before = await planning.planConfig(to, target);
+    const after = await planning.planConfig(to, next);
     const diff = diffPlans(before, after);
     const violations = evaluate(after.resources, parseStackConfig(next).environment).filter((v) => v.level === "mandatory");
     const lines = [

@@ -284,8 +284,11 @@ export function keptResultsDir(): string {
     return path.join(cache, "shop-evolution", "kept-results");
 }
 
-/** A result's file name as the worker writes it (a plan's, a deployment's): a record names no other file. */
-const resultName = /^(dev|prod)-\d+\.json$/;
+/**
+ * A result's file name as the worker writes it (a plan's, a deployment's; a plan of a stack file's, with the request
+ * it answered, each named by the request's digest): a record names no other file.
+ */
+const resultName = /^((dev|prod)-\d+|[0-9a-f]{32})\.json$|^[0-9a-f]{32}\.request$/;
 
 /** Where a store looks: `computation`'s folder in the store (by default the user's cache). */
 export interface StoreOptions {

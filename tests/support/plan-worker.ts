@@ -3,10 +3,12 @@
  * argument (each file written whole: a temporary name, then a rename):
  * - every (stack, stage) offline plan: `<stack>-<stage>.json`, or `failed` with the error;
  * - the deployments the suites ask for (`sharedDeployment`): a request `deployments/<stack>-<stage>.request`
- *   is answered by `deployments/<stack>-<stage>.json`, or `.json.failed` with the error. A request
- *   is served before the next plan: the suite that asked is waiting for it.
- * The plans, and each deployment, of an earlier run whose every input answers as it did are used
- * instead of computing them (./kept-results.ts).
+ *   is answered by `deployments/<stack>-<stage>.json`, or `.json.failed` with the error;
+ * - the plans of stack files the suites ask for (`sharedConfigPlan`: promotion's): a request
+ *   `config-plans/<name>.request` holding the stack and its config is answered by `config-plans/<name>.json`.
+ * A request is served before the next plan: the suite that asked is waiting for it.
+ * The plans, each deployment and each plan of a stack file, of an earlier run whose every input answers
+ * as it did, are used instead of computing them (./kept-results.ts).
  * Started by the infra project's global setup and stopped by its teardown; it also stops when
  * the directory is removed or the process that started it is gone.
  */
@@ -15,13 +17,14 @@ import * as path from "node:path";
 import { keepResults, keptResults, recordInputs, watchModuleLoads } from "./kept-results";
 // The stacks and the components load once the recording of inputs has begun; what is loaded before it is recorded as loaded.
 import { deploymentsFolder } from "./shared-deployments";
+import { configPlansFolder } from "./shared-plans";
 
 export const planStacks = ["dev", "prod"] as const;
 /** Written beside the plans when they are an earlier run's, kept. */
 export const keptMark = "plans.kept";
 /** Written beside the plans when they could not be kept, saying why. */
 export const unkeptMark = "plans.unkept";
-/** Written beside a deployment (`<stack>-<stage>.json.kept`, `.unkept` saying why), as those two beside the plans. */
+/** Written beside a deployment (`<stack>-<stage>.json.kept`, `.unkept` saying why), or a plan of a stack file, as those two beside the plans. */
 export const deploymentMarks = { kept: ".kept", unkept: ".unkept" } as const;
 
 /** What each kept input answered when this worker first asked (tests/support/kept-results.ts: `answers`). */
@@ -33,9 +36,19 @@ function writeWhole(file: string, contents: string): void {
     fs.renameSync(`${file}.partial`, file);
 }
 
-/** Deploys what was asked for and not yet answered, in the order asked. */
-async function serveDeployments(dir: string): Promise<void> {
-    const folder = path.join(dir, deploymentsFolder);
+/** Deploys, and plans, what was asked for and not yet answered, in the order asked. */
+async function serveRequests(dir: string): Promise<void> {
+    await serve(dir, deploymentsFolder, (name) => {
+        const match = name.match(/^(dev|prod)-(\d+)$/);
+        if (!match) throw new Error(`no such deployment: ${name}`);
+        return deployment(match[1] as "dev" | "prod", Number(match[2]), dir);
+    });
+    await serve(dir, configPlansFolder, (name) => configPlan(name, dir));
+}
+
+/** Answers each request in `folder` not yet answered, in the order asked, with what `answer` gives for its name (or the error). */
+async function serve(dir: string, folder: string, answer: (name: string) => Promise<string>): Promise<void> {
+    folder = path.join(dir, folder);
     let names: string[];
     try {
         names = fs.readdirSync(folder);
@@ -47,11 +60,9 @@ async function serveDeployments(dir: string): Promise<void> {
         .map((name) => ({ name, at: fs.statSync(path.join(folder, name)).mtimeMs }))
         .sort((a, b) => a.at - b.at);
     for (const { name } of asked) {
-        const match = name.match(/^(dev|prod)-(\d+)\.request$/);
         const file = path.join(folder, name.replace(/\.request$/, ".json"));
         try {
-            if (!match) throw new Error(`no such deployment: ${name}`);
-            writeWhole(file, await deployment(match[1] as "dev" | "prod", Number(match[2]), dir));
+            writeWhole(file, await answer(name.replace(/\.request$/, "")));
         } catch (err) {
             writeWhole(`${file}.failed`, String((err as Error)?.message ?? err));
         }
@@ -86,6 +97,37 @@ async function deployment(stack: "dev" | "prod", stage: number, dir: string): Pr
     }
 }
 
+/**
+ * The plan of the stack file a request named `name` holds (its stack and config, as `planConfig` takes them): an earlier
+ * run's, kept, or computed now and kept, as a deployment is. The request is kept with it: a record is used only for the
+ * request it answered.
+ */
+async function configPlan(name: string, dir: string): Promise<string> {
+    const folder = path.join(dir, configPlansFolder);
+    const request = fs.readFileSync(path.join(folder, `${name}.request`), "utf8");
+    const { stack, config } = JSON.parse(request) as { stack: string; config: Record<string, string> };
+    const computation = path.join(configPlansFolder, name);
+    const [planName, requestName] = [`${name}.json`, `${name}.request`];
+    const record = keptResults(computation, { answers });
+    if (record && Object.keys(record).length === 2 && record[requestName] === request && record[planName] !== undefined) {
+        writeWhole(path.join(folder, planName + deploymentMarks.kept), "");
+        return record[planName];
+    }
+    const recording = recordInputs([dir]);
+    let plan: string | undefined;
+    try {
+        const { planConfig } = await import("../../tools/plan");
+        plan = JSON.stringify(await planConfig(stack, config));
+        return plan;
+    } finally {
+        const recorded = recording.stop();
+        if (plan === undefined) {
+            // The error reaches the suite that asked.
+        } else if ("inputs" in recorded) keepResults(computation, recorded.inputs, { [planName]: plan, [requestName]: request });
+        else writeWhole(path.join(folder, planName + deploymentMarks.unkept), recorded.unkept);
+    }
+}
+
 /** Every plan, kept under what it was computed from (or, written beside them, why not). */
 async function computePlans(dir: string): Promise<void> {
     const recording = recordInputs([dir]);
@@ -97,7 +139,7 @@ async function computePlans(dir: string): Promise<void> {
         // Stage by stage, both stacks: a suite that reads the early stages waits least.
         for (const { number } of stages) {
             for (const stack of planStacks) {
-                await serveDeployments(dir);
+                await serveRequests(dir);
                 const name = `${stack}-${number}.json`;
                 plans[name] = JSON.stringify(await planStack(stack, String(number)));
                 writeWhole(path.join(dir, name), plans[name]);
@@ -134,7 +176,7 @@ async function main(dir: string): Promise<void> {
     } else await computePlans(dir);
     const parent = process.ppid;
     while (fs.existsSync(dir) && process.ppid === parent) {
-        await serveDeployments(dir);
+        await serveRequests(dir);
         await new Promise((resolve) => setTimeout(resolve, 50));
     }
 }
