@@ -1,34 +1,107 @@
 /**
  * Jest's runtime for this project (tests/support/code-cached-runtime.js): a module's source compiled
- * again in the same worker is given the code V8 made of it the first time; a changed source is not.
+ * again in the same worker runs the script made the first time, in the context of the file that
+ * loads it; a changed source is compiled afresh. A later run compiles it from the code V8 made of it,
+ * kept in the user's cache, while that code is this user's alone.
  */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
+import { projectRoot } from "../tools/project-root";
 
-type Compiled = ReturnType<typeof vm.compileFunction> & { cachedDataRejected?: boolean };
+type Compiled = ReturnType<typeof vm.compileFunction> & { compiledBefore?: boolean };
 
 describe("the code-cached runtime", () => {
     const filename = `/virtual/module-${process.pid}-${Date.now()}.js`;
+    const compile = (code: string, params: string[], context = vm.createContext({})) =>
+        vm.compileFunction(code, params, { filename, parsingContext: context }) as Compiled;
 
-    it("hands a source compiled before the code V8 made of it, which V8 takes", () => {
-        const first = vm.compileFunction("return a + 1", ["a"], { filename }) as Compiled;
-        const again = vm.compileFunction("return a + 1", ["a"], { filename }) as Compiled;
-        expect([first(1), first.cachedDataRejected, again(2), again.cachedDataRejected]).toEqual([2, undefined, 3, false]);
+    it("runs a source compiled before from the script made of it, in the context of the file that loads it, with state of its own", () => {
+        const [one, two] = [vm.createContext({ marker: "one" }), vm.createContext({ marker: "two" })];
+        const code = "let calls = 0; return [globalThis.marker, a + 1, () => ++calls]";
+        const first = compile(code, ["a"], one);
+        const again = compile(code, ["a"], two);
+        const [firstRun, againRun] = [first(1) as [string, number, () => number], again(2) as [string, number, () => number]];
+        expect([first.compiledBefore, again.compiledBefore]).toEqual([undefined, true]);
+        expect([firstRun[0], firstRun[1], againRun[0], againRun[1]]).toEqual(["one", 2, "two", 3]);
+        // Each load has its own module state: a call through one leaves the other's as it was.
+        expect([firstRun[2](), firstRun[2](), againRun[2]()]).toEqual([1, 2, 1]);
     });
 
-    it("compiles afresh a module that calls import(), whose callback kept code would lose", async () => {
-        const importing = `/virtual/importing-${process.pid}-${Date.now()}.js`;
-        const options = { filename: importing, importModuleDynamically: async (specifier: string) => (await import(specifier)) as vm.Module };
-        for (let run = 0; run < 2; run++) {
-            const load = vm.compileFunction("return import('node:path')", [], options) as Compiled;
-            expect([run, load.cachedDataRejected, typeof ((await load()) as typeof path).join]).toEqual([run, undefined, "function"]);
+    it("keeps the module's lines as its source's, for stack traces and source maps", () => {
+        const thrower = compile("\n\nthrow new Error('on line 3')", []);
+        expect(() => thrower()).toThrow("on line 3");
+        try {
+            thrower();
+        } catch (err) {
+            expect((err as Error).stack).toContain(`${filename}:3:7`);
         }
     });
 
-    it("compiles a changed source afresh, and keeps its code in place of the old", () => {
-        const changed = vm.compileFunction("return a * 10", ["a"], { filename }) as Compiled;
-        expect([changed(2), changed.cachedDataRejected]).toEqual([20, undefined]);
-        const again = vm.compileFunction("return a * 10", ["a"], { filename }) as Compiled;
-        expect([again(3), again.cachedDataRejected]).toEqual([30, false]);
+    it("compiles afresh a module that calls import(), whose callback a kept script would lose", async () => {
+        const importing = `/virtual/importing-${process.pid}-${Date.now()}.js`;
+        const options = { filename: importing, importModuleDynamically: async (specifier: string) => (await import(specifier)) as vm.Module };
+        for (let run = 0; run < 2; run++) {
+            const load = vm.compileFunction("return import('node:path')", [], { ...options, parsingContext: vm.createContext({}) }) as Compiled;
+            expect([run, load.compiledBefore, typeof ((await load()) as typeof path).join]).toEqual([run, undefined, "function"]);
+        }
     });
+
+    it("compiles a changed source, or other parameters, afresh, and keeps its script in place of the old", () => {
+        const changed = compile("return a * 10", ["a"]);
+        expect([changed(2), changed.compiledBefore]).toEqual([20, undefined]);
+        const renamed = compile("return a * 10", ["a", "b"]);
+        expect([renamed(2), renamed.compiledBefore]).toEqual([20, undefined]);
+        const again = compile("return a * 10", ["a", "b"]);
+        expect([again(3), again.compiledBefore]).toEqual([30, true]);
+    });
+
+    it("leaves what it cannot compile to Jest's own compile, and its error", () => {
+        // node's SyntaxError, of the worker's realm, not this file's.
+        expect(() => compile("return (", [])).toThrow(expect.objectContaining({ name: "SyntaxError", message: "Unexpected end of input" }));
+    });
+    it("compiles, in a later run, from the code V8 made of the same source, kept while only this user could have written it", () => {
+        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "jest-code-cache-"));
+        try {
+            /** A run of its own (a process with the runtime loaded): how it compiled `code`, and what it kept. */
+            const run = (code: string, filename = "/virtual/kept.js") =>
+                JSON.parse(
+                    execFileSync(
+                        process.execPath,
+                        [
+                            "-e",
+                            `const vm = require("node:vm");
+                            const { keepCompiledCode } = require("./tests/support/code-cached-runtime.js");
+                            const fn = vm.compileFunction(process.argv[1], ["a"], { filename: process.argv[2], parsingContext: vm.createContext({}) });
+                            const answer = fn(2);
+                            keepCompiledCode();
+                            console.log(JSON.stringify({ answer, fromKept: fn.compiledFromKeptCode === true }));`,
+                            code,
+                            filename,
+                        ],
+                        { cwd: projectRoot, encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: cache, NODE_OPTIONS: "" } },
+                    ),
+                ) as { answer: number; fromKept: boolean };
+            const code = "const twice = (x) => x * 2; return twice(a) + 1";
+            expect([run(code), run(code)]).toEqual([
+                { answer: 5, fromKept: false },
+                { answer: 5, fromKept: true },
+            ]);
+            const [kept] = fs.readdirSync(path.join(cache, "shop-evolution", "jest-code-cache"));
+            const file = path.join(cache, "shop-evolution", "jest-code-cache", kept);
+            expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+            // The same length, another text: V8's own check would not tell them apart; the kept code's name does.
+            expect(run(code.replace("+ 1", "- 1"))).toEqual({ answer: 3, fromKept: false });
+            // The same module in a clone elsewhere: the same code.
+            expect(run(code, "/elsewhere/virtual/kept.js")).toEqual({ answer: 5, fromKept: true });
+            // Writable by others: not used, and kept anew.
+            fs.chmodSync(file, 0o666);
+            expect(run(code)).toEqual({ answer: 5, fromKept: false });
+            expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+        } finally {
+            fs.rmSync(cache, { recursive: true, force: true });
+        }
+    }, 60_000);
 });
