@@ -70,31 +70,11 @@ async function serve(dir: string, folder: string, answer: (name: string) => Prom
 }
 
 /** `stack` deployed at `stage` (JSON): an earlier run's, kept, or computed now and kept (beside it: which, and why not kept). */
-async function deployment(stack: "dev" | "prod", stage: number, dir: string): Promise<string> {
-    const name = `${stack}-${stage}.json`;
-    const computation = path.join(deploymentsFolder, `${stack}-${stage}`);
-    const folder = path.join(dir, deploymentsFolder);
-    const record = keptResults(computation, { answers });
-    // A record of this deployment alone: another computation's folder moved in its place is not it.
-    const kept = record && Object.keys(record).length === 1 ? record[name] : undefined;
-    if (kept !== undefined) {
-        writeWhole(path.join(folder, name + deploymentMarks.kept), "");
-        return kept;
-    }
-    // Recorded on its own, within the plans' recording when they are being computed (their reads are then the plans' too).
-    const recording = recordInputs([dir]);
-    let deployed: string | undefined;
-    try {
+function deployment(stack: "dev" | "prod", stage: number, dir: string): Promise<string> {
+    return keptAnswer(dir, deploymentsFolder, `${stack}-${stage}.json`, {}, async () => {
         const { deployStage } = await import("./deploy-stage");
-        deployed = JSON.stringify(await deployStage(stack, stage));
-        return deployed;
-    } finally {
-        const recorded = recording.stop();
-        if (deployed === undefined) {
-            // The error reaches the suite that asked.
-        } else if ("inputs" in recorded) keepResults(computation, recorded.inputs, { [name]: deployed });
-        else writeWhole(path.join(folder, name + deploymentMarks.unkept), recorded.unkept);
-    }
+        return JSON.stringify(await deployStage(stack, stage));
+    });
 }
 
 /**
@@ -102,29 +82,43 @@ async function deployment(stack: "dev" | "prod", stage: number, dir: string): Pr
  * run's, kept, or computed now and kept, as a deployment is. The request is kept with it: a record is used only for the
  * request it answered.
  */
-async function configPlan(name: string, dir: string): Promise<string> {
-    const folder = path.join(dir, configPlansFolder);
-    const request = fs.readFileSync(path.join(folder, `${name}.request`), "utf8");
+function configPlan(name: string, dir: string): Promise<string> {
+    const request = fs.readFileSync(path.join(dir, configPlansFolder, `${name}.request`), "utf8");
     const { stack, config } = JSON.parse(request) as { stack: string; config: Record<string, string> };
-    const computation = path.join(configPlansFolder, name);
-    const [planName, requestName] = [`${name}.json`, `${name}.request`];
-    const record = keptResults(computation, { answers });
-    if (record && Object.keys(record).length === 2 && record[requestName] === request && record[planName] !== undefined) {
-        writeWhole(path.join(folder, planName + deploymentMarks.kept), "");
-        return record[planName];
-    }
-    const recording = recordInputs([dir]);
-    let plan: string | undefined;
-    try {
+    return keptAnswer(dir, configPlansFolder, `${name}.json`, { [`${name}.request`]: request }, async () => {
         const { planConfig } = await import("../../tools/plan");
-        plan = JSON.stringify(await planConfig(stack, config));
-        return plan;
+        return JSON.stringify(await planConfig(stack, config));
+    });
+}
+
+/**
+ * The answer `file` to a request in `folder` of the run's directory: the one an earlier run kept, in a record of it
+ * alone with `asked` (each as it is now), or `compute`'s, kept with `asked` under what it read; beside it, a mark that it
+ * was kept, or why it could not be.
+ */
+async function keptAnswer(dir: string, folder: string, file: string, asked: Record<string, string>, compute: () => Promise<string>): Promise<string> {
+    const computation = path.join(folder, file.replace(/\.json$/, ""));
+    const marks = path.join(dir, folder, file);
+    const record = keptResults(computation, { answers });
+    // Another computation's folder moved in this one's place is not it.
+    const alone =
+        record && Object.keys(record).length === Object.keys(asked).length + 1 && Object.entries(asked).every(([name, value]) => record[name] === value);
+    if (alone && record[file] !== undefined) {
+        writeWhole(marks + deploymentMarks.kept, "");
+        return record[file];
+    }
+    // Recorded on its own, within the plans' recording when they are being computed (their reads are then the plans' too).
+    const recording = recordInputs([dir]);
+    let result: string | undefined;
+    try {
+        result = await compute();
+        return result;
     } finally {
         const recorded = recording.stop();
-        if (plan === undefined) {
+        if (result === undefined) {
             // The error reaches the suite that asked.
-        } else if ("inputs" in recorded) keepResults(computation, recorded.inputs, { [planName]: plan, [requestName]: request });
-        else writeWhole(path.join(folder, planName + deploymentMarks.unkept), recorded.unkept);
+        } else if ("inputs" in recorded) keepResults(computation, recorded.inputs, { ...asked, [file]: result });
+        else writeWhole(marks + deploymentMarks.unkept, recorded.unkept);
     }
 }
 
