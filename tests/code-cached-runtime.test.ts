@@ -1,15 +1,10 @@
 /**
  * Jest's runtime for this project (tests/support/code-cached-runtime.js): a module's source compiled
  * again in the same worker runs the script made the first time, in the context of the file that
- * loads it; a changed source is compiled afresh. A later run compiles it from the code V8 made of it,
- * kept in the user's cache, while that code is this user's alone.
+ * loads it; a changed source is compiled afresh.
  */
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as vm from "node:vm";
-import { projectRoot } from "../tools/project-root";
 
 type Compiled = ReturnType<typeof vm.compileFunction> & { compiledBefore?: boolean };
 
@@ -62,46 +57,4 @@ describe("the code-cached runtime", () => {
         // node's SyntaxError, of the worker's realm, not this file's.
         expect(() => compile("return (", [])).toThrow(expect.objectContaining({ name: "SyntaxError", message: "Unexpected end of input" }));
     });
-    it("compiles, in a later run, from the code V8 made of the same source, kept while only this user could have written it", () => {
-        const cache = fs.mkdtempSync(path.join(os.tmpdir(), "jest-code-cache-"));
-        try {
-            /** A run of its own (a process with the runtime loaded): how it compiled `code`, and what it kept. */
-            const run = (code: string, filename = "/virtual/kept.js") =>
-                JSON.parse(
-                    execFileSync(
-                        process.execPath,
-                        [
-                            "-e",
-                            `const vm = require("node:vm");
-                            const { keepCompiledCode } = require("./tests/support/code-cached-runtime.js");
-                            const fn = vm.compileFunction(process.argv[1], ["a"], { filename: process.argv[2], parsingContext: vm.createContext({}) });
-                            const answer = fn(2);
-                            keepCompiledCode();
-                            console.log(JSON.stringify({ answer, fromKept: fn.compiledFromKeptCode === true }));`,
-                            code,
-                            filename,
-                        ],
-                        { cwd: projectRoot, encoding: "utf8", env: { ...process.env, XDG_CACHE_HOME: cache, NODE_OPTIONS: "" } },
-                    ),
-                ) as { answer: number; fromKept: boolean };
-            const code = "const twice = (x) => x * 2; return twice(a) + 1";
-            expect([run(code), run(code)]).toEqual([
-                { answer: 5, fromKept: false },
-                { answer: 5, fromKept: true },
-            ]);
-            const [kept] = fs.readdirSync(path.join(cache, "shop-evolution", "jest-code-cache"));
-            const file = path.join(cache, "shop-evolution", "jest-code-cache", kept);
-            expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-            // The same length, another text: V8's own check would not tell them apart; the kept code's name does.
-            expect(run(code.replace("+ 1", "- 1"))).toEqual({ answer: 3, fromKept: false });
-            // The same module in a clone elsewhere: the same code.
-            expect(run(code, "/elsewhere/virtual/kept.js")).toEqual({ answer: 5, fromKept: true });
-            // Writable by others: not used, and kept anew.
-            fs.chmodSync(file, 0o666);
-            expect(run(code)).toEqual({ answer: 5, fromKept: false });
-            expect(fs.statSync(file).mode & 0o777).toBe(0o600);
-        } finally {
-            fs.rmSync(cache, { recursive: true, force: true });
-        }
-    }, 60_000);
 });
