@@ -72,7 +72,7 @@ describe("npm run move-data", () => {
             "--users is required for step 5-6",
             '"mysql://x" is not a postgres:// URL',
         ]);
-        const result = spawnSync(process.execPath, ["--import", "tsx", "tools/move-data.ts", "--step", "4-5", "--shards", "postgres://a@h/db"], {
+        const result = spawnSync(process.execPath, ["tools/compiled.js", "tools/move-data.ts", "--step", "4-5", "--shards", "postgres://a@h/db"], {
             cwd: path.resolve(__dirname, "..", ".."),
             encoding: "utf8",
         });
