@@ -108,6 +108,8 @@ function build(target) {
     // its place in the output requires the source, so that both are one module.
     const forwarders = Object.keys(metafile.inputs)
         .filter((file) => file.endsWith(".js") && !file.startsWith("node_modules/") && !file.includes("/node_modules/"))
+        // Only within the target's sources: a place outside its output folder would be among the sources themselves.
+        .filter((file) => !path.relative(path.join(root, target.outbase), path.join(root, file)).startsWith(".."))
         .map((file) => {
             const place = path.join(outdir, path.relative(path.join(root, target.outbase), path.join(root, file)));
             const source = path.relative(path.dirname(place), path.join(root, file)).split(path.sep).join("/");
