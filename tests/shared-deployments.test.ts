@@ -35,4 +35,17 @@ describe("a deployment shared by the suites", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+    it("is asked of the worker once: a request it could not answer is answered with its error, not tried again every round", async () => {
+        const dir = process.env.SHOP_PLAN_DIR;
+        if (!dir) return; // Only a whole run has the worker.
+        const folder = path.join(dir, "deployments");
+        fs.mkdirSync(folder, { recursive: true });
+        fs.writeFileSync(path.join(folder, "no-such-stage.request"), "");
+        await expect(readWhenWritten(dir, "deployments/no-such-stage.json", "deployment no-such-stage")).rejects.toThrow("no such deployment: no-such-stage");
+        const failed = path.join(folder, "no-such-stage.json.failed");
+        const answeredAt = fs.statSync(failed).mtimeMs;
+        // The worker looks for requests every 50 ms.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(fs.statSync(failed).mtimeMs).toBe(answeredAt);
+    });
 });

@@ -108,10 +108,11 @@ function build(target) {
     // its place in the output requires the source, so that both are one module.
     const forwarders = Object.keys(metafile.inputs)
         .filter((file) => file.endsWith(".js") && !file.startsWith("node_modules/") && !file.includes("/node_modules/"))
+        .map((file) => ({ file, within: path.relative(path.join(root, target.outbase), path.join(root, file)) }))
         // Only within the target's sources: a place outside its output folder would be among the sources themselves.
-        .filter((file) => !path.relative(path.join(root, target.outbase), path.join(root, file)).startsWith(".."))
-        .map((file) => {
-            const place = path.join(outdir, path.relative(path.join(root, target.outbase), path.join(root, file)));
+        .filter(({ within }) => !within.startsWith(".."))
+        .map(({ file, within }) => {
+            const place = path.join(outdir, within);
             const source = path.relative(path.dirname(place), path.join(root, file)).split(path.sep).join("/");
             return { path: place, contents: `module.exports = require(${JSON.stringify(source.startsWith(".") ? source : `./${source}`)});\n` };
         });

@@ -46,7 +46,10 @@ async function serveRequests(dir: string): Promise<void> {
     await serve(dir, configPlansFolder, (name) => configPlan(name, dir));
 }
 
-/** Answers each request in `folder` not yet answered, in the order asked, with what `answer` gives for its name (or the error). */
+/**
+ * Answers each request in `folder` not yet answered, in the order asked, with what `answer` gives for its name (or the
+ * error: once, not again every round).
+ */
 async function serve(dir: string, folder: string, answer: (name: string) => Promise<string>): Promise<void> {
     folder = path.join(dir, folder);
     let names: string[];
@@ -56,7 +59,7 @@ async function serve(dir: string, folder: string, answer: (name: string) => Prom
         return; // Nothing asked yet.
     }
     const asked = names
-        .filter((name) => name.endsWith(".request") && !names.includes(name.replace(/\.request$/, ".json")))
+        .filter((name) => name.endsWith(".request") && ![".json", ".json.failed"].some((answer) => names.includes(name.replace(/\.request$/, answer))))
         .map((name) => ({ name, at: fs.statSync(path.join(folder, name)).mtimeMs }))
         .sort((a, b) => a.at - b.at);
     for (const { name } of asked) {
