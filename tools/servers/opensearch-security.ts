@@ -18,15 +18,25 @@ export interface MasterUser {
 }
 
 const nodeDn = "CN=shop-test-node";
+/**
+ * The cost of the node's password hashes (bcrypt's log2 rounds; the plugin's default is 12, the least 4). Every
+ * user made or checked costs a hash, about 0.3 s of a core at 12 on a test node's quick compiler: a fifth of the
+ * node's CPU in the search user's suite. What the tests check (who may do what) does not depend on it.
+ */
+const bcryptRounds = 4;
 
 /** Writes the certificates and the plugin's settings into `configDir` (a copy of the distribution's config) and answers the master user. */
 export function secureConfig(home: string, configDir: string, javaHome: string): MasterUser {
     const master = { user: "master", password: `Master-${randomBytes(12).toString("hex")}` };
     makeCertificates(configDir);
-    const hash = execFileSync(path.join(home, "plugins", "opensearch-security", "tools", "hash.sh"), ["-env", "SHOP_MASTER_PASSWORD"], {
-        env: { PATH: process.env.PATH ?? "", JAVA_HOME: javaHome, SHOP_MASTER_PASSWORD: master.password },
-        encoding: "utf8",
-    })
+    const hash = execFileSync(
+        path.join(home, "plugins", "opensearch-security", "tools", "hash.sh"),
+        ["-env", "SHOP_MASTER_PASSWORD", "-r", String(bcryptRounds)],
+        {
+            env: { PATH: process.env.PATH ?? "", JAVA_HOME: javaHome, SHOP_MASTER_PASSWORD: master.password },
+            encoding: "utf8",
+        },
+    )
         .trim()
         .split("\n")
         .pop()!;
@@ -56,6 +66,7 @@ export function secureConfig(home: string, configDir: string, javaHome: string):
                 // The first start writes the users and mappings above into the security index (no securityadmin run).
                 "plugins.security.allow_default_init_securityindex": true,
                 "plugins.security.restapi.roles_enabled": ["all_access", "security_rest_api_access"],
+                "plugins.security.password.hashing.bcrypt.rounds": bcryptRounds,
             }),
     );
     return master;
