@@ -9,3 +9,5 @@ export function shopEntry(name: "main" | "migrate"): string;
 export const shopCompiledSchemasDir: string;
 /** Where they keep V8's compiled code of the shop's modules (tools/servers/shop-code-cache.js). */
 export const shopCodeCacheDir: string;
+/** What the resolutions the shop processes keep (tools/kept-resolutions.js) hold for: the installed packages, and the shop's build. */
+export const shopResolutionStamps: string[];

@@ -17,6 +17,7 @@
 const fs = require("node:fs");
 const path = require("node:path");
 const Module = require("node:module");
+const { keepResolutions } = require("./kept-resolutions");
 
 const root = path.resolve(__dirname, "..");
 /** What is compiled, each into a folder of its own (paths relative to the project's root). */
@@ -205,6 +206,8 @@ function buildIfStale() {
 const shopCompiledSchemasDir = path.join(root, shopTarget.outdir, "compiled-schemas");
 /** Where those processes keep V8's compiled code of the shop's modules (tools/servers/shop-code-cache.js), beside it too. */
 const shopCodeCacheDir = path.join(root, shopTarget.outdir, "code-cache");
+/** What the resolutions a process keeps (tools/kept-resolutions.js) hold for: the installed packages, and the target's build. */
+const resolutionStamps = (target) => [path.join(root, "node_modules", ".package-lock.json"), stampFileOf(target)];
 
 /** A compiled entry point of the shop (`main`: app/bin/src/main.js, `migrate`), rebuilt first when a source changed. */
 function shopEntry(name) {
@@ -226,6 +229,7 @@ function main() {
     process.env.V8_COMPILE_CACHE_CACHE_DIR ??= path.join(root, toolTarget.outdir, "code-cache");
     const nodeCompile = Module.prototype._compile;
     require("v8-compile-cache");
+    keepResolutions(path.join(root, toolTarget.outdir, "code-cache", "resolutions.json"), resolutionStamps(toolTarget));
     // An ES module a package hands to require() (node 20.19 and later load them: the lab's autocannon reaches
     // async-function/require.mjs) is node's to load: the cache compiles every file as CommonJS.
     const cachedCompile = Module.prototype._compile;
@@ -238,6 +242,16 @@ function main() {
 }
 
 // Exported before a tool runs: the lab, run from here, requires this module (for `shopEntry`) while it is still the main one.
-module.exports = { buildIfStale, removeUnbuilt, shopEntry, shopCompiledSchemasDir, shopCodeCacheDir, loadOnFirstUse, usedOnlyForClosures, exportsOnFirstUse };
+module.exports = {
+    buildIfStale,
+    removeUnbuilt,
+    shopEntry,
+    shopCompiledSchemasDir,
+    shopCodeCacheDir,
+    shopResolutionStamps: resolutionStamps(shopTarget),
+    loadOnFirstUse,
+    usedOnlyForClosures,
+    exportsOnFirstUse,
+};
 
 if (require.main === module) main();

@@ -16,10 +16,14 @@ const fs = require("node:fs");
 const Module = require("node:module");
 const path = require("node:path");
 const vm = require("node:vm");
-const { shopCodeCacheDir } = require("../compiled");
+const { shopCodeCacheDir, shopResolutionStamps } = require("../compiled");
+const { keepResolutions } = require("../kept-resolutions");
 
 /** Where the code is kept: beside the compiled shop, or (for this hook's own test) SHOP_CODE_CACHE_DIR. */
 const dir = process.env.SHOP_CODE_CACHE_DIR || shopCodeCacheDir;
+
+// Where each of the shop's `require`s led, kept beside its code too.
+keepResolutions(path.join(dir, "resolutions.json"), shopResolutionStamps);
 
 /** Scripts compiled without kept code (none yet, or V8 refused it), and where to keep theirs. */
 const toKeep = [];
