@@ -8,8 +8,8 @@ const common = (name, roots, extra = {}) => ({
     testMatch: ["**/*.test.ts"],
     // Types stripped by esbuild, each file on its own; `npm run typecheck` does the type check.
     transform: { "^.+\\.ts$": "<rootDir>/tests/support/esbuild-transform.js" },
-    // Each module's compiled script kept for the worker's later test files.
-    runtime: "<rootDir>/tests/support/code-cached-runtime.js",
+    // Each module's compiled script kept for the worker's later test files; a file's async local storages disabled after it.
+    runtime: "<rootDir>/tests/support/jest-runtime.js",
     ...extra,
 });
 
