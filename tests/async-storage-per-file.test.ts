@@ -4,6 +4,7 @@
  * the worker's later files; one used again works as before. Run in a process of its own: the
  * patch is the worker's, and this file runs under it.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
@@ -34,4 +35,9 @@ it("disables at a runtime's teardown the storages used since the last, and a sto
         again: "again",
         disabledAgain: "third",
     });
+});
+
+it("is what the runtime of this project's suites does (jest.config.js, tests/support/jest-runtime.js)", () => {
+    // This file runs under that runtime: the storages' `run` is the one that notes its storage.
+    expect(AsyncLocalStorage.prototype.run.toString()).toContain("used.add(this)");
 });

@@ -10,7 +10,8 @@ describe("the resolutions a process keeps for the next (tools/kept-resolutions.j
     let kept: string;
     let stamp: string;
     beforeEach(() => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kept-resolutions-"));
+        // Its real path: node names modules so (a temporary folder may be behind a link, as on macOS).
+        dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "kept-resolutions-")));
         kept = path.join(dir, "cache", "resolutions.json");
         stamp = path.join(dir, "installed.json");
         fs.writeFileSync(stamp, "one install");

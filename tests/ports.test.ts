@@ -5,13 +5,28 @@
  * port seconds after the choice, and meanwhile neither an outgoing connection (the kernel's
  * ephemeral ports) nor another process of the run may take it.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { choosablePorts, freePort, freePorts, reservationsDir } from "../tools/servers/ports";
+import { choosablePorts, defaultNamespace, freePort, freePorts } from "../tools/servers/ports";
 
-/** The first of ten consecutive ports that are free and reserved for this process. */
+/**
+ * A node script that reserves `ports` under `namespace` as ports.ts does (a socket in the abstract namespace), says
+ * "holding" or why not, then holds them until it is killed, or exits at once (`exit`).
+ */
+const holding = (namespace: string, ports: number[], { exit = false } = {}) => `
+    const net = require("node:net");
+    Promise.all(${JSON.stringify(ports)}.map((port) => new Promise((resolve, reject) =>
+        net.createServer().once("error", reject).listen({ path: "\\0" + ${JSON.stringify(namespace)} + "-" + port }, resolve))))
+        .then(() => console.log("holding"), (err) => console.log(err.code))
+        .then(() => ${exit} && process.exit(0));
+    ${exit ? "" : "setTimeout(() => undefined, 600_000);"}`;
+/** Whether another process can reserve `ports` under `namespace`: what it says. */
+const otherProcessReserving = (namespace: string, ports: number[]) =>
+    spawnSync(process.execPath, ["-e", holding(namespace, ports, { exit: true })], { encoding: "utf8", timeout: 10_000 }).stdout.trim();
+
+/** The first of ten consecutive ports that are free and reserved for this process, so that only a test's own namespace decides. */
 async function tenPorts(): Promise<number> {
     for (;;) {
         const [from] = await freePorts(1);
@@ -33,14 +48,15 @@ describe("free loopback ports", () => {
         expect(ports.every((port) => port > 0 && port < 65_536)).toBe(true);
     });
 
-    it("chooses below the kernel's ephemeral ports, where no connection takes one, and reserves each for this process", async () => {
+    it("chooses below the kernel's ephemeral ports, where no connection takes one, and no other process can reserve a port chosen", async () => {
         const [low] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-        const ports = await freePorts(20);
+        const ports = await freePorts(5);
         expect(ports.filter((port) => port < 10_000 || port >= low)).toEqual([]);
-        expect(ports.map((port) => fs.readFileSync(path.join(reservationsDir, String(port)), "utf8"))).toEqual(Array(20).fill(String(process.pid)));
+        expect(otherProcessReserving(defaultNamespace, ports.slice(0, 1))).toBe("EADDRINUSE");
+        expect(otherProcessReserving(`ports-test-${process.pid}-free`, ports.slice(0, 1))).toBe("holding");
     });
 
-    it("chooses above the ephemeral ports when there is little room below them, and below 32768 without /proc", () => {
+    it("chooses on the side of the ephemeral ports with more room, and leaves it to the kernel when neither has a thousand", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "port-range-"));
         const rangeFile = (text: string) => {
             fs.writeFileSync(path.join(dir, "range"), text);
@@ -49,40 +65,42 @@ describe("free loopback ports", () => {
         try {
             expect(choosablePorts(rangeFile("32768\t60999\n"))).toEqual({ from: 10_000, to: 32_767 });
             expect(choosablePorts(rangeFile("1024 50000\n"))).toEqual({ from: 50_001, to: 65_535 });
-            expect(choosablePorts(path.join(dir, "none"))).toEqual({ from: 10_000, to: 32_767 });
+            expect(choosablePorts(rangeFile("1024 65535\n"))).toBeUndefined();
+            // Not a range: the defaults, as without /proc.
+            expect(choosablePorts(rangeFile("none\n"))).toEqual({ from: 10_000, to: 32_767 });
+            expect(choosablePorts(path.join(dir, "missing"))).toEqual({ from: 10_000, to: 32_767 });
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
 
-    describe("reserved on the machine", () => {
-        let dir: string;
-        beforeEach(() => {
-            dir = fs.mkdtempSync(path.join(os.tmpdir(), "port-reservations-"));
-        });
-        afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    it("takes the kernel's choice when there is no range to choose from, reserved all the same", async () => {
+        const namespace = `ports-test-${process.pid}-kernel`;
+        const ports = await freePorts(3, { range: null, namespace });
+        expect(new Set(ports).size).toBe(3);
+        expect(otherProcessReserving(namespace, ports.slice(0, 1))).toBe("EADDRINUSE");
+    });
 
-        it("leaves the ports of living processes alone and takes over those of processes that are gone", async () => {
-            const gone = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" });
-            const gonePid = gone.stdout.trim();
-            // Ten ports together, free and reserved for this process on the machine (so that only this test's own
-            // reservations decide); the first four held there by a living process (this one's parent), two by one gone.
-            const from = await tenPorts();
-            const range = { from, to: from + 9 };
-            for (let port = from; port < from + 4; port++) fs.writeFileSync(path.join(dir, String(port)), String(process.ppid));
-            for (let port = from + 4; port < from + 6; port++) fs.writeFileSync(path.join(dir, String(port)), gonePid);
-            const ports = await freePorts(6, { range, dir });
+    it("leaves the ports of living processes alone, and takes those of processes that ended, however they ended", async () => {
+        const namespace = `ports-test-${process.pid}-${Date.now()}`;
+        const from = await tenPorts();
+        const range = { from, to: from + 9 };
+        // The first four held by a process that lives on, two by one killed.
+        const living = spawn(process.execPath, ["-e", holding(namespace, [from, from + 1, from + 2, from + 3])], { stdio: ["ignore", "pipe", "inherit"] });
+        const killed = spawn(process.execPath, ["-e", holding(namespace, [from + 4, from + 5])], { stdio: ["ignore", "pipe", "inherit"] });
+        try {
+            const said = (child: typeof living) => new Promise((resolve) => child.stdout!.once("data", (data) => resolve(String(data).trim())));
+            expect(await Promise.all([said(living), said(killed)])).toEqual(["holding", "holding"]);
+            killed.kill("SIGKILL");
+            await new Promise((resolve) => killed.once("exit", resolve));
+            const ports = await freePorts(6, { range, namespace });
             expect(ports.sort((a, b) => a - b)).toEqual(Array.from({ length: 6 }, (_, i) => from + 4 + i));
-            expect(ports.map((port) => fs.readFileSync(path.join(dir, String(port)), "utf8"))).toEqual(Array(6).fill(String(process.pid)));
-            // Nothing left among them: the next call says so instead of waiting.
-            await expect(freePorts(1, { range, dir })).rejects.toThrow(
-                `no free loopback port among ${from}-${from + 9} after 10001 tries (reservations in ${dir})`,
+            // Nothing left among them: the call says so instead of waiting.
+            await expect(freePorts(1, { range, namespace })).rejects.toThrow(
+                `no free loopback port among ${from}-${from + 9} after 10000 tries (reserved under ${namespace})`,
             );
-        });
-
-        it("refuses a folder of reservations that another user could write in", async () => {
-            fs.chmodSync(dir, 0o777);
-            await expect(freePorts(1, { dir })).rejects.toThrow(`${dir}: the folder of port reservations must be this user's own, writable by nobody else`);
-        });
+        } finally {
+            living.kill("SIGKILL");
+        }
     });
 });

@@ -4,119 +4,88 @@
  * could take it in between:
  * - any connection on the machine: the kernel gives each outgoing connection a local port from its
  *   ephemeral range (net.ipv4.ip_local_port_range), and a run makes thousands of connections. So the
- *   ports are chosen below that range, where the kernel never picks one by itself.
+ *   ports are chosen below that range (or above it), where the kernel never picks one by itself.
  * - another process of the run choosing the same port (the suites run in several workers, the lab in
- *   a process of its own). So each port chosen is reserved on the machine: a file named by the port,
- *   holding the choosing process's id, until that process exits. A file whose process is gone is
- *   taken over.
+ *   a process of its own). So on Linux each port chosen is reserved for as long as the choosing
+ *   process lives, by a socket listening in the abstract namespace under a name made of the port: the
+ *   kernel refuses a second socket of that name, and frees it when the process ends, however it ends.
+ *   Elsewhere a port is only never handed out twice by one process.
  * A port is then also tried (bound and let go), as a program outside the run may be listening on it.
  */
 import * as fs from "node:fs";
 import * as net from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 
-/** Where the reservations are: one folder for every process of this user on the machine. */
-export const reservationsDir = path.join(os.tmpdir(), `shop-evolution-ports-${process.getuid?.() ?? "user"}`);
+/** The ports to choose from, when there are enough of them outside the ephemeral range. */
+export interface PortRange {
+    from: number;
+    to: number;
+}
 
 /** The lowest port chosen: above the ports that well-known services listen on. */
 const lowest = 10_000;
+/** The fewest ports worth choosing among: fewer, and the kernel chooses (port 0) as it would for anyone. */
+const fewest = 1_000;
 
 /**
- * The ports to choose from: below the kernel's ephemeral range, or above it when there is little room below;
- * without /proc (not Linux), below 32768, where both Linux's and macOS's ranges begin.
+ * The ports to choose from: below the kernel's ephemeral range, or above it when there is more room there;
+ * none (the kernel's choice) when neither side has a thousand; without /proc (not Linux), below 32768,
+ * where both Linux's and macOS's ranges begin.
  */
-export function choosablePorts(rangeFile = "/proc/sys/net/ipv4/ip_local_port_range"): { from: number; to: number } {
+export function choosablePorts(rangeFile = "/proc/sys/net/ipv4/ip_local_port_range"): PortRange | undefined {
     let low = 32_768;
     let high = 65_535;
     try {
-        [low, high] = fs.readFileSync(rangeFile, "utf8").trim().split(/\s+/).map(Number);
+        const [first, last] = fs.readFileSync(rangeFile, "utf8").trim().split(/\s+/).map(Number);
+        if (Number.isInteger(first) && Number.isInteger(last) && 0 < first && first <= last && last <= 65_535) [low, high] = [first, last];
     } catch {
         // Not Linux: the defaults above.
     }
-    return low - lowest >= 1_000 ? { from: lowest, to: low - 1 } : { from: high + 1, to: 65_535 };
+    const below = { from: lowest, to: low - 1 };
+    const above = { from: high + 1, to: 65_535 };
+    const [larger] = [below, above].sort((a, b) => b.to - b.from - (a.to - a.from));
+    return larger.to - larger.from + 1 >= fewest ? larger : undefined;
 }
 
-/** The reservation files this process made, removed as it exits. */
-const reserved = new Set<string>();
-process.on("exit", () => {
-    for (const file of reserved) fs.rmSync(file, { force: true });
-});
+/** The abstract namespace's names of this user's reservations (another user's processes choose by names of their own). */
+export const defaultNamespace = `shop-evolution-port-${process.getuid?.() ?? "user"}`;
 
-function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "EPERM";
+/** The reservations this module made, by name: each a socket, unreferenced (it keeps no process alive), on Linux. */
+const held = new Map<string, net.Server | undefined>();
+
+/** Reserves `port` under `namespace` for this process, unless a living process holds it (this one too). */
+function reserve(port: number, namespace: string): Promise<boolean> {
+    const name = `${namespace}-${port}`;
+    if (held.has(name)) return Promise.resolve(false);
+    if (process.platform !== "linux") {
+        held.set(name, undefined);
+        return Promise.resolve(true);
     }
+    return new Promise((resolve) => {
+        const socket = net.createServer();
+        socket.once("error", () => resolve(false));
+        socket.listen({ path: `\0${name}` }, () => {
+            socket.unref();
+            held.set(name, socket);
+            resolve(true);
+        });
+    });
 }
 
-/** Whether the reservation `file` is left by a process that is gone (not one being written, nor one removed meanwhile). */
-function isStale(file: string): boolean {
-    try {
-        const holder = Number(fs.readFileSync(file, "utf8"));
-        return holder > 0 && !isAlive(holder);
-    } catch {
-        return false;
-    }
+function release(port: number, namespace: string): void {
+    const name = `${namespace}-${port}`;
+    held.get(name)?.close();
+    held.delete(name);
 }
 
-/**
- * Removes the reservations of processes that are gone, once they are many: a process killed (a Jest worker ends
- * without its exit handlers) leaves its own behind.
- */
-function sweep(dir: string): void {
-    const files = fs.readdirSync(dir);
-    if (files.length < 2_000) return;
-    for (const name of files) if (/^\d+$/.test(name) && isStale(path.join(dir, name))) fs.rmSync(path.join(dir, name), { force: true });
-}
-
-/** The folder of reservations, made if need be, and refused when another user could write in it. */
-function ensureReservationsDir(dir: string): void {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = fs.statSync(dir);
-    if ((process.getuid && stat.uid !== process.getuid()) || (stat.mode & 0o022) !== 0)
-        throw new Error(`${dir}: the folder of port reservations must be this user's own, writable by nobody else`);
-}
-
-/** The folders swept by this process already. */
-const swept = new Set<string>();
-
-/** Reserves `port` for this process in `dir`, unless a living process holds it (this one too). */
-function reserve(dir: string, port: number): boolean {
-    const file = path.join(dir, String(port));
-    try {
-        fs.writeFileSync(file, String(process.pid), { flag: "wx", mode: 0o600 });
-        reserved.add(file);
-        return true;
-    } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    }
-    if (!isStale(file)) return false;
-    // Taken over by one process only: the one whose rename moved the file away.
-    const moved = `${file}.${process.pid}`;
-    try {
-        fs.renameSync(file, moved);
-    } catch {
-        return false;
-    }
-    fs.rmSync(moved, { force: true });
-    return reserve(dir, port);
-}
-
-function release(dir: string, port: number): void {
-    const file = path.join(dir, String(port));
-    fs.rmSync(file, { force: true });
-    reserved.delete(file);
-}
-
-/** Whether `port` can be bound on loopback now. */
-function canBind(port: number): Promise<boolean> {
+/** Binds `port` (0: the kernel's choice) on loopback and lets it go: the port bound, or undefined when it is in use. */
+function tryBind(port: number): Promise<number | undefined> {
     return new Promise((resolve) => {
         const server = net.createServer();
-        server.once("error", () => resolve(false));
-        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+        server.once("error", () => resolve(undefined));
+        server.listen(port, "127.0.0.1", () => {
+            const bound = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(bound));
+        });
     });
 }
 
@@ -126,22 +95,20 @@ export async function freePort(): Promise<number> {
 
 /**
  * `count` different free loopback ports, reserved for this process: none is handed out again while it runs. Its
- * tests choose among other ports (`range`) and keep the reservations elsewhere (`dir`).
+ * tests choose among other ports (`range`; null: the kernel's choice) under names of their own (`namespace`).
  */
-export async function freePorts(count: number, { range = choosablePorts(), dir = reservationsDir } = {}): Promise<number[]> {
-    ensureReservationsDir(dir);
-    if (!swept.has(dir)) {
-        sweep(dir);
-        swept.add(dir);
-    }
-    const { from, to } = range;
+export async function freePorts(
+    count: number,
+    { range = choosablePorts() ?? null, namespace = defaultNamespace }: { range?: PortRange | null; namespace?: string } = {},
+): Promise<number[]> {
     const ports: number[] = [];
     for (let tries = 0; ports.length < count; tries++) {
-        if (tries > 10_000) throw new Error(`no free loopback port among ${from}-${to} after ${tries} tries (reservations in ${dir})`);
-        const port = from + Math.floor(Math.random() * (to - from + 1));
-        if (!reserve(dir, port)) continue;
-        if (await canBind(port)) ports.push(port);
-        else release(dir, port);
+        if (tries >= 10_000)
+            throw new Error(`no free loopback port${range ? ` among ${range.from}-${range.to}` : ""} after ${tries} tries (reserved under ${namespace})`);
+        const candidate = range ? range.from + Math.floor(Math.random() * (range.to - range.from + 1)) : await tryBind(0);
+        if (candidate === undefined || !(await reserve(candidate, namespace))) continue;
+        if ((await tryBind(candidate)) === candidate) ports.push(candidate);
+        else release(candidate, namespace);
     }
     return ports;
 }
