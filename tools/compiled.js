@@ -206,6 +206,8 @@ function buildIfStale() {
 const shopCompiledSchemasDir = path.join(root, shopTarget.outdir, "compiled-schemas");
 /** Where those processes keep V8's compiled code of the shop's modules (tools/servers/shop-code-cache.js), beside it too. */
 const shopCodeCacheDir = path.join(root, shopTarget.outdir, "code-cache");
+/** Where the compiled tools keep V8's compiled code of their modules and where their requires led. */
+const toolCodeCacheDir = path.join(root, toolTarget.outdir, "code-cache");
 /** What the resolutions a process keeps (tools/kept-resolutions.js) hold for: the installed packages, and the target's build. */
 const resolutionStamps = (target) => [path.join(root, "node_modules", ".package-lock.json"), stampFileOf(target)];
 
@@ -226,10 +228,10 @@ function main() {
     loadOnFirstUse();
     // V8's compiled code of every module, kept between runs (node 20 has no compile cache of its own; a module whose
     // source changed is compiled afresh), beside the compiled tools.
-    process.env.V8_COMPILE_CACHE_CACHE_DIR ??= path.join(root, toolTarget.outdir, "code-cache");
+    process.env.V8_COMPILE_CACHE_CACHE_DIR ??= toolCodeCacheDir;
     const nodeCompile = Module.prototype._compile;
     require("v8-compile-cache");
-    keepResolutions(path.join(root, toolTarget.outdir, "code-cache", "resolutions.json"), resolutionStamps(toolTarget));
+    keepResolutions(path.join(toolCodeCacheDir, "resolutions.json"), resolutionStamps(toolTarget));
     // An ES module a package hands to require() (node 20.19 and later load them: the lab's autocannon reaches
     // async-function/require.mjs) is node's to load: the cache compiles every file as CommonJS.
     const cachedCompile = Module.prototype._compile;

@@ -46,6 +46,9 @@ export function choosablePorts(rangeFile = "/proc/sys/net/ipv4/ip_local_port_ran
     return larger.to - larger.from + 1 >= fewest ? larger : undefined;
 }
 
+/** This machine's choosable ports, read once a process (undefined: not read yet; null: the kernel's choice). */
+let systemRange: PortRange | null | undefined;
+
 /** The abstract namespace's names of this user's reservations (another user's processes choose by names of their own). */
 export const defaultNamespace = `shop-evolution-port-${process.getuid?.() ?? "user"}`;
 
@@ -99,7 +102,7 @@ export async function freePort(): Promise<number> {
  */
 export async function freePorts(
     count: number,
-    { range = choosablePorts() ?? null, namespace = defaultNamespace }: { range?: PortRange | null; namespace?: string } = {},
+    { range = (systemRange ??= choosablePorts() ?? null), namespace = defaultNamespace }: { range?: PortRange | null; namespace?: string } = {},
 ): Promise<number[]> {
     const ports: number[] = [];
     for (let tries = 0; ports.length < count; tries++) {
