@@ -53,7 +53,7 @@ export async function startOpenSearch(options: { security?: boolean } = {}): Pro
             "",
         ].join("\n"),
     );
-    const master = options.security ? secureConfig(home, path.join(dir, "config"), javaHome()) : undefined;
+    const master = options.security ? secureConfig(path.join(dir, "config")) : undefined;
     const authorization = master ? { authorization: `Basic ${Buffer.from(`${master.user}:${master.password}`).toString("base64")}` } : undefined;
     if (isRoot) execFileSync("chown", ["-R", "nobody:nogroup", dir]);
     const port = await freePort();
