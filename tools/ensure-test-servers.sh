@@ -74,7 +74,6 @@ if [ ! -d "$security_home/plugins/opensearch-security" ]; then
   JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}" \
     "$security_home.partial/opensearch-$security_version/bin/opensearch-plugin" install --batch \
     "file://$(dirname "$security_home")/opensearch-security-$security_version.0.zip" >&2
-  chmod a+x "$security_home.partial/opensearch-$security_version"/plugins/opensearch-security/tools/*.sh
   publish_opensearch "$security_version" "$security_home"
 fi
 
