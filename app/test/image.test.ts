@@ -122,11 +122,18 @@ describe("the shop's image", () => {
                     return false;
                 }
             };
+            // Waited for from here, then the image's own check once: each run of that check is a node process of its own.
             // Generous: the first start on a busy machine (two cores, other suites beside it) takes far longer than on a task's.
-            for (const deadline = Date.now() + 180_000; !healthy();) {
+            const answers = () =>
+                fetch(`http://127.0.0.1:${port}/healthz`).then(
+                    (r) => r.ok,
+                    () => false,
+                );
+            for (const deadline = Date.now() + 180_000; !(await answers());) {
                 if (shop.exitCode !== null || Date.now() > deadline) throw new Error(`the image's command did not become healthy: ${stderr}`);
                 await new Promise((resolve) => setTimeout(resolve, 250));
             }
+            expect(healthy()).toBe(true);
             const page = await fetch(`http://127.0.0.1:${port}/products/1`);
             expect(page.status).toBe(200);
             expect(await page.text()).toContain("Add to cart");

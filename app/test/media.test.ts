@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { drawnCategories, drawProduct } from "../src/modules/catalog/product-drawings";
+import { localMediaStore } from "../src/modules/catalog/media-store";
 import { startS3, S3Server } from "./support/s3";
 import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { RunningShop, ShopClient, startShop } from "./support/shop";
@@ -42,6 +43,21 @@ it("draws a different picture for each category, in the product's colour", () =>
     expect(new Set(pictures).size).toBe(12);
     expect(drawProduct("kitchen", 17)).toContain("hsl(17 45% 45%)");
     expect(drawProduct("kitchen", 17)).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+});
+
+it("stores a picture in a local folder that was removed since the last one, whole, with nothing else left there", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-media-store-"));
+    try {
+        const store = localMediaStore(dir);
+        await store.put("products/A-0001-v1.svg", "<svg>a</svg>", "image/svg+xml");
+        fs.rmSync(path.join(dir, "products"), { recursive: true });
+        await store.put("products/A-0002-v1.svg", "<svg>b</svg>", "image/svg+xml");
+        expect(fs.readdirSync(path.join(dir, "products"))).toEqual(["A-0002-v1.svg"]);
+        expect(fs.readFileSync(path.join(dir, "products", "A-0002-v1.svg"), "utf8")).toBe("<svg>b</svg>");
+        expect(await store.exists("products/A-0002-v1.svg")).toBe(true);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 });
 
 describe("pictures on the embedded default, in a local directory", () => {
