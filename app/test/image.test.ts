@@ -13,6 +13,7 @@ import { isBuiltin } from "node:module";
 import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
 import { LayerCache, machineCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
+import { startPostgres } from "../../tools/servers/postgres";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const isRoot = process.getuid?.() === 0;
@@ -104,7 +105,16 @@ describe("the shop's image", () => {
 
     it("answers its health check, serves the storefront, and exits 0 on its stop signal", async () => {
         const port = await freePort();
-        const env = { ...hostEnv(), ...image.env, PORT: String(port), SHOP_METRICS_PORT: String(await freePort()), SHOP_LOG_LEVEL: "warn" };
+        // On PostgreSQL, as a task runs it.
+        const postgres = await startPostgres();
+        const env = {
+            ...hostEnv(),
+            ...image.env,
+            PORT: String(port),
+            SHOP_METRICS_PORT: String(await freePort()),
+            SHOP_LOG_LEVEL: "warn",
+            SHOP_DATABASE_URL: await postgres.createDatabase("image"),
+        };
         // As root (CI), drop to `nobody`, as the image's USER does.
         const asUser = (argv: string[]) => (isRoot ? ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", ...argv] : argv);
         const [command, ...args] = asUser(image.cmd!);
@@ -143,6 +153,7 @@ describe("the shop's image", () => {
             expect(healthy()).toBe(false);
         } finally {
             shop.kill("SIGKILL");
+            await postgres.stop();
         }
     });
 });

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import * as http from "node:http";
 import * as path from "node:path";
 import { acceptsConnections, freePort } from "../../tools/servers/ports";
+import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 import { spawnShop } from "../../tools/servers/shop-process";
 
 function startProcess(env: Record<string, string>) {
@@ -28,6 +29,15 @@ async function waitUntilHealthy(url: string, exit: Promise<unknown>): Promise<vo
 }
 
 describe("the shop process", () => {
+    // On PostgreSQL, as a container runs it: the embedded default's start is `npm run shop`'s, below.
+    let postgres: PostgresServer;
+    beforeAll(async () => {
+        postgres = await startPostgres();
+    }, 60_000);
+    afterAll(async () => {
+        await postgres?.stop();
+    });
+
     it("exits with status 2 and one line per malformed variable, no stack trace", async () => {
         const shop = startProcess({ PORT: "0x50", SHOP_MODULES: "catalog,teleport" });
         expect(await shop.exit).toBe(2);
@@ -45,6 +55,7 @@ describe("the shop process", () => {
             SHOP_METRICS_PORT: String(await freePort()),
             SHOP_LOG_LEVEL: "warn",
             SHOP_SESSION_SECRET: "process-test-secret-0123456789abcdef",
+            SHOP_DATABASE_URL: await postgres.createDatabase("in_flight"),
         });
         try {
             await waitUntilHealthy(url, shop.exit);
@@ -90,7 +101,12 @@ describe("the shop process", () => {
     it("is gone within 5 s of SIGTERM while keep-alive clients sit idle on it", async () => {
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
-        const shop = startProcess({ PORT: String(port), SHOP_METRICS_PORT: String(await freePort()), SHOP_LOG_LEVEL: "warn" });
+        const shop = startProcess({
+            PORT: String(port),
+            SHOP_METRICS_PORT: String(await freePort()),
+            SHOP_LOG_LEVEL: "warn",
+            SHOP_DATABASE_URL: await postgres.createDatabase("kept_alive"),
+        });
         const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
         try {
             await waitUntilHealthy(url, shop.exit);
