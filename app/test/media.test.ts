@@ -3,11 +3,11 @@
  * colour, stored in S3 when SHOP_MEDIA_BUCKET is set (here moto's S3 server, through the AWS
  * SDK) and shown through presigned URLs; in a local directory otherwise, served by the shop.
  */
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { drawnCategories, drawProduct } from "../src/modules/catalog/product-drawings";
+import { drawingsVersion, drawnCategories, drawProduct } from "../src/modules/catalog/product-drawings";
 import { localMediaStore } from "../src/modules/catalog/media-store";
 import { startS3, S3Server } from "./support/s3";
 import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
@@ -121,6 +121,13 @@ describe("pictures in S3 (moto's server), through presigned URLs", () => {
         expect((await pictureOfFirstProduct(shop)).src).toBe(src);
 
         const client = new S3Client({ region: "eu-west-1", forcePathStyle: true });
+        // The marker of a complete set is written after every picture: the bucket is listed once it is there, not while it fills.
+        const complete = () =>
+            client.send(new HeadObjectCommand({ Bucket: "shop-media-eu-west-1", Key: `products/complete-v${drawingsVersion}` })).then(
+                () => true,
+                () => false,
+            );
+        await eventually(complete, true);
         const countKeys = async () => {
             let keys = 0;
             for (let token: string | undefined; ;) {
@@ -131,7 +138,7 @@ describe("pictures in S3 (moto's server), through presigned URLs", () => {
             }
         };
         // 1,008 pictures and the marker of a complete set.
-        await eventually(countKeys, 1008 + 1);
+        expect(await countKeys()).toBe(1008 + 1);
         client.destroy();
     });
 });
