@@ -137,7 +137,8 @@ describe("the shop process", () => {
             await new Promise((resolve) => setTimeout(resolve, 300));
             inFlight.end('"a@b.c"}');
             expect(await replied).toBe("close");
-            const code = await Promise.race([shop.exit, new Promise((resolve) => setTimeout(() => resolve("still running after 5 s"), 5_000))]);
+            // The deadline's timer unref'd: left running after the exit, it would hold the test's worker open.
+            const code = await Promise.race([shop.exit, new Promise((resolve) => setTimeout(() => resolve("still running after 5 s"), 5_000).unref())]);
             expect(code).toBe(0);
             expect(Date.now() - signalled).toBeLessThan(5_000);
         } finally {
