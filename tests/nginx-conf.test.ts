@@ -170,7 +170,8 @@ describe("nginx in front of two backends", () => {
             // Gone well before a minute (nginx's default is 60 s): the deadline is generous, the setting is 5 s.
             const closedAt = await Promise.race([
                 Promise.all(closed),
-                new Promise<never>((_, reject) => setTimeout(() => reject(new Error("slow clients still connected after 20 s")), 20_000)),
+                // Unref'd: left running once they are closed, it would hold the test's worker open.
+                new Promise<never>((_, reject) => setTimeout(() => reject(new Error("slow clients still connected after 20 s")), 20_000).unref()),
             ]);
             expect(Math.max(...closedAt) - started).toBeLessThan(20_000);
         } finally {

@@ -183,7 +183,9 @@ describe("fault drills: two instances behind nginx on PostgreSQL and Redis", () 
             const served = await Promise.all(Array.from({ length: 10 }, () => fetch(`${shops[0].url}/api/categories`).then((r) => r.status)));
             expect(served).toEqual(Array(10).fill(200));
             // The shop gives 5 s for headers; the deadline is generous.
-            await Promise.race([Promise.all(closed), sleep(20_000).then(() => Promise.reject(new Error("slow clients still connected after 20 s")))]);
+            // The deadline's timer unref'd: left running once they are closed, it would hold the test's worker open.
+            const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("slow clients still connected after 20 s")), 20_000).unref());
+            await Promise.race([Promise.all(closed), deadline]);
             expect(count("SELECT count(*) FROM products")).toBeGreaterThan(0);
         } finally {
             for (const socket of slow) socket.destroy();
