@@ -3,7 +3,7 @@
  * checked on the offline plans of both stacks: each test names the rule and where it comes from.
  */
 import { stages } from "../stacks/registry";
-import { unknownText as unknown } from "../tools/mock-runtime";
+import { unknownText as unknown } from "../tools/plan-file";
 import { Plan } from "../tools/plan";
 import { sharedPlan } from "./support/shared-plans";
 

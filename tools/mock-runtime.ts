@@ -10,6 +10,7 @@ import {
     unknownValue,
 } from "@pulumi/pulumi/runtime/rpc";
 import { offlineInvoke } from "./offline-invokes";
+import { unknownText } from "./plan-file";
 
 /**
  * Runs a Pulumi program in-process under Pulumi's mock runtime: no engine, no
@@ -124,7 +125,6 @@ function kubernetesAutoname(type: string, name: string, inputs: Record<string, a
     return { metadata: { ...inputs.metadata, name: `${name}-${createHash("sha256").update(name).digest("hex").slice(0, 8)}` } };
 }
 
-export const unknownText = "(known after apply)";
 export const secretText = "[secret]";
 
 /** Runs `program` as the body of a stack and returns what it registered and exported. */

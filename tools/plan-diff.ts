@@ -6,7 +6,7 @@
  */
 import { statefulTypes } from "../policy/stateful-types";
 import { Plan, PlanResource } from "./plan";
-import { unknownText } from "./mock-runtime";
+import { unknownText } from "./plan-file";
 
 /**
  * Inputs of the stateful types that the AWS provider cannot change in place (its schema's

@@ -5,6 +5,12 @@
 import * as fs from "node:fs";
 import type { Plan } from "./plan";
 
+/**
+ * What a plan's JSON holds for a value known only after apply. Here, not in the mock runtime that writes it: the
+ * preflight and the diff read it without loading the Pulumi SDK (a preflight answers in a third of the time).
+ */
+export const unknownText = "(known after apply)";
+
 /** Thrown for input the user must fix: printed one problem a line, exit status 2. */
 export class UsageError extends Error {
     constructor(readonly problems: string[]) {
