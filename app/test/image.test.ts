@@ -13,7 +13,7 @@ import { isBuiltin } from "node:module";
 import { buildDockerfile, hostEnv, Stage, treeSize } from "./support/dockerfile";
 import { LayerCache, machineCache } from "./support/layer-cache";
 import { freePort } from "../../tools/servers/ports";
-import { startPostgres } from "../../tools/servers/postgres";
+import { PostgresServer, startPostgres } from "../../tools/servers/postgres";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const isRoot = process.getuid?.() === 0;
@@ -43,8 +43,11 @@ describe("the shop's image", () => {
         image = stages[stages.length - 1];
         nodeModules.push(inImage("node_modules"), path.join(image.root, "node_modules"));
     }, 600_000);
-    afterAll(() => {
+    /** The database the image's run is given (its test starts it): stopped here, however that test ends. */
+    let postgres: PostgresServer | undefined;
+    afterAll(async () => {
         for (const stage of stages ?? []) fs.rmSync(stage.root, { recursive: true, force: true });
+        await postgres?.stop();
     });
 
     it("is built in stages on one Node.js 22 LTS base, and runs as a user other than root", () => {
@@ -106,7 +109,7 @@ describe("the shop's image", () => {
     it("answers its health check, serves the storefront, and exits 0 on its stop signal", async () => {
         const port = await freePort();
         // On PostgreSQL, as a task runs it.
-        const postgres = await startPostgres();
+        postgres = await startPostgres();
         const env = {
             ...hostEnv(),
             ...image.env,
@@ -153,7 +156,6 @@ describe("the shop's image", () => {
             expect(healthy()).toBe(false);
         } finally {
             shop.kill("SIGKILL");
-            await postgres.stop();
         }
     });
 });
